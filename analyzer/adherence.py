@@ -1,0 +1,257 @@
+"""Adherence: score a conversation against its scenario's script template.
+
+A conversation is a list of turns with speakers. Its scenario's template (phrasebank
+``templates``) lists required steps in order; a step is met by the first agent turn that
+carries one of its refs. The report gives the steps met and the turn behind each, the
+missing steps, the steps out of order, the replies owed after customer triggers
+(``triggers``: asks why → 6.x, complains → 7.x, upset → 5.8-5.10), every violation, and a
+0-100 score whose every deduction names its utterance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+from phrasebank import Phrasebank, Template
+
+from .match import Flag
+
+__all__ = [
+    "AdherenceReport",
+    "Deduction",
+    "StepResult",
+    "TriggerResult",
+    "Turn",
+    "Violation",
+    "infer_scenario",
+    "score_conversation",
+]
+
+FlagFn = Callable[[str, str, str | None], list[Flag]]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn of a conversation (times in seconds when it comes from a recording)."""
+
+    speaker: str  # agent | customer | unknown
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass
+class StepResult:
+    name: str
+    refs: list[str]
+    met: bool
+    turn: int | None = None  # the turn that met it
+    ref: str | None = None  # which of refs met it
+    in_order: bool = True
+    excused: bool = False  # replaced by an end (1.1.4 / 1.2.1)
+
+
+@dataclass
+class TriggerResult:
+    kind: str
+    name: str
+    turn: int
+    owed: list[str]
+    answered_turn: int | None = None
+    answered_ref: str | None = None
+
+
+@dataclass
+class Violation:
+    ref: str
+    kind: str
+    turn: int
+    span: list[int]
+    matched: str
+    standard: str
+    score: float
+    category: str | None = None
+
+
+@dataclass
+class Deduction:
+    reason: str  # missing_step | out_of_order | unanswered_trigger | violation
+    points: int
+    refs: list[str]
+    turn: int | None  # the utterance behind it (None: nothing was said)
+    text: str | None
+    detail: str
+
+
+@dataclass
+class AdherenceReport:
+    """The adherence of one conversation; ``to_dict()`` is the JSON shape of the CLI/API."""
+
+    scenario: str
+    scenario_inferred: bool
+    score: int
+    steps: list[StepResult]
+    missing: list[dict[str, Any]]
+    out_of_order: list[dict[str, Any]]
+    triggers: list[TriggerResult]
+    violations: list[Violation]
+    deductions: list[Deduction]
+    turns: list[dict[str, Any]]
+    phrasebank_version: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for v in d["violations"]:
+            if v.get("category") is None:
+                v.pop("category", None)
+        return d
+
+
+def _section(template: Template) -> str:
+    first = template.steps[0].refs[0] if template.steps else ""
+    return first.split(".")[0]
+
+
+def infer_scenario(bank: Phrasebank, turn_flags: Sequence[list[Flag]],
+                   speakers: Sequence[str]) -> str:
+    """The template whose steps (and ends) the agent's turns meet best."""
+    agent_refs = [{f.ref for f in flags} for flags, sp in zip(turn_flags, speakers)
+                  if sp != "customer"]
+    said = set().union(*agent_refs) if agent_refs else set()
+    best, best_score = bank.templates[0].scenario, -1.0
+    for t in bank.templates:
+        met = sum(1 for s in t.steps if said & set(s.refs))
+        ends = sum(1 for r in t.ends if r in said)
+        score = met / len(t.steps) + 0.5 * min(ends, 1) + 0.01 * met
+        if score > best_score:
+            best, best_score = t.scenario, score
+    if best_score <= 0 and bank.template("onsite_visit") is not None:
+        return "onsite_visit"
+    return best
+
+
+def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flag_fn: FlagFn,
+                       normalise: Callable[[str], str], *, scenario: str | None = None,
+                       options: dict[str, Any] | None = None) -> AdherenceReport:
+    """Score ``turns``; ``flag_fn(text, speaker, prefer_section)`` flags one utterance."""
+    if scenario is not None and bank.template(scenario) is None:
+        names = ", ".join(t.scenario for t in bank.templates)
+        raise ValueError(f"unknown scenario {scenario!r}; the phrasebank has: {names}")
+    speakers = [t.speaker for t in turns]
+    inferred = scenario is None
+    if scenario is None:
+        first = [flag_fn(t.text, t.speaker, None) for t in turns]
+        scenario = infer_scenario(bank, first, speakers)
+    template = bank.template(scenario)
+    assert template is not None
+    # Lines the standard repeats word for word (1.1.7 / 5.4) go to the scenario's section.
+    turn_flags = [flag_fn(t.text, t.speaker, _section(template)) for t in turns]
+    w = bank.weights
+
+    def is_agent(i: int) -> bool:
+        return speakers[i] != "customer"
+
+    def text_of(i: int) -> str:
+        return turns[i].text
+
+    # -- required steps ------------------------------------------------------------------
+    steps: list[StepResult] = []
+    for step in template.steps:
+        res = StepResult(name=step.name, refs=list(step.refs), met=False)
+        for i, flags in enumerate(turn_flags):
+            if not is_agent(i):
+                continue
+            hit = next((f.ref for f in flags if f.ref in step.refs), None)
+            if hit:
+                res.met, res.turn, res.ref = True, i, hit
+                break
+        steps.append(res)
+    ended_at = next((i for i, flags in enumerate(turn_flags)
+                     if is_agent(i) and any(f.ref in template.ends for f in flags)), None)
+    deductions: list[Deduction] = []
+    missing: list[dict[str, Any]] = []
+    for s in steps:
+        if s.met:
+            continue
+        if ended_at is not None:
+            s.excused = True  # the call ended early (never applied / cannot talk now)
+            continue
+        missing.append({"refs": s.refs, "name": s.name})
+        deductions.append(Deduction("missing_step", w["missing_step"], s.refs, None, None,
+                                    f"no agent turn met '{s.name}' ({' / '.join(s.refs)})"))
+    out_of_order: list[dict[str, Any]] = []
+    latest = -1
+    latest_name = ""
+    for s in steps:
+        if not s.met or s.turn is None:
+            continue
+        if s.turn < latest:
+            s.in_order = False
+            out_of_order.append({"refs": s.refs, "name": s.name, "turn": s.turn,
+                                 "after": latest_name})
+            deductions.append(Deduction("out_of_order", w["out_of_order"], s.refs, s.turn,
+                                        text_of(s.turn),
+                                        f"'{s.name}' came before '{latest_name}'"))
+        else:
+            latest, latest_name = s.turn, s.name
+
+    # -- conditional steps owed after a customer trigger ---------------------------------
+    compiled = [(t, [re.compile(p) for p in t.patterns]) for t in bank.triggers]
+    triggers: list[TriggerResult] = []
+    for i, turn in enumerate(turns):
+        if speakers[i] != "customer":
+            continue
+        key = normalise(turn.text)
+        for trig, pats in compiled:
+            if any(p.search(key) for p in pats):
+                tr = TriggerResult(kind=trig.kind, name=trig.name, turn=i, owed=list(trig.owed))
+                for j in range(i + 1, len(turns)):
+                    if not is_agent(j):
+                        continue
+                    hit = next((f.ref for f in turn_flags[j] if f.ref in trig.owed), None)
+                    if hit:
+                        tr.answered_turn, tr.answered_ref = j, hit
+                        break
+                triggers.append(tr)
+                if tr.answered_turn is None:
+                    deductions.append(Deduction(
+                        "unanswered_trigger", w["unanswered_trigger"], list(trig.owed), i,
+                        turn.text, f"customer {trig.name}; no later agent turn said "
+                                   f"{' / '.join(trig.owed)}"))
+                break  # one trigger per turn: the first listed is the most specific
+
+    # -- violations ----------------------------------------------------------------------
+    violations: list[Violation] = []
+    for i, flags in enumerate(turn_flags):
+        if not is_agent(i):
+            continue
+        for f in flags:
+            if not f.is_violation:
+                continue
+            violations.append(Violation(f.ref, f.kind, i, list(f.span), f.matched, f.standard,
+                                        f.score, f.category))
+            deductions.append(Deduction("violation", w.get(f.kind, 20), [f.ref], i,
+                                        turns[i].text, f"{f.kind} {f.ref}: {f.matched}"))
+
+    score = max(0, 100 - sum(d.points for d in deductions))
+    turn_dicts = [{"speaker": t.speaker, "text": t.text,
+                   **({"start": t.start, "end": t.end} if t.start is not None else {}),
+                   "flags": [f.to_dict() for f in fl]}
+                  for t, fl in zip(turns, turn_flags)]
+    return AdherenceReport(
+        scenario=scenario,
+        scenario_inferred=inferred,
+        score=score,
+        steps=steps,
+        missing=missing,
+        out_of_order=out_of_order,
+        triggers=triggers,
+        violations=violations,
+        deductions=deductions,
+        turns=turn_dicts,
+        phrasebank_version=bank.version,
+        options=options or {},
+    )

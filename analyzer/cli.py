@@ -1,0 +1,224 @@
+"""The ``huashu`` command line.
+
+``huashu check``  flags utterances (one text, or JSON Lines ``{"id","text","speaker"}``)
+``huashu score``  scores dialogues (JSON Lines ``{"id","scenario"?,"turns":[...]}``)
+``huashu demo``   scores the embedded sample dialogue (the README's first command)
+
+Other commands (``analyze``, ``serve``, ``keys``, ``batch``) are registered by the
+modules that implement them (see ``_EXTENSIONS``), so that each loads only what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["main", "build_parser", "read_jsonl"]
+
+log = logging.getLogger("huashu")
+
+# Modules that add sub-commands: each has ``register(subparsers)``.
+_EXTENSIONS = ("analyzer.speech_cli", "api.cli", "analyzer.batch_cli")
+
+SAMPLE_DIALOGUE = Path(__file__).resolve().parent.parent / "phrasebank" / "samples" / "dialogue.jsonl"
+
+
+class RowError(ValueError):
+    """A malformed input row; the message names the file and line."""
+
+
+def read_jsonl(path: str) -> Iterator[tuple[str, int, Any]]:
+    """Yield ``(name, line_no, obj_or_RowError)`` for each non-blank line of ``path`` ('-': stdin)."""
+    name = "<stdin>" if path == "-" else path
+    fh: IO[str]
+    if path == "-":
+        fh = sys.stdin
+    else:
+        try:
+            fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise RowError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        for no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield name, no, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield name, no, RowError(f"{name}:{no}: malformed JSON: {exc.msg} at column {exc.colno}")
+    except UnicodeDecodeError as exc:
+        raise RowError(f"{name}: not UTF-8 text: {exc.reason}") from exc
+    finally:
+        if fh is not sys.stdin:
+            fh.close()
+
+
+def _write(out: IO[str], obj: dict[str, Any]) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _load_analyzer(args: argparse.Namespace) -> Any:
+    from .config import get_settings
+    from .core import Analyzer
+
+    bank = getattr(args, "phrasebank", None) or get_settings().phrasebank
+    return Analyzer.load(bank)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    an = _load_analyzer(args)
+    out = sys.stdout
+    if args.jsonl is None:
+        if args.text is None:
+            raise SystemExit("huashu check: give TEXT or --jsonl FILE")
+        flags = an.check(args.text, speaker=args.speaker)
+        if args.json:
+            _write(out, {"text": args.text, "speaker": args.speaker,
+                         "flags": [f.to_dict() for f in flags],
+                         "phrasebank_version": an.version})
+            return 0
+        if not flags:
+            print("no flags", file=out)
+        for f in flags:
+            s, e = f.span
+            mark = args.text[:s] + "【" + args.text[s:e] + "】" + args.text[e:]
+            extra = f" ({f.category})" if f.category else ""
+            print(f"{f.kind:<10} {f.ref:<6} {f.score:.2f}  {mark}", file=out)
+            print(f"{'':<10} {'':<6}       standard: {f.standard}{extra}", file=out)
+        return 0
+    failed = 0
+    check = an.check
+    for name, no, row in read_jsonl(args.jsonl):
+        try:
+            if isinstance(row, RowError):
+                raise row
+            if not isinstance(row, dict):
+                raise RowError(f"{name}:{no}: a row must be a JSON object")
+            text = row.get("text")
+            if not isinstance(text, str):
+                raise RowError(f"{name}:{no}: 'text' must be a string")
+            speaker = row.get("speaker") or args.speaker
+            try:
+                flags = check(text, speaker=speaker)
+            except ValueError as exc:
+                raise RowError(f"{name}:{no}: {exc}") from exc
+            _write(out, {"id": row.get("id"), "flags": [f.to_dict() for f in flags]})
+        except RowError as exc:
+            failed += 1
+            log.error("%s", exc)
+            rid = row.get("id") if isinstance(row, dict) else None
+            _write(out, {"id": rid, "error": str(exc), "flags": []})
+    if failed:
+        log.error("%d row(s) failed", failed)
+    return 1 if failed else 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    an = _load_analyzer(args)
+    failed = 0
+    for name, no, row in read_jsonl(args.jsonl):
+        try:
+            if isinstance(row, RowError):
+                raise row
+            if not isinstance(row, dict) or not isinstance(row.get("turns"), list):
+                raise RowError(f"{name}:{no}: a row must be an object with a 'turns' list")
+            try:
+                report = an.score(row["turns"], scenario=row.get("scenario") or args.scenario)
+            except ValueError as exc:
+                raise RowError(f"{name}:{no}: {exc}") from exc
+            _write(sys.stdout, {"id": row.get("id"), **report.to_dict()})
+        except RowError as exc:
+            failed += 1
+            log.error("%s", exc)
+            rid = row.get("id") if isinstance(row, dict) else None
+            _write(sys.stdout, {"id": rid, "error": str(exc)})
+    return 1 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Score the embedded sample dialogue and print a readable report."""
+    an = _load_analyzer(args)
+    row = json.loads(SAMPLE_DIALOGUE.read_text(encoding="utf-8").splitlines()[0])
+    report = an.score(row["turns"])
+    print(f"huashu demo — sample dialogue '{row['id']}', phrasebank {an.version}")
+    print(f"scenario: {report.scenario} (inferred)  score: {report.score}/100\n")
+    for i, t in enumerate(report.turns):
+        refs = ", ".join(f"{f['ref']}" for f in t["flags"]) or "-"
+        print(f"  [{i}] {t['speaker']:<8} {t['text']}\n       flags: {refs}")
+    print("\ndeductions:")
+    for d in report.deductions:
+        where = f"turn {d.turn}" if d.turn is not None else "no utterance"
+        print(f"  -{d.points:<3} {d.reason:<18} {where:<12} {d.detail}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="huashu", description=__doc__.split("\n\n")[0])
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: settings)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="flag utterances")
+    c.add_argument("text", nargs="?", help="one utterance")
+    c.add_argument("--speaker", default="agent", choices=("agent", "customer", "unknown"))
+    c.add_argument("--jsonl", metavar="FILE", help='rows {"id","text","speaker"}; - for stdin')
+    c.add_argument("--json", action="store_true", help="print JSON for a single TEXT")
+    c.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("score", help="score dialogues' adherence to the script")
+    s.add_argument("--jsonl", metavar="FILE", required=True,
+                   help='rows {"id","scenario"?,"turns":[{"speaker","text"}]}; - for stdin')
+    s.add_argument("--scenario", help="scenario for rows that give none (default: inferred)")
+    s.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
+    s.set_defaults(func=cmd_score)
+
+    d = sub.add_parser("demo", help="score the embedded sample dialogue")
+    d.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
+    d.set_defaults(func=cmd_demo)
+
+    for modname in _EXTENSIONS:
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+            continue
+        mod.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``huashu`` console command."""
+    args = build_parser().parse_args(argv)
+    level = args.log_level
+    if level is None:
+        from .config import get_settings
+
+        level = get_settings().log_level
+    logging.basicConfig(level=getattr(logging, str(level).upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        return int(args.func(args) or 0)
+    except RowError as exc:
+        log.error("%s", exc)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: a message, not a traceback
+        from phrasebank import PhrasebankError
+
+        if isinstance(exc, PhrasebankError):
+            log.error("%s", exc)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

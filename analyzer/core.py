@@ -1,0 +1,105 @@
+"""The text analyzer: phrasebank + normalise + segment + match + adherence, loaded once."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import phrasebank as pb
+
+from .adherence import AdherenceReport, Turn, score_conversation
+from .match import SPEAKERS, Flag, Matcher, MatchOptions
+from .normalise import Normaliser
+from .segment import Segmenter, phrasebank_words
+
+__all__ = ["Analyzer", "AnalyzerOptions"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AnalyzerOptions:
+    """Options of the text analyzer; recorded in every result."""
+
+    match: MatchOptions = field(default_factory=MatchOptions)
+    """Thresholds and behaviour of the matching stage (see :class:`MatchOptions`)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "AnalyzerOptions":
+        d = dict(d or {})
+        return cls(match=MatchOptions(**(d.get("match") or {})))
+
+
+class Analyzer:
+    """Load once (phrasebank, OpenCC, jieba, compiled forms), then check and score text.
+
+    >>> an = Analyzer.load()                                      # doctest: +SKIP
+    >>> [f.ref for f in an.check("快下班了,明天再说。")]           # doctest: +SKIP
+    ['8.7']
+    """
+
+    def __init__(self, bank: pb.Phrasebank, options: AnalyzerOptions | None = None) -> None:
+        t0 = time.perf_counter()
+        self.bank = bank
+        self.options = options or AnalyzerOptions()
+        self.normaliser = Normaliser(bank.equivalents, bank.fillers)
+        self.segmenter = Segmenter(phrasebank_words(bank))
+        self.matcher = Matcher(bank, normaliser=self.normaliser, segmenter=self.segmenter,
+                               options=self.options.match)
+        self.load_seconds = time.perf_counter() - t0
+        log.info("analyzer ready: phrasebank %s (%d entries) in %.2fs", bank.version,
+                 len(bank.entries), self.load_seconds)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None,
+             options: AnalyzerOptions | None = None) -> "Analyzer":
+        """Build an analyzer over the bank at ``path`` (the embedded standard when None)."""
+        return cls(pb.load(path), options)
+
+    def with_bank(self, bank: pb.Phrasebank) -> "Analyzer":
+        """A new analyzer over another bank, with the same options."""
+        return Analyzer(bank, self.options)
+
+    def with_options(self, **match: Any) -> "Analyzer":
+        """A new analyzer with some match options changed."""
+        return Analyzer(self.bank, AnalyzerOptions(match=replace(self.options.match, **match)))
+
+    @property
+    def version(self) -> str:
+        return self.bank.version
+
+    def check(self, text: str, *, speaker: str = "agent",
+              prefer_section: str | None = None) -> list[Flag]:
+        """Flags of one utterance: taboos, discipline rules and the script lines it follows."""
+        if speaker not in SPEAKERS:
+            raise ValueError(f"speaker must be one of {', '.join(SPEAKERS)}, got {speaker!r}")
+        return self.matcher.find_all(text, speaker=speaker, prefer_section=prefer_section)
+
+    def score(self, turns: Iterable[Turn | Mapping[str, Any]], *,
+              scenario: str | None = None) -> AdherenceReport:
+        """Score a conversation's adherence; the scenario is inferred when not given."""
+        ts = [t if isinstance(t, Turn) else _turn(t, i) for i, t in enumerate(turns)]
+        return score_conversation(
+            self.bank, ts,
+            lambda text, speaker, prefer: self.check(text, speaker=speaker,
+                                                     prefer_section=prefer),
+            lambda text: self.normaliser.normalise(text).text,
+            scenario=scenario, options=self.options.to_dict())
+
+
+def _turn(d: Mapping[str, Any], i: int) -> Turn:
+    if not isinstance(d, Mapping):
+        raise ValueError(f"turn {i}: must be an object with speaker and text")
+    speaker = d.get("speaker", "unknown")
+    text = d.get("text")
+    if not isinstance(text, str):
+        raise ValueError(f"turn {i}: text must be a string")
+    if speaker not in SPEAKERS:
+        raise ValueError(f"turn {i}: speaker must be one of {', '.join(SPEAKERS)}")
+    return Turn(speaker=speaker, text=text, start=d.get("start"), end=d.get("end"))
