@@ -24,7 +24,7 @@ __all__ = ["main", "build_parser", "read_jsonl"]
 log = logging.getLogger("huashu")
 
 # Modules that add sub-commands: each has ``register(subparsers)``.
-_EXTENSIONS = ("analyzer.speech_cli", "api.cli", "analyzer.batch_cli")
+_EXTENSIONS = ("analyzer.speech_cli", "api.cli", "batch.cli")
 
 SAMPLE_DIALOGUE = Path(__file__).resolve().parent.parent / "phrasebank" / "samples" / "dialogue.jsonl"
 
