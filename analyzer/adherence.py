@@ -11,8 +11,9 @@ missing steps, the steps out of order, the replies owed after customer triggers
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from phrasebank import Phrasebank, Template
 
@@ -118,7 +119,7 @@ def _section(template: Template) -> str:
 def infer_scenario(bank: Phrasebank, turn_flags: Sequence[list[Flag]],
                    speakers: Sequence[str]) -> str:
     """The template whose steps (and ends) the agent's turns meet best."""
-    agent_refs = [{f.ref for f in flags} for flags, sp in zip(turn_flags, speakers)
+    agent_refs = [{f.ref for f in flags} for flags, sp in zip(turn_flags, speakers, strict=False)
                   if sp != "customer"]
     said = set().union(*agent_refs) if agent_refs else set()
     best, best_score = bank.templates[0].scenario, -1.0
@@ -240,7 +241,7 @@ def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flag_fn: FlagFn,
     turn_dicts = [{"speaker": t.speaker, "text": t.text,
                    **({"start": t.start, "end": t.end} if t.start is not None else {}),
                    "flags": [f.to_dict() for f in fl]}
-                  for t, fl in zip(turns, turn_flags)]
+                  for t, fl in zip(turns, turn_flags, strict=False)]
     return AdherenceReport(
         scenario=scenario,
         scenario_inferred=inferred,

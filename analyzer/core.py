@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import phrasebank as pb
 
@@ -31,7 +32,7 @@ class AnalyzerOptions:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> "AnalyzerOptions":
+    def from_dict(cls, d: Mapping[str, Any] | None) -> AnalyzerOptions:
         d = dict(d or {})
         return cls(match=MatchOptions(**(d.get("match") or {})))
 
@@ -58,15 +59,15 @@ class Analyzer:
 
     @classmethod
     def load(cls, path: str | Path | None = None,
-             options: AnalyzerOptions | None = None) -> "Analyzer":
+             options: AnalyzerOptions | None = None) -> Analyzer:
         """Build an analyzer over the bank at ``path`` (the embedded standard when None)."""
         return cls(pb.load(path), options)
 
-    def with_bank(self, bank: pb.Phrasebank) -> "Analyzer":
+    def with_bank(self, bank: pb.Phrasebank) -> Analyzer:
         """A new analyzer over another bank, with the same options."""
         return Analyzer(bank, self.options)
 
-    def with_options(self, **match: Any) -> "Analyzer":
+    def with_options(self, **match: Any) -> Analyzer:
         """A new analyzer with some match options changed."""
         return Analyzer(self.bank, AnalyzerOptions(match=replace(self.options.match, **match)))
 

@@ -280,7 +280,7 @@ class Matcher:
             if pos % 2 == 0:
                 s = pos // 2
                 e = s + f.n
-                same = sum(a == b for a, b in zip(chars[s:e], f.chars))
+                same = sum(a == b for a, b in zip(chars[s:e], f.chars, strict=False))
                 if same >= f.n - (1 if f.n >= 3 else 0) and (
                     not self.options.word_boundaries
                     or self.segmenter.is_word_span(chars, s, e)
@@ -363,7 +363,7 @@ class Matcher:
                     continue
                 w, cat, lab = by_code[mt.group()]
                 s, e = mt.start() // 2, mt.end() // 2
-                same = sum(a == b for a, b in zip(chars[s:e], w))
+                same = sum(a == b for a, b in zip(chars[s:e], w, strict=False))
                 if same < (len(w) if len(w) == 1 else math.ceil(len(w) / 2)):
                     continue
                 if len(w) <= 2 and self.options.word_boundaries and \
@@ -399,7 +399,7 @@ def _score(blocks: list[tuple[int, int, int, int]], la: int, free: dict[int, int
     span = blocks[-1][3] - blocks[0][2]
     used = 0
     if free:
-        for prev, nxt in zip(blocks, blocks[1:]):
+        for prev, nxt in zip(blocks, blocks[1:], strict=False):
             gap = nxt[2] - prev[3]
             if gap > 0:
                 allow = 0

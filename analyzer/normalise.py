@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 __all__ = ["Normalised", "Normaliser", "DIGITS"]
 

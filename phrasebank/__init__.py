@@ -237,11 +237,11 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
             thresholds[k] = float(v)
     ints: dict[str, int] = {}
     for key, default in (("slot_max", 8), ("gap_max", 8), ("short_max", 4)):
-        v = m.get(key, default)
-        if not isinstance(v, int) or v < 0 or v > 40:
-            problems.append(f"matching.{key}: must be an integer 0-40, got {v!r}")
-            v = default
-        ints[key] = v
+        val = m.get(key, default)
+        if not isinstance(val, int) or val < 0 or val > 40:
+            problems.append(f"matching.{key}: must be an integer 0-40, got {val!r}")
+            val = default
+        ints[key] = val
     matching = MatchingConfig(thresholds=thresholds, **ints)
 
     entries: list[Entry] = []
