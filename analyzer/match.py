@@ -23,7 +23,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from itertools import chain
+from itertools import chain, product
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -40,6 +40,7 @@ __all__ = ["Flag", "MatchOptions", "Matcher", "SPEAKERS"]
 log = logging.getLogger(__name__)
 
 SPEAKERS = ("agent", "customer", "unknown")
+_ALT_RE = re.compile(r"\[([^\]]*)\]")
 _LEXICON_STANDARD = "凡脏话、粗话、讽刺、训斥客户的话均列为服务禁语"
 
 
@@ -83,7 +84,7 @@ class MatchOptions:
     """Minimum similarity for a discipline rule; default ``matching.thresholds.discipline``."""
     phonetic: bool = True
     """Compare pinyin (homophones match). False compares characters only."""
-    min_pair_fraction: float = 0.2
+    min_pair_fraction: float = 0.35
     """A form is aligned only when this share of its syllable pairs occurs in the utterance."""
     word_boundaries: bool = True
     """Short forms and lexicon words must start and end on jieba word boundaries."""
@@ -107,6 +108,45 @@ class _Form:
     keys: tuple[str, ...] = field(default_factory=tuple)
     need: int = 1
     ext: int = 0  # window extension for the alignment, in tokens
+    min_lcs: int = 0  # tokens an alignment must match: ceil(threshold * len(code))
+
+
+@dataclass(slots=True)
+class _RawForm:
+    """A form as written, with its [a|b] expansions compiled.
+
+    Rather than aligning every expansion, :meth:`choose` picks, for each group, the
+    alternative whose phonetic code occurs in the utterance (the longest such; else the
+    empty alternative, else the first): one alignment per form.
+    """
+
+    core: str  # code of the fixed parts
+    core_need: int  # tokens the core must share with an utterance (0: no test)
+    alt_codes: tuple[tuple[str, ...], ...]
+    default: tuple[int, ...]
+    expansions: dict[tuple[int, ...], _Form]
+    context: tuple[tuple[str, str], ...] = ()  # per group: syllable before, syllable after
+
+    def choose(self, code: str) -> _Form | None:
+        if not self.alt_codes:
+            return self.expansions.get(())
+        choice = []
+        for alts, dflt, (before, after) in zip(self.alt_codes, self.default, self.context,
+                                               strict=True):
+            best, best_len = dflt, 0
+            for i, ac in enumerate(alts):
+                if not ac or len(ac) <= best_len:
+                    continue
+                # One syllable found anywhere is weak evidence (是, 的 occur everywhere):
+                # it must stand next to the form's syllable before or after it.
+                if len(ac) <= 2 and (before or after):
+                    found = (before and before + ac in code) or (after and ac + after in code)
+                else:
+                    found = ac in code
+                if found:
+                    best, best_len = i, len(ac)
+            choice.append(best)
+        return self.expansions.get(tuple(choice))
 
 
 @dataclass(slots=True)
@@ -136,12 +176,17 @@ class Matcher:
                 th[kind] = val
         self._thresholds = th
         self.forms: list[_Form] = []
+        # Inverted index: syllable pair -> entries (by order) whose forms hold it. Indexing
+        # entries rather than their [a|b] expansions keeps the postings short.
         self._index: dict[str, list[int]] = {}
         self._short_index: dict[str, list[int]] = {}
+        self._entry_forms: dict[int, list[_Form]] = {}
+        self._entry_need: dict[int, int] = {}
+        # Per entry, its raw forms (see _RawForm).
+        self._entry_groups: dict[int, list[_RawForm]] = {}
         for order, entry in enumerate(bank.entries):
             for raw in entry.forms:
-                for x in expand_form(raw):
-                    self._add_form(order, entry, x)
+                self._add_raw_form(order, entry, raw)
         self._lexicon: list[tuple[str, str, str, str]] = []  # (code, chars, category, label)
         for g in bank.lexicon:
             for w in g.words:
@@ -153,13 +198,66 @@ class Matcher:
                                 sorted(self._lexicon, key=lambda t: -len(t[0]))))
             if self._lexicon else None
         )
-        self._patterns = [(re.compile(p), g.category, g.label)
-                          for g in bank.lexicon for p in g.patterns]
+        self._lexicon_by_code = {c: (w, cat, lab) for c, w, cat, lab in self._lexicon}
+        # 8.0 patterns, each run only when the utterance holds a character that every
+        # match of it must contain (found from the pattern's parse tree).
+        self._patterns: list[tuple[re.Pattern[str], str, str]] = []
+        self._pattern_anchor: dict[str, list[int]] = {}
+        self._patterns_always: list[int] = []
+        for g in bank.lexicon:
+            for p in g.patterns:
+                rx = re.compile(p)
+                i = len(self._patterns)
+                self._patterns.append((rx, g.category, g.label))
+                anchor = _required_char(p)
+                if anchor is None:
+                    self._patterns_always.append(i)
+                else:
+                    self._pattern_anchor.setdefault(anchor, []).append(i)
+        self._agent_only = all(e.speaker == "agent" for e in bank.entries)
         log.debug("matcher: %d forms, %d index keys, %d lexicon words",
                   len(self.forms), len(self._index), len(self._lexicon))
 
     # -- compile -----------------------------------------------------------------------
-    def _add_form(self, order: int, entry: Entry, form: str) -> None:
+    def _key(self, form: str) -> str:
+        """The normalised characters of a form, without slot and gap markers."""
+        x = expand_form(form)[0]
+        return "".join(c for c in self.normaliser.normalise(x).text if c not in (SLOT, GAP))
+
+    def _add_raw_form(self, order: int, entry: Entry, raw: str) -> None:
+        parts = _ALT_RE.split(raw)  # fixed, alts, fixed, alts, ..., fixed
+        alt_groups = [p.split("|") for p in parts[1::2]]
+        expansions: dict[tuple[int, ...], _Form] = {}
+        for choice in product(*(range(len(g)) for g in alt_groups)):
+            text = parts[0] + "".join(g[i] + parts[2 * k + 2]
+                                      for k, (g, i) in enumerate(zip(alt_groups, choice,
+                                                                     strict=True)))
+            f = self._add_form(order, entry, expand_form(text)[0])  # slots and gaps
+            if f is not None and not f.short:
+                expansions[choice] = f
+        if not expansions:
+            return
+        core = self._encode(self._key("".join(parts[0::2])))
+        alt_codes = tuple(tuple(self._encode(self._key(a)) if self._key(a) else "" for a in g)
+                          for g in alt_groups)
+        default = tuple(g.index("") if "" in g else 0 for g in alt_groups)
+        context = []
+        for k in range(len(alt_groups)):
+            left = expand_form(parts[2 * k])[0] if parts[2 * k] else ""
+            right = expand_form(parts[2 * k + 2])[0] if parts[2 * k + 2] else ""
+            lk = self._key(left) if left and left[-1] not in (SLOT, GAP) else ""
+            rk = self._key(right) if right and right[0] not in (SLOT, GAP) else ""
+            context.append((self._encode(lk[-1:]), self._encode(rk[:1])))
+        # An expansion matches at most its extra tokens more than its core does
+        # (2 tokens of slack for normalisation at the seams).
+        need = 0
+        if alt_groups and core:
+            need = min(f.min_lcs - (len(f.code) - len(core)) for f in expansions.values()) - 2
+        self._entry_groups.setdefault(order, []).append(
+            _RawForm(core=core, core_need=need, alt_codes=alt_codes, default=default,
+                     expansions=expansions, context=tuple(context)))
+
+    def _add_form(self, order: int, entry: Entry, form: str) -> _Form | None:
         norm = self.normaliser.normalise(form).text
         chars: list[str] = []
         free: dict[int, int] = {}
@@ -174,7 +272,7 @@ class Matcher:
         text = "".join(chars)
         free.pop(2 * len(text), None)  # a trailing slot costs nothing either
         if not text:
-            return
+            return None
         n = len(text)
         code = self._encode(text)
         short = n <= m.short_max and not free
@@ -192,11 +290,19 @@ class Matcher:
             f.need = max(1, math.ceil(self.options.min_pair_fraction * len(f.keys)))
             target = self._index
         f.ext = 2 * (sum(free.values()) // 2 + n // 3 + 2)
+        f.min_lcs = math.ceil(f.threshold * len(code) - 1e-9)
         self.forms.append(f)
-        if not f.keys:  # one syllable: index by itself
-            target.setdefault(code, []).append(f.fid)
-        for k in f.keys:
-            target.setdefault(k, []).append(f.fid)
+        if short:
+            for k in f.keys or (code,):
+                target.setdefault(k, []).append(f.fid)
+            return f
+        self._entry_forms.setdefault(order, []).append(f)
+        self._entry_need[order] = min(self._entry_need.get(order, f.need), f.need)
+        for k in f.keys or (code,):
+            posting = target.setdefault(k, [])
+            if not posting or posting[-1] != order:
+                posting.append(order)
+        return f
 
     # -- public ------------------------------------------------------------------------
     def find_all(self, text: str, *, speaker: str = "agent",
@@ -210,6 +316,8 @@ class Matcher:
         """
         if speaker not in SPEAKERS:
             raise ValueError(f"speaker must be one of {', '.join(SPEAKERS)}, got {speaker!r}")
+        if speaker == "customer" and self._agent_only:
+            return []  # every rule of this bank is about the agent's words
         norm = self.normaliser.normalise(text)
         chars = norm.text
         if not chars:
@@ -249,24 +357,36 @@ class Matcher:
     def _hits(self, chars: str, code: str, speaker: str, cutoff: float) -> list[_Hit]:
         m = len(chars)
         keys = {code[2 * i: 2 * i + 4] for i in range(m - 1)} if m > 1 else {code}
-        forms = self.forms
         hits: list[_Hit] = []
         get = self._index.get
         counts = Counter(chain.from_iterable(get(k, ()) for k in keys))
-        for fid, cnt in counts.items():
-            f = forms[fid]
-            if cnt < f.need or not self._applies(f.entry, speaker):
+        need = self._entry_need
+        lcs = LCSseq.similarity
+        for order, cnt in counts.items():
+            if cnt < need[order]:
                 continue
-            r = self._align(f, code)
-            if r is None:
+            groups = self._entry_groups[order]
+            if not self._applies(next(iter(groups[0].expansions.values())).entry, speaker):
                 continue
-            score, s, e = r
-            if score >= max(f.threshold, cutoff):
-                hits.append(_Hit(f, score, s, e))
+            for rf in groups:
+                # The LCS over the whole utterance bounds the aligned coverage from above
+                # and costs little (C, bit-parallel): first for the form's fixed core.
+                if rf.core_need > 0 and not lcs(rf.core, code, score_cutoff=rf.core_need):
+                    continue
+                f = rf.choose(code)
+                if f is None or not lcs(f.code, code, score_cutoff=f.min_lcs):
+                    continue
+                r = self._align(f, code)
+                if r is None:
+                    continue
+                score, s, e = r
+                if score >= max(f.threshold, cutoff):
+                    hits.append(_Hit(f, score, s, e))
         sget = self._short_index.get
+        forms_all = self.forms
         scounts = Counter(chain.from_iterable(sget(k, ()) for k in keys))
         for fid, cnt in scounts.items():
-            f = forms[fid]
+            f = forms_all[fid]
             if cnt < f.need or not self._applies(f.entry, speaker):
                 continue
             h = self._short(f, chars, code)
@@ -305,21 +425,42 @@ class Matcher:
                   for o in LCSseq.opcodes(a, window) if o.tag == "equal"]
         if not blocks:
             return None
-        score = _score(blocks, la, f.free)
+        free = f.free
+        # Per gap between blocks: the inserted tokens that a slot or a clause gap absorbs.
+        used_at = []
+        for prev, nxt in zip(blocks, blocks[1:], strict=False):
+            gap = nxt[2] - prev[3]
+            allow = 0
+            if gap > 0 and free:
+                for p, v in free.items():
+                    if prev[1] <= p <= nxt[0]:
+                        allow += v
+            used_at.append(min(gap, allow))
+        matched = sum(b[1] - b[0] for b in blocks)
+        span = blocks[-1][3] - blocks[0][2]
+        used = sum(used_at)
+        lo, hi = 0, len(blocks) - 1
+        score = 2 * matched / (la + span - used)
         # Trim stray matches at either end while that tightens the span.
-        while len(blocks) > 1:
-            left = _score(blocks[1:], la, f.free)
-            right = _score(blocks[:-1], la, f.free)
-            if left > score and left >= right:
-                blocks, score = blocks[1:], left
-            elif right > score:
-                blocks, score = blocks[:-1], right
+        while hi > lo:
+            b_lo, b_hi = blocks[lo], blocks[hi]
+            m1 = matched - (b_lo[1] - b_lo[0])
+            sp1 = span - (blocks[lo + 1][2] - b_lo[2])
+            u1 = used - used_at[lo]
+            s1 = 2 * m1 / (la + sp1 - u1)
+            m2 = matched - (b_hi[1] - b_hi[0])
+            sp2 = span - (b_hi[3] - blocks[hi - 1][3])
+            u2 = used - used_at[hi - 1]
+            s2 = 2 * m2 / (la + sp2 - u2)
+            if s1 > score and s1 >= s2:
+                lo, matched, span, used, score = lo + 1, m1, sp1, u1, s1
+            elif s2 > score:
+                hi, matched, span, used, score = hi - 1, m2, sp2, u2, s2
             else:
                 break
-        covered = sum(b[1] - b[0] for b in blocks) / la
-        if covered < f.threshold:
+        if matched < f.min_lcs:  # the form must be covered, not merely overlapped
             return None
-        return round(score, 3), blocks[0][2] // 2, (blocks[-1][3] + 1) // 2
+        return round(score, 3), blocks[lo][2] // 2, (blocks[hi][3] + 1) // 2
 
     def _resolve(self, hits: list[_Hit], prefer: str | None) -> list[_Hit]:
         """Keep the best hit among those that cover the same words (one ref per span)."""
@@ -328,6 +469,12 @@ class Matcher:
             pref = 1 if prefer and h.form.entry.ref.split(".")[0] == prefer else 0
             return (h.score, h.form.n, pref, -h.form.order)
 
+        # A script line inside a longer one that also matched (5.1 inside 5.5, 5.3 inside
+        # 1.1.2) is part of that line, not a flag of its own.
+        scripts = [h for h in hits if h.form.entry.kind == "script"]
+        hits = [h for h in hits if not (h.form.entry.kind == "script" and any(
+            k.form.n > h.form.n and k.form.entry.ref != h.form.entry.ref
+            and k.start <= h.start + 1 and h.end <= k.end + 1 for k in scripts))]
         kept: list[_Hit] = []
         for h in sorted(hits, key=rank, reverse=True):
             clash = False
@@ -343,10 +490,7 @@ class Matcher:
                     break
             if not clash:
                 kept.append(h)
-        # A line that is a part of a longer matched line (5.3 inside 1.1.2) is not a flag.
-        return [h for h in kept if not any(
-            k is not h and k.form.n > h.form.n and k.start <= h.start and h.end <= k.end
-            for k in kept)]
+        return kept
 
     def _flag(self, norm: Normalised, h: _Hit) -> Flag:
         s, e = norm.span(h.start, h.end)
@@ -357,7 +501,7 @@ class Matcher:
         chars = norm.text
         found: list[tuple[int, int, str, str]] = []
         if self._lexicon_re is not None:
-            by_code = {c: (w, cat, lab) for c, w, cat, lab in self._lexicon}
+            by_code = self._lexicon_by_code
             for mt in self._lexicon_re.finditer(code):
                 if mt.start() % 2:
                     continue
@@ -370,7 +514,12 @@ class Matcher:
                         not self.segmenter.is_word_span(chars, s, e):
                     continue
                 found.append((s, e, cat, lab))
-        for rx, cat, lab in self._patterns:
+        run = list(self._patterns_always)
+        anchors = self._pattern_anchor
+        for c in set(chars).intersection(anchors):
+            run.extend(anchors[c])
+        for i in run:
+            rx, cat, lab = self._patterns[i]
             for mt in rx.finditer(chars):
                 if mt.end() > mt.start():
                     found.append((mt.start(), mt.end(), cat, lab))
@@ -392,19 +541,22 @@ def _char_code(text: str) -> str:
     return "".join(c + "\ue7ff" for c in text)
 
 
-def _score(blocks: list[tuple[int, int, int, int]], la: int, free: dict[int, int]) -> float:
-    matched = 0
-    for b in blocks:
-        matched += b[1] - b[0]
-    span = blocks[-1][3] - blocks[0][2]
-    used = 0
-    if free:
-        for prev, nxt in zip(blocks, blocks[1:], strict=False):
-            gap = nxt[2] - prev[3]
-            if gap > 0:
-                allow = 0
-                for p, v in free.items():
-                    if prev[1] <= p <= nxt[0]:
-                        allow += v
-                used += min(gap, allow)
-    return 2 * matched / (la + span - used)
+def _required_char(pattern: str) -> str | None:
+    """A character that every match of ``pattern`` contains, or None (then always run it).
+
+    Takes the pattern's top-level literals (outside alternations and optional parts),
+    preferring the rarest-looking: the last one.
+    """
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - older Pythons
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        tree = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    literals = [chr(av) for op, av in tree if op == sre_parse.LITERAL]
+    if not literals:
+        # A required branch of single characters at the top level, e.g. (傻|笨): none.
+        return None
+    return literals[-1]

@@ -13,9 +13,9 @@ equivalents (您 → 你), drop punctuation / spaces / symbols and filler words
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 __all__ = ["Normalised", "Normaliser", "DIGITS"]
 
@@ -28,33 +28,57 @@ DIGITS = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五"
 _KEEP = {"\x01", "\x02"}  # the phrasebank's slot and gap markers (forms only)
 
 
-@dataclass(frozen=True, slots=True)
-class Normalised:
-    """A normalised utterance: ``text[i]`` came from ``source[offsets[i]]``."""
+_STUTTER1 = re.compile(r"(.)\1+")  # 我我我 → 我 (and 看看 → 看, on both sides alike)
+_STUTTER2 = re.compile(r"(..)\1+")  # 我们我们 → 我们
 
-    source: str
-    text: str
-    offsets: tuple[int, ...]
+
+class Normalised:
+    """A normalised utterance: ``text[i]`` came from ``source[offsets[i]]``.
+
+    ``offsets`` is computed on first use: most utterances are never flagged, and the
+    key alone is cheaper to build.
+    """
+
+    __slots__ = ("source", "text", "_offsets", "_normaliser")
+
+    def __init__(self, source: str, text: str, offsets: tuple[int, ...] | None = None,
+                 normaliser: Normaliser | None = None) -> None:
+        self.source = source
+        self.text = text
+        self._offsets = offsets
+        self._normaliser = normaliser
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        if self._offsets is None:
+            assert self._normaliser is not None
+            text, offs = self._normaliser._with_offsets(self.source)
+            if text != self.text:  # cannot happen: both paths apply the same steps
+                raise RuntimeError("normalisation paths disagree")
+            self._offsets = offs
+        return self._offsets
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` range of ``text`` to ``[start, end)`` in ``source``."""
-        if not self.offsets or start >= end:
+        offs = self.offsets
+        if not offs or start >= end:
             return (0, 0)
-        s = self.offsets[start]
-        e = self.offsets[end - 1] + 1
-        # Keep trailing characters that normalisation dropped inside the last source char.
-        return (s, e)
+        return (offs[start], offs[end - 1] + 1)
+
+    def __repr__(self) -> str:
+        return f"Normalised(source={self.source!r}, text={self.text!r})"
 
 
-class _CharMap(dict[str, str]):
-    """Per-character mapping, computed on first sight and cached (a dict for speed)."""
+class _CharMap(dict[int, str]):
+    """Per-character mapping (a ``str.translate`` table), computed on first sight."""
 
     def __init__(self, equivalents: dict[str, str], fillers: Iterable[str]) -> None:
         super().__init__()
         self.equivalents = equivalents
         self.fillers = {f for f in fillers if len(f) == 1}
 
-    def __missing__(self, c: str) -> str:
+    def __missing__(self, o: int) -> str:
+        c = chr(o)
         r = c
         if c in self.fillers:
             r = ""
@@ -68,10 +92,8 @@ class _CharMap(dict[str, str]):
                 r = ""
             elif cat[0] == "L" and c.isascii():
                 r = c.lower()
-            elif cat[0] == "N" and not ("\u4e00" <= c <= "\u9fff"):
-                r = c
         r = self.equivalents.get(r, r)
-        self[c] = r
+        self[o] = r
         return r
 
 
@@ -82,6 +104,7 @@ class Normaliser:
                  fillers: Iterable[str] = ()) -> None:
         import opencc  # the C++ OpenCC; loaded once here, not per call
 
+        fillers = tuple(fillers)
         self._t2s = opencc.OpenCC("t2s")
         self._map = _CharMap(dict(equivalents or {}), fillers)
         self._multi_fillers = tuple(f for f in fillers if len(f) > 1)
@@ -90,9 +113,8 @@ class Normaliser:
         """Traditional → simplified Chinese (used also on Whisper's output)."""
         return str(self._t2s.convert(text))
 
-    def normalise(self, text: str) -> Normalised:
-        """Normalise ``text``; see the module docstring for the steps."""
-        src = text
+    def _prepare(self, text: str) -> tuple[str, list[int] | None]:
+        """NFKC and t2s; returns the text and, when its length changed, source offsets."""
         base: list[int] | None = None
         if not unicodedata.is_normalized("NFKC", text):
             parts: list[str] = []
@@ -102,34 +124,48 @@ class Normaliser:
                 parts.append(n)
                 base.extend([i] * len(n))
             text = "".join(parts)
-        simp = self._t2s.convert(text)
+        conv = self._t2s.convert
+        simp = conv(text)
         if len(simp) != len(text):
             # Phrase-level conversion changed the length: convert per character instead,
             # so that offsets stay exact.
-            simp = "".join(self._t2s.convert(c) if len(self._t2s.convert(c)) == 1 else c
-                           for c in text)
-        text = simp
-        if self._multi_fillers:
-            for f in self._multi_fillers:
-                if f in text:
-                    text = text.replace(f, "\0" * len(f))
+            simp = "".join(c2 if len(c2 := conv(c)) == 1 else c for c in text)
+        for f in self._multi_fillers:
+            if f in simp:
+                simp = simp.replace(f, "\0" * len(f))
+        return simp, base
+
+    def normalise(self, text: str) -> Normalised:
+        """Normalise ``text``; see the module docstring for the steps."""
+        prepared, _ = self._prepare(text)
+        key = prepared.translate(self._map)
+        key = _STUTTER2.sub(r"\1", _STUTTER1.sub(r"\1", key))
+        return Normalised(text, key, None, self)
+
+    def _with_offsets(self, source: str) -> tuple[str, tuple[int, ...]]:
+        """The same steps as :meth:`normalise`, keeping each character's source offset."""
+        prepared, base = self._prepare(source)
         cmap = self._map
-        out: list[str] = []
-        offs: list[int] = []
-        for i, c in enumerate(text):
-            r = cmap[c] if c != "\0" else ""
-            if not r:
+        text = prepared.translate(cmap)
+        kept = [i for i, c in enumerate(prepared) if cmap[ord(c)]]
+        if len(kept) == len(text):
+            offs = kept  # every kept character maps to exactly one (the usual case)
+        else:
+            offs = [i for i in kept for _ in cmap[ord(prepared[i])]]
+        for rx in (_STUTTER1, _STUTTER2):
+            if not rx.search(text):
                 continue
-            if out:
-                if r == out[-1]:
-                    continue  # stutter: 我我我 → 我 (and 看看 → 看, on both sides alike)
-                if len(out) >= 3 and r == out[-2] and out[-1] == out[-3]:
-                    # stutter of two characters: 我们我们 → 我们
-                    out.pop()
-                    offs.pop()
-                    continue
-            out.append(r)
-            offs.append(i)
+            new: list[str] = []
+            new_offs: list[int] = []
+            pos = 0
+            for m in rx.finditer(text):
+                g = m.group(1)
+                new.append(text[pos:m.start()] + g)
+                new_offs.extend(offs[pos:m.start() + len(g)])
+                pos = m.end()
+            new.append(text[pos:])
+            new_offs.extend(offs[pos:])
+            text, offs = "".join(new), new_offs
         if base is not None:
             offs = [base[i] for i in offs]
-        return Normalised(source=src, text="".join(out), offsets=tuple(offs))
+        return text, tuple(offs)
