@@ -22,8 +22,8 @@ import logging
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from itertools import chain, product
+from dataclasses import dataclass, field
+from itertools import chain, product, repeat
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 
 SPEAKERS = ("agent", "customer", "unknown")
 _ALT_RE = re.compile(r"\[([^\]]*)\]")
+# Slices of a phonetic code: syllable i is code[2i:2i+2], the pair (i, i+1) code[2i:2i+4].
+# Mapping str.__getitem__ over these runs in C.
+_PAIRS = [slice(2 * i, 2 * i + 4) for i in range(512)]
+_SYLLS = [slice(2 * i, 2 * i + 2) for i in range(512)]
+_COMMON = set("你我他她是的了在有这那就都也不")  # poor anchors: in most utterances
 _LEXICON_STANDARD = "凡脏话、粗话、讽刺、训斥客户的话均列为服务禁语"
 
 
@@ -65,10 +70,11 @@ class Flag:
         return self.kind in ("taboo", "discipline")
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["span"] = list(self.span)
-        if d["category"] is None:
-            del d["category"]
+        d: dict[str, Any] = {"ref": self.ref, "kind": self.kind, "score": self.score,
+                             "span": list(self.span), "matched": self.matched,
+                             "standard": self.standard}
+        if self.category is not None:
+            d["category"] = self.category
         return d
 
 
@@ -125,7 +131,9 @@ class _RawForm:
     alt_codes: tuple[tuple[str, ...], ...]
     default: tuple[int, ...]
     expansions: dict[tuple[int, ...], _Form]
-    context: tuple[tuple[str, str], ...] = ()  # per group: syllable before, syllable after
+    context: tuple[tuple[str, str], ...]  # per group: syllable before, syllable after
+    entry: Entry
+    need: int  # syllable pairs an utterance must share with it (the index's filter)
 
     def choose(self, code: str) -> _Form | None:
         if not self.alt_codes:
@@ -180,10 +188,9 @@ class Matcher:
         # entries rather than their [a|b] expansions keeps the postings short.
         self._index: dict[str, list[int]] = {}
         self._short_index: dict[str, list[int]] = {}
-        self._entry_forms: dict[int, list[_Form]] = {}
-        self._entry_need: dict[int, int] = {}
-        # Per entry, its raw forms (see _RawForm).
-        self._entry_groups: dict[int, list[_RawForm]] = {}
+        # Raw forms as written (see _RawForm); the index points at them, so that only the
+        # forms that share enough syllable pairs with an utterance are looked at.
+        self._raw_forms: list[_RawForm] = []
         for order, entry in enumerate(bank.entries):
             for raw in entry.forms:
                 self._add_raw_form(order, entry, raw)
@@ -193,12 +200,10 @@ class Matcher:
                 chars = self.normaliser.normalise(w).text
                 if chars:
                     self._lexicon.append((self._encode(chars), chars, g.category, g.label))
-        self._lexicon_re = (
-            re.compile("|".join(re.escape(c) for c, *_ in
-                                sorted(self._lexicon, key=lambda t: -len(t[0]))))
-            if self._lexicon else None
-        )
-        self._lexicon_by_code = {c: (w, cat, lab) for c, w, cat, lab in self._lexicon}
+        # Lexicon words by their first syllable: most utterances hold none of them.
+        self._lexicon_first: dict[str, list[tuple[str, str, str, str]]] = {}
+        for item in sorted(self._lexicon, key=lambda t: -len(t[0])):
+            self._lexicon_first.setdefault(item[0][:2], []).append(item)
         # 8.0 patterns, each run only when the utterance holds a character that every
         # match of it must contain (found from the pattern's parse tree).
         self._patterns: list[tuple[re.Pattern[str], str, str]] = []
@@ -209,11 +214,11 @@ class Matcher:
                 rx = re.compile(p)
                 i = len(self._patterns)
                 self._patterns.append((rx, g.category, g.label))
-                anchor = _required_char(p)
-                if anchor is None:
+                anchors = _required_chars(p)
+                if not anchors:
                     self._patterns_always.append(i)
-                else:
-                    self._pattern_anchor.setdefault(anchor, []).append(i)
+                for c in anchors:
+                    self._pattern_anchor.setdefault(c, []).append(i)
         self._agent_only = all(e.speaker == "agent" for e in bank.entries)
         log.debug("matcher: %d forms, %d index keys, %d lexicon words",
                   len(self.forms), len(self._index), len(self._lexicon))
@@ -253,9 +258,13 @@ class Matcher:
         need = 0
         if alt_groups and core:
             need = min(f.min_lcs - (len(f.code) - len(core)) for f in expansions.values()) - 2
-        self._entry_groups.setdefault(order, []).append(
+        rid = len(self._raw_forms)
+        self._raw_forms.append(
             _RawForm(core=core, core_need=need, alt_codes=alt_codes, default=default,
-                     expansions=expansions, context=tuple(context)))
+                     expansions=expansions, context=tuple(context), entry=entry,
+                     need=min(f.need for f in expansions.values())))
+        for key in {k for f in expansions.values() for k in (f.keys or (f.code,))}:
+            self._index.setdefault(key, []).append(rid)
 
     def _add_form(self, order: int, entry: Entry, form: str) -> _Form | None:
         norm = self.normaliser.normalise(form).text
@@ -285,23 +294,14 @@ class Matcher:
         f.keys = tuple(dict.fromkeys(keys))
         if short:
             f.need = len(f.keys) or 1
-            target = self._short_index
         else:
             f.need = max(1, math.ceil(self.options.min_pair_fraction * len(f.keys)))
-            target = self._index
         f.ext = 2 * (sum(free.values()) // 2 + n // 3 + 2)
         f.min_lcs = math.ceil(f.threshold * len(code) - 1e-9)
         self.forms.append(f)
-        if short:
+        if short:  # short forms are indexed one by one (long ones by raw form)
             for k in f.keys or (code,):
-                target.setdefault(k, []).append(f.fid)
-            return f
-        self._entry_forms.setdefault(order, []).append(f)
-        self._entry_need[order] = min(self._entry_need.get(order, f.need), f.need)
-        for k in f.keys or (code,):
-            posting = target.setdefault(k, [])
-            if not posting or posting[-1] != order:
-                posting.append(order)
+                self._short_index.setdefault(k, []).append(f.fid)
         return f
 
     # -- public ------------------------------------------------------------------------
@@ -356,35 +356,35 @@ class Matcher:
 
     def _hits(self, chars: str, code: str, speaker: str, cutoff: float) -> list[_Hit]:
         m = len(chars)
-        keys = {code[2 * i: 2 * i + 4] for i in range(m - 1)} if m > 1 else {code}
+        if m <= 1:
+            keys = {code}
+        elif m <= 512:
+            keys = set(map(code.__getitem__, _PAIRS[:m - 1]))
+        else:
+            keys = {code[2 * i: 2 * i + 4] for i in range(m - 1)}
         hits: list[_Hit] = []
-        get = self._index.get
-        counts = Counter(chain.from_iterable(get(k, ()) for k in keys))
-        need = self._entry_need
+        counts = Counter(chain.from_iterable(map(self._index.get, keys, repeat(()))))
         lcs = LCSseq.similarity
-        for order, cnt in counts.items():
-            if cnt < need[order]:
+        raw_forms = self._raw_forms
+        for rid, cnt in counts.items():
+            rf = raw_forms[rid]
+            if cnt < rf.need or not self._applies(rf.entry, speaker):
                 continue
-            groups = self._entry_groups[order]
-            if not self._applies(next(iter(groups[0].expansions.values())).entry, speaker):
+            # The LCS over the whole utterance bounds the aligned coverage from above and
+            # costs little (C, bit-parallel): first for the form's fixed core.
+            if rf.core_need > 0 and not lcs(rf.core, code, score_cutoff=rf.core_need):
                 continue
-            for rf in groups:
-                # The LCS over the whole utterance bounds the aligned coverage from above
-                # and costs little (C, bit-parallel): first for the form's fixed core.
-                if rf.core_need > 0 and not lcs(rf.core, code, score_cutoff=rf.core_need):
-                    continue
-                f = rf.choose(code)
-                if f is None or not lcs(f.code, code, score_cutoff=f.min_lcs):
-                    continue
-                r = self._align(f, code)
-                if r is None:
-                    continue
-                score, s, e = r
-                if score >= max(f.threshold, cutoff):
-                    hits.append(_Hit(f, score, s, e))
-        sget = self._short_index.get
+            f = rf.choose(code)
+            if f is None or not lcs(f.code, code, score_cutoff=f.min_lcs):
+                continue
+            r = self._align(f, code)
+            if r is None:
+                continue
+            score, s, e = r
+            if score >= max(f.threshold, cutoff):
+                hits.append(_Hit(f, score, s, e))
         forms_all = self.forms
-        scounts = Counter(chain.from_iterable(sget(k, ()) for k in keys))
+        scounts = Counter(chain.from_iterable(map(self._short_index.get, keys, repeat(()))))
         for fid, cnt in scounts.items():
             f = forms_all[fid]
             if cnt < f.need or not self._applies(f.entry, speaker):
@@ -500,25 +500,30 @@ class Matcher:
     def _lexicon_flags(self, norm: Normalised, code: str) -> list[Flag]:
         chars = norm.text
         found: list[tuple[int, int, str, str]] = []
-        if self._lexicon_re is not None:
-            by_code = self._lexicon_by_code
-            for mt in self._lexicon_re.finditer(code):
-                if mt.start() % 2:
-                    continue
-                w, cat, lab = by_code[mt.group()]
-                s, e = mt.start() // 2, mt.end() // 2
-                same = sum(a == b for a, b in zip(chars[s:e], w, strict=False))
-                if same < (len(w) if len(w) == 1 else math.ceil(len(w) / 2)):
-                    continue
-                if len(w) <= 2 and self.options.word_boundaries and \
-                        not self.segmenter.is_word_span(chars, s, e):
-                    continue
-                found.append((s, e, cat, lab))
-        run = list(self._patterns_always)
+        first = self._lexicon_first
+        n = len(chars)
+        sylls = set(map(code.__getitem__, _SYLLS[:n])) if n <= 512 else \
+            {code[i:i + 2] for i in range(0, len(code), 2)}
+        for syl in sylls.intersection(first):
+            for wcode, w, cat, lab in first[syl]:
+                pos = code.find(wcode)
+                while pos != -1:
+                    if pos % 2 == 0:
+                        s, e = pos // 2, (pos + len(wcode)) // 2
+                        same = sum(a == b for a, b in zip(chars[s:e], w, strict=False))
+                        # One-character words must be that character; longer ones may be
+                        # homophones in part. Words of up to two characters must stand
+                        # as words (滚 is not 滚动).
+                        if same >= (len(w) if len(w) == 1 else math.ceil(len(w) / 2)) and (
+                                len(w) > 2 or not self.options.word_boundaries
+                                or self.segmenter.is_word_span(chars, s, e)):
+                            found.append((s, e, cat, lab))
+                    pos = code.find(wcode, pos + 1)
+        run = set(self._patterns_always)
         anchors = self._pattern_anchor
         for c in set(chars).intersection(anchors):
-            run.extend(anchors[c])
-        for i in run:
+            run.update(anchors[c])
+        for i in sorted(run):
             rx, cat, lab = self._patterns[i]
             for mt in rx.finditer(chars):
                 if mt.end() > mt.start():
@@ -541,11 +546,12 @@ def _char_code(text: str) -> str:
     return "".join(c + "\ue7ff" for c in text)
 
 
-def _required_char(pattern: str) -> str | None:
-    """A character that every match of ``pattern`` contains, or None (then always run it).
+def _required_chars(pattern: str) -> set[str]:
+    """Characters one of which every match of ``pattern`` contains (empty: unknown).
 
-    Takes the pattern's top-level literals (outside alternations and optional parts),
-    preferring the rarest-looking: the last one.
+    Looks at the pattern's top-level items: a literal, a character class of literals, or a
+    group / alternation whose every branch starts with a known character; of those that
+    must match, the one with the fewest characters is the most selective anchor.
     """
     try:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -554,9 +560,42 @@ def _required_char(pattern: str) -> str | None:
     try:
         tree = sre_parse.parse(pattern)
     except re.error:
-        return None
-    literals = [chr(av) for op, av in tree if op == sre_parse.LITERAL]
-    if not literals:
-        # A required branch of single characters at the top level, e.g. (傻|笨): none.
-        return None
-    return literals[-1]
+        return set()
+    best: set[str] = set()
+    for item in tree:
+        chars = _first_chars(item, sre_parse)
+        # Fewest characters wins; on a tie the later item, which is usually the rarer
+        # word (病 rather than 你 in 你…有病).
+        if chars and (not best or len(chars) <= len(best)) and not chars <= _COMMON:
+            best = chars
+    return best or next((c for item in tree if (c := _first_chars(item, sre_parse))), set())
+
+
+def _first_chars(item: Any, sre: Any) -> set[str]:
+    op, av = item
+    if op == sre.LITERAL:
+        return {chr(av)}
+    if op == sre.IN:
+        out = set()
+        for o, a in av:
+            if o != sre.LITERAL:
+                return set()
+            out.add(chr(a))
+        return out
+    if op == sre.SUBPATTERN:
+        sub = av[-1]
+        return _first_chars(sub[0], sre) if len(sub) else set()
+    if op == sre.BRANCH:
+        out = set()
+        for alt in av[1]:
+            if not len(alt):
+                return set()
+            c = _first_chars(alt[0], sre)
+            if not c:
+                return set()
+            out |= c
+        return out
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
+        sub = av[2]
+        return _first_chars(sub[0], sre) if len(sub) else set()
+    return set()

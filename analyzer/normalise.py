@@ -39,20 +39,22 @@ class Normalised:
     key alone is cheaper to build.
     """
 
-    __slots__ = ("source", "text", "_offsets", "_normaliser")
+    __slots__ = ("source", "text", "_offsets", "_normaliser", "_prepared")
 
     def __init__(self, source: str, text: str, offsets: tuple[int, ...] | None = None,
-                 normaliser: Normaliser | None = None) -> None:
+                 normaliser: Normaliser | None = None,
+                 prepared: tuple[str, list[int] | None] | None = None) -> None:
         self.source = source
         self.text = text
         self._offsets = offsets
         self._normaliser = normaliser
+        self._prepared = prepared  # NFKC + t2s result, kept for the offsets
 
     @property
     def offsets(self) -> tuple[int, ...]:
         if self._offsets is None:
             assert self._normaliser is not None
-            text, offs = self._normaliser._with_offsets(self.source)
+            text, offs = self._normaliser._with_offsets(self.source, self._prepared)
             if text != self.text:  # cannot happen: both paths apply the same steps
                 raise RuntimeError("normalisation paths disagree")
             self._offsets = offs
@@ -137,14 +139,15 @@ class Normaliser:
 
     def normalise(self, text: str) -> Normalised:
         """Normalise ``text``; see the module docstring for the steps."""
-        prepared, _ = self._prepare(text)
-        key = prepared.translate(self._map)
+        prep = self._prepare(text)
+        key = prep[0].translate(self._map)
         key = _STUTTER2.sub(r"\1", _STUTTER1.sub(r"\1", key))
-        return Normalised(text, key, None, self)
+        return Normalised(text, key, None, self, prep)
 
-    def _with_offsets(self, source: str) -> tuple[str, tuple[int, ...]]:
+    def _with_offsets(self, source: str, prep: tuple[str, list[int] | None] | None = None
+                      ) -> tuple[str, tuple[int, ...]]:
         """The same steps as :meth:`normalise`, keeping each character's source offset."""
-        prepared, base = self._prepare(source)
+        prepared, base = prep if prep is not None else self._prepare(source)
         cmap = self._map
         text = prepared.translate(cmap)
         kept = [i for i, c in enumerate(prepared) if cmap[ord(c)]]

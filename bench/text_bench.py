@@ -1,0 +1,203 @@
+"""Benchmark of the text analyzer (issue: text analyzer targets).
+
+Measures, in one run:
+- accuracy of ``huashu check --jsonl`` on the dev corpora (clean and ASR), scored by
+  ``shared/tools/score_text.py``, and of ``huashu score --jsonl`` on the dev dialogues
+  (``score_dialogues.py``); the naive matcher's accuracy beside it;
+- speed: ``huashu check --jsonl`` on 20,000 utterances, pinned to one core, against the
+  naive matcher (rapidfuzz ``partial_ratio`` of the raw text against every line of the
+  standard, cutoff 80 — the matcher whose ASR recall the issue quotes as 0.29 / 0.19)
+  run the same way in the same run; start-up is measured separately and subtracted;
+- load time: phrasebank load + jieba init (``Analyzer.load``) in a fresh process.
+
+usage: python bench/text_bench.py [--n 20000] [--shared ../shared] [--out bench/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+log = logging.getLogger("bench.text")
+ROOT = Path(__file__).resolve().parent.parent
+
+NAIVE = r'''
+import json, sys
+from rapidfuzz import fuzz
+import phrasebank
+lines = [(e.ref, e.kind, e.text) for e in phrasebank.load().entries]
+out = sys.stdout
+for row in map(json.loads, open(sys.argv[1], encoding="utf-8")):
+    t = row["text"]
+    flags = [{"ref": r, "kind": k} for r, k, line in lines if fuzz.partial_ratio(t, line) >= 80]
+    out.write(json.dumps({"id": row["id"], "flags": flags}, ensure_ascii=False) + "\n")
+'''
+
+
+def _scorer(shared: Path, name: str):  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, shared / "tools" / f"{name}.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _huashu() -> list[str]:
+    exe = shutil.which("huashu", path=str(Path(sys.executable).parent)) or shutil.which("huashu")
+    return [exe] if exe else [sys.executable, "-m", "analyzer.cli"]
+
+
+def _pin() -> list[str]:
+    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
+def _run(cmd: list[str], stdin_path: Path | None = None, out_path: Path | None = None) -> float:
+    t = time.perf_counter()
+    with open(out_path or os.devnull, "w", encoding="utf-8") as out:
+        subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, check=True,
+                       env={**os.environ, "HUASHU_LOG_LEVEL": "WARNING"})
+    return time.perf_counter() - t
+
+
+def accuracy(shared: Path, out: Path) -> dict[str, object]:
+    corpus = shared / "corpus"
+    score_text = _scorer(shared, "score_text")
+    score_dialogues = _scorer(shared, "score_dialogues")
+    res: dict[str, object] = {}
+    naive_py = out / "naive.py"
+    naive_py.write_text(NAIVE, encoding="utf-8")
+    for name in ("dev_utterances", "dev_utterances_asr"):
+        src = corpus / f"{name}.jsonl"
+        for who, cmd in (("huashu", _huashu() + ["check", "--jsonl", str(src)]),
+                         ("naive", [sys.executable, str(naive_py), str(src)])):
+            pred = out / f"{name}.{who}.jsonl"
+            _run(cmd, out_path=pred)
+            buf = io.StringIO()
+            with redirect_stdout(buf):
+                p, r, sp, sr = score_text.main(str(src), str(pred))
+            res[f"{name}.{who}"] = {"violation_precision": round(p, 3),
+                                    "violation_recall": round(r, 3),
+                                    "script_precision": round(sp, 3),
+                                    "script_recall": round(sr, 3),
+                                    "errors": [ln.strip() for ln in buf.getvalue().splitlines()
+                                               if ln.startswith("   ")]}
+    dial = corpus / "dev_dialogues.jsonl"
+    rep = out / "dev_dialogues.huashu.jsonl"
+    _run(_huashu() + ["score", "--jsonl", str(dial)], out_path=rep)
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        score_dialogues.main(str(dial), str(rep))
+    res["dev_dialogues"] = buf.getvalue().strip().splitlines()
+    return res
+
+
+def make_utterances(shared: Path, n: int, path: Path) -> None:
+    """``n`` varied utterances built from the dev corpora (clean and ASR text, agent and
+    customer), each with random lead-ins, fillers and tails, so that no two rows are
+    guaranteed identical and no cache could help."""
+    rows = [json.loads(x) for f in ("dev_utterances.jsonl", "dev_utterances_asr.jsonl")
+            for x in open(shared / "corpus" / f, encoding="utf-8")]
+    rnd = random.Random(20261124)
+    heads = ["", "", "", "嗯,", "那个,", "好的,", "您看,", "师傅,", "喂,", "哦,"]
+    tails = ["", "", "", "。", "啊", ",您看行吗", ",就这样", "哈", "?", ",好吧"]
+    benign = ["我先看一下线路", "您家的路由器在哪里", "这个灯一直在闪", "我测一下网速",
+              "您稍等一下", "好的没问题", "信号现在正常了", "这根线我给您换一下"]
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            if rnd.random() < 0.25:
+                text = rnd.choice(benign) + rnd.choice(tails)
+                speaker = "agent"
+            else:
+                r = rnd.choice(rows)
+                text = rnd.choice(heads) + r["text"] + rnd.choice(tails)
+                speaker = r["speaker"]
+            fh.write(json.dumps({"id": f"u{i}", "text": text, "speaker": speaker},
+                                ensure_ascii=False) + "\n")
+
+
+def speed(shared: Path, out: Path, n: int, repeat: int) -> dict[str, object]:
+    data = out / "bench_utterances.jsonl"
+    make_utterances(shared, n, data)
+    empty = out / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    naive_py = out / "naive.py"
+    naive_py.write_text(NAIVE, encoding="utf-8")
+    pin = _pin()
+    cmds = {"huashu": lambda f: pin + _huashu() + ["check", "--jsonl", str(f)],
+            "naive": lambda f: pin + [sys.executable, str(naive_py), str(f)]}
+    res: dict[str, object] = {"utterances": n, "pinned_to_one_core": bool(pin)}
+    times: dict[str, dict[str, float]] = {}
+    for who, cmd in cmds.items():
+        startup = statistics.median(_run(cmd(empty)) for _ in range(repeat))
+        total = statistics.median(_run(cmd(data)) for _ in range(repeat))
+        times[who] = {"startup_s": round(startup, 3), "total_s": round(total, 3),
+                      "processing_s": round(total - startup, 3),
+                      "utterances_per_s": round(n / max(total - startup, 1e-9)),
+                      "utterances_per_s_end_to_end": round(n / total)}
+    res.update(times)
+    res["speedup_vs_naive_processing"] = round(
+        times["naive"]["processing_s"] / times["huashu"]["processing_s"], 2)
+    res["speedup_vs_naive_end_to_end"] = round(
+        times["naive"]["total_s"] / times["huashu"]["total_s"], 2)
+    return res
+
+
+def load_time(repeat: int) -> dict[str, float]:
+    code = ("import time; t=time.perf_counter(); from analyzer import Analyzer; "
+            "Analyzer.load(); print(time.perf_counter()-t)")
+    runs = []
+    for _ in range(repeat):
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**os.environ, "HUASHU_LOG_LEVEL": "WARNING"})
+        runs.append(float(p.stdout.strip().splitlines()[-1]))
+    return {"load_s_median": round(statistics.median(runs), 3), "load_s_max": round(max(runs), 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args.out.mkdir(parents=True, exist_ok=True)
+    result = {"accuracy": accuracy(args.shared, args.out),
+              "speed": speed(args.shared, args.out, args.n, args.repeat),
+              "load": load_time(args.repeat)}
+    (args.out / "text_bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
+                                              encoding="utf-8")
+    acc = result["accuracy"]
+    for k, v in acc.items():
+        if isinstance(v, dict):
+            log.info("%-28s violation P %.3f R %.3f | script P %.3f R %.3f", k,
+                     v["violation_precision"], v["violation_recall"],
+                     v["script_precision"], v["script_recall"])
+    log.info("dev_dialogues: %s", " ".join(acc["dev_dialogues"][-1:]))  # type: ignore[index]
+    sp = result["speed"]
+    log.info("speed (%d utterances, one core=%s): huashu %s utt/s (end to end %s), naive %s "
+             "utt/s; speed-up %sx (end to end %sx)", sp["utterances"], sp["pinned_to_one_core"],
+             sp["huashu"]["utterances_per_s"], sp["huashu"]["utterances_per_s_end_to_end"],
+             sp["naive"]["utterances_per_s"], sp["speedup_vs_naive_processing"],
+             sp["speedup_vs_naive_end_to_end"])
+    log.info("load (phrasebank + jieba init): median %ss, max %ss",
+             result["load"]["load_s_median"], result["load"]["load_s_max"])
+    log.info("written %s", args.out / "text_bench.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
