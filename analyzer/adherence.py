@@ -183,21 +183,40 @@ def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flag_fn: FlagFn,
         missing.append({"refs": s.refs, "name": s.name})
         deductions.append(Deduction("missing_step", w["missing_step"], s.refs, None, None,
                                     f"no agent turn met '{s.name}' ({' / '.join(s.refs)})"))
+    # The fewest steps out of order: those outside the longest run of met steps whose
+    # turns increase in template order (a greeting said last is one step out of order,
+    # not four). Ties keep the earlier template steps in order.
+    met = [s for s in steps if s.met and s.turn is not None]
+    best_len = [1] * len(met)
+    prev = [-1] * len(met)
+    for i in range(len(met)):
+        for j in range(i):
+            if met[j].turn < met[i].turn and best_len[j] + 1 > best_len[i]:  # type: ignore[operator]
+                best_len[i], prev[i] = best_len[j] + 1, j
+    in_order: set[int] = set()
+    if met:
+        i = max(range(len(met)), key=lambda k: (best_len[k], -k))
+        while i != -1:
+            in_order.add(i)
+            i = prev[i]
     out_of_order: list[dict[str, Any]] = []
-    latest = -1
-    latest_name = ""
-    for s in steps:
-        if not s.met or s.turn is None:
+    for i, s in enumerate(met):
+        if i in in_order:
             continue
-        if s.turn < latest:
-            s.in_order = False
-            out_of_order.append({"refs": s.refs, "name": s.name, "turn": s.turn,
-                                 "after": latest_name})
-            deductions.append(Deduction("out_of_order", w["out_of_order"], s.refs, s.turn,
-                                        text_of(s.turn),
-                                        f"'{s.name}' came before '{latest_name}'"))
+        s.in_order = False
+        later = next((met[j] for j in sorted(in_order) if j < i and
+                      met[j].turn > s.turn), None)  # type: ignore[operator]
+        before = next((met[j] for j in sorted(in_order) if j > i and
+                       met[j].turn < s.turn), None)  # type: ignore[operator]
+        if later is not None:
+            detail = f"'{s.name}' came before '{later.name}'"
+        elif before is not None:
+            detail = f"'{s.name}' came after '{before.name}'"
         else:
-            latest, latest_name = s.turn, s.name
+            detail = f"'{s.name}' is out of order"
+        out_of_order.append({"refs": s.refs, "name": s.name, "turn": s.turn, "detail": detail})
+        deductions.append(Deduction("out_of_order", w["out_of_order"], s.refs, s.turn,
+                                    text_of(s.turn), detail))  # type: ignore[arg-type]
 
     # -- conditional steps owed after a customer trigger ---------------------------------
     compiled = [(t, [re.compile(p) for p in t.patterns]) for t in bank.triggers]

@@ -64,6 +64,7 @@ class Flag:
     matched: str
     standard: str
     category: str | None = None  # for 8.0: profanity | crude | sarcasm | scolding
+    also: tuple[str, ...] = ()  # refs whose lines match the same words as well (1.1.7 / 5.4)
 
     @property
     def is_violation(self) -> bool:
@@ -75,6 +76,8 @@ class Flag:
                              "standard": self.standard}
         if self.category is not None:
             d["category"] = self.category
+        if self.also:
+            d["also"] = list(self.also)
         return d
 
 
@@ -163,6 +166,7 @@ class _Hit:
     score: float
     start: int  # syllable offsets in the normalised text
     end: int
+    also: list[str] = field(default_factory=list)
 
 
 class Matcher:
@@ -487,6 +491,9 @@ class Matcher:
                     break
                 if ov > 0.5 * min(h.end - h.start, k.end - k.start):
                     clash = True
+                    if (h.score == k.score and (h.start, h.end) == (k.start, k.end)
+                            and h.form.entry.ref not in k.also):
+                        k.also.append(h.form.entry.ref)  # the standard repeats this line
                     break
             if not clash:
                 kept.append(h)
@@ -495,7 +502,7 @@ class Matcher:
     def _flag(self, norm: Normalised, h: _Hit) -> Flag:
         s, e = norm.span(h.start, h.end)
         return Flag(ref=h.form.entry.ref, kind=h.form.entry.kind, score=h.score, span=(s, e),
-                    matched=norm.source[s:e], standard=h.form.entry.text)
+                    matched=norm.source[s:e], standard=h.form.entry.text, also=tuple(h.also))
 
     def _lexicon_flags(self, norm: Normalised, code: str) -> list[Flag]:
         chars = norm.text

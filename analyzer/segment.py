@@ -25,16 +25,17 @@ _SPLIT = re.compile(r"[\x01\x02\W_]+")
 
 
 def phrasebank_words(bank: Phrasebank) -> list[str]:
-    """Words the tokenizer must keep whole: lexicon words and the short forms' clauses."""
+    """Words the tokenizer must keep whole: lexicon words and the short forms (你们必须)."""
     words: list[str] = []
     for group in bank.lexicon:
         words.extend(group.words)
     for e in bank.entries:
         for f in e.forms:
             for x in expand_form(f):
-                for clause in _SPLIT.split(x):
-                    if 2 <= len(clause) <= bank.matching.short_max:
-                        words.append(clause)
+                if _SPLIT.search(x):
+                    continue  # a slot, gap or punctuation: not a short form
+                if 2 <= len(x) <= bank.matching.short_max:
+                    words.append(x)
     # Domain terms that the general dictionary splits.
     words.extend(["宽带", "检修", "申告", "工单", "光猫", "服务人员", "工程师", "说明书",
                   "水晶头", "深表歉意", "故障受理台", "社区经理", "客户经理"])

@@ -211,6 +211,8 @@ def _as_list(v: Any) -> list[Any]:
 
 def loads(text: str, source: str = "phrasebank") -> Phrasebank:
     """Parse and validate a phrasebank from YAML text."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    raw_text = text
     problems: list[str] = []
     try:
         doc = yaml.safe_load(text)
@@ -264,8 +266,8 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         speaker = raw.get("speaker", "agent")
         if speaker not in SPEAKERS:
             problems.append(f"{where}: speaker must be one of {', '.join(SPEAKERS)}")
-        text = str(raw.get("text") or "").strip()
-        if not text:
+        wording = str(raw.get("text") or "").strip()
+        if not wording:
             problems.append(f"{where}: text (the standard's wording) is required")
         forms = [str(f) for f in _as_list(raw.get("forms")) + _as_list(raw.get("variants"))]
         if not forms:
@@ -290,7 +292,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
             Entry(
                 ref=ref,
                 kind=str(kind),
-                text=text,
+                text=wording,
                 forms=tuple(forms),
                 speaker=str(speaker),
                 threshold=float(threshold) if threshold is not None else None,
@@ -394,7 +396,6 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         problems.append("entries: the bank has no entries")
     if problems:
         raise PhrasebankError(problems, source)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return Phrasebank(
         name=str(doc.get("name") or "phrasebank"),
         version=f"sha256:{digest}",
@@ -407,7 +408,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         matching=matching,
         weights=weights,
         source=source,
-        raw=text,
+        raw=raw_text,
     )
 
 

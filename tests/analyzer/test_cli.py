@@ -1,0 +1,98 @@
+"""The huashu CLI on real files: check, score, demo, errors that name file and line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+RUN = [sys.executable, "-m", "analyzer.cli"]
+
+
+def run(*args, stdin=None):
+    return subprocess.run([*RUN, *args], input=stdin, capture_output=True, text=True)
+
+
+def test_check_text_is_readable():
+    p = run("check", "快下班了,明天再说。")
+    assert p.returncode == 0
+    assert "8.7" in p.stdout and "taboo" in p.stdout and "【快下班了,明天再说】" in p.stdout
+
+
+def test_check_jsonl_rows_and_errors(tmp_path):
+    f = tmp_path / "in.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"id": "a", "text": "你有没有搞错?", "speaker": "agent"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "c", "text": 5}),
+        json.dumps({"id": "d", "text": "你有没有搞错?", "speaker": "customer"}, ensure_ascii=False),
+        json.dumps({"id": "e", "text": "好", "speaker": "robot"}),
+    ]) + "\n", encoding="utf-8")
+    p = run("check", "--jsonl", str(f))
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert p.returncode == 1
+    assert [r["id"] for r in rows] == ["a", None, "c", "d", "e"]
+    [flag] = rows[0]["flags"]
+    assert set(flag) >= {"ref", "kind", "score", "span", "matched", "standard"}
+    assert flag["ref"] == "8.2" and flag["span"] == [0, 6]
+    assert rows[3]["flags"] == []
+    assert f"{f}:2: malformed JSON" in p.stderr
+    assert f"{f}:3: 'text' must be a string" in p.stderr
+    assert f"{f}:5: speaker must be one of" in p.stderr
+
+
+def test_check_reads_stdin():
+    p = run("check", "--jsonl", "-", stdin=json.dumps({"id": 1, "text": "打搅您了,再见!"}) + "\n")
+    assert p.returncode == 0
+    assert json.loads(p.stdout)["flags"][0]["ref"] == "5.16"
+
+
+def test_unreadable_file_is_named(tmp_path):
+    p = run("check", "--jsonl", str(tmp_path / "missing.jsonl"))
+    assert p.returncode == 2 and "missing.jsonl: cannot read" in p.stderr
+    bad = tmp_path / "latin1.jsonl"
+    bad.write_bytes(b'{"id": "x", "text": "\xe9"}\n')
+    p = run("check", "--jsonl", str(bad))
+    assert p.returncode == 2 and "latin1.jsonl: not UTF-8" in p.stderr
+
+
+def test_score_jsonl(tmp_path):
+    f = tmp_path / "d.jsonl"
+    f.write_text(json.dumps({"id": "x", "scenario": "appointment_engineer", "turns": [
+        {"speaker": "agent", "text": "您好!我是移动工程师小王,请问是刘先生吗?"},
+        {"speaker": "agent", "text": "快下班了,明天再说。"}]}, ensure_ascii=False) + "\n"
+        + '{"id": "y"}\n', encoding="utf-8")
+    p = run("score", "--jsonl", str(f))
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert p.returncode == 1 and f"{f}:2: a row must be an object with a 'turns' list" in p.stderr
+    r = rows[0]
+    assert r["id"] == "x" and r["scenario"] == "appointment_engineer"
+    assert [m["refs"] for m in r["missing"]] == [["1.1.6"], ["1.1.7"]]
+    assert [v["ref"] for v in r["violations"]] == ["8.7"] and r["violations"][0]["turn"] == 1
+    assert r["score"] == 100 - sum(d["points"] for d in r["deductions"])
+    assert r["phrasebank_version"].startswith("sha256:")
+
+
+def test_demo_runs_on_the_embedded_sample():
+    p = run("demo")
+    assert p.returncode == 0
+    assert "score:" in p.stdout and "8.6" in p.stdout
+
+
+def test_own_phrasebank_and_a_bad_one(tmp_path):
+    import yaml
+
+    import phrasebank
+
+    doc = yaml.safe_load(phrasebank.DEFAULT_PATH.read_text(encoding="utf-8"))
+    [e87] = [e for e in doc["entries"] if e["ref"] == "8.7"]
+    e87["forms"].append("下班时间到了")  # what an operations editor would add
+    own = tmp_path / "bank.yaml"
+    own.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert "8.7" not in run("check", "下班时间到了").stdout
+    p = run("check", "--phrasebank", str(own), "下班时间到了")
+    assert p.returncode == 0 and "8.7" in p.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("entries: [{ref: x}]\n", encoding="utf-8")
+    p = run("check", "--phrasebank", str(bad), "你好")
+    assert p.returncode == 2 and "bad.yaml" in p.stderr and "ref must look like" in p.stderr

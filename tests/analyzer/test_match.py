@@ -1,0 +1,141 @@
+"""Matching: ASR robustness, slots, speaker rules, hard negatives, spans, cut-offs."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def refs(analyzer, text, speaker="agent"):
+    return sorted({f.ref for f in analyzer.check(text, speaker=speaker)})
+
+
+@pytest.mark.parametrize("text,ref", [
+    ("您申告了寬代故障,需要姐修,请问您什么时间方便?", "5.3"),      # 宽代 / 姐修
+    ("说民书上有,你自己看。", "8.6"),                               # 说民书
+    ("刚才不都跟您说了吗,怎么还问", "8.3"),                         # paraphrase, order kept
+    ("嗯嗯,那个,我我我也没办法啊", "8.4"),                          # fillers and stutter
+    ("我都快下班了,明天再来吧", "8.7"),
+    ("這是我們公司規定的", "8.9"),                                   # traditional script
+])
+def test_asr_and_paraphrase(analyzer, text, ref):
+    assert ref in refs(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "您好!我是三零六号服务人员,请问是陈女士吗?",
+    "您好,我是一千二百零八号服务人员,请问是欧阳先生吗",
+    "您好!我是2021号服务人员,请问是王先生吗?",
+])
+def test_slots_take_names_and_numbers_of_any_length(analyzer, text):
+    assert refs(analyzer, text) == ["1.1.1"]
+
+
+def test_time_slot(analyzer):
+    for t in ("下午三点", "两点半", "晚上七点一刻"):
+        assert "1.1.6" in refs(analyzer, f"您好!我是负责为您解决宽带故障检修工作的工程师,"
+                                         f"我将在{t}上门为您服务,请问可以吗?")
+
+
+def test_customer_words_are_not_the_agents_fault(analyzer):
+    text = "你有没有搞错,昨天刚修好又坏了"
+    assert refs(analyzer, text, "customer") == []
+    assert refs(analyzer, text, "agent") == ["8.2"]
+    assert refs(analyzer, text, "unknown") == ["8.2"]  # unknown speaker: checked as agent
+
+
+@pytest.mark.parametrize("text", [
+    "我们必须先确认一下线路",       # not 8.5 你们必须
+    "我们必须保证施工的质量",
+    "我把说明书放在抽屉里了",       # not 8.6
+    "今天下班前我会把工单提交",     # not 8.7
+    "滚动条往下拉一下",             # 滚 inside a word is not 8.0
+    "您应该是改过密码了吧",
+    "我先把光猫重启一下",
+])
+def test_hard_negatives_stay_clean(analyzer, text):
+    assert refs(analyzer, text) == []
+
+
+def test_this_is_what_we_should_do_is_5_13_not_8_9(analyzer):
+    assert refs(analyzer, "这是我们应该做的。") == ["5.13"]
+
+
+def test_short_phrases_are_held_strictly(analyzer):
+    assert refs(analyzer, "你们必须今天把费用交了") == ["8.5"]
+    assert refs(analyzer, "你们必需今天交") == ["8.5"]  # one homophone character allowed
+    assert refs(analyzer, "泥门必需今天交") == []  # but not a whole phrase of homophones
+
+
+def test_a_part_of_a_long_line_does_not_match_it(analyzer):
+    # the first clause of 1.1.2 / 5.3 alone covers too little of either
+    assert refs(analyzer, "您申告了宽带故障") == []
+    # and 5.3 said in full is not 1.1.2, which goes on
+    assert refs(analyzer, "您申告了宽带故障,需要检修,请问您什么时间方便?") == ["5.3"]
+
+
+def test_span_points_into_the_text_as_received(analyzer):
+    text = "嗯，師傅說：快下班了，明天再說啊。"
+    [flag] = analyzer.check(text)
+    s, e = flag.span
+    assert flag.ref == "8.7" and flag.kind == "taboo"
+    assert text[s:e] == flag.matched == "快下班了，明天再說"
+    assert flag.standard == "快下班了,明天再说。"
+
+
+def test_several_flags_in_one_utterance(analyzer):
+    text = "对不起,给您带来麻烦了。请问你的宽带设备装在什么位置?"
+    flags = analyzer.check(text)
+    assert [f.ref for f in flags] == ["5.8", "5.6"]
+    assert flags[0].span[1] <= flags[1].span[0]
+
+
+def test_lexicon_categories(analyzer):
+    flags = analyzer.check("滚,别烦我")
+    assert [(f.ref, f.category, f.matched) for f in flags] == [
+        ("8.0", "crude", "滚"), ("8.0", "scolding", "别烦我")]
+    cats = {f.category for f in analyzer.check("你这个笨蛋,说了你也不懂")}
+    assert cats == {"crude", "sarcasm"}
+
+
+def test_discipline(analyzer):
+    assert refs(analyzer, "能用下你家厕所吗") == ["9.5"]
+    assert refs(analyzer, "记得给我个好评哦") == ["9.13"]
+    assert refs(analyzer, "请问您对我们的服务是否满意?") == ["5.12"]  # asking is fine
+
+
+def test_repeated_line_names_its_twin(analyzer):
+    [f] = analyzer.check("好的,我将会在三点准时上门为您检修。")
+    assert {f.ref, *f.also} == {"1.1.7", "5.4"}
+    [g] = analyzer.check("好的,我将会在三点准时上门为您检修。", prefer_section="5")
+    assert g.ref == "5.4"
+
+
+def test_keyword_api_with_score_cutoff(analyzer):
+    m = analyzer.matcher
+    text = "您的寬帶上網已經恢復,請您使用一下"
+    best = m.best(text, kind="script")
+    assert best is not None and best.ref == "5.11"
+    assert m.best(text, kind="taboo") is None
+    assert m.best(text, ref="5.11", score_cutoff=1.01) is None
+    assert m.similarity(text, "5.11") == pytest.approx(best.score)
+    assert m.similarity("今天天气不错", "5.11") < 0.5
+
+
+def test_bad_speaker_is_an_error(analyzer):
+    with pytest.raises(ValueError, match="speaker must be one of"):
+        analyzer.check("你好", speaker="robot")
+
+
+def test_odd_unicode_and_huge_input(analyzer):
+    assert analyzer.check("\u200b\ufeff\U0001f600 \x00") == []
+    text = "我先看一下线路。" * 10000 + "快下班了,明天再说。"
+    flags = analyzer.check(text)
+    assert [f.ref for f in flags] == ["8.7"]
+    s, e = flags[0].span
+    assert text[s:e] == "快下班了,明天再说"
+
+
+def test_phonetic_off_compares_characters(analyzer):
+    strict = analyzer.with_options(phonetic=False)
+    assert "5.3" in refs(analyzer, "您申告了寬代故障,需要檢修,请问您什么时间方便?")
+    assert [f.ref for f in strict.check("您申告了宽带故障,需要检修,请问您什么时间方便?")] == ["5.3"]
