@@ -49,7 +49,7 @@ _COMMON = set("你我他她是的了在有这那就都也不")  # poor anchors: 
 _LEXICON_STANDARD = "凡脏话、粗话、讽刺、训斥客户的话均列为服务禁语"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Flag:
     """One finding in one utterance.
 
@@ -191,7 +191,8 @@ class Matcher:
         # Inverted index: syllable pair -> entries (by order) whose forms hold it. Indexing
         # entries rather than their [a|b] expansions keeps the postings short.
         self._index: dict[str, list[int]] = {}
-        self._short_index: dict[str, list[int]] = {}
+        # Pairs an utterance must share with a raw form (id >= 0) or a short form (~fid).
+        self._needs: dict[int, int] = {}
         # Raw forms as written (see _RawForm); the index points at them, so that only the
         # forms that share enough syllable pairs with an utterance are looked at.
         self._raw_forms: list[_RawForm] = []
@@ -269,6 +270,7 @@ class Matcher:
                      need=min(f.need for f in expansions.values())))
         for key in {k for f in expansions.values() for k in (f.keys or (f.code,))}:
             self._index.setdefault(key, []).append(rid)
+        self._needs[rid] = self._raw_forms[rid].need
 
     def _add_form(self, order: int, entry: Entry, form: str) -> _Form | None:
         norm = self.normaliser.normalise(form).text
@@ -303,9 +305,10 @@ class Matcher:
         f.ext = 2 * (sum(free.values()) // 2 + n // 3 + 2)
         f.min_lcs = math.ceil(f.threshold * len(code) - 1e-9)
         self.forms.append(f)
-        if short:  # short forms are indexed one by one (long ones by raw form)
+        if short:  # short forms are indexed one by one, as ~fid (long ones by raw form)
             for k in f.keys or (code,):
-                self._short_index.setdefault(k, []).append(f.fid)
+                self._index.setdefault(k, []).append(~f.fid)
+            self._needs[~f.fid] = f.need
         return f
 
     # -- public ------------------------------------------------------------------------
@@ -332,7 +335,8 @@ class Matcher:
         flags = [self._flag(norm, h) for h in self._resolve(hits, prefer)]
         if speaker != "customer":
             flags.extend(self._lexicon_flags(norm, code))
-        flags.sort(key=lambda f: (f.span, f.ref))
+        if len(flags) > 1:
+            flags.sort(key=lambda f: (f.span, f.ref))
         return flags
 
     def best(self, text: str, *, speaker: str = "agent", ref: str | None = None,
@@ -370,9 +374,20 @@ class Matcher:
         counts = Counter(chain.from_iterable(map(self._index.get, keys, repeat(()))))
         lcs = LCSseq.similarity
         raw_forms = self._raw_forms
+        needs = self._needs
+        forms_all = self.forms
         for rid, cnt in counts.items():
+            if cnt < needs[rid]:
+                continue
+            if rid < 0:  # a short form: exact phonetic match at word boundaries
+                sf = forms_all[~rid]
+                if self._applies(sf.entry, speaker):
+                    h = self._short(sf, chars, code)
+                    if h is not None and h.score >= cutoff:
+                        hits.append(h)
+                continue
             rf = raw_forms[rid]
-            if cnt < rf.need or not self._applies(rf.entry, speaker):
+            if not self._applies(rf.entry, speaker):
                 continue
             # The LCS over the whole utterance bounds the aligned coverage from above and
             # costs little (C, bit-parallel): first for the form's fixed core.
@@ -387,15 +402,6 @@ class Matcher:
             score, s, e = r
             if score >= max(f.threshold, cutoff):
                 hits.append(_Hit(f, score, s, e))
-        forms_all = self.forms
-        scounts = Counter(chain.from_iterable(map(self._short_index.get, keys, repeat(()))))
-        for fid, cnt in scounts.items():
-            f = forms_all[fid]
-            if cnt < f.need or not self._applies(f.entry, speaker):
-                continue
-            h = self._short(f, chars, code)
-            if h is not None and h.score >= cutoff:
-                hits.append(h)
         return hits
 
     def _short(self, f: _Form, chars: str, code: str) -> _Hit | None:
@@ -468,6 +474,8 @@ class Matcher:
 
     def _resolve(self, hits: list[_Hit], prefer: str | None) -> list[_Hit]:
         """Keep the best hit among those that cover the same words (one ref per span)."""
+        if len(hits) <= 1:
+            return hits
 
         def rank(h: _Hit) -> tuple[float, int, int, int]:
             pref = 1 if prefer and h.form.entry.ref.split(".")[0] == prefer else 0
