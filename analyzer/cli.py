@@ -59,8 +59,12 @@ def read_jsonl(path: str) -> Iterator[tuple[str, int, Any]]:
             fh.close()
 
 
+# One encoder for every row: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _write(out: IO[str], obj: dict[str, Any]) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    out.write(_ENCODE(obj) + "\n")
 
 
 def _load_analyzer(args: argparse.Namespace) -> Any:
@@ -94,7 +98,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     failed = 0
     check = an.check
+    buf: list[str] = []  # rows are written in batches: one write per 512 rows
     for name, no, row in read_jsonl(args.jsonl):
+        if len(buf) >= 512:
+            out.write("".join(buf))
+            buf.clear()
         try:
             if isinstance(row, RowError):
                 raise row
@@ -108,12 +116,14 @@ def cmd_check(args: argparse.Namespace) -> int:
                 flags = check(text, speaker=speaker)
             except ValueError as exc:
                 raise RowError(f"{name}:{no}: {exc}") from exc
-            _write(out, {"id": row.get("id"), "flags": [f.to_dict() for f in flags]})
+            buf.append(_ENCODE({"id": row.get("id"), "flags": [f.to_dict() for f in flags]})
+                       + "\n")
         except RowError as exc:
             failed += 1
             log.error("%s", exc)
             rid = row.get("id") if isinstance(row, dict) else None
-            _write(out, {"id": rid, "error": str(exc), "flags": []})
+            buf.append(_ENCODE({"id": rid, "error": str(exc), "flags": []}) + "\n")
+    out.write("".join(buf))
     if failed:
         log.error("%d row(s) failed", failed)
     return 1 if failed else 0

@@ -141,7 +141,10 @@ class Normaliser:
         """Normalise ``text``; see the module docstring for the steps."""
         prep = self._prepare(text)
         key = prep[0].translate(self._map)
-        key = _STUTTER2.sub(r"\1", _STUTTER1.sub(r"\1", key))
+        if _STUTTER1.search(key):  # search first: sub with a template costs more
+            key = _STUTTER1.sub(r"\1", key)
+        if _STUTTER2.search(key):
+            key = _STUTTER2.sub(r"\1", key)
         return Normalised(text, key, None, self, prep)
 
     def _with_offsets(self, source: str, prep: tuple[str, list[int] | None] | None = None
