@@ -211,19 +211,29 @@ class Matcher:
             self._lexicon_first.setdefault(item[0][:2], []).append(item)
         # 8.0 patterns, each run only when the utterance holds a character that every
         # match of it must contain (found from the pattern's parse tree).
-        self._patterns: list[tuple[re.Pattern[str], str, str]] = []
+        # Patterns whose every match is at least 4 characters long also run on the text with
+        # each character replaced by the bank's own character of the same sound (夒子有问题
+        # reads 脑子有问题); shorter ones would turn harmless homophones into findings.
+        self._canon = _Canon(self.encoder if self.options.phonetic else None,
+                             "".join(g.patterns[i] for g in bank.lexicon
+                                     for i in range(len(g.patterns)))
+                             + "".join(e.text for e in bank.entries))
+        self._patterns: list[tuple[re.Pattern[str], str, str, bool]] = []
         self._pattern_anchor: dict[str, list[int]] = {}
         self._patterns_always: list[int] = []
         for g in bank.lexicon:
             for p in g.patterns:
-                rx = re.compile(p)
-                i = len(self._patterns)
-                self._patterns.append((rx, g.category, g.label))
-                anchors = _required_chars(p)
-                if not anchors:
-                    self._patterns_always.append(i)
-                for c in anchors:
-                    self._pattern_anchor.setdefault(c, []).append(i)
+                for phonetic in (False, True):
+                    if phonetic and (not self.options.phonetic or _min_width(p) < 4):
+                        continue
+                    src = self._canon.pattern(p) if phonetic else p
+                    i = len(self._patterns)
+                    self._patterns.append((re.compile(src), g.category, g.label, phonetic))
+                    anchors = _required_chars(src)
+                    if not anchors:
+                        self._patterns_always.append(i)
+                    for c in anchors:
+                        self._pattern_anchor.setdefault(c, []).append(i)
         self._agent_only = all(e.speaker == "agent" for e in bank.entries)
         log.debug("matcher: %d forms, %d index keys, %d lexicon words",
                   len(self.forms), len(self._index), len(self._lexicon))
@@ -536,11 +546,12 @@ class Matcher:
                     pos = code.find(wcode, pos + 1)
         run = set(self._patterns_always)
         anchors = self._pattern_anchor
-        for c in set(chars).intersection(anchors):
+        canon = chars.translate(self._canon) if self.options.phonetic else chars
+        for c in set(chars).union(canon).intersection(anchors):
             run.update(anchors[c])
         for i in sorted(run):
-            rx, cat, lab = self._patterns[i]
-            for mt in rx.finditer(chars):
+            rx, cat, lab, phonetic = self._patterns[i]
+            for mt in rx.finditer(canon if phonetic else chars):
                 if mt.end() > mt.start():
                     found.append((mt.start(), mt.end(), cat, lab))
         flags: list[Flag] = []
@@ -559,6 +570,46 @@ class Matcher:
 def _char_code(text: str) -> str:
     """Character 'codes' of the same shape as the phonetic ones (2 tokens per character)."""
     return "".join(c + "\ue7ff" for c in text)
+
+
+class _Canon(dict[int, str]):
+    """Translate table: a character → the bank's first character of the same sound."""
+
+    def __init__(self, encoder: PhoneticEncoder | None, vocabulary: str) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.by_code: dict[str, str] = {}
+        if encoder is not None:
+            for ch in vocabulary:
+                if _is_han(ch):
+                    self.by_code.setdefault(encoder.encode(ch), ch)
+
+    def __missing__(self, o: int) -> str:
+        ch = chr(o)
+        r = ch
+        if self.encoder is not None and _is_han(ch):
+            r = self.by_code.get(self.encoder.encode(ch), ch)
+        self[o] = r
+        return r
+
+    def pattern(self, pattern: str) -> str:
+        """The pattern with its Chinese characters made canonical (regex syntax is ASCII)."""
+        return pattern.translate(self)
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0002fa1f"
+
+
+def _min_width(pattern: str) -> int:
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - older Pythons
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        return int(sre_parse.parse(pattern).getwidth()[0])
+    except re.error:
+        return 0
 
 
 def _required_chars(pattern: str) -> set[str]:

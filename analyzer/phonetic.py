@@ -68,7 +68,8 @@ class PhoneticEncoder(dict[int, str]):
 
     def __missing__(self, o: int) -> str:
         ch = chr(o)
-        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or \
+                "\U00020000" <= ch <= "\U0002fa1f":  # CJK, compatibility, extensions B-F
             py = lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
             if py and py.isascii() and py.isalpha():
                 ini, fin = split_syllable(py)

@@ -139,3 +139,15 @@ def test_phonetic_off_compares_characters(analyzer):
     strict = analyzer.with_options(phonetic=False)
     assert "5.3" in refs(analyzer, "您申告了寬代故障,需要檢修,请问您什么时间方便?")
     assert [f.ref for f in strict.check("您申告了宽带故障,需要检修,请问您什么时间方便?")] == ["5.3"]
+
+
+def test_lexicon_patterns_hear_homophones_but_short_ones_stay_literal(analyzer):
+    assert [f.ref for f in analyzer.check("你脑子又问题吧")] == ["8.0"]  # 又 for 有
+    assert analyzer.check("你本来就没交费") == []  # 本 sounds like 笨, but is not
+
+
+def test_extension_b_characters_have_a_sound():
+    from analyzer.phonetic import PhoneticEncoder
+
+    code = PhoneticEncoder().encode("\U00020000")  # 𠀀 (CJK extension B)
+    assert len(code) == 2
