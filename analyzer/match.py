@@ -95,6 +95,11 @@ class MatchOptions:
     """Compare pinyin (homophones match). False compares characters only."""
     min_pair_fraction: float = 0.35
     """A form is aligned only when this share of its syllable pairs occurs in the utterance."""
+    retry_pair_fraction: float = 0.15
+    """A short utterance (at most ``retry_max_syllables``) that matched nothing is tried
+    again against forms sharing this smaller share: ASR errors of half a syllable each break
+    two pairs, so a badly heard line (大将您论再见 for 打搅您了再见) keeps few of them."""
+    retry_max_syllables: int = 24
     word_boundaries: bool = True
     """Short forms and lexicon words must start and end on jieba word boundaries."""
     prefer_section: str | None = None
@@ -191,8 +196,10 @@ class Matcher:
         # Inverted index: syllable pair -> entries (by order) whose forms hold it. Indexing
         # entries rather than their [a|b] expansions keeps the postings short.
         self._index: dict[str, list[int]] = {}
-        # Pairs an utterance must share with a raw form (id >= 0) or a short form (~fid).
+        # Pairs an utterance must share with a raw form (id >= 0) or a short form (~fid);
+        # the loose needs are for the second try (see MatchOptions.retry_pair_fraction).
         self._needs: dict[int, int] = {}
+        self._loose_needs: dict[int, int] = {}
         # Raw forms as written (see _RawForm); the index points at them, so that only the
         # forms that share enough syllable pairs with an utterance are looked at.
         self._raw_forms: list[_RawForm] = []
@@ -281,6 +288,9 @@ class Matcher:
         for key in {k for f in expansions.values() for k in (f.keys or (f.code,))}:
             self._index.setdefault(key, []).append(rid)
         self._needs[rid] = self._raw_forms[rid].need
+        self._loose_needs[rid] = max(1, min(
+            math.ceil(self.options.retry_pair_fraction * len(f.keys))
+            for f in expansions.values()))
 
     def _add_form(self, order: int, entry: Entry, form: str) -> _Form | None:
         norm = self.normaliser.normalise(form).text
@@ -319,6 +329,7 @@ class Matcher:
             for k in f.keys or (code,):
                 self._index.setdefault(k, []).append(~f.fid)
             self._needs[~f.fid] = f.need
+            self._loose_needs[~f.fid] = f.need  # short forms: all pairs, always
         return f
 
     # -- public ------------------------------------------------------------------------
@@ -382,12 +393,19 @@ class Matcher:
             keys = {code[2 * i: 2 * i + 4] for i in range(m - 1)}
         hits: list[_Hit] = []
         counts = Counter(chain.from_iterable(map(self._index.get, keys, repeat(()))))
+        self._try(counts, self._needs, None, chars, code, speaker, cutoff, hits)
+        if not hits and m <= self.options.retry_max_syllables:
+            self._try(counts, self._loose_needs, self._needs, chars, code, speaker, cutoff,
+                      hits)
+        return hits
+
+    def _try(self, counts: Counter[int], needs: dict[int, int], tried: dict[int, int] | None,
+             chars: str, code: str, speaker: str, cutoff: float, hits: list[_Hit]) -> None:
         lcs = LCSseq.similarity
         raw_forms = self._raw_forms
-        needs = self._needs
         forms_all = self.forms
         for rid, cnt in counts.items():
-            if cnt < needs[rid]:
+            if cnt < needs[rid] or (tried is not None and cnt >= tried[rid]):
                 continue
             if rid < 0:  # a short form: exact phonetic match at word boundaries
                 sf = forms_all[~rid]
@@ -412,7 +430,6 @@ class Matcher:
             score, s, e = r
             if score >= max(f.threshold, cutoff):
                 hits.append(_Hit(f, score, s, e))
-        return hits
 
     def _short(self, f: _Form, chars: str, code: str) -> _Hit | None:
         pos = code.find(f.code)

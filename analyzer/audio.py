@@ -1,0 +1,135 @@
+"""Audio: probe and decode recordings with PyAV (FFmpeg) into 16 kHz float32 channels.
+
+Any format FFmpeg reads (WAV PCM / A-law / μ-law, MP3, M4A/AAC, OGG/Opus, FLAC, AMR when
+the build has it), any sample rate, mono or stereo. Decoding streams frame by frame through
+a resampler, so memory stays at the size of the output (4 bytes per sample per channel).
+Recordings of more than two channels are mixed down to one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["AudioError", "AudioInfo", "SAMPLE_RATE", "decode", "probe"]
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+
+
+class AudioError(ValueError):
+    """A recording that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: str
+    duration: float  # seconds
+    channels: int
+    sample_rate: int
+    codec: str
+    format: str
+
+
+def _open(path: str | Path):  # type: ignore[no-untyped-def]
+    import av
+
+    p = Path(path)
+    if not p.exists():
+        raise AudioError(f"{p}: no such file")
+    if p.is_dir():
+        raise AudioError(f"{p}: is a folder, not a recording")
+    if p.stat().st_size == 0:
+        raise AudioError(f"{p}: empty file (0 bytes)")
+    try:
+        container = av.open(str(p))
+    except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
+        raise AudioError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
+    if not container.streams.audio:
+        container.close()
+        raise AudioError(f"{p}: has no audio stream")
+    return container
+
+
+def _reason(exc: Exception) -> str:
+    msg = getattr(exc, "strerror", None) or str(exc)
+    return str(msg).split(": '")[0]
+
+
+def probe(path: str | Path) -> AudioInfo:
+    """Format, codec, channels, rate and duration; raises :class:`AudioError` when unusable.
+
+    The first packets are decoded too, so that a file with a valid header and corrupt data
+    is refused here rather than half-way through an analysis.
+    """
+    import av
+
+    container = _open(path)
+    try:
+        stream = container.streams.audio[0]
+        ctx = stream.codec_context
+        duration = 0.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        decoded = 0
+        try:
+            for frame in container.decode(stream):
+                decoded += frame.samples
+                if decoded >= ctx.sample_rate or decoded >= 4096:
+                    break
+        except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
+            raise AudioError(f"{path}: corrupt audio data ({_reason(exc)})") from exc
+        if decoded == 0:
+            raise AudioError(f"{path}: no audio samples could be decoded (empty or corrupt)")
+        channels = ctx.channels if hasattr(ctx, "channels") else len(ctx.layout.channels)
+        return AudioInfo(path=str(path), duration=round(duration, 3), channels=int(channels),
+                         sample_rate=int(ctx.sample_rate), codec=str(ctx.name),
+                         format=str(container.format.name))
+    finally:
+        container.close()
+
+
+def decode(path: str | Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]:
+    """One float32 array per channel (two for stereo, one otherwise) at ``sample_rate``."""
+    import av
+
+    container = _open(path)
+    try:
+        stream = container.streams.audio[0]
+        n_in = len(stream.codec_context.layout.channels)
+        layout = "stereo" if n_in == 2 else "mono"
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
+        chunks: list[np.ndarray] = []
+        try:
+            for frame in container.decode(stream):
+                frame.pts = None  # the resampler keeps its own clock
+                chunks.extend(f.to_ndarray() for f in resampler.resample(frame))
+            chunks.extend(f.to_ndarray() for f in resampler.resample(None))
+        except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
+            if not chunks:
+                raise AudioError(f"{path}: corrupt audio data ({_reason(exc)})") from exc
+            # Keep what decoded before the damage: a call cut short is still a call.
+            log.warning("%s: decoding stopped early (%s); using the first %.1f s", path,
+                        _reason(exc), sum(c.shape[1] for c in chunks) / sample_rate)
+        if not chunks:
+            raise AudioError(f"{path}: no audio samples could be decoded (empty or corrupt)")
+        channels = 2 if layout == "stereo" else 1
+        out = []
+        for ch in range(channels):
+            arr = np.empty(sum(c.shape[1] for c in chunks), dtype=np.float32)
+            pos = 0
+            for c in chunks:
+                arr[pos:pos + c.shape[1]] = c[ch]
+                pos += c.shape[1]
+            out.append(arr)
+        if out[0].size == 0:
+            raise AudioError(f"{path}: no audio samples could be decoded (empty or corrupt)")
+        return out
+    finally:
+        container.close()

@@ -1,0 +1,179 @@
+"""Transcription: speech chunks of every channel through Whisper once, cut into utterances.
+
+Silero VAD (faster-whisper's) finds the speech in each channel. The chunks of all channels
+are laid end to end, in time order, with a short silence between them, and the model
+transcribes that one stream with word timestamps: a stereo call costs one pass over its
+speech, not one pass per channel, and silence never reaches the decoder (so it cannot
+hallucinate there). Each word is mapped back to its chunk, hence to its channel and its time
+in the recording. An utterance ends where its chunk ends (the speaker paused), at a
+sentence end, or at a gap between words, so two turns are never merged.
+``condition_on_previous_text`` is off (no repetition loops); the prompt is simplified
+Chinese and the text is converted to simplified with OpenCC.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .audio import SAMPLE_RATE
+
+__all__ = ["TranscribeOptions", "Transcriber", "Utterance", "speech_chunks"]
+
+log = logging.getLogger(__name__)
+
+_SENTENCE_END = tuple("。？！?!")
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Options of the ASR stage (each default is what the benchmarks were run with)."""
+
+    language: str = "zh"
+    """Language given to Whisper (no detection pass)."""
+    beam_size: int = 5
+    """Beam size of the decoder."""
+    vad: bool = True
+    """Silero VAD: only speech reaches the model."""
+    min_silence_ms: int = 400
+    """A pause at least this long ends a speech chunk (and so an utterance)."""
+    speech_pad_ms: int = 150
+    """Audio kept either side of each speech chunk."""
+    joiner_ms: int = 500
+    """Silence laid between chunks in the stream given to the model."""
+    pause_s: float = 0.5
+    """A gap of at least this long between two words ends an utterance (someone paused)."""
+    sentence_pause_s: float = 0.25
+    """After a sentence end (。？！), a gap this long is enough."""
+    min_confidence: float = 0.2
+    """Utterances whose mean word probability is lower are dropped (noise heard as words)."""
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4)
+    """Decoding temperatures; fallback stops at 0.4 (hot samples are rarely right)."""
+    initial_prompt: str = "以下是宽带上门服务的普通话对话。"
+    """Prompt in simplified Chinese, so that Whisper writes simplified characters."""
+    hotwords_max_chars: int = 0
+    """Bound on the phrasebank's domain words passed as ``hotwords``; 0 = none. Off by
+    default: with the base model, hotwords made Whisper repeat them in a loop instead of
+    transcribing (dev dialogue dd03: '你好 宽带 检修 申告 工单 检修 申告 …')."""
+
+
+@dataclass
+class Utterance:
+    """One utterance: times in seconds of the recording, ``channel`` 0 = left / mono."""
+
+    start: float
+    end: float
+    text: str
+    confidence: float
+    channel: int
+    words: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("words")
+        return d
+
+
+def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[int, int]]:
+    """``[(start, end)]`` sample ranges of speech in one channel (Silero VAD)."""
+    if audio.size == 0:
+        return []
+    if not options.vad:
+        return [(0, int(audio.size))]
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    ts = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=options.min_silence_ms,
+                                                 speech_pad_ms=options.speech_pad_ms))
+    return [(int(t["start"]), int(t["end"])) for t in ts]
+
+
+class Transcriber:
+    """Wraps a loaded ``faster_whisper.WhisperModel``; one instance per process."""
+
+    def __init__(self, model: Any, options: TranscribeOptions | None = None, *,
+                 hotwords: str | None = None,
+                 to_simplified: Callable[[str], str] | None = None) -> None:
+        self.model = model
+        self.options = options or TranscribeOptions()
+        self.hotwords = (hotwords or "")[: self.options.hotwords_max_chars] or None
+        self.to_simplified = to_simplified or (lambda s: s)
+
+    def transcribe(self, channels: Sequence[np.ndarray],
+                   progress: Callable[[float], None] | None = None) -> list[Utterance]:
+        """Utterances of all channels, in time order."""
+        o = self.options
+        sr = SAMPLE_RATE
+        chunks = sorted((s, e, ch) for ch, audio in enumerate(channels)
+                        for s, e in speech_chunks(audio, o))
+        if not chunks:
+            return []
+        joiner = np.zeros(int(sr * o.joiner_ms / 1000), dtype=np.float32)
+        pieces: list[np.ndarray] = []
+        starts: list[float] = []  # where each chunk starts in the stream (seconds)
+        pos = 0
+        for i, (s, e, ch) in enumerate(chunks):
+            starts.append(pos / sr)
+            pieces.append(channels[ch][s:e])
+            pos += e - s
+            if i + 1 < len(chunks):
+                pieces.append(joiner)
+                pos += joiner.size
+        stream = np.concatenate(pieces)
+        del pieces
+        total = stream.size / sr
+        segments, _ = self.model.transcribe(
+            stream, language=o.language, beam_size=o.beam_size, vad_filter=False,
+            word_timestamps=True, condition_on_previous_text=False,
+            temperature=list(o.temperature), initial_prompt=o.initial_prompt,
+            hotwords=self.hotwords)
+        utterances: list[Utterance] = []
+        cur: Utterance | None = None
+        for seg in segments:
+            if progress is not None:
+                progress(min(1.0, seg.end / total))
+            for w in seg.words or ():
+                mid = (w.start + w.end) / 2
+                k = max(0, bisect.bisect_right(starts, mid) - 1)
+                s, e, ch = chunks[k]
+                offset = s / sr - starts[k]
+                w_start = max(s / sr, w.start + offset)
+                w_end = max(w_start, min(e / sr, w.end + offset))
+                if cur is not None:
+                    gap = w_start - cur.end
+                    if ch != cur.channel or gap >= o.pause_s or (
+                            gap >= o.sentence_pause_s and cur.text.endswith(_SENTENCE_END)):
+                        utterances.append(cur)
+                        cur = None
+                if cur is None:
+                    cur = Utterance(start=w_start, end=w_end, text="", confidence=0.0,
+                                    channel=ch)
+                cur.text += w.word
+                cur.end = w_end
+                cur.words.append({"start": w_start, "end": w_end, "word": w.word,
+                                  "probability": w.probability})
+        if cur is not None:
+            utterances.append(cur)
+        out = []
+        prompt_words = set((self.hotwords or "").split()) | {o.initial_prompt}
+        for u in utterances:
+            u.text = self.to_simplified(u.text.strip())
+            if not u.text:
+                continue
+            u.confidence = round(float(np.mean([w["probability"] for w in u.words])), 3)
+            if u.confidence < o.min_confidence:
+                log.debug("dropped low-confidence utterance %r (%.2f)", u.text, u.confidence)
+                continue
+            if set(u.text.split()) <= prompt_words:
+                log.debug("dropped the prompt heard back: %r", u.text)
+                continue
+            u.start, u.end = round(u.start, 2), round(u.end, 2)
+            out.append(u)
+        out.sort(key=lambda u: (u.start, u.channel))
+        if progress is not None:
+            progress(1.0)
+        return out
