@@ -105,31 +105,44 @@ def decode(path: str | Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]
         n_in = len(stream.codec_context.layout.channels)
         layout = "stereo" if n_in == 2 else "mono"
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
-        chunks: list[np.ndarray] = []
+        channels = 2 if layout == "stereo" else 1
+        # Write frames straight into arrays sized from the stated duration (grown if that
+        # was short): peak memory is the output itself, not a list of frames plus a copy.
+        est = 0
+        if stream.duration is not None and stream.time_base is not None:
+            est = int(float(stream.duration * stream.time_base) * sample_rate)
+        elif container.duration is not None:
+            est = int(container.duration / 1_000_000 * sample_rate)
+        buf = np.empty((channels, max(est + sample_rate, sample_rate)), dtype=np.float32)
+        n = 0
+
+        def put(frames: list) -> None:  # type: ignore[type-arg]
+            nonlocal buf, n
+            for f in frames:
+                a = f.to_ndarray()
+                k = a.shape[1]
+                if n + k > buf.shape[1]:
+                    grown = np.empty((channels, max(2 * buf.shape[1], n + k)), np.float32)
+                    grown[:, :n] = buf[:, :n]
+                    buf = grown
+                buf[:, n:n + k] = a
+                n += k
+
         try:
             for frame in container.decode(stream):
                 frame.pts = None  # the resampler keeps its own clock
-                chunks.extend(f.to_ndarray() for f in resampler.resample(frame))
-            chunks.extend(f.to_ndarray() for f in resampler.resample(None))
+                put(resampler.resample(frame))
+            put(resampler.resample(None))
         except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
-            if not chunks:
+            if n == 0:
                 raise AudioError(f"{path}: corrupt audio data ({_reason(exc)})") from exc
             # Keep what decoded before the damage: a call cut short is still a call.
             log.warning("%s: decoding stopped early (%s); using the first %.1f s", path,
-                        _reason(exc), sum(c.shape[1] for c in chunks) / sample_rate)
-        if not chunks:
+                        _reason(exc), n / sample_rate)
+        if n == 0:
             raise AudioError(f"{path}: no audio samples could be decoded (empty or corrupt)")
-        channels = 2 if layout == "stereo" else 1
-        out = []
-        for ch in range(channels):
-            arr = np.empty(sum(c.shape[1] for c in chunks), dtype=np.float32)
-            pos = 0
-            for c in chunks:
-                arr[pos:pos + c.shape[1]] = c[ch]
-                pos += c.shape[1]
-            out.append(arr)
-        if out[0].size == 0:
-            raise AudioError(f"{path}: no audio samples could be decoded (empty or corrupt)")
-        return out
+        if buf.shape[1] - n > 30 * sample_rate:  # much over-allocated: give it back
+            return [buf[ch, :n].copy() for ch in range(channels)]
+        return [buf[ch, :n] for ch in range(channels)]  # views: no second copy
     finally:
         container.close()

@@ -52,6 +52,9 @@ class TranscribeOptions:
     """After a sentence end (。？！), a gap this long is enough."""
     min_confidence: float = 0.2
     """Utterances whose mean word probability is lower are dropped (noise heard as words)."""
+    group_s: float = 240.0
+    """Speech is given to the model in groups of at most this many seconds (cut between
+    chunks): the model computes a group's spectrogram at once, so this bounds memory."""
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4)
     """Decoding temperatures; fallback stops at 0.4 (hot samples are rarely right)."""
     initial_prompt: str = "以下是宽带上门服务的普通话对话。"
@@ -92,6 +95,15 @@ def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[i
     return [(int(t["start"]), int(t["end"])) for t in ts]
 
 
+def _offset(progress: Callable[[float], None] | None,
+            done: float) -> Callable[[float], None] | None:
+    """Progress of one group, reported as progress of the whole recording."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda f: report(min(1.0, done + f))
+
+
 class Transcriber:
     """Wraps a loaded ``faster_whisper.WhisperModel``; one instance per process."""
 
@@ -103,15 +115,15 @@ class Transcriber:
         self.hotwords = (hotwords or "")[: self.options.hotwords_max_chars] or None
         self.to_simplified = to_simplified or (lambda s: s)
 
-    def transcribe(self, channels: Sequence[np.ndarray],
-                   progress: Callable[[float], None] | None = None) -> list[Utterance]:
-        """Utterances of all channels, in time order."""
+    def _transcribe_group(self, channels: Sequence[np.ndarray],
+                          chunks: list[tuple[int, int, int]], utterances: list[Utterance],
+                          progress: Callable[[float], None] | None, total: float) -> float:
+        """Transcribe one group of chunks laid end to end; append its utterances.
+
+        Returns the share of all speech that the group held (for progress).
+        """
         o = self.options
         sr = SAMPLE_RATE
-        chunks = sorted((s, e, ch) for ch, audio in enumerate(channels)
-                        for s, e in speech_chunks(audio, o))
-        if not chunks:
-            return []
         joiner = np.zeros(int(sr * o.joiner_ms / 1000), dtype=np.float32)
         pieces: list[np.ndarray] = []
         starts: list[float] = []  # where each chunk starts in the stream (seconds)
@@ -125,17 +137,19 @@ class Transcriber:
                 pos += joiner.size
         stream = np.concatenate(pieces)
         del pieces
-        total = stream.size / sr
+        share = sum(e - s for s, e, _ in chunks) / sr / max(total, 1e-9)
+        length = stream.size / sr
         segments, _ = self.model.transcribe(
             stream, language=o.language, beam_size=o.beam_size, vad_filter=False,
             word_timestamps=True, condition_on_previous_text=False,
             temperature=list(o.temperature), initial_prompt=o.initial_prompt,
             hotwords=self.hotwords)
-        utterances: list[Utterance] = []
         cur: Utterance | None = None
+        if utterances:
+            cur = utterances.pop()  # the last utterance may go on in this group
         for seg in segments:
             if progress is not None:
-                progress(min(1.0, seg.end / total))
+                progress(share * min(1.0, seg.end / length))
             for w in seg.words or ():
                 mid = (w.start + w.end) / 2
                 k = max(0, bisect.bisect_right(starts, mid) - 1)
@@ -158,6 +172,32 @@ class Transcriber:
                                   "probability": w.probability})
         if cur is not None:
             utterances.append(cur)
+        return share
+
+    def transcribe(self, channels: Sequence[np.ndarray],
+                   progress: Callable[[float], None] | None = None) -> list[Utterance]:
+        """Utterances of all channels, in time order."""
+        o = self.options
+        sr = SAMPLE_RATE
+        chunks = sorted((s, e, ch) for ch, audio in enumerate(channels)
+                        for s, e in speech_chunks(audio, o))
+        if not chunks:
+            return []
+        # Groups of chunks, each at most group_s of speech (a longer chunk is a group alone).
+        groups: list[list[tuple[int, int, int]]] = [[]]
+        size = 0
+        for c in chunks:
+            if groups[-1] and size + (c[1] - c[0]) > o.group_s * sr:
+                groups.append([])
+                size = 0
+            groups[-1].append(c)
+            size += c[1] - c[0]
+        total = sum(e - s for s, e, _ in chunks) / sr
+        done = 0.0
+        utterances: list[Utterance] = []
+        for group in groups:
+            done += self._transcribe_group(channels, group, utterances,
+                                           _offset(progress, done), total)
         out = []
         prompt_words = set((self.hotwords or "").split()) | {o.initial_prompt}
         for u in utterances:

@@ -23,3 +23,14 @@ def shared() -> Path:
     if not (SHARED / "corpus").is_dir():
         pytest.fail(f"the shared corpus is missing at {SHARED} (set HUASHU_SHARED)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def speech(analyzer):
+    """The speech pipeline with the real Whisper base model, loaded once."""
+    from analyzer.speech import SpeechPipeline
+
+    return SpeechPipeline.load(analyzer=analyzer)
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "audio"

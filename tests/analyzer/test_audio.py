@@ -1,0 +1,47 @@
+"""Decoding the format matrix, and clear errors for files that are not usable audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.audio import AudioError, decode, probe
+
+FIX = Path(__file__).resolve().parent.parent / "fixtures" / "audio"
+
+
+@pytest.mark.parametrize("name,codec", [
+    ("greet.wav", "pcm_s16le"), ("greet_mulaw.wav", "pcm_mulaw"),
+    ("call_stereo_alaw.wav", "pcm_alaw"), ("greet_44k.mp3", "mp3"), ("greet.m4a", "aac"),
+    ("greet.ogg", "opus"), ("greet.flac", "flac"), ("greet.amr", "amr"),
+])
+def test_format_matrix(name, codec):
+    info = probe(FIX / name)
+    assert codec in info.codec
+    chans = decode(FIX / name)
+    assert len(chans) == (2 if name.startswith("call_stereo") else 1)
+    n = chans[0].size
+    assert abs(n / 16000 - info.duration) < 0.3  # resampled to 16 kHz, whatever the input
+    assert all(c.dtype.name == "float32" and c.size == n for c in chans)
+    assert 0.01 < float(abs(chans[0]).max()) <= 1.0
+
+
+@pytest.mark.parametrize("name,problem", [
+    ("empty.wav", "empty file"),
+    ("corrupt.mp3", "not a readable audio file"),
+    ("truncated_header.wav", "not a readable audio file"),
+    ("notes.txt.wav", "not a readable audio file"),
+    ("does-not-exist.wav", "no such file"),
+])
+def test_bad_files_get_a_clear_error(name, problem):
+    with pytest.raises(AudioError) as exc:
+        probe(FIX / name)
+    assert problem in str(exc.value) and name in str(exc.value)
+    with pytest.raises(AudioError, match=problem):
+        decode(FIX / name)
+
+
+def test_a_folder_is_not_a_recording(tmp_path):
+    with pytest.raises(AudioError, match="is a folder"):
+        probe(tmp_path)

@@ -1,0 +1,64 @@
+"""huashu analyze on real files: formats, a bad file among good ones, a 10-minute call."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import wave
+
+import numpy as np
+
+from analyzer.audio import decode
+from tests.conftest import FIXTURES
+
+RUN = [sys.executable, "-m", "analyzer.cli", "analyze"]
+
+
+def test_jsonl_and_a_bad_file_among_good_ones():
+    p = subprocess.run([*RUN, str(FIXTURES / "greet.m4a"), str(FIXTURES / "corrupt.mp3"),
+                        str(FIXTURES / "call_stereo_alaw.wav")],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 1
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [r["source"].rsplit("/", 1)[-1] for r in rows] == ["greet.m4a", "call_stereo_alaw.wav"]
+    assert "corrupt.mp3: not a readable audio file" in p.stderr
+    assert "1 of 3 recording(s) failed" in p.stderr
+
+
+def test_vtt_and_text():
+    p = subprocess.run([*RUN, "--format", "vtt", "--agent-channel", "right",
+                        str(FIXTURES / "taboo_agent_right.wav")],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert out.startswith("WEBVTT\n")
+    assert "NOTE flags: taboo 8.7" in out and " --> " in out and "<v agent>" in out
+    p = subprocess.run([*RUN, "--format", "text", str(FIXTURES / "greet.flac")],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0 and "1.1.1" in p.stdout and "score" in p.stdout
+
+
+def test_ten_minute_stereo_call_in_bounded_memory(tmp_path):
+    left, right = decode(FIXTURES / "call_stereo_alaw.wav")
+    reps = int(np.ceil(600 * 16000 / left.size))
+    big = np.stack([np.tile(left, reps), np.tile(right, reps)], axis=1)[: 600 * 16000]
+    path = tmp_path / "ten_minutes.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((big * 32767).astype("<i2").tobytes())
+    del big, left, right
+    code = ("import json, resource, sys; from analyzer.speech import SpeechPipeline; "
+            "r = SpeechPipeline.load().analyze(sys.argv[1]).to_dict(); "
+            "print(json.dumps({'n': len(r['utterances']), 'dur': r['duration'], "
+            "'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))")
+    # beam 1: this test is about memory and robustness, not accuracy
+    p = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                       timeout=900, env={**__import__("os").environ, "HUASHU_BEAM_SIZE": "1"})
+    assert p.returncode == 0, p.stderr[-2000:]
+    res = json.loads(p.stdout.splitlines()[-1])
+    assert abs(res["dur"] - 600) < 1
+    assert res["n"] >= 25 * 5  # ~25 copies of a call with 7 utterances each
+    assert res["rss"] * 1024 < 1024 ** 3, f"peak RSS {res['rss'] / 1024:.0f} MiB"
