@@ -42,6 +42,30 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL (PostgreSQL); None: SQLite in data_dir.")
     max_upload_mb: int = Field(default=200, description="Largest accepted upload, in MB.")
+    threads: int = Field(default=4, ge=2, le=64,
+                         description="Threads of the service's one executor for blocking work "
+                                     "(checks, database, probing, analysis).")
+    job_concurrency: int = Field(default=1, ge=1, le=16,
+                                 description="Recordings analysed at once (each uses the model; "
+                                             "must stay below threads).")
+    job_lease_s: float = Field(default=60.0, gt=0,
+                               description="A running job whose worker has not renewed its lease "
+                                           "for this long is queued again (crashed worker).")
+    job_max_attempts: int = Field(default=3, ge=1,
+                                  description="A job interrupted this many times is failed.")
+    preload_model: bool = Field(default=True,
+                                description="Load the Whisper model when the service starts "
+                                            "(else on the first recording).")
+    max_text_chars: int = Field(default=10000, ge=1,
+                                description="Longest utterance accepted by /v1/check and the stream.")
+    max_calls: int = Field(default=10000, ge=1,
+                           description="Conversations kept in memory for call_id (least recently "
+                                       "used dropped first).")
+    max_call_turns: int = Field(default=2000, ge=1,
+                                description="Utterances kept per conversation.")
+    key_cache_s: float = Field(default=5.0, ge=0,
+                               description="How long a verified API key is trusted without a "
+                                           "database look-up (a revoke takes effect within it).")
 
 
 @lru_cache(maxsize=1)

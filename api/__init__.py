@@ -1,0 +1,1 @@
+"""The HTTP service of huashu (FastAPI + uvicorn): see :mod:`api.main`."""

@@ -1,0 +1,272 @@
+"""The durable job queue: recordings waiting for analysis are rows of the ``recordings`` table.
+
+Why jobs in the database rather than a queue library (huey, RQ, Celery): the service already
+keeps every recording and its result in the database, so a job *is* that row's ``status``.
+One transaction creates the recording and queues it, a restart cannot lose a job that a
+separate broker had but the database did not (or the reverse), the queue works the same on
+SQLite and PostgreSQL, and there is no second store to deploy, back up or keep in step.
+
+Claiming is atomic, so two workers (threads or processes) never take the same job:
+
+* **PostgreSQL**: ``SELECT … FOR UPDATE SKIP LOCKED LIMIT 1`` then ``UPDATE`` in one
+  transaction. A row locked by another claimer is skipped rather than waited on, so workers
+  on many hosts do not queue behind each other.
+* **SQLite**: one ``UPDATE … WHERE id = (SELECT … LIMIT 1) AND status = 'queued' RETURNING``.
+  SQLite serialises writers on the database lock, so the statement is atomic; row locks do
+  not exist there and are not needed.
+
+A running job holds a *lease* (``lease_until``) that its worker renews while it works. A job
+whose lease ran out (its process died) is queued again; a job interrupted
+``max_attempts`` times is failed instead of crashing workers for ever. On start, a service
+over SQLite (one process per database file) queues again every job left ``running``.
+A finished job's result is written only by the worker that still holds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .db import Database
+from .models import STATUSES, Recording, utcnow
+
+__all__ = ["JobQueue", "Job", "ListFilter", "dedupe_key", "recording_dict"]
+
+log = logging.getLogger(__name__)
+
+
+def dedupe_key(sha256: str, options: dict[str, Any]) -> str:
+    """Same content + same options → same key (the upload is not analysed twice)."""
+    blob = sha256 + "\n" + json.dumps(options, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:  # SQLite keeps no offset; every time stored is UTC
+        dt = dt.replace(tzinfo=UTC)
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+def recording_dict(r: Recording, *, with_result: bool = True) -> dict[str, Any]:
+    """The API's view of a recording."""
+    d: dict[str, Any] = {
+        "id": r.id, "status": r.status, "filename": r.filename, "size": r.size,
+        "sha256": r.sha256, "format": r.format, "duration": r.duration,
+        "channels": r.channels, "scenario": r.scenario, "agent_channel": r.agent_channel,
+        "agent_id": r.agent_id, "external_id": r.external_id,
+        "created_at": _iso(r.created_at), "started_at": _iso(r.started_at),
+        "finished_at": _iso(r.finished_at), "attempts": r.attempts,
+        "score": r.score, "violations": r.violations,
+    }
+    if r.error is not None:
+        d["error"] = r.error
+    if with_result and r.result is not None:
+        d["result"] = json.loads(r.result)
+    return d
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed job: what the worker needs to analyse the recording."""
+
+    id: str
+    path: str
+    filename: str
+    scenario: str | None
+    agent_channel: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    agent_id: str | None = None
+    external_id: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    has_violations: bool | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class JobQueue:
+    """Recordings and their analysis jobs (see the module docstring for the design)."""
+
+    def __init__(self, db: Database, *, lease_s: float = 60.0, max_attempts: int = 3,
+                 worker: str | None = None) -> None:
+        self.db = db
+        self.lease_s = lease_s
+        self.max_attempts = max_attempts
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    # -- submitting ------------------------------------------------------------------------
+    def submit(self, *, sha256: str, path: str, filename: str, size: int, fmt: str,
+               duration: float, channels: int, options: dict[str, Any],
+               agent_id: str | None = None, external_id: str | None = None,
+               ) -> tuple[dict[str, Any], bool]:
+        """Store and queue a recording. Returns ``(recording, created)``; when the same
+        content with the same options is already there, that one is returned instead (and
+        queued again if it had failed)."""
+        key = dedupe_key(sha256, options)
+        rid = uuid.uuid4().hex
+        try:
+            with self.db.session() as s:
+                s.add(Recording(
+                    id=rid, dedupe_key=key, sha256=sha256, path=path, filename=filename[:300],
+                    size=size, format=fmt[:50], duration=duration, channels=channels,
+                    scenario=options.get("scenario"),
+                    agent_channel=options.get("agent_channel") or "left",
+                    agent_id=agent_id, external_id=external_id, status="queued", attempts=0,
+                    created_at=utcnow()))
+            return self.get(rid) or {}, True
+        except IntegrityError:
+            pass
+        with self.db.session() as s:
+            r = s.scalar(select(Recording).where(Recording.dedupe_key == key))
+            if r is None:  # pragma: no cover - deleted in between
+                raise RuntimeError("duplicate recording vanished")
+            if r.status == "failed":
+                r.status, r.error, r.attempts, r.worker = "queued", None, 0, None
+                r.lease_until = r.started_at = r.finished_at = None
+            s.flush()
+            return recording_dict(r, with_result=True), False
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, rid: str, *, with_result: bool = True) -> dict[str, Any] | None:
+        with self.db.session() as s:
+            r = s.get(Recording, rid)
+            return recording_dict(r, with_result=with_result) if r is not None else None
+
+    def list(self, f: ListFilter) -> dict[str, Any]:
+        """Recordings, newest first, filtered, one page."""
+        conds = []
+        if f.agent_id is not None:
+            conds.append(Recording.agent_id == f.agent_id)
+        if f.external_id is not None:
+            conds.append(Recording.external_id == f.external_id)
+        if f.status is not None:
+            conds.append(Recording.status == f.status)
+        if f.since is not None:
+            conds.append(Recording.created_at >= f.since)
+        if f.until is not None:
+            conds.append(Recording.created_at < f.until)
+        if f.has_violations is not None:
+            conds.append(Recording.has_violations.is_(f.has_violations))
+        with self.db.session() as s:
+            total = s.scalar(select(func.count()).select_from(Recording).where(*conds)) or 0
+            rows = s.scalars(select(Recording).where(*conds)
+                             .order_by(Recording.created_at.desc(), Recording.id.desc())
+                             .limit(f.limit).offset(f.offset))
+            items = [recording_dict(r, with_result=False) for r in rows]
+        return {"items": items, "total": int(total), "limit": f.limit, "offset": f.offset}
+
+    def counts(self) -> dict[str, int]:
+        """Jobs by status (every status present, zero when none)."""
+        with self.db.session() as s:
+            rows = s.execute(select(Recording.status, func.count()).group_by(Recording.status))
+            got = {st: int(n) for st, n in rows}
+        return {st: got.get(st, 0) for st in STATUSES}
+
+    # -- working ---------------------------------------------------------------------------
+    def _lease(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.lease_s)
+
+    def claim(self) -> Job | None:
+        """Take the oldest queued job, atomically; None when the queue is empty."""
+        now = utcnow()
+        values = {"status": "running", "worker": self.worker, "lease_until": self._lease(),
+                  "started_at": now, "attempts": Recording.attempts + 1}
+        with self.db.session() as s:
+            if self.db.is_sqlite:
+                oldest = (select(Recording.id).where(Recording.status == "queued")
+                          .order_by(Recording.created_at, Recording.id).limit(1)
+                          .scalar_subquery())
+                rid = s.scalar(update(Recording)
+                               .where(Recording.id == oldest, Recording.status == "queued")
+                               .values(**values).returning(Recording.id))
+            else:
+                rid = s.scalar(select(Recording.id).where(Recording.status == "queued")
+                               .order_by(Recording.created_at, Recording.id).limit(1)
+                               .with_for_update(skip_locked=True))
+                if rid is not None:
+                    s.execute(update(Recording).where(Recording.id == rid).values(**values))
+            if rid is None:
+                return None
+            r = s.get(Recording, rid, populate_existing=True)
+            assert r is not None
+            return Job(id=r.id, path=r.path, filename=r.filename, scenario=r.scenario,
+                       agent_channel=r.agent_channel, attempts=r.attempts)
+
+    def heartbeat(self, rid: str) -> bool:
+        """Renew the lease of a job this worker holds; False when it no longer holds it."""
+        with self.db.session() as s:
+            res = s.execute(update(Recording)
+                            .where(Recording.id == rid, Recording.worker == self.worker,
+                                   Recording.status == "running")
+                            .values(lease_until=self._lease()))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    def finish(self, rid: str, result: dict[str, Any]) -> bool:
+        """Store a job's result (only if this worker still holds the job)."""
+        n_viol = len(result.get("violations") or [])
+        with self.db.session() as s:
+            res = s.execute(update(Recording)
+                            .where(Recording.id == rid, Recording.worker == self.worker,
+                                   Recording.status == "running")
+                            .values(status="done", finished_at=utcnow(), lease_until=None,
+                                    error=None, score=result.get("score"), violations=n_viol,
+                                    has_violations=n_viol > 0,
+                                    result=json.dumps(result, ensure_ascii=False)))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    def fail(self, rid: str, error: str) -> bool:
+        """Mark a job failed with a message for the client."""
+        with self.db.session() as s:
+            res = s.execute(update(Recording)
+                            .where(Recording.id == rid, Recording.worker == self.worker,
+                                   Recording.status == "running")
+                            .values(status="failed", finished_at=utcnow(), lease_until=None,
+                                    error=error[:2000]))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, rid: str) -> bool:
+        """Give a job back to the queue (this worker is stopping before it finished)."""
+        with self.db.session() as s:
+            res = s.execute(update(Recording)
+                            .where(Recording.id == rid, Recording.worker == self.worker,
+                                   Recording.status == "running")
+                            .values(status="queued", worker=None, lease_until=None,
+                                    attempts=Recording.attempts - 1))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
+    def recover(self, *, all_running: bool = False) -> int:
+        """Queue again the jobs whose worker is gone: those whose lease ran out, or (on
+        start over SQLite) every running job. Jobs already tried ``max_attempts`` times fail.
+        Returns how many were queued again."""
+        now = utcnow()
+        with self.db.session() as s:
+            stale = Recording.status == "running"
+            conds = [stale] if all_running else [stale, Recording.lease_until < now]
+            s.execute(update(Recording)
+                      .where(*conds, Recording.attempts >= self.max_attempts)
+                      .values(status="failed", finished_at=now, lease_until=None,
+                              error=f"the analysis was interrupted {self.max_attempts} times "
+                                    "(the service stopped or crashed while running it)"))
+            res = s.execute(update(Recording).where(*conds)
+                            .values(status="queued", worker=None, lease_until=None))
+            n = int(res.rowcount or 0)  # type: ignore[attr-defined]
+        if n:
+            log.info("queued again %d interrupted job(s)", n)
+        return n

@@ -1,0 +1,87 @@
+"""The FastAPI application: ``create_app()`` builds it; ``huashu serve`` runs it.
+
+Routes: ``/healthz`` and ``/metrics`` (open), ``/v1/check``, ``/v1/calls/{id}``,
+``/v1/stream`` (check scope), ``/v1/recordings`` (upload / review), ``/v1/phrasebank``
+(admin). OpenAPI at ``/docs``. Every error is JSON ``{"detail": …}``; no stack trace reaches
+a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from analyzer.config import Settings, get_settings
+
+from .metrics import MetricsMiddleware
+from .routes import check, health, phrasebank, recordings
+from .service import Service
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for e in exc.errors():
+        out.append({"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
+                    "type": str(e.get("type", ""))})
+    return out
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service's ASGI app; the analyzer, model and database open in its lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        service = await loop.run_in_executor(None, Service, settings)
+        app.state.service = service
+        await service.start()
+        log.info("huashu service ready: phrasebank %s, database %s, %d threads",
+                 service.analyzer.version, service.db.dialect, settings.threads)
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(title="huashu", version="0.1.0", lifespan=lifespan,
+                  description="Checks how broadband field engineers talk to customers "
+                              "against the service standard (话术).")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def crashed(req: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s", req.method, req.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+    app.include_router(health.router)
+    app.include_router(check.router)
+    app.include_router(recordings.router)
+    app.include_router(phrasebank.router)
+
+    def metrics_of(scope: dict[str, Any]) -> Any:
+        service = getattr(scope["app"].state, "service", None) if "app" in scope else None
+        return service.metrics if service is not None else None
+
+    app.add_middleware(MetricsMiddleware, metrics_of=metrics_of)
+    return app

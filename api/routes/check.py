@@ -1,0 +1,195 @@
+"""Real time: ``POST /v1/check``, ``GET /v1/calls/{call_id}``, ``WS /v1/stream``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ..deps import ServiceDep, authenticate, require
+from ..service import Service
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["real time"])
+
+Speaker = Literal["agent", "customer", "unknown"]
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class CheckIn(BaseModel):
+    """One utterance to check."""
+
+    text: str = Field(description="What was said (at most HUASHU_MAX_TEXT_CHARS characters).")
+    speaker: Speaker = Field(default="agent", description="Who said it.")
+    call_id: str | None = Field(default=None, min_length=1, max_length=200,
+                                description="Keep this utterance in a conversation; "
+                                            "GET /v1/calls/{call_id} scores it so far.")
+    scenario: str | None = Field(default=None, max_length=100,
+                                 description="The conversation's scenario (a phrasebank "
+                                             "template); inferred when not given.")
+
+
+class FlagOut(BaseModel):
+    ref: str
+    kind: str
+    score: float
+    span: list[int]
+    matched: str
+    standard: str
+    model_config = {"extra": "allow"}
+
+
+class CheckOut(BaseModel):
+    flags: list[FlagOut]
+    phrasebank_version: str
+    call_id: str | None = None
+
+
+class Rejected(ValueError):
+    """Input the analyzer cannot take; the message is for the client."""
+
+
+def _validate(service: Service, text: Any, speaker: Any, call_id: Any,
+              scenario: Any) -> None:
+    if not isinstance(text, str):
+        raise Rejected("'text' must be a string")
+    if len(text) > service.settings.max_text_chars:
+        raise Rejected(f"'text' is {len(text)} characters; at most "
+                       f"{service.settings.max_text_chars} are accepted")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Rejected("'text' holds an unpaired UTF-16 surrogate "
+                       f"at character {exc.start}") from None
+    if speaker not in ("agent", "customer", "unknown"):
+        raise Rejected("'speaker' must be agent, customer or unknown")
+    if call_id is not None and (not isinstance(call_id, str) or not 0 < len(call_id) <= 200):
+        raise Rejected("'call_id' must be a string of 1 to 200 characters")
+    if scenario is not None:
+        if not isinstance(scenario, str) or service.analyzer.bank.template(scenario) is None:
+            names = ", ".join(t.scenario for t in service.analyzer.bank.templates)
+            raise Rejected(f"unknown scenario {scenario!r}; the phrasebank has: {names}")
+
+
+async def _check(service: Service, text: str, speaker: str, call_id: str | None,
+                 scenario: str | None, via: str) -> dict[str, Any]:
+    an = service.analyzer
+    try:
+        flags = await service.run(an.check, text, speaker=speaker)
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
+    service.metrics.checks.labels(via).inc()
+    if call_id is not None:
+        service.add_turn(call_id, scenario, speaker, text)
+    out: dict[str, Any] = {"flags": [f.to_dict() for f in flags],
+                           "phrasebank_version": an.version}
+    if call_id is not None:
+        out["call_id"] = call_id
+    return out
+
+
+@router.post("/check", response_model=CheckOut, dependencies=[require("check")],
+             summary="Flag one utterance (taboos, discipline, script lines)")
+async def check(body: CheckIn, service: ServiceDep) -> JSONResponse:
+    try:
+        _validate(service, body.text, body.speaker, body.call_id, body.scenario)
+        out = await _check(service, body.text, body.speaker, body.call_id, body.scenario,
+                           "http")
+    except Rejected as exc:
+        raise HTTPException(422, str(exc)) from None
+    return JSONResponse(out)
+
+
+async def _report(service: Service, call_id: str) -> dict[str, Any]:
+    conv = service.calls.get(call_id)
+    if conv is None:
+        raise HTTPException(404, f"no conversation {call_id!r} (unknown, or dropped as the "
+                                 "least recently used)")
+    turns = list(conv.turns)
+    try:
+        report = await service.run(service.analyzer.score, turns, scenario=conv.scenario)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {"call_id": call_id, "utterances": len(turns), **report.to_dict()}
+
+
+@router.get("/calls/{call_id}", dependencies=[require("check", "review")],
+            summary="The running adherence report of a conversation")
+async def call_report(call_id: Annotated[str, Path(min_length=1, max_length=200)],
+                      service: ServiceDep) -> JSONResponse:
+    return JSONResponse(await _report(service, call_id))
+
+
+@router.delete("/calls/{call_id}", dependencies=[require("check")], status_code=204,
+               summary="Forget a conversation (the call ended)")
+async def end_call(call_id: Annotated[str, Path(min_length=1, max_length=200)],
+                   service: ServiceDep) -> None:
+    if service.calls.pop(call_id, None) is None:
+        raise HTTPException(404, f"no conversation {call_id!r}")
+
+
+@router.websocket("/stream")
+async def stream(ws: WebSocket, call_id: Annotated[str | None, Query(max_length=200)] = None,
+                 scenario: Annotated[str | None, Query(max_length=100)] = None) -> None:
+    """One JSON message per utterance ``{"text","speaker","call_id"?,"scenario"?,"id"?}``;
+    each is answered at once with ``{"id","flags","phrasebank_version","call_id"}``.
+    ``{"type":"report","call_id"?}`` answers the conversation's running report. Bad
+    messages get ``{"error": …}`` and the stream goes on. Needs a ``check`` key in the
+    handshake's ``Authorization`` header."""
+    service: Service = ws.app.state.service
+    try:
+        info = await authenticate(service, ws.headers.get("authorization"))
+        if not info.allows("check"):
+            raise HTTPException(403, "this key lacks the check scope")
+    except HTTPException as exc:
+        await _deny(ws, exc.status_code, str(exc.detail))
+        return
+    await ws.accept()
+    send = ws.send_text
+    try:
+        while True:
+            raw = await ws.receive_text()
+            mid = None
+            try:
+                try:
+                    msg = json.loads(raw)
+                except ValueError as exc:
+                    raise Rejected(f"malformed JSON: {exc}") from None
+                if not isinstance(msg, dict):
+                    raise Rejected("a message must be a JSON object")
+                mid = msg.get("id")
+                cid = msg.get("call_id", call_id)
+                scen = msg.get("scenario", scenario)
+                if msg.get("type") == "report":
+                    if not isinstance(cid, str):
+                        raise Rejected("a report needs a call_id")
+                    try:
+                        out = await _report(service, cid)
+                    except HTTPException as exc:
+                        raise Rejected(str(exc.detail)) from None
+                else:
+                    speaker = msg.get("speaker", "agent")
+                    _validate(service, msg.get("text"), speaker, cid, scen)
+                    out = await _check(service, msg["text"], speaker, cid, scen, "ws")
+                if mid is not None:
+                    out["id"] = mid
+                service.metrics.ws_messages.inc()
+                await send(_ENCODE(out))
+            except Rejected as exc:
+                await send(_ENCODE({"id": mid, "error": str(exc)}))
+    except WebSocketDisconnect:
+        return
+
+
+async def _deny(ws: WebSocket, status: int, detail: str) -> None:
+    """Refuse the handshake with an HTTP status when the server can, else close 1008."""
+    if "websocket.http.response" in ws.scope.get("extensions", {}):
+        await ws.send_denial_response(JSONResponse({"detail": detail}, status_code=status))
+    else:
+        await ws.close(code=1008, reason=detail[:120])

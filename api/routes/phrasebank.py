@@ -1,0 +1,98 @@
+"""Phrasebank admin: read, install (validated; a bad bank changes nothing), test a candidate,
+list the versions kept."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from phrasebank import PhrasebankError
+
+from ..deps import ServiceDep, require
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/phrasebank", tags=["phrasebank"],
+                   dependencies=[require("admin")])
+
+MAX_YAML = 5_000_000
+
+
+class BankIn(BaseModel):
+    yaml: str = Field(max_length=MAX_YAML, description="The whole phrasebank as YAML text.")
+
+
+class TestText(BaseModel):
+    text: str = Field(max_length=10_000)
+    speaker: Literal["agent", "customer", "unknown"] = "agent"
+
+
+class BankTest(BaseModel):
+    yaml: str | None = Field(default=None, max_length=MAX_YAML,
+                             description="Candidate bank; the running one when omitted.")
+    texts: list[TestText] = Field(default_factory=list, max_length=500)
+
+
+def _rejected(exc: PhrasebankError) -> HTTPException:
+    return HTTPException(422, {"message": "phrasebank rejected; the running one is unchanged",
+                               "problems": exc.problems})
+
+
+def _summary(an: Any) -> dict[str, Any]:
+    b = an.bank
+    return {"version": b.version, "name": b.name, "entries": len(b.entries),
+            "scenarios": [t.scenario for t in b.templates]}
+
+
+@router.get("", summary="The running phrasebank (or ?version= an earlier one)")
+async def get_bank(service: ServiceDep,
+                   version: Annotated[str | None, Query(max_length=64)] = None) -> JSONResponse:
+    if version is None or version == service.analyzer.version:
+        an = service.analyzer
+        text = await service.run(service.bank_yaml, an.version)
+        return JSONResponse({**_summary(an), "active": True, "yaml": text or an.bank.raw})
+    text = await service.run(service.bank_yaml, version)
+    if text is None:
+        raise HTTPException(404, f"no phrasebank version {version!r}")
+    return JSONResponse({"version": version, "active": False, "yaml": text})
+
+
+@router.get("/versions", summary="Every phrasebank version the service has run")
+async def versions(service: ServiceDep) -> JSONResponse:
+    return JSONResponse({"versions": await service.run(service.bank_versions)})
+
+
+@router.put("", summary="Install a new phrasebank (validated first)")
+async def put_bank(body: BankIn, request: Request, service: ServiceDep) -> JSONResponse:
+    try:
+        an = await service.run(service.install_bank, body.yaml,
+                               getattr(request.state, "key_name", None))
+    except PhrasebankError as exc:
+        raise _rejected(exc) from None
+    return JSONResponse({**_summary(an), "active": True})
+
+
+@router.post("/test", summary="Run a candidate bank on texts without installing it")
+async def test_bank(body: BankTest, service: ServiceDep) -> JSONResponse:
+    for i, t in enumerate(body.texts):
+        try:
+            t.text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise HTTPException(422, f"texts[{i}] holds an unpaired UTF-16 surrogate") from None
+    try:
+        an = await service.run(service.candidate, body.yaml)
+    except PhrasebankError as exc:
+        raise HTTPException(422, {"message": "phrasebank rejected",
+                                  "problems": exc.problems}) from None
+
+    def run_all() -> list[dict[str, Any]]:
+        return [{"text": t.text, "speaker": t.speaker,
+                 "flags": [f.to_dict() for f in an.check(t.text, speaker=t.speaker)]}
+                for t in body.texts]
+
+    results = await service.run(run_all)
+    return JSONResponse({**_summary(an), "installed": an is service.analyzer,
+                         "results": results})

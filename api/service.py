@@ -1,0 +1,312 @@
+"""The service's process-wide state: settings, database, keys, the analyzer and the model
+(each loaded once), conversations, the job runner, and the one bounded executor.
+
+Blocking work (the analyzer, database calls, probing, Whisper) runs on ONE app-owned
+``ThreadPoolExecutor`` and is awaited from async code through :meth:`Service.run` (the
+pattern of datasette's ``execute_fn``): the event loop only parses, routes and writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+
+import phrasebank as pb
+from analyzer.config import Settings
+from analyzer.core import Analyzer
+
+from .db import Database
+from .jobs import JobQueue
+from .keys import KeyStore
+from .metrics import Metrics
+from .models import PhrasebankVersion, utcnow
+
+__all__ = ["Service", "Conversation", "Interrupted"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Interrupted(Exception):
+    """Raised inside an analysis when the service is stopping."""
+
+
+@dataclass
+class Conversation:
+    """The utterances of one ``call_id`` so far (kept in memory, bounded)."""
+
+    call_id: str
+    scenario: str | None = None
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    updated: float = field(default_factory=time.monotonic)
+
+
+class Service:
+    """Everything a request handler needs; one per process (``app.state.service``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.executor = ThreadPoolExecutor(max_workers=settings.threads,
+                                           thread_name_prefix="huashu")
+        # Bounds the work waiting for the executor: requests beyond it wait on the loop
+        # (back-pressure) instead of piling up in the executor's unbounded queue.
+        self._slots = asyncio.Semaphore(settings.threads * 16)
+        self.db = Database.from_settings(settings)
+        self.keys = KeyStore(self.db, cache_s=settings.key_cache_s)
+        self.queue = JobQueue(self.db, lease_s=settings.job_lease_s,
+                              max_attempts=settings.job_max_attempts)
+        self.metrics = Metrics(self)
+        self.analyzer = self._load_analyzer()
+        self.pipeline: Any = None
+        self._pipeline_lock = threading.Lock()
+        self._install_lock = threading.Lock()
+        self._candidates: OrderedDict[str, Analyzer] = OrderedDict()
+        self.calls: OrderedDict[str, Conversation] = OrderedDict()
+        self.stopping = threading.Event()
+        self._wake = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[None]] = set()
+        self.audio_dir = Path(settings.data_dir) / "audio"
+        self.tmp_dir = Path(settings.data_dir) / "tmp"
+        self.audio_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- the executor ----------------------------------------------------------------------
+    async def run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+        """Run blocking ``fn`` on the service's executor and await its result."""
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            call = functools.partial(fn, *args, **kw) if kw else (
+                functools.partial(fn, *args) if args else fn)
+            return await loop.run_in_executor(self.executor, call)
+
+    # -- phrasebank ------------------------------------------------------------------------
+    def _load_analyzer(self) -> Analyzer:
+        """The active bank from the database, else the configured file (recorded as v1)."""
+        with self.db.session() as s:
+            row = s.scalar(select(PhrasebankVersion).where(PhrasebankVersion.active.is_(True)))
+            text = row.yaml if row is not None else None
+        if text is not None:
+            return Analyzer(pb.loads(text, source="active phrasebank"))
+        an = Analyzer.load(self.settings.phrasebank)
+        self._record_bank(an.bank, active=True, by="settings")
+        return an
+
+    def _record_bank(self, bank: pb.Phrasebank, *, active: bool, by: str | None) -> None:
+        raw = bank.raw or (Path(bank.source).read_text(encoding="utf-8")
+                           if bank.source and Path(bank.source).is_file() else "")
+        with self.db.session() as s:
+            row = s.scalar(select(PhrasebankVersion)
+                           .where(PhrasebankVersion.version == bank.version))
+            if active:
+                s.execute(update(PhrasebankVersion).values(active=False))
+            if row is None:
+                row = PhrasebankVersion(version=bank.version, name=bank.name[:200], yaml=raw,
+                                        entries=len(bank.entries), active=active,
+                                        installed_by=by, created_at=utcnow())
+                s.add(row)
+            if active:
+                row.active = True
+                row.activated_at = utcnow()
+                row.installed_by = by
+
+    def install_bank(self, text: str, by: str | None) -> Analyzer:
+        """Validate, build and switch to a new bank (blocking). A bad bank raises
+        :class:`phrasebank.PhrasebankError` and the running one stays."""
+        bank = pb.loads(text, source="phrasebank")
+        with self._install_lock:
+            an = self.analyzer.with_bank(bank)
+            self._record_bank(bank, active=True, by=by)
+            with self._pipeline_lock:
+                if self.pipeline is not None:
+                    self.pipeline = self._pipeline_for(an, self.pipeline)
+                self.analyzer = an
+        log.info("phrasebank %s installed by %s", bank.version, by)
+        return an
+
+    def candidate(self, text: str | None) -> Analyzer:
+        """An analyzer over a candidate bank (not installed; the last two are cached), or
+        the running one when ``text`` is None."""
+        if text is None:
+            return self.analyzer
+        bank = pb.loads(text, source="candidate phrasebank")
+        if bank.version == self.analyzer.version:
+            return self.analyzer
+        with self._install_lock:
+            an = self._candidates.get(bank.version)
+            if an is None:
+                an = self._candidates[bank.version] = self.analyzer.with_bank(bank)
+                while len(self._candidates) > 2:
+                    self._candidates.popitem(last=False)
+            return an
+
+    def bank_versions(self) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            rows = s.scalars(select(PhrasebankVersion).order_by(PhrasebankVersion.id.desc()))
+            return [{"version": r.version, "name": r.name, "entries": r.entries,
+                     "active": r.active, "installed_by": r.installed_by,
+                     "created_at": r.created_at.isoformat(),
+                     "activated_at": r.activated_at.isoformat() if r.activated_at else None}
+                    for r in rows]
+
+    def bank_yaml(self, version: str) -> str | None:
+        with self.db.session() as s:
+            return s.scalar(select(PhrasebankVersion.yaml)
+                            .where(PhrasebankVersion.version == version))
+
+    # -- the speech pipeline ---------------------------------------------------------------
+    @staticmethod
+    def _pipeline_for(an: Analyzer, old: Any) -> Any:
+        from analyzer.speech import SpeechPipeline
+
+        return SpeechPipeline(old.transcriber.model, old.model_name, an, old.options)
+
+    def get_pipeline(self) -> Any:
+        """The speech pipeline, loading the model on first use (once per process)."""
+        with self._pipeline_lock:
+            if self.pipeline is None:
+                from analyzer.speech import SpeechPipeline
+
+                t0 = time.perf_counter()
+                self.pipeline = SpeechPipeline.load(self.settings, analyzer=self.analyzer)
+                log.info("speech model %s loaded in %.1fs", self.pipeline.model_name,
+                         time.perf_counter() - t0)
+            return self.pipeline
+
+    # -- conversations ---------------------------------------------------------------------
+    def conversation(self, call_id: str, scenario: str | None = None) -> Conversation:
+        conv = self.calls.get(call_id)
+        if conv is None:
+            conv = self.calls[call_id] = Conversation(call_id, scenario)
+            while len(self.calls) > self.settings.max_calls:
+                self.calls.popitem(last=False)
+        else:
+            self.calls.move_to_end(call_id)
+            if scenario and not conv.scenario:
+                conv.scenario = scenario
+        conv.updated = time.monotonic()
+        return conv
+
+    def add_turn(self, call_id: str, scenario: str | None, speaker: str, text: str) -> None:
+        conv = self.conversation(call_id, scenario)
+        conv.turns.append({"speaker": speaker, "text": text})
+        if len(conv.turns) > self.settings.max_call_turns:
+            del conv.turns[0]
+
+    # -- jobs ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Recover interrupted jobs, load the model (if asked) and start the job runner."""
+        await self.run(self.queue.recover, all_running=self.db.is_sqlite)
+        if self.settings.preload_model:
+            await self.run(self.get_pipeline)
+        self._runner = asyncio.get_running_loop().create_task(self._run_jobs())
+
+    def wake(self) -> None:
+        """A job was queued: let the runner look now rather than at its next poll."""
+        self._wake.set()
+
+    async def _run_jobs(self) -> None:
+        slots = asyncio.Semaphore(self.settings.job_concurrency)
+        last_recover = time.monotonic()
+        while not self.stopping.is_set():
+            try:
+                await slots.acquire()
+                if time.monotonic() - last_recover > self.settings.job_lease_s / 2:
+                    last_recover = time.monotonic()
+                    await self.run(self.queue.recover)
+                job = await self.run(self.queue.claim)
+                if job is None:
+                    slots.release()
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    except TimeoutError:
+                        pass
+                    continue
+                task = asyncio.get_running_loop().create_task(self._run_job(job, slots))
+                self._jobs.add(task)
+                task.add_done_callback(self._jobs.discard)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away: log, wait, go on
+                log.exception("job runner")
+                slots.release()
+                await asyncio.sleep(1.0)
+
+    async def _run_job(self, job: Any, slots: asyncio.Semaphore) -> None:
+        beat = asyncio.get_running_loop().create_task(self._heartbeat(job.id))
+        try:
+            self.metrics.jobs_started.inc()
+            t0 = time.perf_counter()
+            try:
+                result = await self.run(self._analyze, job)
+            except Interrupted:
+                await self.run(self.queue.release, job.id)
+                log.info("job %s given back to the queue (stopping)", job.id)
+                return
+            except (ValueError, OSError) as exc:  # AudioError is a ValueError
+                log.warning("job %s failed: %s", job.id, exc)
+                await self.run(self.queue.fail, job.id, str(exc))
+                self.metrics.jobs_finished.labels("failed").inc()
+                return
+            except Exception as exc:
+                log.exception("job %s failed", job.id)
+                await self.run(self.queue.fail, job.id,
+                               f"analysis failed: {type(exc).__name__}")
+                self.metrics.jobs_finished.labels("failed").inc()
+                return
+            await self.run(self.queue.finish, job.id, result)
+            self.metrics.jobs_finished.labels("done").inc()
+            self.metrics.job_seconds.observe(time.perf_counter() - t0)
+            log.info("job %s done in %.1fs", job.id, time.perf_counter() - t0)
+        except Exception:
+            log.exception("job %s: could not record its outcome", job.id)
+        finally:
+            beat.cancel()
+            slots.release()
+            self._wake.set()
+
+    async def _heartbeat(self, rid: str) -> None:
+        while True:
+            await asyncio.sleep(self.settings.job_lease_s / 3)
+            try:
+                await self.run(self.queue.heartbeat, rid)
+            except Exception:
+                log.exception("heartbeat of job %s", rid)
+
+    def _analyze(self, job: Any) -> dict[str, Any]:
+        pipeline = self.get_pipeline()
+
+        def progress(_frac: float) -> None:
+            if self.stopping.is_set():
+                raise Interrupted
+
+        if self.stopping.is_set():
+            raise Interrupted
+        res = pipeline.analyze(job.path, scenario=job.scenario,
+                               agent_channel=job.agent_channel, progress=progress)
+        d: dict[str, Any] = res.to_dict()
+        d["source"] = job.filename or Path(job.path).name
+        return d
+
+    async def stop(self) -> None:
+        """Stop taking jobs; running ones stop at their next progress step and are queued
+        again; then close the executor and the database."""
+        self.stopping.set()
+        if self._runner is not None:
+            self._runner.cancel()
+        if self._jobs:
+            await asyncio.wait(list(self._jobs), timeout=10)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.db.dispose()

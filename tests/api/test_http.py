@@ -1,0 +1,269 @@
+"""The service over real HTTP (uvicorn on a loopback port, a real SQLite file): auth,
+bad input, real-time checks and conversations, the stream, phrasebank admin, metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from .conftest import Server
+
+TABOO = "快下班了,明天再说。"
+GREETING = "您好!我是二零一号服务人员,请问是王先生吗?"
+
+# (method, path, body, scopes that may call it)
+ROUTES = [
+    ("POST", "/v1/check", {"text": TABOO}, {"check", "admin", "all"}),
+    ("GET", "/v1/recordings", None, {"review", "admin", "all"}),
+    ("GET", "/v1/recordings/" + "0" * 32, None, {"upload", "review", "admin", "all"}),
+    ("GET", "/v1/phrasebank", None, {"admin"}),
+    ("GET", "/v1/phrasebank/versions", None, {"admin"}),
+    ("POST", "/v1/phrasebank/test", {"texts": [{"text": TABOO}]}, {"admin"}),
+]
+
+
+@pytest.mark.parametrize("method,path,body,allowed", ROUTES)
+def test_auth_matrix(server: Server, method: str, path: str, body: object,
+                     allowed: set[str]) -> None:
+    def call(headers: dict[str, str]) -> httpx.Response:
+        return httpx.request(method, server.url + path, json=body, headers=headers, timeout=30)
+
+    r = call({})
+    assert r.status_code == 401 and "detail" in r.json()
+    assert r.headers.get("www-authenticate") == "Bearer"
+    for bad in ("Bearer nope", "Basic abc", "Bearer", "Bearer " + "x" * 500,
+                f"Bearer {server.keys['revoked']}"):
+        assert call({"Authorization": bad}).status_code == 401, bad
+    for scope in ("check", "upload", "review", "admin", "all"):
+        r = call({"Authorization": f"Bearer {server.keys[scope]}"})
+        if scope in allowed:
+            assert r.status_code not in (401, 403), (scope, r.text)
+        else:
+            assert r.status_code == 403, (scope, r.status_code, r.text)
+            assert "scope" in r.json()["detail"]
+
+
+def test_open_routes(server: Server) -> None:
+    h = httpx.get(server.url + "/healthz").json()
+    assert h["status"] == "ok" and h["phrasebank_version"].startswith("sha256:")
+    assert httpx.get(server.url + "/docs").status_code == 200
+    spec = httpx.get(server.url + "/openapi.json").json()
+    assert "/v1/check" in spec["paths"] and "/v1/recordings" in spec["paths"]
+    assert httpx.get(server.url + "/nowhere").json() == {"detail": "Not Found"}
+
+
+def test_check_and_call_report(server: Server) -> None:
+    with server.client("check") as c:
+        r = c.post("/v1/check", json={"text": TABOO, "speaker": "agent"})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["phrasebank_version"].startswith("sha256:")
+        f = body["flags"][0]
+        assert f["ref"] == "8.7" and f["kind"] == "taboo"
+        assert set(f) >= {"ref", "kind", "score", "span", "matched", "standard"}
+        # a customer may say it: no agent taboo
+        assert c.post("/v1/check", json={"text": TABOO, "speaker": "customer"}).json()[
+            "flags"] == []
+        call = "call-http-1"
+        for text in (GREETING, TABOO):
+            r = c.post("/v1/check", json={"text": text, "speaker": "agent", "call_id": call})
+            assert r.status_code == 200 and r.json()["call_id"] == call
+        rep = c.get(f"/v1/calls/{call}").json()
+        assert rep["call_id"] == call and rep["utterances"] == 2
+        assert {"score", "steps", "missing", "violations"} <= set(rep)
+        assert [v["ref"] for v in rep["violations"]] == ["8.7"]
+        assert any(s["met"] for s in rep["steps"])
+        assert c.get("/v1/calls/no-such-call").status_code == 404
+        assert c.delete(f"/v1/calls/{call}").status_code == 204
+        assert c.get(f"/v1/calls/{call}").status_code == 404
+
+
+BAD_CHECKS = [
+    (b'{"text": "abc"', 422),                       # malformed JSON
+    (b"not json at all", 422),
+    (b"[]", 422),
+    (b"{}", 422),                                   # missing text
+    (b'{"text": 5}', 422),
+    (b'{"text": null}', 422),
+    (b'{"text": "x", "speaker": "robot"}', 422),
+    (b'{"text": "x", "scenario": "no-such-scenario"}', 422),
+    (b'{"text": "x", "call_id": ""}', 422),
+    (b'{"text": "\\ud800 lone surrogate"}', 422),
+    ('{"text": "%s"}' % ("好" * 200_000), 422),      # 200k characters
+    (b"\xff\xfe\x00garbage", 422),                  # not UTF-8
+]
+
+
+@pytest.mark.parametrize("raw,status", BAD_CHECKS, ids=range(len(BAD_CHECKS)))
+def test_check_bad_input(server: Server, raw: bytes | str, status: int) -> None:
+    data = raw.encode() if isinstance(raw, str) else raw
+    with server.client("check") as c:
+        r = c.post("/v1/check", content=data, headers={"Content-Type": "application/json"})
+    assert r.status_code == status, r.text[:300]
+    detail = r.json()["detail"]
+    assert detail and "Traceback" not in r.text
+
+
+ODD = ["", " ", "\u200b\u200d\ufeff", "e\u0301\u0301\u0301" * 50, "🙂" * 300, "\x00\x01\x07",
+       "\u202e反转的文字", "快\u0000下班了", "ＡＢＣ　全角", "𠀀𪚥𰻞", "\n\r\t" * 100,
+       "﷽" * 40, "您好！" * 2000]
+
+
+def test_check_odd_unicode(server: Server) -> None:
+    with server.client("check") as c:
+        for text in ODD:
+            for speaker in ("agent", "customer", "unknown"):
+                r = c.post("/v1/check", json={"text": text, "speaker": speaker,
+                                              "call_id": "odd"})
+                assert r.status_code == 200, (text[:20], r.text[:300])
+                for f in r.json()["flags"]:
+                    s, e = f["span"]
+                    assert 0 <= s <= e <= len(text)
+        assert c.get("/v1/calls/odd").status_code == 200
+
+
+def test_stream(server: Server) -> None:
+    url = server.url.replace("http", "ws") + "/v1/stream?call_id=ws-1"
+    with pytest.raises(InvalidStatus) as e:
+        connect(url).close()
+    assert e.value.response.status_code == 401
+    with pytest.raises(InvalidStatus) as e:
+        connect(url, additional_headers={"Authorization": f"Bearer {server.keys['review']}"})
+    assert e.value.response.status_code == 403
+    hdr = {"Authorization": f"Bearer {server.keys['check']}"}
+    with connect(url, additional_headers=hdr) as ws:
+        ws.send(json.dumps({"id": 1, "text": GREETING, "speaker": "agent"}))
+        a = json.loads(ws.recv(timeout=10))
+        assert a["id"] == 1 and a["call_id"] == "ws-1" and a["flags"][0]["kind"] == "script"
+        ws.send(json.dumps({"id": 2, "text": TABOO}))
+        assert json.loads(ws.recv(timeout=10))["flags"][0]["ref"] == "8.7"
+        for bad in ("{oops", "[1]", json.dumps({"id": 3}), json.dumps({"text": "好" * 20000}),
+                    json.dumps({"text": "x", "speaker": "robot"})):
+            ws.send(bad)
+            assert "error" in json.loads(ws.recv(timeout=10)), bad
+        ws.send(json.dumps({"type": "report"}))
+        rep = json.loads(ws.recv(timeout=10))
+        assert rep["utterances"] == 2 and rep["violations"][0]["ref"] == "8.7"
+    # the same state over HTTP
+    with server.client("check") as c:
+        assert c.get("/v1/calls/ws-1").json()["utterances"] == 2
+
+
+BANK_PATH = "phrasebank/standard.yaml"
+
+
+def test_phrasebank_admin(server: Server) -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    with server.client("admin") as c:
+        cur = c.get("/v1/phrasebank").json()
+        assert cur["active"] and cur["yaml"] and cur["entries"] > 10
+        v1 = cur["version"]
+        # a bad bank: rejected with reasons, the running one stays
+        r = c.put("/v1/phrasebank", json={"yaml": "entries: [1, 2"})
+        assert r.status_code == 422 and r.json()["detail"]["problems"]
+        r = c.put("/v1/phrasebank", json={"yaml": "name: x\nentries: []\n"})
+        assert r.status_code == 422 and r.json()["detail"]["problems"]
+        assert c.get("/v1/phrasebank").json()["version"] == v1
+        # a candidate that drops 8.7, tested without installing it
+        text = (root / BANK_PATH).read_text(encoding="utf-8")
+        cand = _without_entry(text, "8.7")
+        r = c.post("/v1/phrasebank/test", json={"yaml": cand, "texts": [{"text": TABOO}]})
+        assert r.status_code == 200, r.text
+        t = r.json()
+        assert t["installed"] is False and t["version"] != v1
+        assert "8.7" not in [f["ref"] for f in t["results"][0]["flags"]]
+        with server.client("check") as cc:
+            assert cc.post("/v1/check", json={"text": TABOO}).json()["flags"][0]["ref"] == "8.7"
+        # install it: checks change, versions are kept, the old one can be read back
+        r = c.put("/v1/phrasebank", json={"yaml": cand})
+        assert r.status_code == 200 and r.json()["version"] == t["version"]
+        with server.client("check") as cc:
+            body = cc.post("/v1/check", json={"text": TABOO}).json()
+            assert body["phrasebank_version"] == t["version"]
+            assert "8.7" not in [f["ref"] for f in body["flags"]]
+        vs = c.get("/v1/phrasebank/versions").json()["versions"]
+        assert {v["version"] for v in vs} >= {v1, t["version"]}
+        assert [v["version"] for v in vs if v["active"]] == [t["version"]]
+        assert c.get("/v1/phrasebank", params={"version": v1}).json()["yaml"] == text
+        # and back
+        assert c.put("/v1/phrasebank", json={"yaml": text}).json()["version"] == v1
+
+
+def _without_entry(text: str, ref: str) -> str:
+    """The bank with one entry's block removed (a real, still valid bank)."""
+    lines = text.splitlines(keepends=True)
+    out, skip, indent = [], False, 0
+    for line in lines:
+        m = re.match(r"^(\s*)- ref: ['\"]?([\d.]+)", line)
+        if m:
+            skip = m.group(2) == ref
+            indent = len(m.group(1))
+        elif skip and line.strip() and len(line) - len(line.lstrip()) <= indent:
+            skip = False
+        if not skip:
+            out.append(line)
+    return "".join(out)
+
+
+def test_metrics(server: Server) -> None:
+    with server.client("check") as c:
+        c.post("/v1/check", json={"text": TABOO})
+    m = httpx.get(server.url + "/metrics")
+    assert m.status_code == 200 and m.headers["content-type"].startswith("text/plain")
+    body = m.text
+    assert 'huashu_http_requests_total{method="POST",route="/v1/check",status="200"}' in body
+    assert "huashu_http_request_seconds_bucket" in body
+    assert 'huashu_jobs{status="queued"}' in body and "huashu_queue_depth" in body
+
+
+def test_keys_cli_and_logs(server: Server) -> None:
+    out = server.cli("keys", "create", "--name", "cli-key", "--scopes", "check,review")
+    assert out.returncode == 0, out.stderr
+    key = out.stdout.strip().splitlines()[-1]
+    assert key.startswith("hs_") and len(key) > 40
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as c:
+        assert c.post("/v1/check", json={"text": TABOO}).status_code == 200
+        assert c.get("/v1/phrasebank").status_code == 403
+    listed = server.cli("keys", "list")
+    assert "cli-key" in listed.stdout and key not in listed.stdout
+    assert server.cli("keys", "create", "--name", "x", "--scopes", "root").returncode != 0
+    rv = server.cli("keys", "revoke", "cli-key")
+    assert rv.returncode == 0 and "revoked" in rv.stdout
+    # the server trusts a verified key for key_cache_s (5 s) at most
+    import time
+
+    time.sleep(5.5)
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as c:
+        assert c.post("/v1/check", json={"text": TABOO}).status_code == 401
+    db = (server.data_dir / "huashu.db").read_bytes()
+    assert key.encode() not in db
+    log = server.log()
+    for k in [key, *server.keys.values()]:
+        assert k not in log
+    assert "Traceback" not in log
+
+
+def test_no_stack_traces(server: Server) -> None:
+    with server.client("admin") as c:
+        for r in (c.post("/v1/check", content=b"{"), c.put("/v1/phrasebank", content=b"\x00"),
+                  c.get("/v1/recordings", params={"limit": "x", "since": "yesterday"}),
+                  c.get("/v1/recordings", params={"since": "9999-12-31T23:59:59-23:59"}),
+                  c.post("/v1/phrasebank/test", content=b'{"texts": [{"text": "\\ud800"}]}',
+                         headers={"Content-Type": "application/json"})):
+            assert r.status_code < 500 and "detail" in r.json() and "Traceback" not in r.text
+
+
+def test_cli_help() -> None:
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "analyzer.cli", "serve", "--help"],
+                         capture_output=True, text=True)
+    assert "--port" in out.stdout and "--host" in out.stdout
