@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AudioError", "AudioInfo", "SAMPLE_RATE", "decode", "probe"]
+__all__ = ["AudioError", "AudioInfo", "SAMPLE_RATE", "decode", "probe", "tile_to", "write_wav"]
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +146,23 @@ def decode(path: str | Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]
         return [buf[ch, :n] for ch in range(channels)]  # views: no second copy
     finally:
         container.close()
+
+
+def write_wav(path: str | Path, channels: list[np.ndarray], sample_rate: int = SAMPLE_RATE
+              ) -> None:
+    """Write float channels in [-1, 1] as 16-bit PCM WAV (for fixtures and benchmarks)."""
+    import wave
+
+    data = np.stack(channels, axis=1) if len(channels) > 1 else channels[0][:, None]
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(data.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes((np.clip(data, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def tile_to(channels: list[np.ndarray], seconds: float,
+            sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]:
+    """Each channel repeated to ``seconds`` long (a long call made from a short one)."""
+    n = int(seconds * sample_rate)
+    return [np.tile(c, int(np.ceil(n / c.size)))[:n] for c in channels]

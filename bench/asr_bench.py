@@ -23,11 +23,8 @@ import os
 import subprocess
 import sys
 import time
-import wave
 from contextlib import redirect_stdout
 from pathlib import Path
-
-import numpy as np
 
 log = logging.getLogger("bench.asr")
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,18 +91,10 @@ print(json.dumps({"utterances": len(r["utterances"]), "duration": r["duration"],
 
 
 def memory(shared: Path, out: Path) -> dict[str, object]:
-    from analyzer.audio import decode
+    from analyzer.audio import decode, tile_to, write_wav
 
-    left, right = decode(shared / "corpus" / "audio" / "dialogues" / "dd01.wav")
-    reps = int(np.ceil(600 * 16000 / left.size))
-    big = np.stack([np.tile(left, reps), np.tile(right, reps)], axis=1)[: 600 * 16000]
     path = out / "ten_minutes_stereo.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes((big * 32767).astype("<i2").tobytes())
-    del big
+    write_wav(path, tile_to(decode(shared / "corpus" / "audio" / "dialogues" / "dd01.wav"), 600))
     p = subprocess.run([sys.executable, "-c", MEM_CODE, str(path)], capture_output=True,
                        text=True, check=True, env={**os.environ, "HUASHU_LOG_LEVEL": "WARNING"})
     return json.loads(p.stdout.splitlines()[-1])

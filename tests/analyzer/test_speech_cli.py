@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import wave
 
-import numpy as np
-
-from analyzer.audio import decode
+from analyzer.audio import decode, tile_to, write_wav
 from tests.conftest import FIXTURES
 
 RUN = [sys.executable, "-m", "analyzer.cli", "analyze"]
@@ -40,16 +37,8 @@ def test_vtt_and_text():
 
 
 def test_ten_minute_stereo_call_in_bounded_memory(tmp_path):
-    left, right = decode(FIXTURES / "call_stereo_alaw.wav")
-    reps = int(np.ceil(600 * 16000 / left.size))
-    big = np.stack([np.tile(left, reps), np.tile(right, reps)], axis=1)[: 600 * 16000]
     path = tmp_path / "ten_minutes.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes((big * 32767).astype("<i2").tobytes())
-    del big, left, right
+    write_wav(path, tile_to(decode(FIXTURES / "call_stereo_alaw.wav"), 600))
     code = ("import json, resource, sys; from analyzer.speech import SpeechPipeline; "
             "r = SpeechPipeline.load().analyze(sys.argv[1]).to_dict(); "
             "print(json.dumps({'n': len(r['utterances']), 'dur': r['duration'], "
