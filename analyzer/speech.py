@@ -4,15 +4,14 @@
 once; ``analyze(path)`` decodes, transcribes, assigns speakers, flags every utterance and
 scores the conversation. Stereo call recordings carry one speaker per channel (the agent on
 the left unless told otherwise). In a mono recording the speakers are inferred: an
-utterance that follows an agent script line is the agent's, one that raises a customer
-trigger (a complaint, asking why) the customer's, any other ``unknown`` — and the result
-says ``"speakers": "inferred"``.
+utterance that says an agent script line is the agent's, any other ``unknown`` (never
+guessed to be the customer's: an agent's taboo must not be excused as customer speech) —
+and the result says ``"speakers": "inferred"``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -83,7 +82,6 @@ class SpeechPipeline:
             model, self.options.transcribe,
             hotwords=analyzer.bank.hotwords(self.options.transcribe.hotwords_max_chars),
             to_simplified=analyzer.normaliser.to_simplified)
-        self._triggers = [re.compile(p) for t in analyzer.bank.triggers for p in t.patterns]
 
     @classmethod
     def load(cls, settings: Any = None, analyzer: Analyzer | None = None,
@@ -173,7 +171,4 @@ class SpeechPipeline:
         flags = self.analyzer.check(u.text, speaker="unknown")
         if any(f.kind == "script" for f in flags):
             return "agent"
-        key = self.analyzer.normaliser.normalise(u.text).text
-        if any(p.search(key) for p in self._triggers):
-            return "customer"
         return "unknown"

@@ -5,8 +5,9 @@ are laid end to end, in time order, with a short silence between them, and the m
 transcribes that one stream with word timestamps: a stereo call costs one pass over its
 speech, not one pass per channel, and silence never reaches the decoder (so it cannot
 hallucinate there). Each word is mapped back to its chunk, hence to its channel and its time
-in the recording. An utterance ends where its chunk ends (the speaker paused), at a
-sentence end, or at a gap between words, so two turns are never merged.
+in the recording. An utterance ends where its chunk ends (the speaker paused for at least
+``min_silence_ms``, or the chunk belongs to another channel), at a sentence end followed by
+a short gap, or at a longer gap between words, so two turns are never merged.
 ``condition_on_previous_text`` is off (no repetition loops); the prompt is simplified
 Chinese and the text is converted to simplified with OpenCC.
 """
@@ -144,9 +145,9 @@ class Transcriber:
             word_timestamps=True, condition_on_previous_text=False,
             temperature=list(o.temperature), initial_prompt=o.initial_prompt,
             hotwords=self.hotwords)
+        # Groups are cut between chunks, so no utterance goes on from one group to the next.
         cur: Utterance | None = None
-        if utterances:
-            cur = utterances.pop()  # the last utterance may go on in this group
+        cur_chunk = -1
         for seg in segments:
             if progress is not None:
                 progress(share * min(1.0, seg.end / length))
@@ -159,13 +160,16 @@ class Transcriber:
                 w_end = max(w_start, min(e / sr, w.end + offset))
                 if cur is not None:
                     gap = w_start - cur.end
-                    if ch != cur.channel or gap >= o.pause_s or (
+                    # A new chunk means the speaker paused (VAD heard min_silence_ms of
+                    # silence) or another channel speaks: never one utterance across it.
+                    if k != cur_chunk or gap >= o.pause_s or (
                             gap >= o.sentence_pause_s and cur.text.endswith(_SENTENCE_END)):
                         utterances.append(cur)
                         cur = None
                 if cur is None:
                     cur = Utterance(start=w_start, end=w_end, text="", confidence=0.0,
                                     channel=ch)
+                    cur_chunk = k
                 cur.text += w.word
                 cur.end = w_end
                 cur.words.append({"start": w_start, "end": w_end, "word": w.word,
