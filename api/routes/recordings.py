@@ -155,7 +155,7 @@ async def _receive(request: Request, service: Service) -> tuple[_Sink, str, dict
                 if sink is None:
                     suffix = Path(fields.get("__filename__", "")).suffix.lower()
                     suffix = suffix if _SUFFIX.match(suffix) else ""
-                    sink = _Sink(service.tmp_dir / f"{uuid.uuid4().hex}{suffix}.part", limit)
+                    sink = _Sink(service.tmp_dir / f"{uuid.uuid4().hex}{suffix}", limit)
                 data = b"".join(pending)
                 pending.clear()
                 await service.run(sink.write, data)
@@ -167,7 +167,7 @@ async def _receive(request: Request, service: Service) -> tuple[_Sink, str, dict
             raise UploadRejected(422, "the form needs a 'file' part")
         if sink is None:  # a file part with no bytes
             suffix = ""
-            sink = _Sink(service.tmp_dir / f"{uuid.uuid4().hex}{suffix}.part", limit)
+            sink = _Sink(service.tmp_dir / f"{uuid.uuid4().hex}{suffix}", limit)
         await service.run(sink.close)
         return sink, fields.pop("__filename__", "upload"), fields
     except BaseException:
@@ -190,7 +190,7 @@ def _probe(path: Path, filename: str) -> Any:
 
 
 def _store(service: Service, sink: _Sink, sha: str, filename: str) -> str:
-    suffix = "".join(Path(sink.path.name).suffixes[:-1])[-9:]
+    suffix = sink.path.suffix  # the upload's own, vetted by _SUFFIX
     dest = service.audio_dir / sha[:2] / f"{sha}{suffix}"
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():

@@ -1,0 +1,169 @@
+"""Recordings over real HTTP: the bad-upload matrix (no model needed), then the real model
+end to end: upload, restart with jobs queued and running (SIGKILL, then SIGTERM), results
+kept, duplicates not analysed twice, listing with filters and paging."""
+
+from __future__ import annotations
+
+import io
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import DIALOGUES, Server, wait_for
+
+
+def _zero_frames_wav() -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"")
+    return buf.getvalue()
+
+
+def _corrupt_mp3() -> bytes:
+    head = (DIALOGUES / "dd04.mp3").read_bytes()[:400]
+    return head + bytes([0xFF, 0xFB, 0xFF, 0xFF]) * 5000
+
+
+BAD_UPLOADS = [
+    # (name, content, expected status, words the detail must hold)
+    ("empty.wav", b"", 422, "empty"),
+    ("notes.wav", "这不是录音,只是一段文字。\n".encode() * 20, 415, "not a readable audio"),
+    ("random.mp3", bytes(range(256)) * 40, 415, "not a readable audio"),
+    ("header_only.wav", (DIALOGUES / "dd01.wav").read_bytes()[:44], 415, "not a readable"),
+    ("zero_frames.wav", _zero_frames_wav(), 422, "no audio samples"),
+    ("corrupt.mp3", _corrupt_mp3(), 422, "corrupt audio data"),
+]
+
+
+@pytest.mark.parametrize("name,content,status,words", BAD_UPLOADS,
+                         ids=[b[0] for b in BAD_UPLOADS])
+def test_bad_uploads(server: Server, name: str, content: bytes, status: int,
+                     words: str) -> None:
+    with server.client("upload") as c:
+        r = c.post("/v1/recordings", files={"file": (name, content)})
+    assert r.status_code == status, r.text
+    detail = r.json()["detail"]
+    assert name in detail and words in detail, detail
+    assert str(server.data_dir) not in detail  # no server paths
+
+
+def test_upload_form_errors(server: Server) -> None:
+    wav = (DIALOGUES / "dd04.mp3").read_bytes()
+    with server.client("upload") as c:
+        assert c.post("/v1/recordings", json={"file": "x"}).status_code == 415
+        r = c.post("/v1/recordings", data={"agent_id": "a"}, files={"other": ("x", b"1")})
+        assert r.status_code == 422 and "file" in r.json()["detail"]
+        r = c.post("/v1/recordings", files={"file": ("a.mp3", wav)},
+                   data={"agent_channel": "middle"})
+        assert r.status_code == 422 and "agent_channel" in r.json()["detail"]
+        r = c.post("/v1/recordings", files={"file": ("a.mp3", wav)},
+                   data={"scenario": "nope"})
+        assert r.status_code == 422 and "scenario" in r.json()["detail"]
+        r = c.post("/v1/recordings", content=b"--xx\r\ngarbage\r\n\r\n",
+                   headers={"Content-Type": "multipart/form-data; boundary=xx"})
+        assert r.status_code in (400, 422), r.text
+
+
+def test_oversized_upload(server: Server) -> None:
+    """The test server's cap is 1 MB: refused up front by Content-Length, and mid-stream
+    when the client sends chunks without one."""
+    big = b"\0" * (2 * 1024 * 1024)
+    with server.client("upload") as c:
+        r = c.post("/v1/recordings", files={"file": ("big.wav", big)})
+        assert r.status_code == 413 and "MB" in r.json()["detail"]
+
+        def chunks() -> Iterator[bytes]:
+            yield b"--bnd\r\nContent-Disposition: form-data; name=\"file\"; " \
+                  b"filename=\"big.wav\"\r\n\r\n"
+            for _ in range(40):
+                yield b"\1" * 65536
+            yield b"\r\n--bnd--\r\n"
+
+        try:
+            r = c.post("/v1/recordings", content=chunks(),
+                       headers={"Content-Type": "multipart/form-data; boundary=bnd"})
+            assert r.status_code == 413, r.text
+        except httpx.TransportError:
+            pass  # the server answered 413 and closed while the client still sent
+    leftovers = list((server.data_dir / "tmp").iterdir())
+    assert leftovers == []
+
+
+def _upload(c: httpx.Client, path: Path, **data: str) -> httpx.Response:
+    with open(path, "rb") as fh:
+        return c.post("/v1/recordings", files={"file": (path.name, fh)}, data=data)
+
+
+def test_recordings_end_to_end_with_restarts(tmp_path: Path) -> None:
+    """Real model. Three uploads; SIGKILL while the first runs; restart: all finish, the
+    interrupted one ran twice. Duplicates are not analysed again. SIGTERM while a job runs
+    gives it back to the queue; after a restart it finishes and the old results stay."""
+    srv = Server(tmp_path / "data")
+    srv.make_keys()
+    srv.start()
+    try:
+        with srv.client("all") as c:
+            r1 = _upload(c, DIALOGUES / "dd01.wav", agent_id="a1", external_id="call-1")
+            assert r1.status_code == 202 and r1.json()["status"] == "queued", r1.text
+            r2 = _upload(c, DIALOGUES / "dd03.wav", agent_id="a2")
+            r3 = _upload(c, DIALOGUES / "dd04.mp3", agent_id="a1")
+            ids = [r.json()["id"] for r in (r1, r2, r3)]
+            assert len(set(ids)) == 3
+            first = wait_for(c, ids[0], ("running", "done"), timeout=120)
+            assert first["status"] == "running", first
+            srv.kill()  # SIGKILL mid-analysis: no chance to clean up
+        srv.start()
+        with srv.client("all") as c:
+            done = [wait_for(c, i, ("done", "failed"), timeout=180) for i in ids]
+            assert [d["status"] for d in done] == ["done"] * 3, done
+            assert done[0]["attempts"] == 2  # interrupted once, ran again
+            res = done[0]["result"]
+            assert res["source"] == "dd01.wav" and res["channels"] == 2
+            assert res["utterances"] and {"start", "end", "speaker", "text", "confidence",
+                                          "flags"} <= set(res["utterances"][0])
+            assert {"score", "missing", "violations", "deductions", "steps", "model",
+                    "phrasebank_version", "options", "scenario", "speakers"} <= set(res)
+            assert done[0]["score"] == res["score"]
+            # the same file with the same options: the same recording, not analysed again
+            dup = _upload(c, DIALOGUES / "dd01.wav", agent_id="someone-else")
+            assert dup.status_code == 200 and dup.json()["duplicate"] is True
+            assert dup.json()["id"] == ids[0] and dup.json()["status"] == "done"
+            # listing: filters and paging
+            page = c.get("/v1/recordings", params={"agent_id": "a1"}).json()
+            assert page["total"] == 2 and {i["id"] for i in page["items"]} == {ids[0], ids[2]}
+            assert "result" not in page["items"][0]
+            p2 = c.get("/v1/recordings", params={"limit": 1, "offset": 1}).json()
+            assert p2["total"] == 3 and len(p2["items"]) == 1 and p2["items"][0]["id"] == ids[1]
+            viol = c.get("/v1/recordings", params={"has_violations": True}).json()
+            clean = c.get("/v1/recordings", params={"has_violations": False}).json()
+            assert viol["total"] + clean["total"] == 3
+            assert all(i["violations"] > 0 for i in viol["items"])
+            assert c.get("/v1/recordings", params={"since": "2100-01-01T00:00:00Z"}).json()[
+                "total"] == 0
+            assert c.get("/v1/recordings", params={"external_id": "call-1"}).json()["total"] == 1
+            # other options: a new recording; stop gracefully while it runs
+            r4 = _upload(c, DIALOGUES / "dd01.wav", agent_channel="right")
+            assert r4.status_code == 202 and r4.json()["id"] not in ids
+            assert wait_for(c, r4.json()["id"], ("running", "done"))["status"] == "running"
+        srv.stop()  # SIGTERM: the running job is given back to the queue
+        srv.start()
+        with srv.client("review") as c:
+            r = wait_for(c, r4.json()["id"], ("done", "failed"), timeout=180)
+            assert r["status"] == "done" and r["attempts"] == 1, r
+            assert r["result"]["options"]["speech"]["agent_channel"] == "right"
+            assert c.get(f"/v1/recordings/{ids[0]}").json()["result"] == res  # kept
+        m = httpx.get(srv.url + "/metrics").text
+        assert 'huashu_jobs{status="done"} 4.0' in m
+    finally:
+        srv.stop()
+    assert "Traceback" not in srv.log()
+    for k in srv.keys.values():
+        assert k not in srv.log()
+    time.sleep(0)
