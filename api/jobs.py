@@ -31,14 +31,14 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import Database
-from .models import STATUSES, Recording, utcnow
+from .models import STATUSES, Recording, iso_utc, utcnow
 
 __all__ = ["JobQueue", "Job", "ListFilter", "dedupe_key", "recording_dict"]
 
@@ -51,14 +51,6 @@ def dedupe_key(sha256: str, options: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:  # SQLite keeps no offset; every time stored is UTC
-        dt = dt.replace(tzinfo=UTC)
-    return dt.isoformat().replace("+00:00", "Z")
-
-
 def recording_dict(r: Recording, *, with_result: bool = True) -> dict[str, Any]:
     """The API's view of a recording."""
     d: dict[str, Any] = {
@@ -66,8 +58,8 @@ def recording_dict(r: Recording, *, with_result: bool = True) -> dict[str, Any]:
         "sha256": r.sha256, "format": r.format, "duration": r.duration,
         "channels": r.channels, "scenario": r.scenario, "agent_channel": r.agent_channel,
         "agent_id": r.agent_id, "external_id": r.external_id,
-        "created_at": _iso(r.created_at), "started_at": _iso(r.started_at),
-        "finished_at": _iso(r.finished_at), "attempts": r.attempts,
+        "created_at": iso_utc(r.created_at), "started_at": iso_utc(r.started_at),
+        "finished_at": iso_utc(r.finished_at), "attempts": r.attempts,
         "score": r.score, "violations": r.violations,
     }
     if r.error is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from .db import Database
-from .models import ApiKey, utcnow
+from .models import ApiKey, iso_utc, utcnow
 
 __all__ = ["SCOPES", "KeyInfo", "KeyStore", "hash_key", "parse_scopes"]
 
@@ -58,8 +58,8 @@ class KeyInfo:
 
 def _info(k: ApiKey) -> KeyInfo:
     return KeyInfo(id=k.id, name=k.name, prefix=k.prefix, scopes=tuple(k.scopes.split(",")),
-                   created_at=k.created_at.isoformat(),
-                   revoked_at=k.revoked_at.isoformat() if k.revoked_at else None)
+                   created_at=iso_utc(k.created_at) or "",
+                   revoked_at=iso_utc(k.revoked_at))
 
 
 class KeyStore:

@@ -15,13 +15,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "ApiKey", "Recording", "PhrasebankVersion", "utcnow", "STATUSES"]
+__all__ = ["Base", "ApiKey", "Recording", "PhrasebankVersion", "utcnow", "iso_utc", "STATUSES"]
 
 STATUSES = ("queued", "running", "done", "failed")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def iso_utc(dt: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``; SQLite hands back naive datetimes (stored as UTC)."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class Base(DeclarativeBase):

@@ -30,7 +30,7 @@ from .db import Database
 from .jobs import JobQueue
 from .keys import KeyStore
 from .metrics import Metrics
-from .models import PhrasebankVersion, utcnow
+from .models import PhrasebankVersion, iso_utc, utcnow
 
 __all__ = ["Service", "Conversation", "Interrupted"]
 
@@ -156,8 +156,8 @@ class Service:
             rows = s.scalars(select(PhrasebankVersion).order_by(PhrasebankVersion.id.desc()))
             return [{"version": r.version, "name": r.name, "entries": r.entries,
                      "active": r.active, "installed_by": r.installed_by,
-                     "created_at": r.created_at.isoformat(),
-                     "activated_at": r.activated_at.isoformat() if r.activated_at else None}
+                     "created_at": iso_utc(r.created_at),
+                     "activated_at": iso_utc(r.activated_at)}
                     for r in rows]
 
     def bank_yaml(self, version: str) -> str | None:

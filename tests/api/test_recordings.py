@@ -167,3 +167,32 @@ def test_recordings_end_to_end_with_restarts(tmp_path: Path) -> None:
     for k in srv.keys.values():
         assert k not in srv.log()
     time.sleep(0)
+
+
+def test_recordings_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """The service over PostgreSQL: keys, a check, an upload analysed by the real model, a
+    restart that keeps the result, and a duplicate."""
+    srv = Server(tmp_path / "data", {"HUASHU_DATABASE_URL": pg_url})
+    srv.make_keys()
+    srv.start()
+    try:
+        assert httpx.get(srv.url + "/healthz").json()["database"] == "postgresql"
+        with srv.client("all") as c:
+            assert c.post("/v1/check", json={"text": "快下班了,明天再说。"}).json()[
+                "flags"][0]["ref"] == "8.7"
+            r = _upload(c, DIALOGUES / "dd04.mp3", agent_id="pg")
+            assert r.status_code == 202, r.text
+            rid = r.json()["id"]
+            done = wait_for(c, rid, ("done", "failed"), timeout=180)
+            assert done["status"] == "done" and done["result"]["utterances"], done
+        srv.stop()
+        srv.start()
+        with srv.client("review") as c:
+            assert c.get(f"/v1/recordings/{rid}").json()["result"] == done["result"]
+            assert c.get("/v1/recordings", params={"agent_id": "pg"}).json()["total"] == 1
+        with srv.client("upload") as c:
+            dup = _upload(c, DIALOGUES / "dd04.mp3")
+            assert dup.status_code == 200 and dup.json()["id"] == rid
+    finally:
+        srv.stop()
+    assert not (tmp_path / "data" / "huashu.db").exists()  # nothing went to SQLite
