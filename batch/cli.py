@@ -1,0 +1,87 @@
+"""``huashu batch SRC --out DIR``: score a folder or a manifest of recordings, resumably."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "cmd_batch"]
+
+log = logging.getLogger("huashu.batch")
+
+
+def _when(text: str) -> Any:
+    from .inputs import parse_when
+
+    try:
+        return parse_when(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run the batch; exit 0 when every recording was analysed, 1 when some failed, 2 when
+    the source cannot be read."""
+    from .inputs import InputError
+    from .run import BatchOptions, run_batch
+
+    opts = BatchOptions(src=Path(args.src), out=Path(args.out), engine=args.engine,
+                        address=args.address, workers=args.workers, threads=args.threads,
+                        since=args.since, until=args.until, limit=args.limit,
+                        agent_channel=args.agent_channel,
+                        progress=False if args.no_progress else None)
+    try:
+        stats = run_batch(opts)
+    except InputError as exc:
+        log.error("%s", exc)
+        return 2
+    except KeyboardInterrupt:
+        log.error("interrupted: finished recordings are in %s; run the same command again "
+                  "to go on", Path(args.out) / "results.jsonl")
+        return 130
+    print(f"{stats.analysed} analysed, {stats.reused} reused, {stats.failed} failed "
+          f"in {stats.wall_s:.1f}s ({stats.engine}, {stats.workers} × {stats.threads}); "
+          f"report: {stats.files['report.html']}")
+    return 1 if stats.failed else 0
+
+
+def register(sub: Any) -> None:
+    """Add ``batch`` to the ``huashu`` command line."""
+    b = sub.add_parser(
+        "batch", help="score a folder or manifest of recordings (resumable, with a report)",
+        description="Score every recording of SRC (a folder, recursively, or a manifest CSV "
+                    "with columns path,agent_id,scenario,call_id,recorded_at) into DIR: "
+                    "results.jsonl, failures.jsonl, summary.csv, agents.csv, report.html. "
+                    "Running the same command again resumes.")
+    b.add_argument("src", metavar="SRC", help="folder of recordings or manifest .csv")
+    b.add_argument("--out", metavar="DIR", required=True, help="output folder")
+    b.add_argument("--engine", default="local", choices=("local", "ray"),
+                   help="local: worker processes on this machine; ray: Ray actors")
+    b.add_argument("--address", metavar="ADDR",
+                   help="Ray cluster address (default: a local Ray for the run)")
+    b.add_argument("--workers", type=_positive, default=0,
+                   help="worker processes / actors (0: chosen so workers × threads ≤ cores)")
+    b.add_argument("--threads", type=_positive, default=0,
+                   help="CPU threads of each worker's model (0: chosen)")
+    b.add_argument("--since", type=_when, metavar="TIME",
+                   help="manifest rows with recorded_at >= TIME (ISO 8601)")
+    b.add_argument("--until", type=_when, metavar="TIME",
+                   help="manifest rows with recorded_at < TIME (ISO 8601)")
+    b.add_argument("--limit", type=_positive, metavar="N", help="only the first N recordings")
+    b.add_argument("--agent-channel", default="left", choices=("left", "right"),
+                   help="the agent's channel in stereo recordings")
+    b.add_argument("--no-progress", action="store_true",
+                   help="a log line per recording even on a terminal")
+    b.set_defaults(func=cmd_batch)

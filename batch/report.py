@@ -1,0 +1,348 @@
+"""The morning's reading: ``summary.csv``, ``agents.csv`` and a self-contained ``report.html``.
+
+Everything is computed from result rows (as in ``results.jsonl``) and failure rows (as in
+``failures.jsonl``). The HTML page has no external reference at all: its charts are inline
+SVG, its table sorting a few lines of inline JavaScript, so it opens from a file share.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AgentStats", "agent_stats", "worst_utterances", "write_agents_csv",
+           "write_report_html", "write_summary_csv"]
+
+UNKNOWN_AGENT = "(none)"
+
+
+def _kinds(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted({v["kind"] for r in rows for v in r.get("violations", [])} |
+                  {"taboo", "discipline"})
+
+
+def write_summary_csv(path: Path, rows: list[dict[str, Any]],
+                      failures: list[dict[str, Any]]) -> None:
+    """One line per recording: analysed ones, then failed ones (``status`` says which)."""
+    kinds = _kinds(rows)
+    cols = ["recording", "status", "call_id", "agent_id", "recorded_at", "duration_s",
+            "channels", "speakers", "scenario", "score", "utterances", "violations",
+            *[f"violations_{k}" for k in kinds], "violation_refs", "missing_steps",
+            "missing_refs", "out_of_order", "unanswered_triggers", "error"]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in rows:
+            by_kind = Counter(v["kind"] for v in r["violations"])
+            w.writerow([
+                r["recording"], "ok", r.get("call_id") or "", r.get("agent_id") or "",
+                r.get("recorded_at") or "", r["duration"], r["channels"], r["speakers"],
+                r["scenario"], r["score"], len(r["utterances"]), len(r["violations"]),
+                *[by_kind.get(k, 0) for k in kinds],
+                ";".join(v["ref"] for v in r["violations"]), len(r["missing"]),
+                ";".join("|".join(m["refs"]) for m in r["missing"]),
+                len(r.get("out_of_order") or []),
+                sum(1 for t in r.get("triggers") or [] if t.get("answered_turn") is None),
+                ""])
+        for f in failures:
+            w.writerow([f["recording"], "failed", f.get("call_id") or "",
+                        f.get("agent_id") or "", f.get("recorded_at") or "", "", "", "", "",
+                        "", "", "", *["" for _ in kinds], "", "", "", "", "", f["error"]])
+
+
+@dataclass
+class AgentStats:
+    """Aggregates of one agent's recordings."""
+
+    agent_id: str
+    recordings: int = 0
+    audio_s: float = 0.0
+    score_sum: int = 0
+    violations: int = 0
+    missing: int = 0
+    refs: Counter[str] = field(default_factory=Counter)
+    missing_refs: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+
+    @property
+    def mean_score(self) -> float | None:
+        return round(self.score_sum / self.recordings, 1) if self.recordings else None
+
+    @property
+    def violations_per_hour(self) -> float | None:
+        return round(self.violations / (self.audio_s / 3600), 2) if self.audio_s > 0 else None
+
+    def top(self, n: int = 3) -> str:
+        return "; ".join(f"{ref} ×{c}" for ref, c in self.refs.most_common(n))
+
+    def top_missing(self, n: int = 3) -> str:
+        return "; ".join(f"{ref} ×{c}" for ref, c in self.missing_refs.most_common(n))
+
+
+def agent_stats(rows: list[dict[str, Any]],
+                failures: list[dict[str, Any]] = ()) -> list[AgentStats]:  # type: ignore[assignment]
+    """Per agent (``(none)`` for recordings without one), by agent id."""
+    stats: dict[str, AgentStats] = {}
+
+    def get(agent: str | None) -> AgentStats:
+        a = agent or UNKNOWN_AGENT
+        if a not in stats:
+            stats[a] = AgentStats(a)
+        return stats[a]
+
+    for r in rows:
+        s = get(r.get("agent_id"))
+        s.recordings += 1
+        s.audio_s += float(r["duration"])
+        s.score_sum += int(r["score"])
+        s.violations += len(r["violations"])
+        s.missing += len(r["missing"])
+        s.refs.update(v["ref"] for v in r["violations"])
+        s.missing_refs.update("|".join(m["refs"]) for m in r["missing"])
+    for f in failures:
+        get(f.get("agent_id")).failed += 1
+    return [stats[k] for k in sorted(stats)]
+
+
+def write_agents_csv(path: Path, stats: list[AgentStats]) -> None:
+    """One line per agent: recordings, mean score, violations per hour, most frequent refs."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["agent_id", "recordings", "failed", "audio_min", "mean_score",
+                    "violations", "violations_per_hour", "top_violation_refs",
+                    "missing_steps", "top_missing_refs"])
+        for s in stats:
+            w.writerow([s.agent_id, s.recordings, s.failed, round(s.audio_s / 60, 2),
+                        "" if s.mean_score is None else s.mean_score, s.violations,
+                        "" if s.violations_per_hour is None else s.violations_per_hour,
+                        s.top(), s.missing, s.top_missing()])
+
+
+def worst_utterances(rows: list[dict[str, Any]], n: int = 20) -> list[dict[str, Any]]:
+    """The ``n`` utterances that cost the most points (deductions tied to an utterance)."""
+    items = []
+    for r in rows:
+        per_turn: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for d in r["deductions"]:
+            if d.get("turn") is not None:
+                per_turn[d["turn"]].append(d)
+        for turn, ds in per_turn.items():
+            if not 0 <= turn < len(r["utterances"]):
+                continue
+            u = r["utterances"][turn]
+            items.append({
+                "recording": r["recording"], "source": r["source"],
+                "agent_id": r.get("agent_id"), "call_id": r.get("call_id"),
+                "start": u["start"], "end": u["end"], "speaker": u["speaker"],
+                "text": u["text"], "points": sum(d["points"] for d in ds),
+                "refs": sorted({ref for d in ds for ref in d["refs"]}),
+                "reasons": sorted({d["reason"] for d in ds}),
+                "detail": "; ".join(d["detail"] for d in ds)})
+    items.sort(key=lambda x: (-x["points"], x["recording"], x["start"]))
+    return items[:n]
+
+
+# -- HTML ----------------------------------------------------------------------------------------
+
+def _e(x: Any) -> str:
+    return html.escape("" if x is None else str(x), quote=True)
+
+
+def _clock(t: float) -> str:
+    m, s = divmod(max(0.0, float(t)), 60)
+    return f"{int(m):02d}:{s:04.1f}"
+
+
+def _histogram_svg(scores: list[int]) -> str:
+    bins = [0] * 10  # 0-9, ..., 80-89, 90-100
+    for s in scores:
+        bins[min(9, max(0, int(s) // 10))] += 1
+    w, h, left, bottom, top = 560, 220, 36, 28, 14
+    bw = (w - left - 8) / 10
+    peak = max(bins) or 1
+    parts = [f'<svg id="score-chart" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
+             f'height="{h}" role="img" aria-label="Score distribution">']
+    parts.append(f'<line x1="{left}" y1="{h - bottom}" x2="{w - 4}" y2="{h - bottom}" '
+                 'stroke="#888"/>')
+    for i, c in enumerate(bins):
+        bh = (h - bottom - top) * c / peak
+        x = left + i * bw
+        y = h - bottom - bh
+        label = f"{i * 10}–{i * 10 + 9}" if i < 9 else "90–100"
+        color = "#c0392b" if i < 6 else ("#e67e22" if i < 8 else "#27ae60")
+        parts.append(f'<rect class="bar" x="{x + 3:.1f}" y="{y:.1f}" width="{bw - 6:.1f}" '
+                     f'height="{max(bh, 0.0):.1f}" fill="{color}"><title>{label}: {c} '
+                     'recording(s)</title></rect>')
+        if c:
+            parts.append(f'<text x="{x + bw / 2:.1f}" y="{y - 3:.1f}" font-size="11" '
+                         f'text-anchor="middle">{c}</text>')
+        parts.append(f'<text x="{x + bw / 2:.1f}" y="{h - bottom + 14}" font-size="10" '
+                     f'text-anchor="middle">{label}</text>')
+    parts.append(f'<text x="4" y="{top + 4}" font-size="10" fill="#555">n</text></svg>')
+    return "".join(parts)
+
+
+def _refs_svg(counts: list[tuple[str, int]], standards: dict[str, str]) -> str:
+    w, row_h, left = 560, 22, 250
+    if not counts:
+        return ('<svg id="refs-chart" class="chart" viewBox="0 0 560 40" width="560" '
+                'height="40"><text x="8" y="24" font-size="13" fill="#555">'
+                'No violations.</text></svg>')
+    h = row_h * len(counts) + 10
+    peak = max(c for _, c in counts)
+    parts = [f'<svg id="refs-chart" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
+             f'height="{h}" role="img" aria-label="Violations by ref">']
+    for i, (ref, c) in enumerate(counts):
+        y = 5 + i * row_h
+        std = standards.get(ref, "")
+        short = std if len(std) <= 16 else std[:15] + "…"
+        bw = (w - left - 40) * c / peak
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
+                     f'{_e(ref)} {_e(short)}</text>')
+        parts.append(f'<rect class="bar" x="{left}" y="{y + 3}" width="{max(bw, 1):.1f}" '
+                     f'height="{row_h - 6}" fill="#c0392b"><title>{_e(ref)} {_e(std)}: {c}'
+                     '</title></rect>')
+        parts.append(f'<text x="{left + bw + 4:.1f}" y="{y + 15}" font-size="12">{c}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;
+color:#222;max-width:1200px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
+.meta{color:#666;font-size:13px}.kpis{display:flex;gap:14px;flex-wrap:wrap;margin:14px 0}
+.kpi{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:110px}
+.kpi b{display:block;font-size:22px}.kpi span{font-size:12px;color:#666}
+.charts{display:flex;gap:24px;flex-wrap:wrap}
+table{border-collapse:collapse;font-size:13px;width:100%}
+th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f6f6}table.sortable th{cursor:pointer;user-select:none}
+table.sortable th.asc::after{content:" ▲"}table.sortable th.desc::after{content:" ▼"}
+td.num,th.num{text-align:right}.bad{color:#c0392b;font-weight:600}
+"""
+
+_JS = """
+document.querySelectorAll('table.sortable').forEach(function(t){
+  t.querySelectorAll('th').forEach(function(th,i){
+    th.addEventListener('click',function(){
+      var asc=!th.classList.contains('asc');
+      t.querySelectorAll('th').forEach(function(x){x.classList.remove('asc','desc');});
+      th.classList.add(asc?'asc':'desc');
+      var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
+      rows.sort(function(a,b){
+        var x=a.cells[i].getAttribute('data-v'),y=b.cells[i].getAttribute('data-v');
+        if(x===null)x=a.cells[i].textContent;if(y===null)y=b.cells[i].textContent;
+        var nx=parseFloat(x),ny=parseFloat(y),c;
+        if(!isNaN(nx)&&!isNaN(ny))c=nx-ny;else c=String(x).localeCompare(String(y),'zh');
+        return asc?c:-c;});
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+});
+"""
+
+
+def _num(v: float | int | None) -> str:
+    if v is None:
+        return '<td class="num" data-v="-1">–</td>'
+    return f'<td class="num" data-v="{v}">{v}</td>'
+
+
+def _audio_link(source: str, start: float, out_dir: Path) -> str:
+    try:
+        rel = os.path.relpath(source, out_dir)
+    except ValueError:  # another drive
+        rel = source
+    return html.escape(Path(rel).as_posix(), quote=True) + f"#t={float(start):.1f}"
+
+
+def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dict[str, Any]],
+                      stats: list[AgentStats], *, title: str = "huashu batch report",
+                      run: dict[str, Any] | None = None) -> None:
+    """The self-contained report page."""
+    out_dir = path.parent
+    scores = [int(r["score"]) for r in rows]
+    audio_h = sum(float(r["duration"]) for r in rows) / 3600
+    n_viol = sum(len(r["violations"]) for r in rows)
+    ref_counts = Counter(v["ref"] for r in rows for v in r["violations"]).most_common(25)
+    standards = {v["ref"]: v.get("standard", "") for r in rows for v in r["violations"]}
+    versions = sorted({r["phrasebank_version"] for r in rows})
+    models = sorted({r["model"] for r in rows})
+    mean = f"{sum(scores) / len(scores):.1f}" if scores else "–"
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    def kpi(value: Any, label: str) -> str:
+        return f'<div class="kpi"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
+
+    p: list[str] = [
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        f'<div class="meta">generated {generated} · phrasebank {_e(", ".join(versions) or "–")}'
+        f' · model {_e(", ".join(models) or "–")}'
+        + (f" · engine {_e(run.get('engine'))}" if run else "") + "</div>",
+        '<div class="kpis">', kpi(len(rows), "recordings analysed"),
+        kpi(len(failures), "failed"), kpi(f"{audio_h:.2f} h", "audio"),
+        kpi(mean, "mean score"), kpi(n_viol, "violations"),
+        kpi(f"{n_viol / audio_h:.1f}" if audio_h > 0 else "–", "violations per hour"),
+        "</div>",
+        '<div class="charts"><section><h2>Score distribution</h2>', _histogram_svg(scores),
+        "</section><section><h2>Violations by ref</h2>", _refs_svg(ref_counts, standards),
+        "</section></div>",
+        "<h2>Agents</h2>",
+        '<table id="agents" class="sortable"><thead><tr><th>agent</th>'
+        '<th class="num">recordings</th><th class="num">failed</th>'
+        '<th class="num">audio min</th><th class="num">mean score</th>'
+        '<th class="num">violations</th><th class="num">violations / h</th>'
+        "<th>most frequent violations</th><th>most often missing</th></tr></thead><tbody>",
+    ]
+    for s in stats:
+        p.append(f"<tr><td>{_e(s.agent_id)}</td>{_num(s.recordings)}{_num(s.failed)}"
+                 f"{_num(round(s.audio_s / 60, 1))}{_num(s.mean_score)}{_num(s.violations)}"
+                 f"{_num(s.violations_per_hour)}<td>{_e(s.top())}</td>"
+                 f"<td>{_e(s.top_missing())}</td></tr>")
+    p.append("</tbody></table>")
+
+    p.append("<h2>Worst 20 utterances</h2>"
+             '<table id="worst"><thead><tr><th class="num">#</th><th>recording</th>'
+             "<th>agent</th><th>time</th><th>speaker</th><th>utterance</th><th>refs</th>"
+             '<th class="num">points</th></tr></thead><tbody>')
+    worst = worst_utterances(rows)
+    for i, w in enumerate(worst, 1):
+        p.append(
+            f'<tr><td class="num">{i}</td><td>{_e(w["recording"])}'
+            + (f'<br><span class="meta">{_e(w["call_id"])}</span>' if w["call_id"] else "")
+            + f'</td><td>{_e(w["agent_id"] or UNKNOWN_AGENT)}</td>'
+            f'<td><a href="{_audio_link(w["source"], w["start"], out_dir)}">'
+            f'{_clock(w["start"])}–{_clock(w["end"])}</a></td><td>{_e(w["speaker"])}</td>'
+            f'<td>{_e(w["text"])}</td><td title="{_e(w["detail"])}">'
+            f'{_e(", ".join(w["refs"]))}<br><span class="meta">{_e(", ".join(w["reasons"]))}'
+            f'</span></td><td class="num bad">-{w["points"]}</td></tr>')
+    if not worst:
+        p.append('<tr><td colspan="8">No utterance cost any points.</td></tr>')
+    p.append("</tbody></table>")
+
+    p.append("<h2>Failed recordings</h2>")
+    if failures:
+        p.append('<table id="failures"><thead><tr><th>recording</th><th>agent</th>'
+                 "<th>kind</th><th>why</th></tr></thead><tbody>")
+        for f in failures:
+            p.append(f"<tr><td>{_e(f['recording'])}</td><td>{_e(f.get('agent_id') or '')}</td>"
+                     f"<td>{_e(f.get('kind'))}</td><td>{_e(f['error'])}</td></tr>")
+        p.append("</tbody></table>")
+    else:
+        p.append('<p class="meta">None.</p>')
+    if run:
+        p.append(f'<p class="meta">run: {_e(json.dumps(run, ensure_ascii=False))}</p>')
+    p.append(f"<script>{_JS}</script></body></html>")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(p), encoding="utf-8")
+    os.replace(tmp, path)
