@@ -1,0 +1,95 @@
+"""report.html in headless Chromium (Debian's, never a downloaded one): the SVG charts and
+the tables render, the agents table sorts, and the page needs nothing from the network."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from batch.report import agent_stats, write_report_html
+from tests.batch.conftest import read_jsonl
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: apt-get install -y chromium chromium-driver")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _box_ok(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["width"] > 10 and box["height"] > 10
+
+
+def test_report_is_self_contained(local_run):
+    page = (local_run["out"] / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "<link" not in page and "@import" not in page
+    assert page.count("<svg") == 2 and "<script>" in page
+
+
+def test_report_renders_in_chromium(local_run, browser):
+    out = local_run["out"]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((out / "report.html").as_uri())
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "batch-report.png"), full_page=True)
+    assert [u for u in requests if not u.startswith("file:")] == []
+
+    chart = page.locator("#score-chart")
+    assert _box_ok(chart)
+    assert chart.locator("rect.bar").count() == 10  # ten score bins
+    tall = [b for b in chart.locator("rect.bar").all() if float(b.get_attribute("height")) > 0]
+    assert len(tall) == 2  # two recordings, in two different bins (scores 70 and 5)
+    refs = page.locator("#refs-chart")
+    assert _box_ok(refs) and refs.locator("rect.bar").count() == 1
+    assert "8.2" in refs.text_content()
+    assert _box_ok(page.locator("#agents"))
+    assert page.locator("#agents tbody tr").count() == 1
+    worst = page.locator("#worst tbody tr")
+    assert worst.count() == 1 and _box_ok(worst.first)
+    assert "taboo_agent_right.wav" in worst.first.text_content()
+    link = worst.first.locator("a").get_attribute("href")
+    assert link.endswith(f"#t={float(link.split('#t=')[1]):.1f}") and "taboo_agent_right" in link
+    assert page.locator("#failures tbody tr").count() == 2
+    page.close()
+
+
+def test_agents_table_sorts(local_run, browser, tmp_path):
+    # The run's real rows, given to three agents, so that sorting has something to do.
+    rows = read_jsonl(local_run["out"] / "results.jsonl")
+    rows = [{**rows[0], "agent_id": "甲"}, {**rows[1], "agent_id": "乙"},
+            {**rows[0], "agent_id": "丙", "recording": "copy.wav"}]
+    path = tmp_path / "report.html"
+    write_report_html(path, rows, [], agent_stats(rows))
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    header = page.locator("#agents th", has_text="mean score")
+
+    def scores() -> list[float]:
+        return [float(t) for t in page.locator("#agents tbody tr td:nth-child(5)").all_text_contents()]
+
+    header.click()
+    asc = scores()
+    header.click()
+    desc = scores()
+    assert asc == sorted(asc) and desc == sorted(desc, reverse=True) and asc != desc
+    assert len(asc) == 3
+    page.screenshot(path=str(ARTIFACTS / "batch-report-sorted.png"), full_page=True)
+    page.close()
