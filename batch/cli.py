@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ def _positive(text: str) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch; exit 0 when every recording was analysed, 1 when some failed, 2 when
-    the source cannot be read."""
+    the source cannot be read, 3 when the Ray cluster cannot be used, 130 when stopped
+    (SIGINT/SIGTERM; finished recordings are kept)."""
     from .inputs import InputError
     from .run import BatchOptions, run_batch
 
@@ -42,15 +44,24 @@ def cmd_batch(args: argparse.Namespace) -> int:
                         since=args.since, until=args.until, limit=args.limit,
                         agent_channel=args.agent_channel,
                         progress=False if args.no_progress else None)
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # stop like Ctrl-C: workers shut down, reports written
+
+    previous = signal.signal(signal.SIGTERM, on_term)
     try:
         stats = run_batch(opts)
     except InputError as exc:
         log.error("%s", exc)
         return 2
+    except (ConnectionError, TimeoutError) as exc:  # the Ray cluster
+        log.error("%s", exc)
+        return 3
     except KeyboardInterrupt:
         log.error("interrupted: finished recordings are in %s; run the same command again "
                   "to go on", Path(args.out) / "results.jsonl")
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"{stats.analysed} analysed, {stats.reused} reused, {stats.failed} failed "
           f"in {stats.wall_s:.1f}s ({stats.engine}, {stats.workers} × {stats.threads}); "
           f"report: {stats.files['report.html']}")

@@ -313,8 +313,8 @@ class RayEngine(Engine):
             n = self.workers or max(1, cpus // self.threads)
             n = max(1, min(n, len(queue)))
             self.workers = n
-            actor_cls = ray.remote(num_cpus=self.threads, max_restarts=0)(_RayActor)
-            actors = [actor_cls.remote(self.settings, self.threads) for _ in range(n)]
+            actor_cls: Any = ray.remote(num_cpus=self.threads, max_restarts=0)(_RayActor)
+            actors: list[Any] = [actor_cls.remote(self.settings, self.threads) for _ in range(n)]
             try:
                 names = ray.get([a.ready.remote() for a in actors],
                                 timeout=self.ready_timeout_s)

@@ -28,15 +28,20 @@ def _kinds(rows: list[dict[str, Any]]) -> list[str]:
                   {"taboo", "discipline"})
 
 
+def _replace(tmp: Path, path: Path) -> None:
+    os.replace(tmp, path)  # readers see the old file or the new one, never half of it
+
+
 def write_summary_csv(path: Path, rows: list[dict[str, Any]],
                       failures: list[dict[str, Any]]) -> None:
     """One line per recording: analysed ones, then failed ones (``status`` says which)."""
     kinds = _kinds(rows)
+    tmp = path.with_name(path.name + ".tmp")
     cols = ["recording", "status", "call_id", "agent_id", "recorded_at", "duration_s",
             "channels", "speakers", "scenario", "score", "utterances", "violations",
             *[f"violations_{k}" for k in kinds], "violation_refs", "missing_steps",
             "missing_refs", "out_of_order", "unanswered_triggers", "error"]
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
         for r in rows:
@@ -55,6 +60,7 @@ def write_summary_csv(path: Path, rows: list[dict[str, Any]],
             w.writerow([f["recording"], "failed", f.get("call_id") or "",
                         f.get("agent_id") or "", f.get("recorded_at") or "", "", "", "", "",
                         "", "", "", *["" for _ in kinds], "", "", "", "", "", f["error"]])
+    _replace(tmp, path)
 
 
 @dataclass
@@ -113,7 +119,8 @@ def agent_stats(rows: list[dict[str, Any]],
 
 def write_agents_csv(path: Path, stats: list[AgentStats]) -> None:
     """One line per agent: recordings, mean score, violations per hour, most frequent refs."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["agent_id", "recordings", "failed", "audio_min", "mean_score",
                     "violations", "violations_per_hour", "top_violation_refs",
@@ -123,6 +130,7 @@ def write_agents_csv(path: Path, stats: list[AgentStats]) -> None:
                         "" if s.mean_score is None else s.mean_score, s.violations,
                         "" if s.violations_per_hour is None else s.violations_per_hour,
                         s.top(), s.missing, s.top_missing()])
+    _replace(tmp, path)
 
 
 def worst_utterances(rows: list[dict[str, Any]], n: int = 20) -> list[dict[str, Any]]:
@@ -345,4 +353,4 @@ def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dic
     p.append(f"<script>{_JS}</script></body></html>")
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("".join(p), encoding="utf-8")
-    os.replace(tmp, path)
+    _replace(tmp, path)
