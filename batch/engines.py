@@ -214,30 +214,34 @@ class LocalEngine(Engine):
         running: dict[Future[dict[str, Any]], Job] = {}
         try:
             while queue or running:
+                broken = False
                 while queue and len(running) < self.workers:
                     job = queue.popleft()
                     try:
                         running[pool.submit(_worker_run, job.payload())] = job
-                    except BrokenProcessPool:
+                    except BrokenProcessPool:  # died while idle: the job never ran
                         queue.appendleft(job)
-                        break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                broken = False
-                for fut in done:
-                    job = running.pop(fut)
-                    try:
-                        d = fut.result()
-                    except BrokenProcessPool:
                         broken = True
-                        self._retry_or_fail(job, queue, "a worker process died", on_outcome)
-                        continue
-                    on_outcome(_outcome(job, d))
+                        break
+                if running and not broken:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        job = running.pop(fut)
+                        try:
+                            d = fut.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            self._retry_or_fail(job, queue, "a worker process died",
+                                                on_outcome)
+                            continue
+                        on_outcome(_outcome(job, d))
                 if broken:
                     for fut, job in list(running.items()):
                         fut.cancel()
                         self._retry_or_fail(job, queue, "a worker process died", on_outcome)
                     running.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
+                    log.warning("starting the worker pool again")
                     pool = self._pool()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -169,3 +169,33 @@ def test_since_until_on_the_cli_rejects_bad_times(capsys):
         main(["batch", "x", "--out", "y", "--since", "last tuesday"])
     assert "ISO 8601" in capsys.readouterr().err
     assert parse_when("2026-11-23T00:00:00+08:00").hour == 16
+
+
+def test_a_worker_killed_mid_recording_is_replaced(caplog, tmp_path):
+    """SIGKILL the worker (as the OOM killer would) while it analyses the second recording:
+    the pool is started again, that recording analysed again, and every job ends once."""
+    import threading
+
+    from analyzer.config import get_settings
+    from batch.engines import Job, LocalEngine
+
+    names = ["greet.wav", "greet_mulaw.wav", "greet.flac"]
+    jobs = [Job(recording=n, path=str(FIXTURES / n)) for n in names]
+    outcomes = []
+    killed: list[int] = []
+
+    def on_outcome(o):
+        outcomes.append(o)
+        if len(outcomes) == 1:  # the worker is about to take the second recording
+            pid = int(o.worker.rsplit(":", 1)[1])
+            t = threading.Timer(1.0, lambda: (os.kill(pid, signal.SIGKILL), killed.append(pid)))
+            t.start()
+
+    with caplog.at_level("WARNING", logger="batch.engines"):
+        LocalEngine(get_settings().model_dump(), workers=1, threads=2).run(jobs, on_outcome)
+    assert killed
+    assert sorted(o.job.recording for o in outcomes) == sorted(names)
+    assert all(o.result is not None and o.error is None for o in outcomes), outcomes
+    assert [o.job.attempts for o in outcomes] == [0, 1, 0]
+    assert killed[0] not in {int(o.worker.rsplit(":", 1)[1]) for o in outcomes[1:]}
+    assert "a worker process died; trying it again" in caplog.text
