@@ -79,6 +79,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recordings.router)
     app.include_router(phrasebank.router)
 
+    def openapi() -> dict[str, Any]:
+        """The generated document, plus the Bearer scheme on every /v1 operation."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            doc = get_openapi(title=app.title, version=app.version,
+                              description=app.description, routes=app.routes)
+            doc.setdefault("components", {})["securitySchemes"] = {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "An API key from `huashu keys create`."}}
+            for path, ops in doc.get("paths", {}).items():
+                if path.startswith("/v1/"):
+                    for op in ops.values():
+                        op["security"] = [{"bearer": []}]
+                        op.setdefault("responses", {}).update({
+                            "401": {"description": "No key, or an unknown or revoked one"},
+                            "403": {"description": "The key lacks the scope"}})
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     def metrics_of(scope: dict[str, Any]) -> Any:
         service = getattr(scope["app"].state, "service", None) if "app" in scope else None
         return service.metrics if service is not None else None

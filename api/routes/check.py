@@ -6,7 +6,15 @@ import json
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -81,7 +89,7 @@ async def _check(service: Service, text: str, speaker: str, call_id: str | None,
                  scenario: str | None, via: str) -> dict[str, Any]:
     an = service.analyzer
     try:
-        flags = await service.run(an.check, text, speaker=speaker)
+        flags = await service.run_batched(an.check, text, speaker=speaker)
     except ValueError as exc:
         raise Rejected(str(exc)) from None
     service.metrics.checks.labels(via).inc()
@@ -96,7 +104,8 @@ async def _check(service: Service, text: str, speaker: str, call_id: str | None,
 
 @router.post("/check", response_model=CheckOut, dependencies=[require("check")],
              summary="Flag one utterance (taboos, discipline, script lines)")
-async def check(body: CheckIn, service: ServiceDep) -> JSONResponse:
+async def check(body: CheckIn, request: Request) -> JSONResponse:
+    service: Service = request.app.state.service
     try:
         _validate(service, body.text, body.speaker, body.call_id, body.scenario)
         out = await _check(service, body.text, body.speaker, body.call_id, body.scenario,
