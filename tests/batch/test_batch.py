@@ -8,6 +8,7 @@ import csv
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -199,3 +200,18 @@ def test_a_worker_killed_mid_recording_is_replaced(caplog, tmp_path):
     assert [o.job.attempts for o in outcomes] == [0, 1, 0]
     assert killed[0] not in {int(o.worker.rsplit(":", 1)[1]) for o in outcomes[1:]}
     assert "a worker process died; trying it again" in caplog.text
+
+
+def test_ray_address_that_does_not_answer_fails_fast(folder, tmp_path, caplog):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    rc = main(["batch", str(folder), "--out", str(out), "--engine", "ray",
+               "--address", f"127.0.0.1:{port}", "--no-progress"])
+    assert rc == 3 and time.perf_counter() - t0 < 15
+    assert f"no Ray cluster answers at 127.0.0.1:{port}" in caplog.text
+    # nothing was analysed, and what could not be is still reported
+    assert not (out / "results.jsonl").exists() or not read_jsonl(out / "results.jsonl")
+    assert {f["recording"] for f in read_jsonl(out / "failures.jsonl")} == BAD
