@@ -286,7 +286,9 @@ class Service:
         self._wake.set()
 
     async def _run_jobs(self) -> None:
-        slots = asyncio.Semaphore(self.settings.job_concurrency)
+        # Jobs may hold at most threads - 1 of the executor's threads: checks keep one.
+        slots = asyncio.Semaphore(max(1, min(self.settings.job_concurrency,
+                                             self.settings.threads - 1)))
         last_recover = time.monotonic()
         while not self.stopping.is_set():
             try:

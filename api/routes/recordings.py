@@ -103,9 +103,13 @@ async def _receive(request: Request, service: Service) -> tuple[_Sink, str, dict
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         state["hname"] += data[start:end]
+        if len(state["hname"]) > 200:
+            raise UploadRejected(400, "malformed multipart body: a part header is too long")
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
         state["hval"] += data[start:end]
+        if len(state["hval"]) > 4000:
+            raise UploadRejected(400, "malformed multipart body: a part header is too long")
 
     def on_header_end() -> None:
         state["headers"][state["hname"].lower()] = state["hval"]
