@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import secrets
 import time
@@ -92,7 +93,7 @@ class KeyStore:
         with self.db.session() as s:
             return [_info(k) for k in s.scalars(select(ApiKey).order_by(ApiKey.id))]
 
-    def revoke(self, ident: str) -> list[KeyInfo]:
+    def revoke(self, ident: str) -> builtins.list[KeyInfo]:
         """Revoke keys matched by id, name or prefix; returns those revoked."""
         with self.db.session() as s:
             conds = [ApiKey.name == ident, ApiKey.prefix == ident]
