@@ -88,14 +88,15 @@ def plan_workers(workers: int = 0, threads: int = 0, cores: int | None = None,
                  jobs: int | None = None) -> tuple[int, int]:
     """``(workers, threads)`` with ``workers × threads ≤ cores`` (0: chosen).
 
-    The default is one worker per two cores with two threads each (the best split measured
-    on 2 cores, see bench/batch_bench.py), never more workers than jobs. A split asked for
-    beyond the cores is shrunk, threads first, with a warning.
+    The default is one single-threaded worker per core (on 2 cores, 2 × 1 beat 1 × 2 by
+    about a quarter, see bench/batch_bench.py: the base model's decoder does not use a second
+    thread well), never more workers than jobs. A split asked for beyond the cores is shrunk,
+    threads first, with a warning.
     """
     cores = cores or available_cores()
     if workers <= 0 and threads <= 0:
-        threads = min(2, cores)
-        workers = max(1, cores // threads)
+        threads = 1
+        workers = cores
     elif workers <= 0:
         threads = min(threads, cores)
         workers = max(1, cores // threads)

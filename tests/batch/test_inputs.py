@@ -71,12 +71,12 @@ def test_since_until_limit(tmp_path):
 
 
 @pytest.mark.parametrize("asked,cores,jobs,expected", [
-    ((0, 0), 2, None, (1, 2)),
-    ((0, 0), 8, None, (4, 2)),
+    ((0, 0), 2, None, (2, 1)),
+    ((0, 0), 8, None, (8, 1)),
     ((2, 0), 2, None, (2, 1)),
     ((0, 1), 2, None, (2, 1)),
     ((4, 2), 2, None, (2, 1)),   # asked beyond the cores: shrunk
-    ((0, 0), 16, 3, (3, 2)),     # never more workers than recordings
+    ((0, 0), 16, 3, (3, 1)),     # never more workers than recordings
     ((1, 1), 1, None, (1, 1)),
 ])
 def test_plan_workers_within_cores(asked, cores, jobs, expected):
