@@ -22,7 +22,7 @@ from analyzer.config import Settings, get_settings
 
 from .metrics import MetricsMiddleware
 from .routes import check, health, phrasebank, recordings
-from .service import Service
+from .service import Service, new_executor
 
 __all__ = ["create_app"]
 
@@ -46,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        service = await loop.run_in_executor(None, Service, settings)
+        executor = new_executor(settings)  # the one executor; the service owns it
+        service = await loop.run_in_executor(executor, Service, settings, executor)
         app.state.service = service
         await service.start()
         log.info("huashu service ready: phrasebank %s, database %s, %d threads",

@@ -32,7 +32,7 @@ from .keys import KeyStore
 from .metrics import Metrics
 from .models import PhrasebankVersion, iso_utc, utcnow
 
-__all__ = ["Service", "Conversation", "Interrupted"]
+__all__ = ["Service", "Conversation", "Interrupted", "new_executor"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,6 +50,11 @@ class Conversation:
     scenario: str | None = None
     turns: list[dict[str, Any]] = field(default_factory=list)
     updated: float = field(default_factory=time.monotonic)
+
+
+def new_executor(settings: Settings) -> ThreadPoolExecutor:
+    """The service's one executor for blocking work."""
+    return ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="huashu")
 
 
 class _Batcher:
@@ -117,10 +122,11 @@ def _run_all(calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, An
 class Service:
     """Everything a request handler needs; one per process (``app.state.service``)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, executor: ThreadPoolExecutor | None = None) -> None:
+        """Open the database (migrating it) and load the analyzer: blocking, so the app
+        builds the service on ``executor``, which the service then owns."""
         self.settings = settings
-        self.executor = ThreadPoolExecutor(max_workers=settings.threads,
-                                           thread_name_prefix="huashu")
+        self.executor = executor or new_executor(settings)
         # Bounds the work waiting for the executor: requests beyond it wait on the loop
         # (back-pressure) instead of piling up in the executor's unbounded queue.
         self._slots = asyncio.Semaphore(settings.threads * 16)
