@@ -176,6 +176,8 @@ class Engine:
     name = "engine"
     workers = 1
     threads = 1
+    worker_log_level: int | None = None
+    """Logging level in the workers (None: this process's)."""
 
     def run(self, jobs: Iterable[Job], on_outcome: Callable[[Outcome], None]) -> None:
         raise NotImplementedError
@@ -205,7 +207,8 @@ class LocalEngine(Engine):
         return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=get_context("spawn"),
             initializer=_worker_init,
-            initargs=(self.settings, self.threads, logging.getLogger().getEffectiveLevel()))
+            initargs=(self.settings, self.threads,
+                      self.worker_log_level or logging.getLogger().getEffectiveLevel()))
 
     def run(self, jobs: Iterable[Job], on_outcome: Callable[[Outcome], None]) -> None:
         queue: deque[Job] = deque(jobs)

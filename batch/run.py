@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -132,13 +133,20 @@ def run_batch(opts: BatchOptions, settings: Any = None) -> BatchStats:
         workers = 0  # as many actors as the cluster's CPUs allow
     engine = make_engine(opts.engine, settings.model_dump(), workers, threads, opts.address)
     stats.workers, stats.threads = workers, threads
+    if jobs:
+        log.info("engine %s: %s worker(s) × %d thread(s)", engine.name,
+                 workers or "cluster-sized", threads)
     show_bar = sys.stderr.isatty() if opts.progress is None else opts.progress
     bar = None
     if show_bar and jobs:
         from tqdm import tqdm
 
+        size = shutil.get_terminal_size((100, 24))  # a pty may report 0 × 0: tqdm hides
         bar = tqdm(total=len(jobs), unit="rec", desc="huashu batch", file=sys.stderr,
-                   dynamic_ncols=True)
+                   ncols=min(size.columns, 120), nrows=size.lines, smoothing=0.1)
+        # the bar is the progress report: workers only log warnings under it
+        engine.worker_log_level = max(logging.getLogger().getEffectiveLevel(),
+                                      logging.WARNING)
     t_run = time.perf_counter()
     finished = 0
     warned = False
@@ -177,10 +185,13 @@ def run_batch(opts: BatchOptions, settings: Any = None) -> BatchStats:
                      what, o.elapsed_s, _fmt_eta(eta))
 
     try:
-        if jobs:
-            log.info("engine %s: %s worker(s) × %d thread(s)", engine.name,
-                     workers or "cluster-sized", threads)
-        engine.run(jobs, on_outcome)
+        if bar is not None:
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            with logging_redirect_tqdm():
+                engine.run(jobs, on_outcome)
+        else:
+            engine.run(jobs, on_outcome)
         stats.workers = engine.workers
     finally:
         if bar is not None:

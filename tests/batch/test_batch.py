@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import os
+import pty
+import re
 import shutil
 import signal
 import socket
@@ -72,7 +74,8 @@ def test_second_run_reuses_everything(local_run, folder):
     assert len(read_jsonl(out / "failures.jsonl")) == 2  # this run's failures, not appended
 
 
-def test_manifest_since_until_limit(tmp_path, folder):
+def test_manifest_since_until_limit(tmp_path, folder, caplog):
+    caplog.set_level("INFO", logger="huashu.batch")
     man = tmp_path / "day.csv"
     good = folder / "greet.wav"
     man.write_text(
@@ -98,6 +101,9 @@ def test_manifest_since_until_limit(tmp_path, folder):
     assert failures["missing.wav"]["kind"] == "io"
     assert failures["sub/x.wav"]["kind"] == "input" and "recorded_at" in \
         failures["sub/x.wav"]["error"]
+    # not on a terminal: one plain log line per recording, with an ETA
+    assert re.search(r"\[1/1\] .*greet\.wav: score \d+, 0 violation\(s\), .* \(ETA 0:00\)",
+                     caplog.text)
     agents = {a["agent_id"]: a for a in _csv(out / "agents.csv")}
     assert set(agents) == {"A7", "B2"}
     assert (agents["A7"]["recordings"], agents["B2"]["recordings"], agents["B2"]["failed"]) \
@@ -215,3 +221,35 @@ def test_ray_address_that_does_not_answer_fails_fast(folder, tmp_path, caplog):
     # nothing was analysed, and what could not be is still reported
     assert not (out / "results.jsonl").exists() or not read_jsonl(out / "results.jsonl")
     assert {f["recording"] for f in read_jsonl(out / "failures.jsonl")} == BAD
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    """On a terminal (a pseudo-terminal here) the CLI shows a tqdm bar with the ETA."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(FIXTURES / "greet.wav", src / "greet.wav")
+    shutil.copy(FIXTURES / "greet_mulaw.wav", src / "greet_mulaw.wav")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI on the terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "analyzer.cli", "batch", str(src),
+                                  "--out", str(tmp_path / "out"), "--workers", "1",
+                                  "--threads", "2"])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = out.decode("utf-8", errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    # tqdm: "huashu batch:  50%|█████     | 1/2 [00:05<00:05, 5.1s/rec]" (elapsed<ETA)
+    assert re.search(r"huashu batch: +50%\|.*\| 1/2 \[\d\d:\d\d<\d\d:\d\d", text), text
+    assert re.search(r"100%\|.*\| 2/2 ", text)
+    assert "[1/2]" not in text  # the bar replaces the log lines
+    assert len(read_jsonl(tmp_path / "out" / "results.jsonl")) == 2
