@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,9 +93,15 @@ class SpeechPipeline:
         from .config import get_settings
 
         settings = settings or get_settings()
-        model, info = load_whisper(settings)
         if analyzer is None:
-            analyzer = Analyzer.load(settings.phrasebank)
+            # The phrasebank's index is built while CTranslate2 loads the model (it releases
+            # the GIL): start-up is the longer of the two, not their sum.
+            with ThreadPoolExecutor(1, thread_name_prefix="huashu-load") as ex:
+                pending = ex.submit(Analyzer.load, settings.phrasebank)
+                model, info = load_whisper(settings)
+                analyzer = pending.result()
+        else:
+            model, info = load_whisper(settings)
         if options is None:
             options = SpeechOptions(transcribe=TranscribeOptions(beam_size=settings.beam_size))
         return cls(model, info.name, analyzer, options)

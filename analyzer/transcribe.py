@@ -152,8 +152,10 @@ class Transcriber:
             if progress is not None:
                 progress(share * min(1.0, seg.end / length))
             for w in seg.words or ():
-                mid = (w.start + w.end) / 2
-                k = max(0, bisect.bisect_right(starts, mid) - 1)
+                # A word belongs to the chunk in which it ends: after a pause Whisper pulls a
+                # word's start early into the silence laid before its chunk (often further
+                # than half of it), while its end stays inside the chunk.
+                k = max(0, bisect.bisect_right(starts, w.end - 0.02) - 1)
                 s, e, ch = chunks[k]
                 offset = s / sr - starts[k]
                 w_start = max(s / sr, w.start + offset)
