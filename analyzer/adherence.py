@@ -222,7 +222,9 @@ def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flag_fn: FlagFn,
     compiled = [(t, [re.compile(p) for p in t.patterns]) for t in bank.triggers]
     triggers: list[TriggerResult] = []
     for i, turn in enumerate(turns):
-        if speakers[i] != "customer":
+        # A trigger is the customer's; an unknown speaker (a mono recording) may be the
+        # customer, and a complaint there still owes its reply.
+        if speakers[i] not in ("customer", "unknown"):
             continue
         key = normalise(turn.text)
         for trig, pats in compiled:

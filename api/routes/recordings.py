@@ -186,9 +186,8 @@ def _probe(path: Path, filename: str) -> Any:
     try:
         return probe(path)
     except AudioError as exc:
-        reason = str(exc).replace(str(path), "")
         msg = str(exc).replace(str(path), filename)
-        if "empty" in reason or "corrupt" in reason or "no audio samples" in reason:
+        if exc.kind in ("empty", "corrupt"):
             raise UploadRejected(422, msg) from None
         raise UploadRejected(415, msg) from None
 

@@ -118,3 +118,11 @@ def test_unknown_scenario_and_bad_turns(analyzer):
         analyzer.score(ONSITE_OK, scenario="nope")
     with pytest.raises(ValueError, match="turn 0: text must be a string"):
         analyzer.score([{"speaker": "agent", "text": 3}])
+
+
+def test_unknown_speakers_can_raise_triggers(analyzer):
+    # a mono recording: the complaint's speaker is not known, the reply is still owed
+    r = analyzer.score(turns((A, "您好,我是移动公司十二号服务人员。"), ("unknown", "怎么老是断网?")),
+                       scenario="onsite_visit")
+    assert [t.kind for t in r.triggers] == ["asks_why"]
+    assert any(d.reason == "unanswered_trigger" and d.turn == 1 for d in r.deductions)

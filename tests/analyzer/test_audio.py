@@ -27,17 +27,18 @@ def test_format_matrix(name, codec):
     assert 0.01 < float(abs(chans[0]).max()) <= 1.0
 
 
-@pytest.mark.parametrize("name,problem", [
-    ("empty.wav", "empty file"),
-    ("corrupt.mp3", "not a readable audio file"),
-    ("truncated_header.wav", "not a readable audio file"),
-    ("notes.txt.wav", "not a readable audio file"),
-    ("does-not-exist.wav", "no such file"),
+@pytest.mark.parametrize("name,problem,kind", [
+    ("empty.wav", "empty file", "empty"),
+    ("corrupt.mp3", "not a readable audio file", "not_audio"),
+    ("truncated_header.wav", "not a readable audio file", "not_audio"),
+    ("notes.txt.wav", "not a readable audio file", "not_audio"),
+    ("does-not-exist.wav", "no such file", "missing"),
 ])
-def test_bad_files_get_a_clear_error(name, problem):
+def test_bad_files_get_a_clear_error(name, problem, kind):
     with pytest.raises(AudioError) as exc:
         probe(FIX / name)
     assert problem in str(exc.value) and name in str(exc.value)
+    assert exc.value.kind == kind
     with pytest.raises(AudioError, match=problem):
         decode(FIX / name)
 
