@@ -45,6 +45,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 2  # a recording in flight when its worker died twice is failed
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """Environment that holds every numeric library of a worker to ``threads`` threads.
+
+    Both engines give it to their workers before numpy loads: the feature extraction's
+    sums then run in the same order whatever the engine, so results are identical."""
+    return {v: str(threads) for v in _THREAD_VARS}
 
 
 @dataclass
@@ -214,6 +223,19 @@ class LocalEngine(Engine):
         queue: deque[Job] = deque(jobs)
         if not queue:
             return
+        # spawned workers inherit this process's environment when the pool starts them
+        saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+        os.environ.update(thread_env(self.threads))
+        try:
+            self._run(queue, on_outcome)
+        finally:
+            for v, old in saved.items():
+                if old is None:
+                    os.environ.pop(v, None)
+                else:
+                    os.environ[v] = old
+
+    def _run(self, queue: deque[Job], on_outcome: Callable[[Outcome], None]) -> None:
         pool = self._pool()
         running: dict[Future[dict[str, Any]], Job] = {}
         try:
@@ -321,7 +343,9 @@ class RayEngine(Engine):
             n = self.workers or max(1, cpus // self.threads)
             n = max(1, min(n, len(queue)))
             self.workers = n
-            actor_cls: Any = ray.remote(num_cpus=self.threads, max_restarts=0)(_RayActor)
+            actor_cls: Any = ray.remote(
+                num_cpus=self.threads, max_restarts=0,
+                runtime_env={"env_vars": thread_env(self.threads)})(_RayActor)
             actors: list[Any] = [actor_cls.remote(self.settings, self.threads) for _ in range(n)]
             try:
                 names = ray.get([a.ready.remote() for a in actors],

@@ -19,7 +19,7 @@ from pathlib import Path
 from analyzer.cli import main
 from batch.inputs import parse_when
 from batch.run import TIMING_FIELDS, BatchOptions, run_batch
-from tests.batch.conftest import SPLIT, read_jsonl
+from tests.batch.conftest import ONE, SPLIT, read_jsonl
 from tests.conftest import FIXTURES, ROOT
 
 GOOD = {"greet.wav", "sub/taboo_agent_right.wav"}
@@ -66,7 +66,7 @@ def test_second_run_reuses_everything(local_run, folder):
     out = local_run["out"]
     before = (out / "results.jsonl").read_bytes()
     t0 = time.perf_counter()
-    stats = run_batch(BatchOptions(src=folder, out=out, workers=1, threads=2, progress=False))
+    stats = run_batch(BatchOptions(src=folder, out=out, workers=2, threads=1, progress=False))
     took = time.perf_counter() - t0
     assert (stats.reused, stats.analysed, stats.failed) == (2, 0, 2)
     assert (out / "results.jsonl").read_bytes() == before
@@ -120,7 +120,7 @@ def test_killed_mid_way_then_resumed(tmp_path):
     out = tmp_path / "out"
     results = out / "results.jsonl"
     cmd = [sys.executable, "-m", "analyzer.cli", "batch", str(src), "--out", str(out),
-           *SPLIT, "--no-progress"]
+           *ONE, "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -157,7 +157,7 @@ def _comparable(rows):
 
 def test_ray_engine_equals_local(local_run, folder, tmp_path):
     out = tmp_path / "out-ray"
-    stats = run_batch(BatchOptions(src=folder, out=out, engine="ray", workers=1, threads=2,
+    stats = run_batch(BatchOptions(src=folder, out=out, engine="ray", workers=2, threads=1,
                                    progress=False))
     assert (stats.engine, stats.analysed, stats.failed) == ("ray", 2, 2)
     ray_rows = read_jsonl(out / "results.jsonl")
