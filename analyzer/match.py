@@ -200,6 +200,7 @@ class Matcher:
         # the loose needs are for the second try (see MatchOptions.retry_pair_fraction).
         self._needs: dict[int, int] = {}
         self._loose_needs: dict[int, int] = {}
+        self._sizes: dict[int, int] = {}  # syllables of a raw form's shortest expansion
         # Raw forms as written (see _RawForm); the index points at them, so that only the
         # forms that share enough syllable pairs with an utterance are looked at.
         self._raw_forms: list[_RawForm] = []
@@ -288,6 +289,7 @@ class Matcher:
         for key in {k for f in expansions.values() for k in (f.keys or (f.code,))}:
             self._index.setdefault(key, []).append(rid)
         self._needs[rid] = self._raw_forms[rid].need
+        self._sizes[rid] = min(f.n for f in expansions.values())
         self._loose_needs[rid] = max(1, min(
             math.ceil(self.options.retry_pair_fraction * len(f.keys))
             for f in expansions.values()))
@@ -330,6 +332,7 @@ class Matcher:
                 self._index.setdefault(k, []).append(~f.fid)
             self._needs[~f.fid] = f.need
             self._loose_needs[~f.fid] = f.need  # short forms: all pairs, always
+            self._sizes[~f.fid] = f.n
         return f
 
     # -- public ------------------------------------------------------------------------
@@ -395,8 +398,13 @@ class Matcher:
         counts = Counter(chain.from_iterable(map(self._index.get, keys, repeat(()))))
         self._try(counts, self._needs, None, chars, code, speaker, cutoff, hits)
         if not hits and m <= self.options.retry_max_syllables:
-            self._try(counts, self._loose_needs, self._needs, chars, code, speaker, cutoff,
-                      hits)
+            # A badly heard line is the whole utterance: only forms of about its length.
+            lo, hi = 0.6 * m, 1.6 * m
+            sizes = self._sizes
+            near = Counter({r: c for r, c in counts.items() if lo <= sizes[r] <= hi})
+            if near:
+                self._try(near, self._loose_needs, self._needs, chars, code, speaker,
+                          cutoff, hits)
         return hits
 
     def _try(self, counts: Counter[int], needs: dict[int, int], tried: dict[int, int] | None,
