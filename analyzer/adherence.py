@@ -28,6 +28,7 @@ __all__ = [
     "Violation",
     "infer_scenario",
     "score_conversation",
+    "score_turn_flags",
 ]
 
 FlagFn = Callable[[str, str, str | None], list[Flag]]
@@ -150,6 +151,32 @@ def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flag_fn: FlagFn,
     assert template is not None
     # Lines the standard repeats word for word (1.1.7 / 5.4) go to the scenario's section.
     turn_flags = [flag_fn(t.text, t.speaker, _section(template)) for t in turns]
+    return score_turn_flags(bank, turns, turn_flags, normalise, scenario=scenario,
+                            scenario_inferred=inferred, options=options)
+
+
+def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
+                     turn_flags: Sequence[Sequence[Flag]], normalise: Callable[[str], str],
+                     *, scenario: str | None = None, scenario_inferred: bool | None = None,
+                     options: dict[str, Any] | None = None) -> AdherenceReport:
+    """Score ``turns`` whose flags are already known: ``turn_flags[i]`` are the flags of
+    ``turns[i]`` (the matcher's, or a reviewer's corrections of them).
+
+    This is the scoring of :func:`score_conversation`, which flags the turns and calls it.
+    ``scenario`` None infers it from ``turn_flags``; ``scenario_inferred`` (default: whether
+    it was inferred here) is what the report says.
+    """
+    if len(turn_flags) != len(turns):
+        raise ValueError(f"{len(turn_flags)} lists of flags for {len(turns)} turns")
+    if scenario is not None and bank.template(scenario) is None:
+        names = ", ".join(t.scenario for t in bank.templates)
+        raise ValueError(f"unknown scenario {scenario!r}; the phrasebank has: {names}")
+    speakers = [t.speaker for t in turns]
+    inferred = scenario is None if scenario_inferred is None else scenario_inferred
+    if scenario is None:
+        scenario = infer_scenario(bank, [list(f) for f in turn_flags], speakers)
+    template = bank.template(scenario)
+    assert template is not None
     w = bank.weights
 
     def is_agent(i: int) -> bool:

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
                                        "used dropped first).")
     max_call_turns: int = Field(default=2000, ge=1,
                                 description="Utterances kept per conversation.")
+    signing_secret: str | None = Field(
+        default=None, min_length=16,
+        description="Secret of the signed audio links (?sig=); None: one generated once "
+                    "into data_dir/signing.key. Set it when several hosts serve one database.")
+    audio_link_s: int = Field(default=3600, ge=60,
+                              description="How long a signed audio link stays valid, seconds.")
     key_cache_s: float = Field(default=5.0, ge=0,
                                description="How long a verified API key is trusted without a "
                                            "database look-up (a revoke takes effect within it).")

@@ -30,17 +30,19 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import Database
-from .models import STATUSES, Recording, iso_utc, utcnow
+from .models import STATUSES, Recording, RecordingFlag, iso_utc, utcnow
 
-__all__ = ["JobQueue", "Job", "ListFilter", "dedupe_key", "recording_dict"]
+__all__ = ["JobQueue", "Job", "ListFilter", "SORTS", "dedupe_key", "flag_id",
+           "machine_flags", "recording_dict", "review_dict"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,27 @@ def dedupe_key(sha256: str, options: dict[str, Any]) -> str:
     """Same content + same options → same key (the upload is not analysed twice)."""
     blob = sha256 + "\n" + json.dumps(options, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def flag_id(utterance: int, flag: Mapping[str, Any]) -> str:
+    """The id of a machine flag: ``"<utterance index>:<ref>:<span start>"``."""
+    return f"{utterance}:{flag['ref']}:{flag['span'][0]}"
+
+
+def machine_flags(result: Mapping[str, Any]) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The flags of an analysis by id: ``{flag_id: (utterance index, flag)}``."""
+    out: dict[str, tuple[int, dict[str, Any]]] = {}
+    for i, u in enumerate(result.get("utterances") or []):
+        for f in u.get("flags") or []:
+            out.setdefault(flag_id(i, f), (i, f))
+    return out
+
+
+def review_dict(r: Recording) -> dict[str, Any]:
+    """The ``review`` object of a recording (its columns: no result is read)."""
+    return {"state": r.review_state or "unreviewed", "machine_score": r.score,
+            "reviewed_score": r.reviewed_score, "verdicts": r.review_verdicts or 0,
+            "updated_at": iso_utc(r.review_updated_at)}
 
 
 def recording_dict(r: Recording, *, with_result: bool = True) -> dict[str, Any]:
@@ -60,7 +83,7 @@ def recording_dict(r: Recording, *, with_result: bool = True) -> dict[str, Any]:
         "agent_id": r.agent_id, "external_id": r.external_id,
         "created_at": iso_utc(r.created_at), "started_at": iso_utc(r.started_at),
         "finished_at": iso_utc(r.finished_at), "attempts": r.attempts,
-        "score": r.score, "violations": r.violations,
+        "score": r.score, "violations": r.violations, "review": review_dict(r),
     }
     if r.error is not None:
         d["error"] = r.error
@@ -81,6 +104,10 @@ class Job:
     attempts: int
 
 
+SORTS = ("created_at", "score", "duration", "violations", "agent_id", "reviewed_score")
+"""Columns a listing sorts by (``-column``: descending)."""
+
+
 @dataclass(frozen=True)
 class ListFilter:
     agent_id: str | None = None
@@ -89,6 +116,9 @@ class ListFilter:
     since: datetime | None = None
     until: datetime | None = None
     has_violations: bool | None = None
+    review_state: str | None = None
+    unreviewed: bool | None = None  # True: state is not "reviewed"; False: it is
+    sort: str = "-created_at"
     limit: int = 50
     offset: int = 0
 
@@ -141,8 +171,16 @@ class JobQueue:
             r = s.get(Recording, rid)
             return recording_dict(r, with_result=with_result) if r is not None else None
 
+    def audio_of(self, rid: str) -> tuple[str, str] | None:
+        """The stored file of a recording and its SHA-256, or None when there is none."""
+        with self.db.session() as s:
+            row = s.execute(select(Recording.path, Recording.sha256)
+                            .where(Recording.id == rid)).first()
+            return (str(row[0]), str(row[1])) if row is not None else None
+
     def list(self, f: ListFilter) -> dict[str, Any]:
-        """Recordings, newest first, filtered, one page."""
+        """Recordings, filtered, sorted (newest first unless ``f.sort`` says otherwise; rows
+        without a value last either way), one page."""
         conds = []
         if f.agent_id is not None:
             conds.append(Recording.agent_id == f.agent_id)
@@ -156,10 +194,24 @@ class JobQueue:
             conds.append(Recording.created_at < f.until)
         if f.has_violations is not None:
             conds.append(Recording.has_violations.is_(f.has_violations))
+        if f.review_state is not None:
+            conds.append(Recording.review_state == f.review_state)
+        if f.unreviewed is not None:
+            conds.append(Recording.review_state != "reviewed" if f.unreviewed
+                         else Recording.review_state == "reviewed")
+        desc = f.sort.startswith("-")
+        name = f.sort.lstrip("-")
+        if name not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)} (- for descending), "
+                             f"got {f.sort!r}")
+        col = getattr(Recording, name)
+        order = [(col.desc() if desc else col.asc()).nulls_last()]
+        if name != "created_at":
+            order.append(Recording.created_at.desc() if desc else Recording.created_at.asc())
+        order.append(Recording.id.desc() if desc else Recording.id.asc())
         with self.db.session() as s:
             total = s.scalar(select(func.count()).select_from(Recording).where(*conds)) or 0
-            rows = s.scalars(select(Recording).where(*conds)
-                             .order_by(Recording.created_at.desc(), Recording.id.desc())
+            rows = s.scalars(select(Recording).where(*conds).order_by(*order)
                              .limit(f.limit).offset(f.offset))
             items = [recording_dict(r, with_result=False) for r in rows]
         return {"items": items, "total": int(total), "limit": f.limit, "offset": f.offset}
@@ -211,7 +263,7 @@ class JobQueue:
             return bool(res.rowcount)  # type: ignore[attr-defined]
 
     def finish(self, rid: str, result: dict[str, Any]) -> bool:
-        """Store a job's result (only if this worker still holds the job)."""
+        """Store a job's result and its flags (only if this worker still holds the job)."""
         n_viol = len(result.get("violations") or [])
         with self.db.session() as s:
             res = s.execute(update(Recording)
@@ -221,7 +273,14 @@ class JobQueue:
                                     error=None, score=result.get("score"), violations=n_viol,
                                     has_violations=n_viol > 0,
                                     result=json.dumps(result, ensure_ascii=False)))
-            return bool(res.rowcount)  # type: ignore[attr-defined]
+            if not res.rowcount:  # type: ignore[attr-defined]
+                return False
+            s.execute(delete(RecordingFlag).where(RecordingFlag.recording_id == rid))
+            rows = [{"recording_id": rid, "flag_id": fid, "utterance": i, "ref": f["ref"],
+                     "kind": f["kind"]} for fid, (i, f) in machine_flags(result).items()]
+            if rows:
+                s.execute(insert(RecordingFlag), rows)
+            return True
 
     def fail(self, rid: str, error: str) -> bool:
         """Mark a job failed with a message for the client."""

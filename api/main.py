@@ -1,9 +1,9 @@
 """The FastAPI application: ``create_app()`` builds it; ``huashu serve`` runs it.
 
 Routes: ``/healthz`` and ``/metrics`` (open), ``/v1/check``, ``/v1/calls/{id}``,
-``/v1/stream`` (check scope), ``/v1/recordings`` (upload / review), ``/v1/phrasebank``
-(admin). OpenAPI at ``/docs``. Every error is JSON ``{"detail": …}``; no stack trace reaches
-a client.
+``/v1/stream`` (check scope), ``/v1/recordings`` (upload / review), verdicts, ``/v1/reviews``
+and a recording's audio (review), ``/v1/phrasebank`` (admin). OpenAPI at ``/docs``. Every
+error is JSON ``{"detail": …}``; no stack trace reaches a client.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from analyzer.config import Settings, get_settings
 
 from .metrics import MetricsMiddleware
-from .routes import check, health, phrasebank, recordings
+from .routes import check, health, phrasebank, recordings, reviews
 from .service import Service, new_executor
 
 __all__ = ["create_app"]
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(check.router)
     app.include_router(recordings.router)
+    app.include_router(reviews.router)
     app.include_router(phrasebank.router)
 
     def openapi() -> dict[str, Any]:

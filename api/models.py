@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -15,9 +16,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "ApiKey", "Recording", "PhrasebankVersion", "utcnow", "iso_utc", "STATUSES"]
+__all__ = ["Base", "ApiKey", "Recording", "RecordingFlag", "Verdict", "PhrasebankVersion",
+           "utcnow", "iso_utc", "STATUSES", "REVIEW_STATES", "VERDICTS"]
 
 STATUSES = ("queued", "running", "done", "failed")
+REVIEW_STATES = ("unreviewed", "partial", "reviewed")
+VERDICTS = ("confirmed", "rejected", "added", "withdrawn")
 
 
 def utcnow() -> datetime:
@@ -82,11 +86,70 @@ class Recording(Base):
     violations: Mapped[int | None] = mapped_column(Integer, nullable=True)
     has_violations: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     result: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON text
+    # The review (kept up to date by api.reviews whenever a verdict changes):
+    review_state: Mapped[str] = mapped_column(String(12), default="unreviewed",
+                                              server_default="unreviewed")
+    reviewed_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    review_verdicts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    review_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                               nullable=True)
 
     __table_args__ = (
         Index("ix_recordings_status_created", "status", "created_at"),
         Index("ix_recordings_agent_created", "agent_id", "created_at"),
         Index("ix_recordings_created", "created_at"),
+        Index("ix_recordings_review_created", "review_state", "created_at"),
+    )
+
+
+class RecordingFlag(Base):
+    """One flag of a finished recording's machine analysis (written with its result), so
+    that counting flags per ref is a query rather than a parse of every result."""
+
+    __tablename__ = "recording_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recording_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("recordings.id", ondelete="CASCADE"))
+    flag_id: Mapped[str] = mapped_column(String(100))
+    utterance: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (
+        Index("ix_recording_flags_recording", "recording_id", "flag_id", unique=True),
+        Index("ix_recording_flags_ref", "ref"),
+    )
+
+
+class Verdict(Base):
+    """A reviewer's verdict on a flag. Rows are never changed: the newest row of a
+    (recording, flag_id) is the current verdict, and ``withdrawn`` withdraws it.
+
+    ``text``, ``matched`` and ``standard`` are the utterance, the flagged words and the
+    standard's wording as the reviewer saw them (an export reads no result JSON).
+    """
+
+    __tablename__ = "verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recording_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("recordings.id", ondelete="CASCADE"))
+    flag_id: Mapped[str] = mapped_column(String(100))
+    utterance: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(12))  # confirmed | rejected | added | withdrawn
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    text: Mapped[str] = mapped_column(Text, default="")
+    matched: Mapped[str] = mapped_column(Text, default="")
+    standard: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_verdicts_recording_flag", "recording_id", "flag_id", "id"),
+        Index("ix_verdicts_created", "created_at"),
     )
 
 

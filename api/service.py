@@ -26,11 +26,13 @@ import phrasebank as pb
 from analyzer.config import Settings
 from analyzer.core import Analyzer
 
+from .audio import Signer, load_secret
 from .db import Database
 from .jobs import JobQueue
 from .keys import KeyStore
 from .metrics import Metrics
 from .models import PhrasebankVersion, iso_utc, utcnow
+from .reviews import ReviewStore
 
 __all__ = ["Service", "Conversation", "Interrupted", "new_executor"]
 
@@ -146,7 +148,10 @@ class Service:
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
+        self.reviews = ReviewStore(self.db, lambda: self.analyzer, self.bank_yaml)
+        self.signer = Signer(load_secret(settings), ttl_s=settings.audio_link_s)
         self.audio_dir = Path(settings.data_dir) / "audio"
+        self.audio_cache_dir = Path(settings.data_dir) / "audio-cache"
         self.tmp_dir = Path(settings.data_dir) / "tmp"
         self.audio_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)

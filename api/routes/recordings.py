@@ -1,5 +1,6 @@
 """Recordings: upload (streamed to disk, capped, probed, deduplicated, queued), status and
-result, listing."""
+result (with flag ids, verdicts, the reviewed report and a signed audio link), listing
+(filters, review state, sort, paging)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ..deps import ServiceDep, require
-from ..jobs import ListFilter
+from ..jobs import SORTS, ListFilter
 from ..service import Service
 
 __all__ = ["router", "UploadRejected"]
@@ -254,14 +255,28 @@ async def upload(request: Request, service: ServiceDep) -> JSONResponse:
 
 
 @router.get("/recordings/{recording_id}", dependencies=[require("upload", "review")],
-            summary="A recording's status, and its analysis when done")
+            summary="A recording's status, and its analysis when done",
+            description="Every recording carries `review` (state, machine and reviewed "
+                        "score) and `audio_url` (a signed link for an `<audio>` element, "
+                        "valid HUASHU_AUDIO_LINK_S). When done, `result` has every utterance's "
+                        "`index` and every flag's `id` and current `verdict`; `reviewed` is "
+                        "the adherence report recomputed from the reviewed flags and `added` "
+                        "the flags reviewers added.")
 async def get_recording(recording_id: str, service: ServiceDep) -> JSONResponse:
     if not re.fullmatch(r"[0-9a-f]{32}", recording_id):
         raise HTTPException(404, f"no recording {recording_id!r}")
-    rec = await service.run(service.queue.get, recording_id)
+    rec = await service.run(service.reviews.recording, recording_id)
     if rec is None:
         raise HTTPException(404, f"no recording {recording_id!r}")
+    rec["audio_url"] = (f"/v1/recordings/{recording_id}/audio"
+                        f"?sig={service.signer.sign(recording_id)}")
     return JSONResponse(rec)
+
+
+SortKey = Literal["created_at", "-created_at", "score", "-score", "duration", "-duration",
+                  "violations", "-violations", "agent_id", "-agent_id", "reviewed_score",
+                  "-reviewed_score"]
+assert {s.lstrip("-") for s in SortKey.__args__} == set(SORTS)  # type: ignore[attr-defined]
 
 
 def _utc(dt: datetime | None) -> datetime | None:
@@ -271,7 +286,7 @@ def _utc(dt: datetime | None) -> datetime | None:
 
 
 @router.get("/recordings", dependencies=[require("review")],
-            summary="List recordings, newest first, with filters and paging")
+            summary="List recordings (newest first by default), with filters, sort and paging")
 async def list_recordings(
         service: ServiceDep,
         agent_id: Annotated[str | None, Query(max_length=200)] = None,
@@ -280,11 +295,17 @@ async def list_recordings(
         since: Annotated[datetime | None, Query(description="Uploaded at or after")] = None,
         until: Annotated[datetime | None, Query(description="Uploaded before")] = None,
         has_violations: bool | None = None,
+        review_state: Literal["unreviewed", "partial", "reviewed"] | None = None,
+        unreviewed: Annotated[bool | None, Query(
+            description="true: review state is not 'reviewed'; false: it is")] = None,
+        sort: Annotated[SortKey, Query(
+            description="Column to sort by; '-' first for descending")] = "-created_at",
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> JSONResponse:
     try:
         f = ListFilter(agent_id=agent_id, external_id=external_id, status=status,
                        since=_utc(since), until=_utc(until), has_violations=has_violations,
+                       review_state=review_state, unreviewed=unreviewed, sort=sort,
                        limit=limit, offset=offset)
     except (ValueError, OverflowError) as exc:
         raise HTTPException(422, str(exc)) from None

@@ -1,0 +1,393 @@
+"""Reviews: reviewers' verdicts on the flags of analysed recordings.
+
+A verdict row is never changed: the newest row of a (recording, flag id) is that flag's
+current verdict (``confirmed``, ``rejected`` or, for a flag the machine missed, ``added``),
+and a ``withdrawn`` row withdraws it. Every change of a recording's verdicts recomputes, in
+the same transaction, its review columns (``review_state``, ``reviewed_score``,
+``review_verdicts``) so that listings filter and sort on plain columns.
+
+The reviewed report is the adherence scoring (:func:`analyzer.adherence.score_turn_flags`)
+run over the recording's turns with the reviewed flags: the machine's flags minus the
+rejected ones, plus the added ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+import phrasebank as pb
+from analyzer.adherence import Turn, score_turn_flags
+from analyzer.core import Analyzer
+from analyzer.match import Flag
+from analyzer.normalise import Normaliser
+
+from .db import Database
+from .jobs import machine_flags, recording_dict, review_dict
+from .models import Recording, RecordingFlag, Verdict, iso_utc, utcnow
+
+__all__ = ["ReviewStore", "ReviewError", "ExportFilter", "PrecisionFilter", "EXPORT_FIELDS",
+           "VIOLATION_KINDS"]
+
+log = logging.getLogger(__name__)
+
+VIOLATION_KINDS = ("taboo", "discipline")
+EXPORT_FIELDS = ("id", "recording_id", "flag_id", "utterance", "ref", "kind", "verdict",
+                 "comment", "reviewer", "at", "machine_score", "reviewed_score", "agent_id",
+                 "text", "matched", "standard")
+_REPORT_KEYS = ("scenario", "scenario_inferred", "score", "steps", "missing", "out_of_order",
+                "triggers", "violations", "deductions", "phrasebank_version")
+
+
+class ReviewError(Exception):
+    """A verdict that cannot be taken; ``status`` is the HTTP status, the message is for
+    the client."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which current verdicts an export holds (``since``/``until``: the verdict's time)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    agent_id: str | None = None
+    ref: str | None = None
+    recording_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PrecisionFilter:
+    """Which recordings a precision report counts (``since``/``until``: uploaded)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    agent_id: str | None = None
+
+
+def verdict_dict(v: Verdict, r: Recording) -> dict[str, Any]:
+    """A verdict row as the API gives it (with its recording's agent and scores)."""
+    return {"id": v.id, "recording_id": v.recording_id, "flag_id": v.flag_id,
+            "utterance": v.utterance, "ref": v.ref, "kind": v.kind, "verdict": v.verdict,
+            "comment": v.comment, "reviewer": v.reviewer, "at": iso_utc(v.created_at),
+            "machine_score": r.score, "reviewed_score": r.reviewed_score,
+            "agent_id": r.agent_id, "text": v.text, "matched": v.matched,
+            "standard": v.standard}
+
+
+def _flag(d: dict[str, Any]) -> Flag:
+    return Flag(ref=d["ref"], kind=d["kind"], score=float(d.get("score", 1.0)),
+                span=(int(d["span"][0]), int(d["span"][1])), matched=d.get("matched", ""),
+                standard=d.get("standard", ""), category=d.get("category"),
+                also=tuple(d.get("also") or ()))
+
+
+def _ref_key(ref: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in ref.split("."))
+
+
+def _newest() -> Any:
+    """The condition 'this verdict row is the newest of its flag'."""
+    newer = aliased(Verdict)
+    return ~exists().where(newer.recording_id == Verdict.recording_id,
+                           newer.flag_id == Verdict.flag_id, newer.id > Verdict.id)
+
+
+class ReviewStore:
+    """Verdicts, the reviewed reports, the export and the precision report (blocking:
+    call through ``Service.run``)."""
+
+    def __init__(self, db: Database, analyzer: Callable[[], Analyzer],
+                 bank_yaml: Callable[[str], str | None]) -> None:
+        self.db = db
+        self._analyzer = analyzer  # the running analyzer (its bank changes on install)
+        self._bank_yaml = bank_yaml
+        self._lock = threading.Lock()  # one verdict write at a time in this process
+        self._banks: OrderedDict[str, tuple[pb.Phrasebank, Callable[[str], str]]] = \
+            OrderedDict()
+        self._banks_lock = threading.Lock()
+
+    # -- the bank a recording was analysed with ----------------------------------------------
+    def _bank_for(self, version: str | None) -> tuple[pb.Phrasebank, Callable[[str], str]]:
+        an = self._analyzer()
+        if version is None or version == an.version:
+            return an.bank, lambda t: an.normaliser.normalise(t).text
+        with self._banks_lock:
+            got = self._banks.get(version)
+            if got is not None:
+                self._banks.move_to_end(version)
+                return got
+        text = self._bank_yaml(version)
+        if not text:
+            log.warning("phrasebank %s of a recording is not stored; scoring its review with "
+                        "the running one", version)
+            return an.bank, lambda t: an.normaliser.normalise(t).text
+        bank = pb.loads(text, source=f"phrasebank {version}")
+        norm = Normaliser(bank.equivalents, bank.fillers)
+        got = (bank, lambda t: norm.normalise(t).text)
+        with self._banks_lock:
+            self._banks[version] = got
+            while len(self._banks) > 4:
+                self._banks.popitem(last=False)
+        return got
+
+    # -- reading ---------------------------------------------------------------------------
+    @staticmethod
+    def _current(s: Session, rid: str) -> dict[str, Verdict]:
+        """The current verdicts of a recording by flag id (withdrawn ones left out)."""
+        cur: dict[str, Verdict] = {}
+        for v in s.scalars(select(Verdict).where(Verdict.recording_id == rid)
+                           .order_by(Verdict.id)):
+            cur[v.flag_id] = v
+        return {k: v for k, v in cur.items() if v.verdict != "withdrawn"}
+
+    def reviewed_report(self, result: dict[str, Any],
+                        current: dict[str, Verdict]) -> dict[str, Any]:
+        """The adherence report of ``result`` recomputed from its reviewed flags."""
+        bank, normalise = self._bank_for(result.get("phrasebank_version"))
+        utts = result.get("utterances") or []
+        turns = [Turn(speaker=u.get("speaker", "unknown"), text=u.get("text", ""),
+                      start=u.get("start"), end=u.get("end")) for u in utts]
+        turn_flags: list[list[Flag]] = []
+        for i, u in enumerate(utts):
+            kept = []
+            for f in u.get("flags") or []:
+                v = current.get(f"{i}:{f['ref']}:{f['span'][0]}")
+                if v is None or v.verdict != "rejected":
+                    kept.append(_flag(f))
+            turn_flags.append(kept)
+        for v in current.values():
+            if v.verdict == "added" and 0 <= v.utterance < len(utts):
+                text = turns[v.utterance].text
+                turn_flags[v.utterance].append(Flag(ref=v.ref, kind=v.kind, score=1.0,
+                                                    span=(0, len(text)), matched=text,
+                                                    standard=v.standard))
+        scenario = result.get("scenario")
+        if scenario is not None and bank.template(scenario) is None:
+            scenario = None  # a bank without it: inferred from the flags instead
+        rep = score_turn_flags(bank, turns, turn_flags, normalise, scenario=scenario,
+                               scenario_inferred=False if scenario else None).to_dict()
+        return {k: rep[k] for k in _REPORT_KEYS}
+
+    @staticmethod
+    def _state(result: dict[str, Any], current: dict[str, Verdict]) -> str:
+        """unreviewed (no verdict), reviewed (every taboo/discipline flag has one), else
+        partial."""
+        if not current:
+            return "unreviewed"
+        required = {fid for fid, (_i, f) in machine_flags(result).items()
+                    if f.get("kind") in VIOLATION_KINDS}
+        return "reviewed" if required <= current.keys() else "partial"
+
+    def recording(self, rid: str) -> dict[str, Any] | None:
+        """A recording as ``GET /v1/recordings/{id}`` gives it: when done, every flag with
+        its id and current verdict, every utterance with its index, the reviewed report and
+        the added flags."""
+        with self.db.session() as s:
+            r = s.get(Recording, rid)
+            if r is None:
+                return None
+            d = recording_dict(r)
+            if r.status != "done" or "result" not in d:
+                return d
+            current = self._current(s, rid)
+            added = [verdict_dict(v, r) for v in current.values() if v.verdict == "added"]
+        result = d["result"]
+        for i, u in enumerate(result.get("utterances") or []):
+            u["index"] = i
+            for f in u.get("flags") or []:
+                f["id"] = fid = f"{i}:{f['ref']}:{f['span'][0]}"
+                v = current.get(fid)
+                if v is not None:
+                    f["verdict"] = {"verdict": v.verdict, "comment": v.comment,
+                                    "reviewer": v.reviewer, "at": iso_utc(v.created_at)}
+        d["reviewed"] = self.reviewed_report(result, current)
+        d["added"] = sorted(added, key=lambda a: (a["utterance"], a["id"]))
+        return d
+
+    def history(self, rid: str) -> list[dict[str, Any]] | None:
+        """Every verdict row of a recording, oldest first, each with ``current``."""
+        with self.db.session() as s:
+            r = s.get(Recording, rid)
+            if r is None:
+                return None
+            rows = list(s.scalars(select(Verdict).where(Verdict.recording_id == rid)
+                                  .order_by(Verdict.id)))
+            newest = {v.flag_id: v.id for v in rows}
+            return [{**verdict_dict(v, r), "current": newest[v.flag_id] == v.id
+                     and v.verdict != "withdrawn"} for v in rows]
+
+    # -- writing ---------------------------------------------------------------------------
+    def _done(self, s: Session, rid: str) -> tuple[Recording, dict[str, Any]]:
+        r = s.get(Recording, rid, with_for_update=not self.db.is_sqlite)
+        if r is None:
+            raise ReviewError(404, f"no recording {rid!r}")
+        if r.status != "done" or r.result is None:
+            raise ReviewError(409, f"recording {rid} is {r.status}: verdicts need its "
+                                   "finished analysis")
+        return r, json.loads(r.result)
+
+    def _commit(self, s: Session, r: Recording, result: dict[str, Any],
+                row: Verdict) -> dict[str, Any]:
+        s.add(row)
+        s.flush()
+        current = self._current(s, r.id)
+        reviewed = self.reviewed_report(result, current)
+        r.review_state = self._state(result, current)
+        r.reviewed_score = reviewed["score"] if current else None
+        r.review_verdicts = len(current)
+        r.review_updated_at = row.created_at
+        s.flush()
+        return {"review": review_dict(r), "reviewed": reviewed, "verdict": verdict_dict(row, r)}
+
+    def judge(self, rid: str, *, flag_id: str, verdict: str, comment: str | None,
+              reviewer: str) -> dict[str, Any]:
+        """Confirm or reject a machine flag (replacing its current verdict, if any)."""
+        if verdict not in ("confirmed", "rejected"):
+            raise ReviewError(422, "verdict must be confirmed or rejected")
+        with self._lock, self.db.session() as s:
+            r, result = self._done(s, rid)
+            found = machine_flags(result).get(flag_id)
+            if found is None:
+                hint = (" (an added flag is withdrawn with DELETE, not judged)"
+                        if flag_id.endswith(":added") else "")
+                raise ReviewError(422, f"unknown flag_id {flag_id!r}: recording {rid} has no "
+                                       f"such flag{hint}")
+            i, f = found
+            text = result["utterances"][i].get("text", "")
+            row = Verdict(recording_id=rid, flag_id=flag_id, utterance=i, ref=f["ref"],
+                          kind=f["kind"], verdict=verdict, comment=comment, reviewer=reviewer,
+                          created_at=utcnow(), text=text, matched=f.get("matched", ""),
+                          standard=f.get("standard", ""))
+            out = self._commit(s, r, result, row)
+        log.info("verdict %s on %s of %s by %s", verdict, flag_id, rid, reviewer)
+        return out
+
+    def add(self, rid: str, *, utterance: int, ref: str, comment: str | None,
+            reviewer: str) -> dict[str, Any]:
+        """Add a flag the machine missed on an utterance (``ref`` of the running bank)."""
+        bank = self._analyzer().bank
+        entry = bank.entry(ref)
+        if entry is not None:
+            kind = entry.kind
+        elif ref == "8.0" and bank.lexicon:
+            kind = "taboo"
+        else:
+            raise ReviewError(422, f"ref {ref!r} is not in the running phrasebank "
+                                   f"({bank.version})")
+        standard = bank.standard_text(ref)
+        with self._lock, self.db.session() as s:
+            r, result = self._done(s, rid)
+            utts = result.get("utterances") or []
+            if not 0 <= utterance < len(utts):
+                raise ReviewError(422, f"utterance {utterance} does not exist: recording "
+                                       f"{rid} has {len(utts)} utterances (0-{len(utts) - 1})")
+            same = [fid for fid, (i, f) in machine_flags(result).items()
+                    if i == utterance and f["ref"] == ref]
+            if same:
+                raise ReviewError(422, f"utterance {utterance} already has a machine flag "
+                                       f"{ref} (flag_id {same[0]!r}): confirm it instead")
+            text = utts[utterance].get("text", "")
+            row = Verdict(recording_id=rid, flag_id=f"{utterance}:{ref}:added",
+                          utterance=utterance, ref=ref, kind=kind, verdict="added",
+                          comment=comment, reviewer=reviewer, created_at=utcnow(), text=text,
+                          matched=text, standard=standard)
+            out = self._commit(s, r, result, row)
+        log.info("flag %s added on utterance %d of %s by %s", ref, utterance, rid, reviewer)
+        return out
+
+    def withdraw(self, rid: str, flag_id: str, reviewer: str) -> dict[str, Any]:
+        """Withdraw the current verdict on a flag (a ``withdrawn`` row; history kept)."""
+        with self._lock, self.db.session() as s:
+            r, result = self._done(s, rid)
+            cur = self._current(s, rid).get(flag_id)
+            if cur is None:
+                raise ReviewError(404, f"flag {flag_id!r} of recording {rid} has no verdict "
+                                       "to withdraw")
+            row = Verdict(recording_id=rid, flag_id=flag_id, utterance=cur.utterance,
+                          ref=cur.ref, kind=cur.kind, verdict="withdrawn", comment=None,
+                          reviewer=reviewer, created_at=utcnow(), text=cur.text,
+                          matched=cur.matched, standard=cur.standard)
+            out = self._commit(s, r, result, row)
+        log.info("verdict on %s of %s withdrawn by %s", flag_id, rid, reviewer)
+        return out
+
+    # -- export and precision --------------------------------------------------------------
+    def export_page(self, f: ExportFilter, after: int = 0,
+                    limit: int = 500) -> list[dict[str, Any]]:
+        """Current verdicts (not withdrawn) with ``id > after``, oldest first, one page."""
+        conds = [Verdict.id > after, Verdict.verdict != "withdrawn", _newest()]
+        if f.since is not None:
+            conds.append(Verdict.created_at >= f.since)
+        if f.until is not None:
+            conds.append(Verdict.created_at < f.until)
+        if f.agent_id is not None:
+            conds.append(Recording.agent_id == f.agent_id)
+        if f.ref is not None:
+            conds.append(Verdict.ref == f.ref)
+        if f.recording_id is not None:
+            conds.append(Verdict.recording_id == f.recording_id)
+        with self.db.session() as s:
+            rows = s.execute(select(Verdict, Recording)
+                             .join(Recording, Recording.id == Verdict.recording_id)
+                             .where(*conds).order_by(Verdict.id).limit(limit))
+            return [verdict_dict(v, r) for v, r in rows]
+
+    def precision(self, f: PrecisionFilter) -> dict[str, Any]:
+        """Per ref: machine flags on done recordings, their current verdicts, the flags
+        added by reviewers, and precision = confirmed / (confirmed + rejected)."""
+        rec = [Recording.status == "done"]
+        if f.since is not None:
+            rec.append(Recording.created_at >= f.since)
+        if f.until is not None:
+            rec.append(Recording.created_at < f.until)
+        if f.agent_id is not None:
+            rec.append(Recording.agent_id == f.agent_id)
+        counts: dict[str, dict[str, Any]] = {}
+
+        def row(ref: str, kind: str) -> dict[str, Any]:
+            return counts.setdefault(ref, {"ref": ref, "kind": kind, "flagged": 0,
+                                           "confirmed": 0, "rejected": 0, "added": 0})
+
+        with self.db.session() as s:
+            for ref, kind, n in s.execute(
+                    select(RecordingFlag.ref, RecordingFlag.kind, func.count())
+                    .join(Recording, Recording.id == RecordingFlag.recording_id)
+                    .where(*rec).group_by(RecordingFlag.ref, RecordingFlag.kind)):
+                row(ref, kind)["flagged"] += int(n)
+            for ref, kind, verdict, n in s.execute(
+                    select(Verdict.ref, Verdict.kind, Verdict.verdict, func.count())
+                    .join(Recording, Recording.id == Verdict.recording_id)
+                    .where(*rec, Verdict.verdict != "withdrawn", _newest())
+                    .group_by(Verdict.ref, Verdict.kind, Verdict.verdict)):
+                row(ref, kind)[verdict] += int(n)
+        bank = self._analyzer().bank
+        refs = []
+        for ref in sorted(counts, key=_ref_key):
+            c = counts[ref]
+            entry = bank.entry(ref)
+            refs.append(self._finish_counts({**c, "kind": entry.kind if entry else c["kind"],
+                                             "standard": bank.standard_text(ref)}))
+        total = self._finish_counts({k: sum(c[k] for c in counts.values()) for k in
+                                     ("flagged", "confirmed", "rejected", "added")})
+        return {"refs": refs, "total": total}
+
+    @staticmethod
+    def _finish_counts(c: dict[str, Any]) -> dict[str, Any]:
+        judged = c["confirmed"] + c["rejected"]
+        c["unreviewed"] = max(0, c["flagged"] - judged)
+        c["precision"] = c["confirmed"] / judged if judged else None
+        return c
