@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from analyzer.config import Settings, get_settings
 
 from .metrics import MetricsMiddleware
-from .routes import check, health, phrasebank, recordings, reviews
+from .routes import check, health, phrasebank, recordings, reviews, web
 from .service import Service, new_executor
 
 __all__ = ["create_app"]
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recordings.router)
     app.include_router(reviews.router)
     app.include_router(phrasebank.router)
+    app.include_router(web.router)  # the review page at / and /static/
 
     def openapi() -> dict[str, Any]:
         """The generated document, plus the Bearer scheme on every /v1 operation."""
