@@ -58,10 +58,17 @@ function verdictHTML(v) {
 function flagHTML(f, fid, added) {
   const v = added ? f : f.verdict || null;
   const state = added ? "added" : v ? v.verdict : "none";
-  const matched = !added && f.matched ? `<span class="fm">识别:“${esc(f.matched)}”${f.score !== undefined ? " · 相似度 " + esc(Number(f.score).toFixed(2)) : ""}</span>` : "";
+  const violation = VIOLATION.has(f.kind);
+  const sim = f.score !== undefined ? "相似度 " + esc(Number(f.score).toFixed(2)) : "";
+  // A script line met needs no verdict (one may be given through the dialog): its chip is
+  // kept light, which matters in a long call where most agent lines carry one.
+  const matched = added || !f.matched ? "" : violation || f.score < 1
+    ? `<span class="fm">识别:“${esc(f.matched)}”${sim ? " · " + sim : ""}</span>` : `<span class="fm">${sim}</span>`;
   let acts;
   if (added) acts = `<button type="button" data-act="undo">撤销补标</button>`;
-  else {
+  else if (!violation) {
+    acts = `<button type="button" data-act="note">复核…</button>` + (v ? `<button type="button" data-act="undo">撤销</button>` : "");
+  } else {
     acts = `<button type="button" data-act="confirmed" class="ok"${state === "confirmed" ? " disabled" : ""}>确认</button>` +
       `<button type="button" data-act="rejected" class="no"${state === "rejected" ? " disabled" : ""}>驳回</button>` +
       `<button type="button" data-act="note">备注…</button>` +
@@ -243,10 +250,12 @@ export function showRecording(root, id, ctx) {
     const added = addedByUtt(rec);
     const parts = new Array(list.length);
     for (let i = 0; i < list.length; i++) parts[i] = uttHTML(list[i], i, added.get(i));
-    body.innerHTML = `<div class="rec-grid"><div class="rec-main"><div class="player">` +
+    const html = `<div class="rec-grid"><div class="rec-main"><div class="player">` +
       `<audio id="player" controls preload="metadata"${src ? ` src="${esc(src)}"` : ""}></audio>${LEGEND}</div>` +
       `<ol id="timeline" class="timeline" data-count="${list.length}">${parts.join("")}</ol></div>` +
       `<aside id="panel" class="panel">${panelHTML(rec, ctx)}</aside></div>`;
+    performance.mark("huashu:timeline-html");
+    body.innerHTML = html;
     performance.mark("huashu:timeline-rendered");
     requestAnimationFrame(() => setTimeout(() => {
       performance.mark("huashu:timeline-painted");
