@@ -534,3 +534,78 @@ def test_verdicts_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     finally:
         srv.stop()
     assert "Traceback" not in srv.log()
+
+
+# -- the migration ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_migration_backfills_flags(ctx: Ctx, dialect: str, request: pytest.FixtureRequest,
+                                   tmp_path: Path) -> None:
+    """A database at 0001 with a finished recording: 0002 writes its flags and leaves it
+    unreviewed."""
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from api.db import MIGRATIONS, Database, migrate
+
+    url = (f"sqlite:///{tmp_path / 'old.db'}" if dialect == "sqlite"
+           else request.getfixturevalue("pg_url"))
+    db = Database(url)
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+        result = dict(ctx.taboo["result"])
+        now = datetime.now(UTC)
+        with db.engine.begin() as conn:
+            for rid, status in (("a" * 32, "done"), ("b" * 32, "queued")):
+                conn.execute(sa.text(
+                    "INSERT INTO recordings (id, dedupe_key, sha256, path, filename, size, "
+                    "format, duration, channels, agent_channel, status, attempts, created_at, "
+                    "score, result) VALUES (:id, :id, :id, '/x.wav', 'x.wav', 1, 'wav', 1.0, "
+                    "2, 'right', :st, 1, :now, :score, :result)"),
+                    {"id": rid, "st": status, "now": now, "score": ctx.taboo["score"],
+                     "result": json.dumps(result, ensure_ascii=False) if status == "done"
+                     else None})
+        migrate(db.engine)
+        with db.engine.connect() as conn:
+            flags = sorted(tuple(r) for r in conn.execute(sa.text(
+                "SELECT recording_id, flag_id, utterance, ref, kind FROM recording_flags")))
+            state = sorted(tuple(r) for r in conn.execute(sa.text(
+                "SELECT id, review_state, reviewed_score, review_verdicts FROM recordings")))
+        expect = sorted(("a" * 32, f"{i}:{f['ref']}:{f['span'][0]}", i, f["ref"], f["kind"])
+                        for i, u in enumerate(result["utterances"]) for f in u["flags"])
+        assert flags == expect and len(expect) >= 2
+        assert state == [("a" * 32, "unreviewed", None, 0), ("b" * 32, "unreviewed", None, 0)]
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("name,transcoded", [
+    ("greet.wav", False), ("greet_44k.mp3", False), ("greet.ogg", False),
+    ("greet.flac", False), ("greet.m4a", False),
+    ("greet.amr", True), ("greet_mulaw.wav", True), ("call_stereo_alaw.wav", True)])
+def test_playable_formats(name: str, transcoded: bool, tmp_path: Path) -> None:
+    """What browsers play is served as it is; the rest becomes PCM WAV of the same length."""
+    import av
+
+    from api.audio import playable
+
+    src = FIXTURES / name
+    p = playable(src, f"sha-{name}", tmp_path)
+    assert p.transcoded is transcoded
+    if not transcoded:
+        assert p.path == src
+        return
+    assert p.path.parent == tmp_path and p.media_type == "audio/wav"
+    with av.open(str(p.path)) as out, av.open(str(src)) as orig:
+        o, s = out.streams.audio[0], orig.streams.audio[0]
+        assert o.codec_context.name == "pcm_s16le"
+        assert len(o.codec_context.layout.channels) == min(2, len(s.codec_context.layout.channels))
+        n = sum(f.samples for f in out.decode(o))
+        m = sum(f.samples for f in orig.decode(s))
+        assert abs(n / o.codec_context.sample_rate - m / s.codec_context.sample_rate) < 0.05
+    assert playable(src, f"sha-{name}", tmp_path).path.stat().st_mtime_ns == \
+        p.path.stat().st_mtime_ns  # made once
