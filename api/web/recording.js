@@ -62,22 +62,25 @@ function flagHTML(f, fid, added) {
   const sim = f.score !== undefined ? "相似度 " + esc(Number(f.score).toFixed(2)) : "";
   // A script line met needs no verdict (one may be given through the dialog): its chip is
   // kept light, which matters in a long call where most agent lines carry one.
-  const matched = added || !f.matched ? "" : violation || f.score < 1
-    ? `<span class="fm">识别:“${esc(f.matched)}”${sim ? " · " + sim : ""}</span>` : `<span class="fm">${sim}</span>`;
+  const matched = added || !f.matched || (!violation && f.score >= 1) ? ""
+    : `<span class="fm">识别:“${esc(f.matched)}”${sim ? " · " + sim : ""}</span>`;
   let acts;
   if (added) acts = `<button type="button" data-act="undo">撤销补标</button>`;
   else if (!violation) {
-    acts = `<button type="button" data-act="note">复核…</button>` + (v ? `<button type="button" data-act="undo">撤销</button>` : "");
+    acts = `<button data-act="note">复核…</button>` + (v ? `<button data-act="undo">撤销</button>` : "");
   } else {
     acts = `<button type="button" data-act="confirmed" class="ok"${state === "confirmed" ? " disabled" : ""}>确认</button>` +
       `<button type="button" data-act="rejected" class="no"${state === "rejected" ? " disabled" : ""}>驳回</button>` +
       `<button type="button" data-act="note">备注…</button>` +
       (v ? `<button type="button" data-act="undo">撤销</button>` : "");
   }
-  return `<li class="flag k-${esc(f.kind)} v-${esc(state)}" data-f="${esc(fid)}">` +
-    `<span class="fk">${added ? "补标 · " : ""}${esc(label("kind", f.kind))}</span> <b class="ref">${esc(f.ref)}</b> ` +
+  const kind = violation || added ? `<span class="fk">${added ? "补标 · " : ""}${esc(label("kind", f.kind))}</span> ` : "";
+  return `<li class="flag k-${esc(f.kind)} v-${esc(state)}" data-f="${esc(fid)}">${kind}<b class="ref">${esc(f.ref)}</b> ` +
     `<span class="std">${esc(f.standard)}</span>${matched}${verdictHTML(v)}<span class="acts">${acts}</span></li>`;
 }
+
+// The selected utterance's "add a missed flag" button (one at a time, not one per row).
+const ADD_BUTTON = `<button type="button" class="add" data-act="add" title="在这句上补标漏检的条目">补标</button>`;
 
 function uttHTML(u, i, added) {
   const flags = u.flags || [];
@@ -90,9 +93,7 @@ function uttHTML(u, i, added) {
   if (added) for (const a of added) chips += flagHTML(a, a.flag_id, true);
   return `<li class="${cls}" id="u${i}" data-i="${i}" tabindex="0">` +
     `<span class="t">${clock(u.start)}</span><span class="sp">${esc(label("speaker", u.speaker))}</span>` +
-    `<div class="tx">${markedText(u.text, flags)}</div>` +
-    `<button type="button" class="add" data-act="add" title="在这句上补标漏检的条目">补标</button>` +
-    (chips ? `<ul class="flags">${chips}</ul>` : "") + `</li>`;
+    `<div class="tx">${markedText(u.text, flags)}</div>` + (chips ? `<ul class="flags">${chips}</ul>` : "") + `</li>`;
 }
 
 function addedByUtt(rec) {
@@ -167,7 +168,7 @@ export function panelHTML(rec, ctx) {
   // triggers
   const trs = m.triggers || [];
   if (trs.length) {
-    h += `<details open class="pan"><summary>客户诉求(${trs.length})</summary><ul class="trig">`;
+    h += `<details${trs.length <= 20 ? " open" : ""} class="pan"><summary>客户诉求(${trs.length})</summary><ul class="trig">`;
     for (const t of trs) {
       h += `<li>${seekLink(t.turn, utts, true)} ${esc(label("trigger", t.kind))} → ` +
         (t.answered_turn !== null && t.answered_turn !== undefined
@@ -201,7 +202,7 @@ export function panelHTML(rec, ctx) {
   const flagged = [];
   utts.forEach((u, i) => (u.flags || []).forEach((f) => { if (VIOLATION.has(f.kind)) flagged.push([i, f]); }));
   for (const a of rec.added || []) flagged.push([a.utterance, a, true]);
-  h += `<details open class="pan"><summary>违规与补标(${flagged.length})</summary><ul class="flaglist">`;
+  h += `<details${flagged.length <= 30 ? " open" : ""} class="pan"><summary>违规与补标(${flagged.length})</summary><ul class="flaglist">`;
   for (const [i, f, added] of flagged) {
     const st = added ? "added" : f.verdict ? f.verdict.verdict : "none";
     h += `<li class="k-${esc(f.kind)} v-${esc(st)}"><b class="ref">${esc(f.ref)}</b> ${seekLink(i, utts, true)} <span class="vs">${esc(st === "none" ? "待复核" : label("verdict", st))}</span></li>`;
@@ -251,21 +252,24 @@ export function showRecording(root, id, ctx) {
     const parts = new Array(list.length);
     for (let i = 0; i < list.length; i++) parts[i] = uttHTML(list[i], i, added.get(i));
     const html = `<div class="rec-grid"><div class="rec-main"><div class="player">` +
-      `<audio id="player" controls preload="metadata"${src ? ` src="${esc(src)}"` : ""}></audio>${LEGEND}</div>` +
+      `<audio id="player" controls preload="metadata"></audio>${LEGEND}</div>` +
       `<ol id="timeline" class="timeline" data-count="${list.length}">${parts.join("")}</ol></div>` +
       `<aside id="panel" class="panel">${panelHTML(rec, ctx)}</aside></div>`;
     performance.mark("huashu:timeline-html");
     body.innerHTML = html;
     performance.mark("huashu:timeline-rendered");
+    const audio = root.querySelector("#player");
+    audio.addEventListener("timeupdate", () => follow(audio.currentTime));
+    audio.addEventListener("error", () => renewAudio(audio));
     requestAnimationFrame(() => setTimeout(() => {
       performance.mark("huashu:timeline-painted");
       const tl = root.querySelector("#timeline");
       if (tl) tl.dataset.painted = "1";
+      // The player's media loads once the transcript is on screen, not in its way.
+      if (!alive) return;
+      if (src) audio.src = src;
+      else loadAudioFallback(audio);
     }, 0));
-    const audio = root.querySelector("#player");
-    if (!src) loadAudioFallback(audio);
-    audio.addEventListener("timeupdate", () => follow(audio.currentTime));
-    audio.addEventListener("error", () => renewAudio(audio));
   }
 
   // The signed audio link lasts an hour: when it fails (expired), get a fresh one from the
@@ -320,10 +324,20 @@ export function showRecording(root, id, ctx) {
     if (!u || !audio) return;
     audio.currentTime = u.start;
     if (play) audio.play().catch(() => {});
-    const sel = root.querySelector(".utt.sel");
-    if (sel) sel.classList.remove("sel");
-    const el = root.querySelector("#u" + i);
-    if (el) el.classList.add("sel");
+    return select(root.querySelector("#u" + i));
+  }
+
+  function select(el) {
+    const old = root.querySelector(".utt.sel");
+    if (old && old !== el) {
+      old.classList.remove("sel");
+      const b = old.querySelector(".add");
+      if (b) b.remove();
+    }
+    if (el && !el.querySelector(".add")) {
+      el.classList.add("sel");
+      el.querySelector(".tx").insertAdjacentHTML("afterend", ADD_BUTTON);
+    }
     return el;
   }
 
@@ -356,7 +370,7 @@ export function showRecording(root, id, ctx) {
     const wasSel = el.classList.contains("sel"), wasCur = el.classList.contains("cur");
     el.outerHTML = uttHTML(utts()[i], i, addedByUtt(rec).get(i));
     const fresh = root.querySelector("#u" + i);
-    if (wasSel) fresh.classList.add("sel");
+    if (wasSel) select(fresh);
     if (wasCur) fresh.classList.add("cur");
   }
 
