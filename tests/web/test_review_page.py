@@ -97,7 +97,17 @@ def test_sign_out_clears_the_session(site: Site, watched: Watched) -> None:
 def test_upload_needs_the_upload_scope(site: Site, watched: Watched) -> None:
     page = watched.page
     sign_in(page, site.url, site.server.keys["review"])
-    page.set_input_files("#up-files", str(GREET_WAV))
+    # Dropped onto the drop zone (a real DataTransfer holding the file's bytes).
+    data = list(GREET_WAV.read_bytes()[:4096])
+    page.evaluate("""bytes => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], 'greet.wav', {type: 'audio/wav'}));
+        const zone = document.getElementById('drop');
+        for (const t of ['dragover', 'drop']) {
+            zone.dispatchEvent(new DragEvent(t, {dataTransfer: dt, bubbles: true, cancelable: true}));
+        }
+    }""", data)
+    assert "greet.wav" in page.text_content("#picked")
     page.click("#up-go")
     denied = page.locator("#upload-denied")
     denied.wait_for(state="visible")
