@@ -118,6 +118,20 @@ def test_upload_needs_the_upload_scope(site: Site, watched: Watched) -> None:
     assert watched.unexpected_errors("403") == []
 
 
+def test_a_rejected_upload_shows_the_servers_words(site: Site, watched: Watched) -> None:
+    page = watched.page
+    sign_in(page, site.url, site.server.keys["all"])
+    page.set_input_files("#up-files", str(FIXTURES / "corrupt.mp3"))
+    page.click("#up-go")
+    li = page.locator("#uploads li.up-error")
+    li.wait_for()
+    detail = site.api("all").post("/v1/recordings", files={
+        "file": ("corrupt.mp3", (FIXTURES / "corrupt.mp3").read_bytes())}).json()["detail"]
+    assert detail in li.locator(".error").text_content()
+    assert page.locator("#upload-denied").is_hidden()
+    assert watched.unexpected_errors("422", "415") == []
+
+
 # -- the review flow on a real upload -----------------------------------------------------------
 
 def _score_text(page: Any, sel: str) -> str:
