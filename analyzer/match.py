@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain, product, repeat
 from typing import Any
@@ -34,6 +34,11 @@ from phrasebank import GAP, SLOT, Entry, Phrasebank, expand_form
 from .normalise import Normalised, Normaliser
 from .phonetic import PhoneticEncoder
 from .segment import Segmenter
+
+try:  # the C helper behind Counter.update, without Counter's per-call overhead
+    from _collections import _count_elements
+except ImportError:  # pragma: no cover - other Pythons
+    from collections import _count_elements  # type: ignore[attr-defined]
 
 __all__ = ["Flag", "MatchOptions", "Matcher", "SPEAKERS"]
 
@@ -143,25 +148,41 @@ class _RawForm:
     entry: Entry
     need: int  # syllable pairs an utterance must share with it (the index's filter)
 
-    def choose(self, code: str) -> _Form | None:
-        if not self.alt_codes:
-            return self.expansions.get(())
-        choice = []
-        for alts, dflt, (before, after) in zip(self.alt_codes, self.default, self.context,
-                                               strict=True):
-            best, best_len = dflt, 0
+    tests: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
+    """(group, alternative, needles): compiled from the fields above by :meth:`compile`,
+    longest alternative first within a group, so the first one found is the choice."""
+
+    def compile(self) -> None:
+        tests = []
+        for g, (alts, (before, after)) in enumerate(zip(self.alt_codes, self.context,
+                                                        strict=True)):
             for i, ac in enumerate(alts):
-                if not ac or len(ac) <= best_len:
+                if not ac:
                     continue
                 # One syllable found anywhere is weak evidence (是, 的 occur everywhere):
                 # it must stand next to the form's syllable before or after it.
                 if len(ac) <= 2 and (before or after):
-                    found = (before and before + ac in code) or (after and ac + after in code)
+                    needles = tuple(n for n in ((before + ac) if before else "",
+                                                (ac + after) if after else "") if n)
                 else:
-                    found = ac in code
-                if found:
-                    best, best_len = i, len(ac)
-            choice.append(best)
+                    needles = (ac,)
+                tests.append((g, -len(ac), i, needles))
+        tests.sort(key=lambda t: (t[0], t[1], t[2]))  # stable: the first of equal lengths
+        self.tests = tuple((g, i, n) for g, _, i, n in tests)
+
+    def choose(self, code: str) -> _Form | None:
+        if not self.alt_codes:
+            return self.expansions.get(())
+        choice = list(self.default)
+        done = -1
+        for g, i, needles in self.tests:
+            if g == done:
+                continue
+            for n in needles:
+                if n in code:
+                    choice[g] = i
+                    done = g
+                    break
         return self.expansions.get(tuple(choice))
 
 
@@ -213,12 +234,20 @@ class Matcher:
                 chars = self.normaliser.normalise(w).text
                 if chars:
                     self._lexicon.append((self._encode(chars), chars, g.category, g.label))
-        # Lexicon words by their first syllable: most utterances hold none of them.
-        self._lexicon_first: dict[str, list[tuple[str, str, str, str]]] = {}
+        # How often each syllable occurs in the standard's own lines: a stand-in for how
+        # often agents say it, to pick the rarest sound of a word or pattern as its anchor.
+        self._syl_freq: dict[str, int] = {}
+        for e in bank.entries:
+            ec = self._encode(self.normaliser.normalise(e.text).text)
+            for k in range(0, len(ec), 2):
+                self._syl_freq[ec[k:k + 2]] = self._syl_freq.get(ec[k:k + 2], 0) + 1
+        # Lexicon words by their rarest syllable: most utterances hold none of them.
+        self._lexicon_by_syl: dict[str, list[tuple[str, str, str, str]]] = {}
         for item in sorted(self._lexicon, key=lambda t: -len(t[0])):
-            self._lexicon_first.setdefault(item[0][:2], []).append(item)
-        # 8.0 patterns, each run only when the utterance holds a character that every
-        # match of it must contain (found from the pattern's parse tree).
+            syls = [item[0][k:k + 2] for k in range(0, len(item[0]), 2)]
+            self._lexicon_by_syl.setdefault(min(syls, key=self._rarity), []).append(item)
+        # 8.0 patterns, each run only when the utterance holds a sound that every match of
+        # it must contain (found from the pattern's parse tree).
         # Patterns whose every match is at least 4 characters long also run on the text with
         # each character replaced by the bank's own character of the same sound (夒子有问题
         # reads 脑子有问题); shorter ones would turn harmless homophones into findings.
@@ -227,7 +256,7 @@ class Matcher:
                                      for i in range(len(g.patterns)))
                              + "".join(e.text for e in bank.entries))
         self._patterns: list[tuple[re.Pattern[str], str, str, bool]] = []
-        self._pattern_anchor: dict[str, list[int]] = {}
+        self._pattern_anchor: dict[str, list[int]] = {}  # anchor syllable -> patterns
         self._patterns_always: list[int] = []
         for g in bank.lexicon:
             for p in g.patterns:
@@ -237,16 +266,32 @@ class Matcher:
                     src = self._canon.pattern(p) if phonetic else p
                     i = len(self._patterns)
                     self._patterns.append((re.compile(src), g.category, g.label, phonetic))
-                    anchors = _required_chars(src)
+                    anchors = _required_chars(
+                        src, cost=lambda cs: sum(self._rarity(self._char_syl(c)) for c in cs))
                     if not anchors:
                         self._patterns_always.append(i)
+                    # Anchored by the anchor's syllable: a pattern runs when the utterance
+                    # holds that sound. For a homophone-canonical pattern this is exactly
+                    # "the canonical text holds the anchor"; for a literal one a cheap
+                    # superset of "the text holds it".
                     for c in anchors:
-                        self._pattern_anchor.setdefault(c, []).append(i)
+                        self._pattern_anchor.setdefault(self._char_syl(c), []).append(i)
+        # One scan of an utterance's code finds every anchor syllable it holds (a match can
+        # only start on a syllable: initials, finals and other characters never collide).
+        anchor_syls = sorted(set(self._lexicon_by_syl) | set(self._pattern_anchor))
+        self._anchor_rx = re.compile("|".join(map(re.escape, anchor_syls))) \
+            if anchor_syls else None
         self._agent_only = all(e.speaker == "agent" for e in bank.entries)
         log.debug("matcher: %d forms, %d index keys, %d lexicon words",
                   len(self.forms), len(self._index), len(self._lexicon))
 
     # -- compile -----------------------------------------------------------------------
+    def _rarity(self, syl: str) -> int:
+        return self._syl_freq.get(syl, 0)
+
+    def _char_syl(self, c: str) -> str:
+        return self._encode(self.normaliser.normalise(c).text or c)[:2]
+
     def _key(self, form: str) -> str:
         """The normalised characters of a form, without slot and gap markers."""
         x = expand_form(form)[0]
@@ -282,10 +327,11 @@ class Matcher:
         if alt_groups and core:
             need = min(f.min_lcs - (len(f.code) - len(core)) for f in expansions.values()) - 2
         rid = len(self._raw_forms)
-        self._raw_forms.append(
-            _RawForm(core=core, core_need=need, alt_codes=alt_codes, default=default,
-                     expansions=expansions, context=tuple(context), entry=entry,
-                     need=min(f.need for f in expansions.values())))
+        rf = _RawForm(core=core, core_need=need, alt_codes=alt_codes, default=default,
+                      expansions=expansions, context=tuple(context), entry=entry,
+                      need=min(f.need for f in expansions.values()))
+        rf.compile()
+        self._raw_forms.append(rf)
         for key in {k for f in expansions.values() for k in (f.keys or (f.code,))}:
             self._index.setdefault(key, []).append(rid)
         self._needs[rid] = self._raw_forms[rid].need
@@ -395,26 +441,28 @@ class Matcher:
         else:
             keys = {code[2 * i: 2 * i + 4] for i in range(m - 1)}
         hits: list[_Hit] = []
-        counts = Counter(chain.from_iterable(map(self._index.get, keys, repeat(()))))
-        self._try(counts, self._needs, None, chars, code, speaker, cutoff, hits)
+        counts: dict[int, int] = {}
+        _count_elements(counts, chain.from_iterable(map(self._index.get, keys, repeat(()))))
+        needs = self._needs
+        self._try([r for r, c in counts.items() if c >= needs[r]], chars, code, speaker,
+                  cutoff, hits)
         if not hits and m <= self.options.retry_max_syllables:
-            # A badly heard line is the whole utterance: only forms of about its length.
+            # A badly heard line is the whole utterance: only forms of about its length,
+            # that share fewer pairs than the first try asked for but enough for the second.
             lo, hi = 0.6 * m, 1.6 * m
-            sizes = self._sizes
-            near = Counter({r: c for r, c in counts.items() if lo <= sizes[r] <= hi})
+            sizes, loose = self._sizes, self._loose_needs
+            near = [r for r, c in counts.items()
+                    if loose[r] <= c < needs[r] and lo <= sizes[r] <= hi]
             if near:
-                self._try(near, self._loose_needs, self._needs, chars, code, speaker,
-                          cutoff, hits)
+                self._try(near, chars, code, speaker, cutoff, hits)
         return hits
 
-    def _try(self, counts: Counter[int], needs: dict[int, int], tried: dict[int, int] | None,
-             chars: str, code: str, speaker: str, cutoff: float, hits: list[_Hit]) -> None:
+    def _try(self, rids: list[int], chars: str, code: str, speaker: str, cutoff: float,
+             hits: list[_Hit]) -> None:
         lcs = LCSseq.similarity
         raw_forms = self._raw_forms
         forms_all = self.forms
-        for rid, cnt in counts.items():
-            if cnt < needs[rid] or (tried is not None and cnt >= tried[rid]):
-                continue
+        for rid in rids:
             if rid < 0:  # a short form: exact phonetic match at word boundaries
                 sf = forms_all[~rid]
                 if self._applies(sf.entry, speaker):
@@ -432,10 +480,15 @@ class Matcher:
             f = rf.choose(code)
             if f is None or not lcs(f.code, code, score_cutoff=f.min_lcs):
                 continue
-            r = self._align(f, code)
-            if r is None:
-                continue
-            score, s, e = r
+            pos = code.find(f.code)
+            if pos >= 0 and not pos & 1:
+                # Said word for word (as the clean script usually is): nothing aligns better.
+                score, s, e = 1.0, pos >> 1, (pos >> 1) + f.n
+            else:
+                r = self._align(f, code)
+                if r is None:
+                    continue
+                score, s, e = r
             if score >= max(f.threshold, cutoff):
                 hits.append(_Hit(f, score, s, e))
 
@@ -466,8 +519,9 @@ class Matcher:
             w0 = max(0, al.dest_start - f.ext)
             w0 -= w0 % 2
             window = code[w0: al.dest_end + f.ext]
-        blocks = [(o.src_start, o.src_end, o.dest_start + w0, o.dest_end + w0)
-                  for o in LCSseq.opcodes(a, window) if o.tag == "equal"]
+        ops: list[tuple[str, int, int, int, int]] = \
+            LCSseq.opcodes(a, window).as_list()  # type: ignore[assignment]
+        blocks = [(i1, i2, j1 + w0, j2 + w0) for tag, i1, i2, j1, j2 in ops if tag == "equal"]
         if not blocks:
             return None
         free = f.free
@@ -550,12 +604,10 @@ class Matcher:
     def _lexicon_flags(self, norm: Normalised, code: str) -> list[Flag]:
         chars = norm.text
         found: list[tuple[int, int, str, str]] = []
-        first = self._lexicon_first
-        n = len(chars)
-        sylls = set(map(code.__getitem__, _SYLLS[:n])) if n <= 512 else \
-            {code[i:i + 2] for i in range(0, len(code), 2)}
-        for syl in sylls.intersection(first):
-            for wcode, w, cat, lab in first[syl]:
+        by_syl = self._lexicon_by_syl
+        sylls = set(self._anchor_rx.findall(code)) if self._anchor_rx is not None else set()
+        for syl in sylls.intersection(by_syl):
+            for wcode, w, cat, lab in by_syl[syl]:
                 pos = code.find(wcode)
                 while pos != -1:
                     if pos % 2 == 0:
@@ -569,14 +621,21 @@ class Matcher:
                                 or self.segmenter.is_word_span(chars, s, e)):
                             found.append((s, e, cat, lab))
                     pos = code.find(wcode, pos + 1)
-        run = set(self._patterns_always)
         anchors = self._pattern_anchor
-        canon = chars.translate(self._canon) if self.options.phonetic else chars
-        for c in set(chars).union(canon).intersection(anchors):
-            run.update(anchors[c])
-        for i in sorted(run):
+        run = self._patterns_always
+        hit = sylls.intersection(anchors)
+        if hit:
+            run = sorted(set(run).union(*map(anchors.__getitem__, hit)))
+        canon = None
+        for i in run:
             rx, cat, lab, phonetic = self._patterns[i]
-            for mt in rx.finditer(canon if phonetic else chars):
+            if phonetic:
+                if canon is None:
+                    canon = chars.translate(self._canon)
+                target = canon
+            else:
+                target = chars
+            for mt in rx.finditer(target):
                 if mt.end() > mt.start():
                     found.append((mt.start(), mt.end(), cat, lab))
         flags: list[Flag] = []
@@ -637,12 +696,14 @@ def _min_width(pattern: str) -> int:
         return 0
 
 
-def _required_chars(pattern: str) -> set[str]:
+def _required_chars(pattern: str, cost: Callable[[set[str]], float] | None = None) -> set[str]:
     """Characters one of which every match of ``pattern`` contains (empty: unknown).
 
     Looks at the pattern's top-level items: a literal, a character class of literals, or a
     group / alternation whose every branch starts with a known character; of those that
-    must match, the one with the fewest characters is the most selective anchor.
+    must match, the one of least ``cost`` (default: the fewest characters) is the most
+    selective anchor; on a tie the later item, which is usually the rarer word (病 rather
+    than 你 in 你…有病).
     """
     try:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -652,14 +713,16 @@ def _required_chars(pattern: str) -> set[str]:
         tree = sre_parse.parse(pattern)
     except re.error:
         return set()
+    candidates = [c for item in tree if (c := _first_chars(item, sre_parse))]
+    if not candidates:
+        return set()
+    if cost is not None:
+        return min(reversed(candidates), key=cost)
     best: set[str] = set()
-    for item in tree:
-        chars = _first_chars(item, sre_parse)
-        # Fewest characters wins; on a tie the later item, which is usually the rarer
-        # word (病 rather than 你 in 你…有病).
-        if chars and (not best or len(chars) <= len(best)) and not chars <= _COMMON:
+    for chars in candidates:
+        if (not best or len(chars) <= len(best)) and not chars <= _COMMON:
             best = chars
-    return best or next((c for item in tree if (c := _first_chars(item, sre_parse))), set())
+    return best or candidates[0]
 
 
 def _first_chars(item: Any, sre: Any) -> set[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from math import log as _ln
 
 import jieba
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
 _SPLIT = re.compile(r"[\x01\x02\W_]+")
+_HAN = re.compile("[\u4e00-\u9fd5]+")  # what jieba's dictionary cut sees as one block
 
 
 def phrasebank_words(bank: Phrasebank) -> list[str]:
@@ -52,6 +54,8 @@ class Segmenter:
         for w in words:
             # A high frequency makes the word win over the general dictionary's splits.
             self._tok.add_word(w, freq=200000)
+        self._freq = self._tok.FREQ
+        self._logtotal = _ln(self._tok.total)
 
     def cut(self, text: str) -> list[tuple[str, int, int]]:
         """Words of ``text`` with their ``[start, end)`` offsets."""
@@ -78,5 +82,38 @@ class Segmenter:
         """
         lo = max(0, start - context)
         hi = min(len(text), end + context)
-        b = {x + lo for x in self.boundaries(text[lo:hi])}
-        return start in b and end in b
+        window = text[lo:hi]
+        if _HAN.fullmatch(window):
+            b = self._han_boundaries(window)
+        else:
+            b = self.boundaries(window)
+        return (start - lo) in b and (end - lo) in b
+
+    def _han_boundaries(self, s: str) -> set[int]:
+        """jieba's cut without HMM (max-probability route over the word DAG) for a run of
+        Chinese characters, without its generator and regex layers (the matcher calls this
+        per short-phrase hit; it returns exactly the boundaries of :meth:`boundaries`)."""
+        freq = self._freq
+        logtotal = self._logtotal
+        n = len(s)
+        route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+        for idx in range(n - 1, -1, -1):
+            best: tuple[float, int] | None = None
+            i = idx
+            frag = s[idx]
+            while i < n and frag in freq:
+                if freq[frag]:
+                    cand = (_ln(freq[frag]) - logtotal + route[i + 1][0], i)
+                    if best is None or cand > best:
+                        best = cand
+                i += 1
+                frag = s[idx:i + 1]
+            if best is None:  # an unknown character is a word of its own
+                best = (_ln(freq.get(s[idx]) or 1) - logtotal + route[idx + 1][0], idx)
+            route[idx] = best
+        out = {0, n}
+        x = 0
+        while x < n:
+            x = route[x][1] + 1
+            out.add(x)
+        return out

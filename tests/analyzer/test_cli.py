@@ -96,3 +96,21 @@ def test_own_phrasebank_and_a_bad_one(tmp_path):
     bad.write_text("entries: [{ref: x}]\n", encoding="utf-8")
     p = run("check", "--phrasebank", str(bad), "你好")
     assert p.returncode == 2 and "bad.yaml" in p.stderr and "ref must look like" in p.stderr
+
+
+def test_check_jsonl_rows_orjson_refuses(tmp_path):
+    """Rows that the fast JSON parser refuses or would change (an id beyond 64 bits, a lone
+    surrogate escape) are read as JSON says: the id is kept exactly, and text that cannot
+    be text gets an error naming it while the other rows still get results."""
+    f = tmp_path / "odd.jsonl"
+    f.write_text('{"id": 123456789012345678901234567890, "text": "你有没有搞错"}\n'
+                 '{"id": "s", "text": "你有没有搞错\\ud800"}\n'
+                 '{"id": "t", "text": "你有没有搞错"}\n', encoding="utf-8")
+    p = run("check", "--jsonl", str(f))
+    assert p.returncode == 1
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert rows[0]["id"] == 123456789012345678901234567890
+    assert [fl["ref"] for fl in rows[0]["flags"]] == ["8.2"]
+    assert rows[1]["id"] == "s" and "surrogate" in rows[1]["error"]
+    assert f"{f}:2:" in p.stderr
+    assert [fl["ref"] for fl in rows[2]["flags"]] == ["8.2"]

@@ -19,3 +19,33 @@ def test_word_span(analyzer):
     seg = analyzer.segmenter
     assert seg.is_word_span("你滚吧", 1, 2)
     assert not seg.is_word_span("滚动条往下拉", 0, 1)
+
+
+def test_fast_boundaries_equal_jiebas_cut(analyzer, shared):
+    """The matcher's boundary check for runs of Chinese characters reimplements jieba's
+    dictionary cut without its generator layers; it must give the same words."""
+    import json
+    import random
+
+    from analyzer.segment import _HAN
+
+    corpus_texts = []
+    for name in ("dev_utterances.jsonl", "dev_utterances_asr.jsonl", "dev_dialogues.jsonl"):
+        for line in (shared / "corpus" / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            corpus_texts += [row["text"]] if "text" in row else [t["text"] for t in row["turns"]]
+
+    seg = analyzer.segmenter
+    rnd = random.Random(7)
+    checked = 0
+    for text in corpus_texts:
+        key = analyzer.normaliser.normalise(text).text
+        for _ in range(5):
+            if len(key) < 2:
+                break
+            a = rnd.randrange(len(key) - 1)
+            window = key[a:a + rnd.randint(2, 12)]
+            if _HAN.fullmatch(window):
+                assert seg._han_boundaries(window) == seg.boundaries(window), window
+                checked += 1
+    assert checked > 500
