@@ -36,7 +36,7 @@ from .jobs import machine_flags, recording_dict, review_dict
 from .models import Recording, RecordingFlag, Verdict, iso_utc, utcnow
 
 __all__ = ["ReviewStore", "ReviewError", "ExportFilter", "PrecisionFilter", "EXPORT_FIELDS",
-           "VIOLATION_KINDS"]
+           "VIOLATION_KINDS", "verdict_dict"]
 
 log = logging.getLogger(__name__)
 
