@@ -19,7 +19,10 @@ from tests.conftest import FIXTURES
 
 from .conftest import XSS, Site, Watched, shot, sign_in, wait_js
 
-TABOO_WAV = FIXTURES / "taboo_agent_right.wav"
+# An appointment call (dd01) that ends with a taboo (8.7 from dd03), the agent on the right
+# channel: the machine scores it below 100 by that one violation, so rejecting the one flag
+# must move the reviewed score.
+TABOO_WAV = FIXTURES / "appointment_taboo_agent_right.wav"
 GREET_WAV = FIXTURES / "greet.wav"
 PAGE = 20
 
@@ -144,19 +147,19 @@ def test_upload_listen_and_review_end_to_end(site: Site, watched: Watched) -> No
     sign_in(page, site.url, site.server.keys["all"])
 
     # Upload the committed fixture: the agent speaks on the right channel.
-    page.select_option("#up-scenario", "onsite_visit")
+    page.select_option("#up-scenario", "appointment_engineer")
     page.fill("#up-agent", "E2E01")
     page.check('input[name="up-ch"][value="right"]')
     page.set_input_files("#up-files", str(TABOO_WAV))
     page.click("#up-go")
     up = page.locator("#uploads li").first
     up.wait_for()
-    assert "taboo_agent_right.wav" in up.text_content()
+    assert TABOO_WAV.name in up.text_content()
     # It appears in the list with its status updating live until done (real model: tens of
     # seconds on 2 cores, the model's first load included).
-    row = page.locator("#list tbody tr", has_text="taboo_agent_right.wav")
+    row = page.locator("#list tbody tr", has_text=TABOO_WAV.name)
     row.wait_for(timeout=30_000)
-    page.wait_for_selector("#list tbody tr.st-done >> text=taboo_agent_right.wav",
+    page.wait_for_selector(f"#list tbody tr.st-done >> text={TABOO_WAV.name}",
                            timeout=180_000)
     page.locator("#uploads li.up-done").first.wait_for(timeout=5_000)
     assert "已完成" in page.locator("#uploads li").first.text_content()
@@ -213,10 +216,15 @@ def test_upload_listen_and_review_end_to_end(site: Site, watched: Watched) -> No
     assert _score_text(page, "#reviewed-deducted") == f"−{ded}"
     m_ded = sum(d["points"] for d in rec["result"]["deductions"])
     assert ded < m_ded  # the rejected violation no longer counts
+    # One flag rejected: the reviewed score is the machine's plus that violation's points.
+    gone = sum(d["points"] for d in rec["result"]["deductions"]
+               if d["reason"] == "violation" and d["turn"] == i and flag["ref"] in d["refs"])
+    assert gone > 0
+    assert after["review"]["reviewed_score"] == min(100, machine + gone) != machine
     verdict = page.locator(f'.flag[data-f="{flag["id"]}"] .vd').text_content()
     assert "已驳回" in verdict and "test-all" in verdict and "客户当时在开玩笑" in verdict
-    # Reject every other taboo: the reviewed score now differs from the machine's (this call
-    # loses more than 100 points with one taboo gone; without all three it scores above 0).
+    # Reject every other taboo the machine heard (none when it heard the one): the reviewed
+    # score still differs from the machine's and the recording counts as reviewed.
     for j, f in taboo[1:]:
         page.locator(f'#u{j} .flag[data-f="{f["id"]}"] button[data-act="rejected"]').click()
         page.wait_for_selector(f'.flag.v-rejected[data-f="{f["id"]}"]')
