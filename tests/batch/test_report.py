@@ -4,30 +4,12 @@ the tables render, the agents table sorts, and the page needs nothing from the n
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
 
 from batch.report import agent_stats, write_report_html
 from tests.batch.conftest import read_jsonl
 from tests.conftest import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium chromium-driver")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _box_ok(locator) -> bool:

@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,11 +19,7 @@ from tests.conftest import ROOT, SHARED
 
 from .seed import dialogue_turns, insert_done, result_for
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "web"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--mute-audio",
-        "--autoplay-policy=no-user-gesture-required"]
 XSS = '<img src=x onerror="window.__pwned=1">'
 
 
@@ -86,17 +81,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, analyzer: Any) -> Iterator[Si
     yield s
     srv.stop()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium chromium-driver")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 class Watched:
