@@ -236,16 +236,25 @@ class Matcher:
                     self._lexicon.append((self._encode(chars), chars, g.category, g.label))
         # How often each syllable occurs in the standard's own lines: a stand-in for how
         # often agents say it, to pick the rarest sound of a word or pattern as its anchor.
-        self._syl_freq: dict[str, int] = {}
+        self._syl_freq: dict[str, int] = {}  # syllables (2 tokens) and pairs (4 tokens)
         for e in bank.entries:
             ec = self._encode(self.normaliser.normalise(e.text).text)
             for k in range(0, len(ec), 2):
-                self._syl_freq[ec[k:k + 2]] = self._syl_freq.get(ec[k:k + 2], 0) + 1
-        # Lexicon words by their rarest syllable: most utterances hold none of them.
+                for width in (2, 4):
+                    if k + width <= len(ec):
+                        key = ec[k:k + width]
+                        self._syl_freq[key] = self._syl_freq.get(key, 0) + 1
+        # Lexicon words by their rarest syllable pair (one-character words by their
+        # syllable): the utterance's pairs are known already, and most hold none of these.
+        self._lexicon_by_pair: dict[str, list[tuple[str, str, str, str]]] = {}
         self._lexicon_by_syl: dict[str, list[tuple[str, str, str, str]]] = {}
         for item in sorted(self._lexicon, key=lambda t: -len(t[0])):
-            syls = [item[0][k:k + 2] for k in range(0, len(item[0]), 2)]
-            self._lexicon_by_syl.setdefault(min(syls, key=self._rarity), []).append(item)
+            wc = item[0]
+            if len(wc) >= 4:
+                pairs = [wc[k:k + 4] for k in range(0, len(wc) - 2, 2)]
+                self._lexicon_by_pair.setdefault(min(pairs, key=self._rarity), []).append(item)
+            else:
+                self._lexicon_by_syl.setdefault(wc, []).append(item)
         # 8.0 patterns, each run only when the utterance holds a sound that every match of
         # it must contain (found from the pattern's parse tree).
         # Patterns whose every match is at least 4 characters long also run on the text with
@@ -257,6 +266,7 @@ class Matcher:
                              + "".join(e.text for e in bank.entries))
         self._patterns: list[tuple[re.Pattern[str], str, str, bool]] = []
         self._pattern_anchor: dict[str, list[int]] = {}  # anchor syllable -> patterns
+        self._pattern_pair: dict[str, list[int]] = {}  # anchor syllable pair -> patterns
         self._patterns_always: list[int] = []
         for g in bank.lexicon:
             for p in g.patterns:
@@ -266,6 +276,11 @@ class Matcher:
                     src = self._canon.pattern(p) if phonetic else p
                     i = len(self._patterns)
                     self._patterns.append((re.compile(src), g.category, g.label, phonetic))
+                    pair_codes = self._pair_anchor(src)
+                    if pair_codes:  # the most selective: two sounds in a row
+                        for pc in pair_codes:
+                            self._pattern_pair.setdefault(pc, []).append(i)
+                        continue
                     anchors = _required_chars(
                         src, cost=lambda cs: sum(self._rarity(self._char_syl(c)) for c in cs))
                     if not anchors:
@@ -276,12 +291,20 @@ class Matcher:
                     # superset of "the text holds it".
                     for c in anchors:
                         self._pattern_anchor.setdefault(self._char_syl(c), []).append(i)
-        # One scan of an utterance's code finds every anchor syllable it holds (a match can
+        # The few single-syllable anchors are looked for in the code directly (a match can
         # only start on a syllable: initials, finals and other characters never collide).
-        anchor_syls = sorted(set(self._lexicon_by_syl) | set(self._pattern_anchor))
-        self._anchor_rx = re.compile("|".join(map(re.escape, anchor_syls))) \
-            if anchor_syls else None
+        self._anchor_syls = sorted(set(self._lexicon_by_syl) | set(self._pattern_anchor))
         self._agent_only = all(e.speaker == "agent" for e in bank.entries)
+        # Per speaker, the needs with the forms that do not apply to that speaker made
+        # unreachable: the candidate filter drops them, no per-candidate speaker test.
+        never = 1 << 30
+        self._needs_by: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
+        for sp in SPEAKERS:
+            off = {r for r in self._needs if not self._applies(
+                (self._raw_forms[r] if r >= 0 else self.forms[~r]).entry, sp)}
+            self._needs_by[sp] = (
+                {r: never if r in off else n for r, n in self._needs.items()},
+                {r: never if r in off else n for r, n in self._loose_needs.items()})
         log.debug("matcher: %d forms, %d index keys, %d lexicon words",
                   len(self.forms), len(self._index), len(self._lexicon))
 
@@ -291,6 +314,24 @@ class Matcher:
 
     def _char_syl(self, c: str) -> str:
         return self._encode(self.normaliser.normalise(c).text or c)[:2]
+
+    def _pair_anchor(self, pattern: str) -> set[str]:
+        """Codes of two-character sequences one of which every match of ``pattern`` holds
+        (the rarest such set), or an empty set when the pattern has none."""
+        best: set[str] = set()
+        best_cost = math.inf
+        for cand in _required_pairs(pattern):
+            codes = set()
+            for pair in cand:
+                norm = self.normaliser.normalise(pair).text
+                if len(norm) != 2:  # normalisation changes it: not a safe anchor
+                    break
+                codes.add(self._encode(norm))
+            else:
+                cost = sum(self._rarity(c) + 0.5 for c in codes)
+                if cost < best_cost:
+                    best, best_cost = codes, cost
+        return best
 
     def _key(self, form: str) -> str:
         """The normalised characters of a form, without slot and gap markers."""
@@ -400,11 +441,18 @@ class Matcher:
         if not chars:
             return []
         code = self._encode(chars)
-        hits = self._hits(chars, code, speaker, score_cutoff or 0.0)
+        m = len(chars)
+        if m <= 1:
+            keys = {code}
+        elif m <= 512:
+            keys = set(map(code.__getitem__, _PAIRS[:m - 1]))
+        else:
+            keys = {code[2 * i: 2 * i + 4] for i in range(m - 1)}
+        hits = self._hits(chars, code, keys, speaker, score_cutoff or 0.0)
         prefer = prefer_section or self.options.prefer_section
         flags = [self._flag(norm, h) for h in self._resolve(hits, prefer)]
         if speaker != "customer":
-            flags.extend(self._lexicon_flags(norm, code))
+            flags.extend(self._lexicon_flags(norm, code, keys))
         if len(flags) > 1:
             flags.sort(key=lambda f: (f.span, f.ref))
         return flags
@@ -432,47 +480,38 @@ class Matcher:
     def _applies(self, entry: Entry, speaker: str) -> bool:
         return entry.speaker == "any" or speaker == "unknown" or entry.speaker == speaker
 
-    def _hits(self, chars: str, code: str, speaker: str, cutoff: float) -> list[_Hit]:
+    def _hits(self, chars: str, code: str, keys: set[str], speaker: str,
+              cutoff: float) -> list[_Hit]:
         m = len(chars)
-        if m <= 1:
-            keys = {code}
-        elif m <= 512:
-            keys = set(map(code.__getitem__, _PAIRS[:m - 1]))
-        else:
-            keys = {code[2 * i: 2 * i + 4] for i in range(m - 1)}
         hits: list[_Hit] = []
         counts: dict[int, int] = {}
         _count_elements(counts, chain.from_iterable(map(self._index.get, keys, repeat(()))))
-        needs = self._needs
-        self._try([r for r, c in counts.items() if c >= needs[r]], chars, code, speaker,
-                  cutoff, hits)
+        needs, loose = self._needs_by[speaker]
+        self._try([r for r, c in counts.items() if c >= needs[r]], chars, code, cutoff, hits)
         if not hits and m <= self.options.retry_max_syllables:
             # A badly heard line is the whole utterance: only forms of about its length,
             # that share fewer pairs than the first try asked for but enough for the second.
             lo, hi = 0.6 * m, 1.6 * m
-            sizes, loose = self._sizes, self._loose_needs
+            sizes = self._sizes
             near = [r for r, c in counts.items()
                     if loose[r] <= c < needs[r] and lo <= sizes[r] <= hi]
             if near:
-                self._try(near, chars, code, speaker, cutoff, hits)
+                self._try(near, chars, code, cutoff, hits)
         return hits
 
-    def _try(self, rids: list[int], chars: str, code: str, speaker: str, cutoff: float,
+    def _try(self, rids: list[int], chars: str, code: str, cutoff: float,
              hits: list[_Hit]) -> None:
+        """Align the candidate forms ``rids`` (all apply to the speaker) and keep the hits."""
         lcs = LCSseq.similarity
         raw_forms = self._raw_forms
         forms_all = self.forms
         for rid in rids:
             if rid < 0:  # a short form: exact phonetic match at word boundaries
-                sf = forms_all[~rid]
-                if self._applies(sf.entry, speaker):
-                    h = self._short(sf, chars, code)
-                    if h is not None and h.score >= cutoff:
-                        hits.append(h)
+                h = self._short(forms_all[~rid], chars, code)
+                if h is not None and h.score >= cutoff:
+                    hits.append(h)
                 continue
             rf = raw_forms[rid]
-            if not self._applies(rf.entry, speaker):
-                continue
             # The LCS over the whole utterance bounds the aligned coverage from above and
             # costs little (C, bit-parallel): first for the form's fixed core.
             if rf.core_need > 0 and not lcs(rf.core, code, score_cutoff=rf.core_need):
@@ -601,13 +640,16 @@ class Matcher:
         return Flag(ref=h.form.entry.ref, kind=h.form.entry.kind, score=h.score, span=(s, e),
                     matched=norm.source[s:e], standard=h.form.entry.text, also=tuple(h.also))
 
-    def _lexicon_flags(self, norm: Normalised, code: str) -> list[Flag]:
+    def _lexicon_flags(self, norm: Normalised, code: str, keys: set[str]) -> list[Flag]:
+        """8.0 findings: lexicon words and patterns (``keys``: the code's syllable pairs)."""
         chars = norm.text
         found: list[tuple[int, int, str, str]] = []
-        by_syl = self._lexicon_by_syl
-        sylls = set(self._anchor_rx.findall(code)) if self._anchor_rx is not None else set()
-        for syl in sylls.intersection(by_syl):
-            for wcode, w, cat, lab in by_syl[syl]:
+        sylls = [syl for syl in self._anchor_syls if syl in code]
+        by_pair, by_syl = self._lexicon_by_pair, self._lexicon_by_syl
+        words = [by_pair[p] for p in keys.intersection(by_pair)]
+        words.extend(by_syl[syl] for syl in sylls if syl in by_syl)
+        for group in words:
+            for wcode, w, cat, lab in group:
                 pos = code.find(wcode)
                 while pos != -1:
                     if pos % 2 == 0:
@@ -622,10 +664,9 @@ class Matcher:
                             found.append((s, e, cat, lab))
                     pos = code.find(wcode, pos + 1)
         anchors = self._pattern_anchor
-        run = self._patterns_always
-        hit = sylls.intersection(anchors)
-        if hit:
-            run = sorted(set(run).union(*map(anchors.__getitem__, hit)))
+        hit = [anchors[syl] for syl in sylls if syl in anchors]
+        hit.extend(map(self._pattern_pair.__getitem__, keys.intersection(self._pattern_pair)))
+        run = sorted(set(self._patterns_always).union(*hit)) if hit else self._patterns_always
         canon = None
         for i in run:
             rx, cat, lab, phonetic = self._patterns[i]
@@ -723,6 +764,68 @@ def _required_chars(pattern: str, cost: Callable[[set[str]], float] | None = Non
         if (not best or len(chars) <= len(best)) and not chars <= _COMMON:
             best = chars
     return best or candidates[0]
+
+
+def _required_pairs(pattern: str) -> list[set[str]]:
+    """Sets of two-character strings, each set such that every match of ``pattern`` holds
+    one of its strings: per top-level item whose every string is 2+ characters long (one
+    pair of each string), and per two adjacent items that must both match (the last
+    character of one with the first of the next)."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - older Pythons
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        tree = sre_parse.parse(pattern)
+    except re.error:
+        return []
+    items = [_item_strings(item, sre_parse) for item in tree]
+    out: list[set[str]] = []
+    for k, strs in enumerate(items):
+        if strs and all(len(x) >= 2 for x in strs):
+            out.append({x[:2] for x in strs})
+        nxt = items[k + 1] if k + 1 < len(items) else None
+        if strs and nxt and all(strs) and all(nxt):
+            pairs = {a[-1] + b[0] for a in strs for b in nxt}
+            if len(pairs) <= 32:
+                out.append(pairs)
+    return out
+
+
+def _item_strings(item: Any, sre: Any, limit: int = 64) -> set[str] | None:
+    """The literal strings a parsed regex item matches (None: not a small finite set)."""
+    op, av = item
+    if op == sre.LITERAL:
+        return {chr(av)}
+    if op == sre.IN:
+        if not all(o == sre.LITERAL for o, _ in av):
+            return None
+        return {chr(a) for _, a in av}
+    if op == sre.SUBPATTERN:
+        return _seq_strings(av[-1], sre, limit)
+    if op == sre.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            sub = _seq_strings(alt, sre, limit)
+            if sub is None:
+                return None
+            out |= sub
+        return out if len(out) <= limit else None
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] == av[1] == 1:
+        return _seq_strings(av[2], sre, limit)
+    return None
+
+
+def _seq_strings(seq: Any, sre: Any, limit: int) -> set[str] | None:
+    out = {""}
+    for item in seq:
+        strs = _item_strings(item, sre, limit)
+        if strs is None:
+            return None
+        out = {a + b for a in out for b in strs}
+        if len(out) > limit:
+            return None
+    return out
 
 
 def _first_chars(item: Any, sre: Any) -> set[str]:

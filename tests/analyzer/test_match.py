@@ -151,3 +151,22 @@ def test_extension_b_characters_have_a_sound():
 
     code = PhoneticEncoder().encode("\U00020000")  # 𠀀 (CJK extension B)
     assert len(code) == 2
+
+
+def test_every_lexicon_word_is_found_through_its_anchor(analyzer):
+    """Words are looked up through their rarest sound pair: none may be unreachable."""
+    for group in analyzer.bank.lexicon:
+        for w in group.words:
+            text = f"我说{w}了" if len(w) <= 2 else w  # short ones must stand as words
+            cats = [f.category for f in analyzer.check(text) if f.ref == "8.0"]
+            assert group.category in cats, (w, cats)
+
+
+def test_required_pairs_of_a_pattern():
+    from analyzer.match import _required_pairs
+
+    sets = _required_pairs("(笨|蠢)死了")
+    assert {"死了"} in sets and {"笨死", "蠢死"} in sets
+    assert {"有病"} in _required_pairs("你(是不是|是)?有病")
+    # Optional parts and gaps give no pair across them.
+    assert _required_pairs("你(这么)?.{0,3}傻") == []
