@@ -147,6 +147,7 @@ class _RawForm:
     context: tuple[tuple[str, str], ...]  # per group: syllable before, syllable after
     entry: Entry
     need: int  # syllable pairs an utterance must share with it (the index's filter)
+    max_n: int = 0  # syllables of its longest expansion
 
     tests: tuple[tuple[int, int, tuple[str, ...]], ...] = ()
     """(group, alternative, needles): compiled from the fields above by :meth:`compile`,
@@ -370,7 +371,8 @@ class Matcher:
         rid = len(self._raw_forms)
         rf = _RawForm(core=core, core_need=need, alt_codes=alt_codes, default=default,
                       expansions=expansions, context=tuple(context), entry=entry,
-                      need=min(f.need for f in expansions.values()))
+                      need=min(f.need for f in expansions.values()),
+                      max_n=max(f.n for f in expansions.values()))
         rf.compile()
         self._raw_forms.append(rf)
         for key in {k for f in expansions.values() for k in (f.keys or (f.code,))}:
@@ -505,6 +507,10 @@ class Matcher:
         lcs = LCSseq.similarity
         raw_forms = self._raw_forms
         forms_all = self.forms
+        # Entries already matched word for word, with the longest such form's length: another
+        # form of the entry no longer can outrank that hit (it scores at most 1.0 and covers
+        # no more words), so it is not aligned (a line has variants; most are candidates).
+        perfect: dict[int, int] = {}
         for rid in rids:
             if rid < 0:  # a short form: exact phonetic match at word boundaries
                 h = self._short(forms_all[~rid], chars, code)
@@ -512,6 +518,8 @@ class Matcher:
                     hits.append(h)
                 continue
             rf = raw_forms[rid]
+            if perfect and perfect.get(id(rf.entry), -1) >= rf.max_n:
+                continue
             # The LCS over the whole utterance bounds the aligned coverage from above and
             # costs little (C, bit-parallel): first for the form's fixed core.
             if rf.core_need > 0 and not lcs(rf.core, code, score_cutoff=rf.core_need):
@@ -530,6 +538,8 @@ class Matcher:
                 score, s, e = r
             if score >= max(f.threshold, cutoff):
                 hits.append(_Hit(f, score, s, e))
+                if score == 1.0 and perfect.get(id(rf.entry), -1) < f.n:
+                    perfect[id(rf.entry)] = f.n
 
     def _short(self, f: _Form, chars: str, code: str) -> _Hit | None:
         pos = code.find(f.code)
