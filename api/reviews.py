@@ -329,13 +329,9 @@ class ReviewStore:
     def export_page(self, f: ExportFilter, after: int = 0,
                     limit: int = 500) -> list[dict[str, Any]]:
         """Current verdicts (not withdrawn) with ``id > after``, oldest first, one page."""
-        conds = [Verdict.id > after, Verdict.verdict != "withdrawn", _newest()]
-        if f.since is not None:
-            conds.append(Verdict.created_at >= f.since)
-        if f.until is not None:
-            conds.append(Verdict.created_at < f.until)
-        if f.agent_id is not None:
-            conds.append(Recording.agent_id == f.agent_id)
+        conds = [Verdict.id > after, Verdict.verdict != "withdrawn", _newest(),
+                 *_window(Verdict.created_at, f.since, f.until, Recording.agent_id,
+                          f.agent_id)]
         if f.ref is not None:
             conds.append(Verdict.ref == f.ref)
         if f.recording_id is not None:
@@ -349,13 +345,9 @@ class ReviewStore:
     def precision(self, f: PrecisionFilter) -> dict[str, Any]:
         """Per ref: machine flags on done recordings, their current verdicts, the flags
         added by reviewers, and precision = confirmed / (confirmed + rejected)."""
-        rec = [Recording.status == "done"]
-        if f.since is not None:
-            rec.append(Recording.created_at >= f.since)
-        if f.until is not None:
-            rec.append(Recording.created_at < f.until)
-        if f.agent_id is not None:
-            rec.append(Recording.agent_id == f.agent_id)
+        rec = [Recording.status == "done",
+               *_window(Recording.created_at, f.since, f.until, Recording.agent_id,
+                        f.agent_id)]
         counts: dict[str, dict[str, Any]] = {}
 
         def row(ref: str, kind: str) -> dict[str, Any]:
@@ -391,3 +383,16 @@ class ReviewStore:
         c["unreviewed"] = max(0, c["flagged"] - judged)
         c["precision"] = c["confirmed"] / judged if judged else None
         return c
+
+
+def _window(at: Any, since: datetime | None, until: datetime | None, agent_col: Any,
+            agent_id: str | None) -> list[Any]:
+    """SQL conditions: ``since <= at < until`` and the agent, each when given."""
+    conds = []
+    if since is not None:
+        conds.append(at >= since)
+    if until is not None:
+        conds.append(at < until)
+    if agent_id is not None:
+        conds.append(agent_col == agent_id)
+    return conds
