@@ -34,6 +34,11 @@ _STUTTER2 = re.compile(r"(..)\1+")  # 我们我们 → 我们
 _STUTTER_ANY = re.compile(r"(.)\1|(..)\2")  # either: one search for the usual case of none
 
 
+# NFKC + t2s text, its source offsets (None: unchanged), that text mapped per character,
+# whether it may hold stutters.
+_Prepared = tuple[str, list[int] | None, str, bool]
+
+
 class Normalised:
     """A normalised utterance: ``text[i]`` came from ``source[offsets[i]]``.
 
@@ -45,12 +50,12 @@ class Normalised:
 
     def __init__(self, source: str, text: str, offsets: tuple[int, ...] | None = None,
                  normaliser: Normaliser | None = None,
-                 prepared: tuple[str, list[int] | None] | None = None) -> None:
+                 prepared: _Prepared | None = None) -> None:
         self.source = source
         self.text = text
         self._offsets = offsets
         self._normaliser = normaliser
-        self._prepared = prepared  # NFKC + t2s result, kept for the offsets
+        self._prepared = prepared  # normalise's intermediate results, kept for the offsets
 
     @property
     def offsets(self) -> tuple[int, ...]:
@@ -156,20 +161,26 @@ class Normaliser:
 
     def normalise(self, text: str) -> Normalised:
         """Normalise ``text``; see the module docstring for the steps."""
-        prep = self._prepare(text)
-        key = prep[0].translate(self._map)
-        if _STUTTER_ANY.search(key):  # search first: sub with a template costs more
+        prepared, base = self._prepare(text)
+        key = mapped = prepared.translate(self._map)
+        stutter = _STUTTER_ANY.search(key) is not None
+        if stutter:  # search first: sub with a template costs more
             key = _STUTTER1.sub(r"\1", key)
             if _STUTTER2.search(key):
                 key = _STUTTER2.sub(r"\1", key)
-        return Normalised(text, key, None, self, prep)
+        return Normalised(text, key, None, self, (prepared, base, mapped, stutter))
 
-    def _with_offsets(self, source: str, prep: tuple[str, list[int] | None] | None = None
+    def _with_offsets(self, source: str, prep: _Prepared | None = None
                       ) -> tuple[str, tuple[int, ...]]:
-        """The same steps as :meth:`normalise`, keeping each character's source offset."""
-        prepared, base = prep if prep is not None else self._prepare(source)
+        """The same steps as :meth:`normalise`, keeping each character's source offset
+        (``prep``: what :meth:`normalise` computed on the way, not computed again)."""
+        if prep is None:
+            prepared, base = self._prepare(source)
+            text = prepared.translate(self._map)
+            stutter = True
+        else:
+            prepared, base, text, stutter = prep
         cmap = self._map
-        text = prepared.translate(cmap)
         # Which source characters survive, at C speed: a 0/1 byte per character.
         kept = list(compress(range(len(prepared)),
                              prepared.translate(self._kept).encode("latin-1")))
@@ -177,7 +188,7 @@ class Normaliser:
             offs = kept  # every kept character maps to exactly one (the usual case)
         else:
             offs = [i for i in kept for _ in cmap[ord(prepared[i])]]
-        for rx in (_STUTTER1, _STUTTER2):
+        for rx in (_STUTTER1, _STUTTER2) if stutter else ():
             if not rx.search(text):
                 continue
             new: list[str] = []

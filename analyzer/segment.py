@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
 _SPLIT = re.compile(r"[\x01\x02\W_]+")
+_PREFIX = float("inf")  # no log-probability is positive
 _HAN = re.compile("[\u4e00-\u9fd5]+")  # what jieba's dictionary cut sees as one block
 
 
@@ -56,6 +57,9 @@ class Segmenter:
             self._tok.add_word(w, freq=200000)
         self._freq = self._tok.FREQ
         self._logtotal = _ln(self._tok.total)
+        # log P(word) of the dictionary's strings, filled as they are met (_PREFIX: only a
+        # prefix of longer words).
+        self._logp: dict[str, float] = {}
 
     def cut(self, text: str) -> list[tuple[str, int, int]]:
         """Words of ``text`` with their ``[start, end)`` offsets."""
@@ -95,15 +99,23 @@ class Segmenter:
         per short-phrase hit; it returns exactly the boundaries of :meth:`boundaries`)."""
         freq = self._freq
         logtotal = self._logtotal
+        logp = self._logp
         n = len(s)
         route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
         for idx in range(n - 1, -1, -1):
             best: tuple[float, int] | None = None
             i = idx
             frag = s[idx]
-            while i < n and frag in freq:
-                if freq[frag]:
-                    cand = (_ln(freq[frag]) - logtotal + route[i + 1][0], i)
+            while i < n:
+                lp = logp.get(frag)
+                if lp is None:
+                    f = freq.get(frag)
+                    if f is None:  # no word of the dictionary starts like this
+                        break
+                    # Only the dictionary's own strings are kept: bounded by its size.
+                    lp = logp[frag] = _ln(f) - logtotal if f else _PREFIX
+                if lp != _PREFIX:
+                    cand = (lp + route[i + 1][0], i)
                     if best is None or cand > best:
                         best = cand
                 i += 1
