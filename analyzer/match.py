@@ -35,6 +35,11 @@ from .normalise import Normalised, Normaliser
 from .phonetic import PhoneticEncoder
 from .segment import Segmenter
 
+try:  # the regex parser: anchors of the 8.0 patterns are read from their parse trees
+    from re import _parser as _sre  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_parse as _sre  # type: ignore[no-redef]
+
 try:  # the C helper behind Counter.update, without Counter's per-call overhead
     from _collections import _count_elements
 except ImportError:  # pragma: no cover - other Pythons
@@ -49,8 +54,6 @@ _ALT_RE = re.compile(r"\[([^\]]*)\]")
 # Slices of a phonetic code: syllable i is code[2i:2i+2], the pair (i, i+1) code[2i:2i+4].
 # Mapping str.__getitem__ over these runs in C.
 _PAIRS = [slice(2 * i, 2 * i + 4) for i in range(512)]
-_SYLLS = [slice(2 * i, 2 * i + 2) for i in range(512)]
-_COMMON = set("你我他她是的了在有这那就都也不")  # poor anchors: in most utterances
 _LEXICON_STANDARD = "凡脏话、粗话、讽刺、训斥客户的话均列为服务禁语"
 
 
@@ -237,14 +240,14 @@ class Matcher:
                     self._lexicon.append((self._encode(chars), chars, g.category, g.label))
         # How often each syllable occurs in the standard's own lines: a stand-in for how
         # often agents say it, to pick the rarest sound of a word or pattern as its anchor.
-        self._syl_freq: dict[str, int] = {}  # syllables (2 tokens) and pairs (4 tokens)
+        self._sound_freq: dict[str, int] = {}  # syllables (2 tokens) and pairs of them (4)
         for e in bank.entries:
             ec = self._encode(self.normaliser.normalise(e.text).text)
             for k in range(0, len(ec), 2):
                 for width in (2, 4):
                     if k + width <= len(ec):
                         key = ec[k:k + width]
-                        self._syl_freq[key] = self._syl_freq.get(key, 0) + 1
+                        self._sound_freq[key] = self._sound_freq.get(key, 0) + 1
         # Lexicon words by their rarest syllable pair (one-character words by their
         # syllable): the utterance's pairs are known already, and most hold none of these.
         self._lexicon_by_pair: dict[str, list[tuple[str, str, str, str]]] = {}
@@ -311,7 +314,7 @@ class Matcher:
 
     # -- compile -----------------------------------------------------------------------
     def _rarity(self, syl: str) -> int:
-        return self._syl_freq.get(syl, 0)
+        return self._sound_freq.get(syl, 0)
 
     def _char_syl(self, c: str) -> str:
         return self._encode(self.normaliser.normalise(c).text or c)[:2]
@@ -738,42 +741,27 @@ def _is_han(ch: str) -> bool:
 
 def _min_width(pattern: str) -> int:
     try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - older Pythons
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        return int(sre_parse.parse(pattern).getwidth()[0])
+        return int(_sre.parse(pattern).getwidth()[0])
     except re.error:
         return 0
 
 
-def _required_chars(pattern: str, cost: Callable[[set[str]], float] | None = None) -> set[str]:
+def _required_chars(pattern: str, cost: Callable[[set[str]], float]) -> set[str]:
     """Characters one of which every match of ``pattern`` contains (empty: unknown).
 
     Looks at the pattern's top-level items: a literal, a character class of literals, or a
     group / alternation whose every branch starts with a known character; of those that
-    must match, the one of least ``cost`` (default: the fewest characters) is the most
-    selective anchor; on a tie the later item, which is usually the rarer word (病 rather
-    than 你 in 你…有病).
+    must match, the one of least ``cost`` is the most selective anchor; on a tie the later
+    item, which is usually the rarer word (病 rather than 你 in 你…有病).
     """
     try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - older Pythons
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        tree = sre_parse.parse(pattern)
+        tree = _sre.parse(pattern)
     except re.error:
         return set()
-    candidates = [c for item in tree if (c := _first_chars(item, sre_parse))]
+    candidates = [c for item in tree if (c := _first_chars(item, _sre))]
     if not candidates:
         return set()
-    if cost is not None:
-        return min(reversed(candidates), key=cost)
-    best: set[str] = set()
-    for chars in candidates:
-        if (not best or len(chars) <= len(best)) and not chars <= _COMMON:
-            best = chars
-    return best or candidates[0]
+    return min(reversed(candidates), key=cost)
 
 
 def _required_pairs(pattern: str) -> list[set[str]]:
@@ -782,14 +770,10 @@ def _required_pairs(pattern: str) -> list[set[str]]:
     pair of each string), and per two adjacent items that must both match (the last
     character of one with the first of the next)."""
     try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - older Pythons
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        tree = sre_parse.parse(pattern)
+        tree = _sre.parse(pattern)
     except re.error:
         return []
-    items = [_item_strings(item, sre_parse) for item in tree]
+    items = [_item_strings(item, _sre) for item in tree]
     out: list[set[str]] = []
     for k, strs in enumerate(items):
         if strs and all(len(x) >= 2 for x in strs):
