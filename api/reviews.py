@@ -32,7 +32,7 @@ from analyzer.match import Flag
 from analyzer.normalise import Normaliser
 
 from .db import Database
-from .jobs import machine_flags, recording_dict, review_dict
+from .jobs import flag_id, machine_flags, recording_dict, review_dict
 from .models import Recording, RecordingFlag, Verdict, iso_utc, utcnow
 
 __all__ = ["ReviewStore", "ReviewError", "ExportFilter", "PrecisionFilter", "EXPORT_FIELDS",
@@ -165,7 +165,7 @@ class ReviewStore:
         for i, u in enumerate(utts):
             kept = []
             for f in u.get("flags") or []:
-                v = current.get(f"{i}:{f['ref']}:{f['span'][0]}")
+                v = current.get(flag_id(i, f))
                 if v is None or v.verdict != "rejected":
                     kept.append(_flag(f))
             turn_flags.append(kept)
@@ -209,7 +209,7 @@ class ReviewStore:
         for i, u in enumerate(result.get("utterances") or []):
             u["index"] = i
             for f in u.get("flags") or []:
-                f["id"] = fid = f"{i}:{f['ref']}:{f['span'][0]}"
+                f["id"] = fid = flag_id(i, f)
                 v = current.get(fid)
                 if v is not None:
                     f["verdict"] = {"verdict": v.verdict, "comment": v.comment,
