@@ -142,8 +142,8 @@ class _RawForm:
     empty alternative, else the first): one alignment per form.
     """
 
-    core: str  # code of the fixed parts
-    core_need: int  # tokens the core must share with an utterance (0: no test)
+    whole: str  # code of the form with every alternative in place, in order ("" : none)
+    whole_need: int  # tokens it must share with an utterance for any expansion to match
     alt_codes: tuple[tuple[str, ...], ...]
     default: tuple[int, ...]
     expansions: dict[tuple[int, ...], _Form]
@@ -298,6 +298,9 @@ class Matcher:
         # The few single-syllable anchors are looked for in the code directly (a match can
         # only start on a syllable: initials, finals and other characters never collide).
         self._anchor_syls = sorted(set(self._lexicon_by_syl) | set(self._pattern_anchor))
+        # Every pair that anchors a word or a pattern: one set operation tells whether an
+        # utterance (most hold none) needs the lexicon stage at all.
+        self._lexicon_pairs = frozenset(self._lexicon_by_pair) | frozenset(self._pattern_pair)
         self._agent_only = all(e.speaker == "agent" for e in bank.entries)
         # Per speaker, the needs with the forms that do not apply to that speaker made
         # unreachable: the candidate filter drops them, no per-candidate speaker test.
@@ -355,7 +358,6 @@ class Matcher:
                 expansions[choice] = f
         if not expansions:
             return
-        core = self._encode(self._key("".join(parts[0::2])))
         alt_codes = tuple(tuple(self._encode(self._key(a)) if self._key(a) else "" for a in g)
                           for g in alt_groups)
         default = tuple(g.index("") if "" in g else 0 for g in alt_groups)
@@ -366,13 +368,18 @@ class Matcher:
             lk = self._key(left) if left and left[-1] not in (SLOT, GAP) else ""
             rk = self._key(right) if right and right[0] not in (SLOT, GAP) else ""
             context.append((self._encode(lk[-1:]), self._encode(rk[:1])))
-        # An expansion matches at most its extra tokens more than its core does
-        # (2 tokens of slack for normalisation at the seams).
-        need = 0
-        if alt_groups and core:
-            need = min(f.min_lcs - (len(f.code) - len(core)) for f in expansions.values()) - 2
+        # Every expansion is a subsequence of the form with all its alternatives in a row,
+        # so the LCS with that bounds every expansion's: one test instead of choosing one.
+        whole = ""
+        if alt_groups:
+            whole = self._encode(self._key(parts[0] + "".join(
+                "".join(g) + parts[2 * k + 2] for k, g in enumerate(alt_groups))))
+            if any(LCSseq.similarity(f.code, whole) < len(f.code) for f in expansions.values()):
+                whole = ""  # normalisation at a seam differs: no such test for this form
         rid = len(self._raw_forms)
-        rf = _RawForm(core=core, core_need=need, alt_codes=alt_codes, default=default,
+        rf = _RawForm(whole=whole,
+                      whole_need=min(f.min_lcs for f in expansions.values()),
+                      alt_codes=alt_codes, default=default,
                       expansions=expansions, context=tuple(context), entry=entry,
                       need=min(f.need for f in expansions.values()),
                       max_n=max(f.n for f in expansions.values()))
@@ -524,8 +531,8 @@ class Matcher:
             if perfect and perfect.get(id(rf.entry), -1) >= rf.max_n:
                 continue
             # The LCS over the whole utterance bounds the aligned coverage from above and
-            # costs little (C, bit-parallel): first for the form's fixed core.
-            if rf.core_need > 0 and not lcs(rf.core, code, score_cutoff=rf.core_need):
+            # costs little (C, bit-parallel): first for all the form's alternatives at once.
+            if rf.whole and not lcs(rf.whole, code, score_cutoff=rf.whole_need):
                 continue
             f = rf.choose(code)
             if f is None or not lcs(f.code, code, score_cutoff=f.min_lcs):
@@ -655,11 +662,14 @@ class Matcher:
 
     def _lexicon_flags(self, norm: Normalised, code: str, keys: set[str]) -> list[Flag]:
         """8.0 findings: lexicon words and patterns (``keys``: the code's syllable pairs)."""
+        pairs = keys.intersection(self._lexicon_pairs)
+        sylls = [syl for syl in self._anchor_syls if syl in code]
+        if not pairs and not sylls and not self._patterns_always:
+            return []
         chars = norm.text
         found: list[tuple[int, int, str, str]] = []
-        sylls = [syl for syl in self._anchor_syls if syl in code]
         by_pair, by_syl = self._lexicon_by_pair, self._lexicon_by_syl
-        words = [by_pair[p] for p in keys.intersection(by_pair)]
+        words = [by_pair[p] for p in pairs if p in by_pair]
         words.extend(by_syl[syl] for syl in sylls if syl in by_syl)
         for group in words:
             for wcode, w, cat, lab in group:
@@ -678,7 +688,8 @@ class Matcher:
                     pos = code.find(wcode, pos + 1)
         anchors = self._pattern_anchor
         hit = [anchors[syl] for syl in sylls if syl in anchors]
-        hit.extend(map(self._pattern_pair.__getitem__, keys.intersection(self._pattern_pair)))
+        by_pattern = self._pattern_pair
+        hit.extend(by_pattern[p] for p in pairs if p in by_pattern)
         run = sorted(set(self._patterns_always).union(*hit)) if hit else self._patterns_always
         canon = None
         for i in run:
