@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, product, repeat
 from typing import Any
@@ -45,7 +45,7 @@ try:  # the C helper behind Counter.update, without Counter's per-call overhead
 except ImportError:  # pragma: no cover - other Pythons
     from collections import _count_elements  # type: ignore[attr-defined]
 
-__all__ = ["Flag", "MatchOptions", "Matcher", "SPEAKERS"]
+__all__ = ["Flag", "MatchOptions", "Matcher", "SPEAKERS", "check_speaker"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,12 @@ _ALT_RE = re.compile(r"\[([^\]]*)\]")
 # Mapping str.__getitem__ over these runs in C.
 _PAIRS = [slice(2 * i, 2 * i + 4) for i in range(512)]
 _LEXICON_STANDARD = "凡脏话、粗话、讽刺、训斥客户的话均列为服务禁语"
+
+
+def check_speaker(speaker: str) -> None:
+    """Raise ValueError unless ``speaker`` is one of :data:`SPEAKERS`."""
+    if speaker not in SPEAKERS:
+        raise ValueError(f"speaker must be one of {', '.join(SPEAKERS)}, got {speaker!r}")
 
 
 @dataclass(slots=True)
@@ -444,11 +450,43 @@ class Matcher:
         ``prefer_section`` overrides ``MatchOptions.prefer_section`` for this call. Flags
         come in the order of their spans.
         """
-        if speaker not in SPEAKERS:
-            raise ValueError(f"speaker must be one of {', '.join(SPEAKERS)}, got {speaker!r}")
+        check_speaker(speaker)
         if speaker == "customer" and self._agent_only:
             return []  # every rule of this bank is about the agent's words
-        norm = self.normaliser.normalise(text)
+        return self._find(self.normaliser.normalise(text), speaker, score_cutoff,
+                          prefer_section)
+
+    def find_many(self, rows: Sequence[tuple[str, str]], *,
+                  score_cutoff: float | None = None,
+                  prefer_section: str | None = None) -> list[list[Flag]]:
+        """:meth:`find_all` for each ``(text, speaker)`` of ``rows``, in order; the texts
+        are normalised together (see :meth:`Normaliser.normalise_many`). A row with an
+        unknown speaker or a text that cannot be encoded (a lone surrogate) raises
+        ValueError naming the row."""
+        for i, (_, speaker) in enumerate(rows):
+            try:
+                check_speaker(speaker)
+            except ValueError as exc:
+                raise ValueError(f"row {i}: {exc}") from None
+        out: list[list[Flag]] = [[] for _ in rows]
+        todo = [i for i, (_, speaker) in enumerate(rows)
+                if not (speaker == "customer" and self._agent_only)]
+        texts = [rows[i][0] for i in todo]
+        try:
+            norms = self.normaliser.normalise_many(texts)
+        except ValueError:  # text that is not text (a lone surrogate): name its row
+            for i, text in zip(todo, texts, strict=True):
+                try:
+                    self.normaliser.normalise(text)
+                except ValueError as exc:
+                    raise ValueError(f"row {i}: {exc}") from exc
+            raise
+        for i, norm in zip(todo, norms, strict=True):
+            out[i] = self._find(norm, rows[i][1], score_cutoff, prefer_section)
+        return out
+
+    def _find(self, norm: Normalised, speaker: str, score_cutoff: float | None,
+              prefer_section: str | None) -> list[Flag]:
         chars = norm.text
         if not chars:
             return []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import compress
 
 __all__ = ["Normalised", "Normaliser", "DIGITS"]
@@ -137,38 +137,65 @@ class Normaliser:
         """Traditional → simplified Chinese (used also on Whisper's output)."""
         return str(self._t2s.convert(text))
 
-    def _prepare(self, text: str) -> tuple[str, list[int] | None]:
-        """NFKC and t2s; returns the text and, when its length changed, source offsets."""
-        base: list[int] | None = None
-        if not unicodedata.is_normalized("NFKC", text):
-            parts: list[str] = []
-            base = []
-            for i, c in enumerate(text):
-                n = unicodedata.normalize("NFKC", c)
-                parts.append(n)
-                base.extend([i] * len(n))
-            text = "".join(parts)
-        conv = self._t2s.convert
-        simp = conv(text)
+    def _nfkc(self, text: str) -> tuple[str, list[int] | None]:
+        """NFKC; returns the text and, when its length changed, source offsets."""
+        if unicodedata.is_normalized("NFKC", text):
+            return text, None
+        parts: list[str] = []
+        base: list[int] = []
+        for i, c in enumerate(text):
+            n = unicodedata.normalize("NFKC", c)
+            parts.append(n)
+            base.extend([i] * len(n))
+        return "".join(parts), base
+
+    def _simplified(self, text: str, simp: str) -> str:
+        """``simp`` (OpenCC's conversion of ``text``) with offsets kept exact, and the
+        filler words of several characters blanked out."""
         if len(simp) != len(text):
             # Phrase-level conversion changed the length: convert per character instead,
             # so that offsets stay exact.
+            conv = self._t2s.convert
             simp = "".join(c2 if len(c2 := conv(c)) == 1 else c for c in text)
         for f in self._multi_fillers:
             if f in simp:
                 simp = simp.replace(f, "\0" * len(f))
-        return simp, base
+        return simp
 
-    def normalise(self, text: str) -> Normalised:
-        """Normalise ``text``; see the module docstring for the steps."""
-        prepared, base = self._prepare(text)
+    def _prepare(self, text: str) -> tuple[str, list[int] | None]:
+        """NFKC and t2s; returns the text and, when its length changed, source offsets."""
+        text, base = self._nfkc(text)
+        return self._simplified(text, self._t2s.convert(text)), base
+
+    def _build(self, source: str, prepared: str, base: list[int] | None) -> Normalised:
         key = mapped = prepared.translate(self._map)
         stutter = _STUTTER_ANY.search(key) is not None
         if stutter:  # search first: sub with a template costs more
             key = _STUTTER1.sub(r"\1", key)
             if _STUTTER2.search(key):
                 key = _STUTTER2.sub(r"\1", key)
-        return Normalised(text, key, None, self, (prepared, base, mapped, stutter))
+        return Normalised(source, key, None, self, (prepared, base, mapped, stutter))
+
+    def normalise(self, text: str) -> Normalised:
+        """Normalise ``text``; see the module docstring for the steps."""
+        prepared, base = self._prepare(text)
+        return self._build(text, prepared, base)
+
+    def normalise_many(self, texts: Sequence[str]) -> list[Normalised]:
+        """:meth:`normalise` for each of ``texts``, with one OpenCC call for them all: for
+        an utterance, the call's own cost is most of the conversion's."""
+        nfkc = [self._nfkc(t) for t in texts]
+        plain = [t for t, _ in nfkc]
+        conv = self._t2s.convert
+        joined = "\n".join(plain)
+        try:
+            out = conv(joined).split("\n") if joined.count("\n") == len(plain) - 1 else []
+        except UnicodeEncodeError:
+            out = []  # one text is not text: one by one, and that one raises
+        if len(out) != len(plain):  # some text holds a line break itself: one by one
+            out = [conv(t) for t in plain]
+        return [self._build(src, self._simplified(t, simp), base)
+                for src, (t, base), simp in zip(texts, nfkc, out, strict=True)]
 
     def _with_offsets(self, source: str, prep: _Prepared | None = None
                       ) -> tuple[str, tuple[int, ...]]:

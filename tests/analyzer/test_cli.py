@@ -50,10 +50,21 @@ def test_check_reads_stdin():
 def test_unreadable_file_is_named(tmp_path):
     p = run("check", "--jsonl", str(tmp_path / "missing.jsonl"))
     assert p.returncode == 2 and "missing.jsonl: cannot read" in p.stderr
+
+
+def test_a_line_that_is_not_utf8_is_a_row_error(tmp_path):
+    """A Latin-1 line names its file and line; the rows around it still get results, and a
+    byte-order mark at the start of the file is not an error."""
     bad = tmp_path / "latin1.jsonl"
-    bad.write_bytes(b'{"id": "x", "text": "\xe9"}\n')
+    good = json.dumps({"id": "y", "text": "你有没有搞错"}, ensure_ascii=False).encode("utf-8")
+    bad.write_bytes(b"\xef\xbb\xbf" + good + b'\n{"id": "x", "text": "\xe9"}\n\n' + good + b"\n")
     p = run("check", "--jsonl", str(bad))
-    assert p.returncode == 2 and "latin1.jsonl: not UTF-8" in p.stderr
+    assert p.returncode == 1
+    assert f"{bad}:2: not UTF-8 text" in p.stderr
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["y", None, "y"]
+    assert [f["ref"] for f in rows[0]["flags"]] == ["8.2"] == [f["ref"] for f in rows[2]["flags"]]
+    assert "not UTF-8" in rows[1]["error"]
 
 
 def test_score_jsonl(tmp_path):
@@ -114,3 +125,26 @@ def test_check_jsonl_rows_orjson_refuses(tmp_path):
     assert rows[1]["id"] == "s" and "surrogate" in rows[1]["error"]
     assert f"{f}:2:" in p.stderr
     assert [fl["ref"] for fl in rows[2]["flags"]] == ["8.2"]
+
+
+def test_check_jsonl_keeps_row_order_across_batches(tmp_path, analyzer):
+    """Rows are checked in batches; outputs stay in input order, with malformed rows in
+    their places, across batch boundaries."""
+    texts = ["你有没有搞错?", "打搅您了,再见!", "我先看一下线路", "快下班了,\n明天再说。"]
+    lines, expected = [], []
+    for i in range(700):
+        if i % 97 == 5:
+            lines.append("{broken")
+            expected.append((None, None))
+            continue
+        t = texts[i % len(texts)]
+        lines.append(json.dumps({"id": i, "text": t}, ensure_ascii=False))
+        expected.append((i, [f.ref for f in analyzer.check(t)]))
+    f = tmp_path / "many.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = run("check", "--jsonl", str(f))
+    assert p.returncode == 1
+    got = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [(r["id"], [fl["ref"] for fl in r["flags"]] if "error" not in r else None)
+            for r in got] == expected
+    assert {"8.2", "5.16", "8.7"} <= {ref for _, refs in expected if refs for ref in refs}

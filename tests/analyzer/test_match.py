@@ -170,3 +170,23 @@ def test_required_pairs_of_a_pattern():
     assert {"有病"} in _required_pairs("你(是不是|是)?有病")
     # Optional parts and gaps give no pair across them.
     assert _required_pairs("你(这么)?.{0,3}傻") == []
+
+
+def test_checking_many_rows_is_checking_each(analyzer, shared):
+    """check_many gives every row the flags that check gives it alone, in order (agent,
+    customer and unknown speakers, traditional script, a line break inside a text)."""
+    import json
+
+    rows = [json.loads(x) for x in (shared / "corpus" / "dev_utterances_asr.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:120]]
+    batch = [(r["text"], r["speaker"]) for r in rows]
+    batch += [("你們必須\n在三點前交費", "agent"), ("快下班了,明天再说。", "unknown"),
+              ("", "agent"), ("你有没有搞错", "customer")]
+    many = analyzer.check_many(batch)
+    assert [[f.to_dict() for f in fl] for fl in many] == \
+        [[f.to_dict() for f in analyzer.check(t, speaker=s)] for t, s in batch]
+    assert sum(1 for fl in many if fl) > 20  # the rows are not all clean
+    with pytest.raises(ValueError, match=r"row 1: speaker must be one of"):
+        analyzer.check_many([("你好", "agent"), ("你好", "robot")])
+    with pytest.raises(ValueError, match=r"row 2: .*surrogate"):
+        analyzer.check_many([("你好", "agent"), ("再见", "agent"), ("你好\ud800", "agent")])

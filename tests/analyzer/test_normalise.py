@@ -57,3 +57,17 @@ def test_offsets_agree_with_the_key_for_any_text(norm, text):
     assert len(offs) == len(n.text)
     assert list(offs) == sorted(offs)
     assert all(0 <= o < len(text) for o in offs)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("你問我我说明書上有啊嘛，。！ ３5㈠ＡbＣ您們乾隆著")
+                                                + ["\n", "\r", "\u2028", "\U0001f600"]),
+                        max_size=12), max_size=8))
+def test_normalising_many_at_once_is_normalising_each(norm, texts):
+    """One OpenCC call for a batch gives each text what it gets alone (line breaks inside
+    a text included), offsets too."""
+    many = norm.normalise_many(texts)
+    assert len(many) == len(texts)
+    for text, n in zip(texts, many, strict=True):
+        one = norm.normalise(text)
+        assert (n.source, n.text, n.offsets) == (one.source, one.text, one.offsets)
