@@ -190,3 +190,21 @@ def test_checking_many_rows_is_checking_each(analyzer, shared):
         analyzer.check_many([("你好", "agent"), ("你好", "robot")])
     with pytest.raises(ValueError, match=r"row 2: .*surrogate"):
         analyzer.check_many([("你好", "agent"), ("再见", "agent"), ("你好\ud800", "agent")])
+
+
+@pytest.mark.parametrize("lead", ["那个,", "嗯那个,", "好的,", "师傅这边,"])
+def test_a_lead_in_does_not_hide_a_line(analyzer, shared, lead):
+    """Words before a line (a filler sharing a sound with its first syllable: 个/刚) leave
+    its refs as they are; the span moves with the line."""
+    import json
+
+    rows = [json.loads(x) for x in (shared / "corpus" / "dev_utterances.jsonl")
+            .read_text(encoding="utf-8").splitlines()]
+    for r in rows:
+        if r["speaker"] != "agent" or not r["refs"]:
+            continue
+        alone = {f.ref for f in analyzer.check(r["text"])}
+        led = analyzer.check(lead + r["text"])
+        assert {f.ref for f in led} == alone, (lead, r["text"])
+    [f] = analyzer.check(lead + "刚才不都跟您说了吗,怎么还问")
+    assert f.ref == "8.3" and f.matched == "刚才不都跟您说了吗,怎么还问"
