@@ -732,15 +732,22 @@ def _score_blocks(f: _Form, blocks: list[tuple[int, int, int, int]]
         return None
     free = f.free
     # Per gap between blocks: the inserted tokens that a slot or a clause gap absorbs.
+    # A gap within a syllable of the slot's place draws on it too: a stray token of
+    # the words said in the gap (这 of 说了吗这个怎么…) can split it in two.
     used_at = []
+    left = dict(free)
     for prev, nxt in zip(blocks, blocks[1:], strict=False):
         gap = nxt[2] - prev[3]
-        allow = 0
-        if gap > 0 and free:
-            for p, v in free.items():
-                if prev[1] <= p <= nxt[0]:
-                    allow += v
-        used_at.append(min(gap, allow))
+        use = 0
+        if gap > 0 and left:
+            for p, v in left.items():
+                if v and prev[1] - 2 <= p <= nxt[0] + 2:
+                    take = min(gap - use, v)
+                    left[p] = v - take
+                    use += take
+                    if use == gap:
+                        break
+        used_at.append(use)
     matched = sum(b[1] - b[0] for b in blocks)
     span = blocks[-1][3] - blocks[0][2]
     used = sum(used_at)

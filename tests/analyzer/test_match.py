@@ -208,3 +208,26 @@ def test_a_lead_in_does_not_hide_a_line(analyzer, shared, lead):
         assert {f.ref for f in led} == alone, (lead, r["text"])
     [f] = analyzer.check(lead + "刚才不都跟您说了吗,怎么还问")
     assert f.ref == "8.3" and f.matched == "刚才不都跟您说了吗,怎么还问"
+
+
+def test_words_in_a_slot_or_gap_cost_nothing_even_when_they_share_sounds(analyzer):
+    """Slot and gap contents are free, also when one of their sounds lines up with the
+    line's next word (这 of 这个 with 怎 of 怎么; 业 of 物业 inside the slot of 6.6)."""
+    [f] = analyzer.check("刚才不都跟您说了吗,这个怎么还问")
+    assert f.ref == "8.3"
+    assert analyzer.check("刚才不都跟您说了吗,怎么还问")[0].score == f.score
+    text = ("根据我们对故障情况的判断,本次故障是由物业公司引起的。我们已通知物业并协助他们"
+            "完成了对本次故障的处理,现在业务已恢复")
+    [f] = analyzer.check(text)
+    assert (f.ref, f.score, f.matched) == ("6.6", 1.0, text)
+
+
+@pytest.mark.parametrize("text,ref", [
+    ("你问我,那我问谁", "8.1"),
+    ("快下班了,明天来吧", "8.7"),
+    ("记得给个好评", "9.13"),
+    ("能用你家厕所吗", "9.5"),
+])
+def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
+    assert [f.ref for f in analyzer.check(text)] == [ref]
+    assert analyzer.check(text, speaker="customer") == []
