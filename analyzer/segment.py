@@ -8,16 +8,21 @@ fraction of that), so that 你们必须 is not found inside 我们必须 and 滚
 
 from __future__ import annotations
 
+import array
+import hashlib
 import logging
+import os
 import re
+import sys
 from collections.abc import Iterable
 from math import log as _ln
+from pathlib import Path
 
 import jieba
 
 from phrasebank import Phrasebank, expand_form
 
-__all__ = ["Segmenter", "phrasebank_words"]
+__all__ = ["Segmenter", "phrasebank_words", "prefix_dict"]
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
@@ -46,12 +51,82 @@ def phrasebank_words(bank: Phrasebank) -> list[str]:
     return [w for w in words if not (w in seen or seen.add(w))]  # type: ignore[func-returns-value]
 
 
+_PFDICT_MAGIC = b"huashu-prefix-dict 1\n"
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huashu"
+
+
+def prefix_dict(tok: jieba.Tokenizer, cache_dir: Path | None = None) -> tuple[dict[str, int], int]:
+    """jieba's prefix dictionary (word or prefix -> frequency, and the total) of its default
+    dictionary.
+
+    jieba keeps it in a ``marshal`` cache whose reading takes most of the analyzer's start-up
+    (0.75-1.3 s). huashu keeps its own copy, built once from jieba's: the keys as one text and
+    the frequencies as an int64 array, read back in a quarter of the time. A missing,
+    unreadable or damaged copy is built again; an unwritable cache folder only costs time.
+    """
+    src = Path(jieba.__file__).resolve().parent / "dict.txt"
+    try:
+        st = src.stat()
+        stamp = f"{jieba.__version__}|{st.st_size}|{st.st_mtime_ns}|{sys.byteorder}"
+    except OSError:
+        stamp = ""
+    path = None
+    if stamp:
+        digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+        path = (cache_dir or _cache_dir()) / f"jieba-prefix-{digest}.bin"
+        try:
+            return _read_prefix_dict(path)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            log.warning("prefix dictionary cache %s unreadable (%s); building it again", path, exc)
+    tok.initialize()  # jieba's own: its marshal cache, or dict.txt the first time
+    if path is not None:
+        try:
+            _write_prefix_dict(path, tok.FREQ, tok.total)
+        except OSError as exc:
+            log.info("prefix dictionary cache not written to %s: %s", path, exc)
+    return tok.FREQ, tok.total
+
+
+def _write_prefix_dict(path: Path, freq: dict[str, int], total: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = "\n".join(freq).encode("utf-8")
+    values = array.array("q", freq.values())
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(_PFDICT_MAGIC + f"{total} {len(values)}\n".encode())
+        fh.write(values.tobytes())
+        fh.write(keys)
+    os.replace(tmp, path)  # readers see the whole file or none
+
+
+def _read_prefix_dict(path: Path) -> tuple[dict[str, int], int]:
+    data = path.read_bytes()
+    if not data.startswith(_PFDICT_MAGIC):
+        raise ValueError("not a prefix dictionary")
+    head_end = data.index(b"\n", len(_PFDICT_MAGIC))
+    total_s, count_s = data[len(_PFDICT_MAGIC):head_end].split()
+    total, count = int(total_s), int(count_s)
+    start = head_end + 1
+    values = array.array("q")
+    values.frombytes(data[start:start + 8 * count])
+    keys = data[start + 8 * count:].decode("utf-8").split("\n")
+    if len(keys) != count or len(values) != count or total <= 0:
+        raise ValueError("truncated")
+    return dict(zip(keys, values, strict=True)), total
+
+
 class Segmenter:
     """A jieba tokenizer with the phrasebank's words; thread-safe after construction."""
 
-    def __init__(self, words: Iterable[str] = ()) -> None:
+    def __init__(self, words: Iterable[str] = (), *, cache_dir: Path | None = None) -> None:
         self._tok = jieba.Tokenizer()
-        self._tok.initialize()
+        self._tok.FREQ, self._tok.total = prefix_dict(self._tok, cache_dir)
+        self._tok.initialized = True
         for w in words:
             # A high frequency makes the word win over the general dictionary's splits.
             self._tok.add_word(w, freq=200000)

@@ -49,3 +49,40 @@ def test_fast_boundaries_equal_jiebas_cut(analyzer, shared):
                 assert seg._han_boundaries(window) == seg.boundaries(window), window
                 checked += 1
     assert checked > 500
+
+
+def test_prefix_dictionary_cache_is_jiebas_dictionary(tmp_path, caplog):
+    """huashu's copy of jieba's prefix dictionary is written once, read back equal to what
+    jieba builds itself, and built again when damaged."""
+    import logging
+
+    import jieba
+
+    from analyzer.segment import prefix_dict
+
+    own = jieba.Tokenizer()
+    own.initialize()
+    first = prefix_dict(jieba.Tokenizer(), tmp_path)
+    [cached] = list(tmp_path.glob("jieba-prefix-*.bin"))
+    again = prefix_dict(jieba.Tokenizer(), tmp_path)
+    assert first == again == (own.FREQ, own.total)
+    assert len(own.FREQ) > 100000
+
+    cached.write_bytes(cached.read_bytes()[:-5000])  # a write cut short
+    with caplog.at_level(logging.WARNING):
+        assert prefix_dict(jieba.Tokenizer(), tmp_path) == (own.FREQ, own.total)
+    assert "building it again" in caplog.text
+    assert prefix_dict(jieba.Tokenizer(), tmp_path) == (own.FREQ, own.total)  # rewritten
+
+
+def test_an_unwritable_cache_folder_only_costs_time(tmp_path):
+    import jieba
+
+    from analyzer.segment import Segmenter, prefix_dict
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    freq, total = prefix_dict(jieba.Tokenizer(), blocker / "cache")
+    assert total > 0 and "宽" in freq
+    seg = Segmenter(["水晶头"], cache_dir=blocker / "cache")
+    assert "水晶头" in [w for w, _, _ in seg.cut("换个水晶头")]
