@@ -18,9 +18,18 @@ from collections.abc import Iterable
 from math import log as _ln
 from pathlib import Path
 
-import jieba
+# jieba imports pkg_resources (deprecated; a tenth of a second of start-up) only to open
+# its own data files, and opens them by path when it cannot: it is kept from it here.
+_NO_PKG_RESOURCES = "pkg_resources" not in sys.modules
+if _NO_PKG_RESOURCES:
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+try:
+    import jieba
+finally:
+    if _NO_PKG_RESOURCES:
+        del sys.modules["pkg_resources"]
 
-from phrasebank import Phrasebank, expand_form
+from phrasebank import Phrasebank, expand_form  # noqa: E402 - after jieba, see above
 
 __all__ = ["Segmenter", "phrasebank_words", "prefix_dict"]
 
