@@ -49,12 +49,13 @@ def read_jsonl(path: str) -> Iterator[tuple[str, int, Any]]:
     """
     name = "<stdin>" if path == "-" else path
     fh: Iterable[bytes]
+    opened: IO[bytes] | None = None
     if path == "-":
         buf = getattr(sys.stdin, "buffer", None)  # None: a text stream put in its place
         fh = buf if buf is not None else (ln.encode("utf-8", "surrogatepass") for ln in sys.stdin)
     else:
         try:
-            fh = open(path, "rb")  # noqa: SIM115 - closed below
+            fh = opened = open(path, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise RowError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     try:
@@ -82,9 +83,8 @@ def read_jsonl(path: str) -> Iterator[tuple[str, int, Any]]:
                     yield name, no, RowError(
                         f"{name}:{no}: malformed JSON: {exc.msg} at column {exc.colno}")
     finally:
-        close = getattr(fh, "close", None)
-        if close is not None and fh is not getattr(sys.stdin, "buffer", None):
-            close()
+        if opened is not None:
+            opened.close()
 
 
 # For what orjson cannot encode (see _line).
@@ -187,7 +187,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     # Rows go to the analyzer in batches (normalised together: see Analyzer.check_many);
     # a malformed row gets its error in its place among the others.
     batch: list[tuple[str, str]] = []
-    slots: list[dict[str, Any] | Any] = []  # an error row, or the id of the next checked row
+    slots: list[dict[str, Any] | _Pending] = []  # an error row, or a row being checked
     t0 = time.perf_counter()
 
     def flush() -> None:

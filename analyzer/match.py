@@ -619,7 +619,59 @@ class Matcher:
         ops: list[tuple[str, int, int, int, int]] = \
             LCSseq.opcodes(a, window).as_list()  # type: ignore[assignment]
         blocks = [(i1, i2, j1 + w0, j2 + w0) for tag, i1, i2, j1, j2 in ops if tag == "equal"]
-        return _score_blocks(f, blocks)
+        if not blocks:
+            return None
+        # Per gap between blocks: the inserted tokens that a slot or a clause gap absorbs.
+        # A gap within a syllable of the slot's place draws on it too: a stray token of
+        # the words said in the gap (这 of 说了吗这个怎么…) can split it in two.
+        used_at = []
+        left = dict(f.free)
+        for prev, nxt in zip(blocks, blocks[1:], strict=False):
+            gap = nxt[2] - prev[3]
+            use = 0
+            if gap > 0 and left:
+                for p, v in left.items():
+                    if v and prev[1] - 2 <= p <= nxt[0] + 2:
+                        take = min(gap - use, v)
+                        left[p] = v - take
+                        use += take
+                        if use == gap:
+                            break
+            used_at.append(use)
+        matched = sum(b[1] - b[0] for b in blocks)
+        span = blocks[-1][3] - blocks[0][2]
+        used = sum(used_at)
+        lo, hi = 0, len(blocks) - 1
+        score = 2 * matched / (la + span - used)
+        # Trim stray matches at either end while that tightens the span, but never below
+        # the coverage the form needs: past it, a higher score is of a span no longer
+        # holding the form. Of the longest common subsequences, rapidfuzz's matches each
+        # token as early as it can, so a filler before a line lends it a stray first token
+        # (个 of 那个刚才…): that block is trimmed, 刚才 is not.
+        need = f.min_lcs
+        while hi > lo:
+            b_lo, b_hi = blocks[lo], blocks[hi]
+            m1 = matched - (b_lo[1] - b_lo[0])
+            sp1 = span - (blocks[lo + 1][2] - b_lo[2])
+            u1 = used - used_at[lo]
+            s1 = 2 * m1 / (la + sp1 - u1)
+            m2 = matched - (b_hi[1] - b_hi[0])
+            sp2 = span - (b_hi[3] - blocks[hi - 1][3])
+            u2 = used - used_at[hi - 1]
+            s2 = 2 * m2 / (la + sp2 - u2)
+            if m1 < need:
+                s1 = 0.0
+            if m2 < need:
+                s2 = 0.0
+            if s1 > score and s1 >= s2:
+                lo, matched, span, used, score = lo + 1, m1, sp1, u1, s1
+            elif s2 > score:
+                hi, matched, span, used, score = hi - 1, m2, sp2, u2, s2
+            else:
+                break
+        if matched < need:  # the form must be covered, not merely overlapped
+            return None
+        return round(score, 3), blocks[lo][2] // 2, (blocks[hi][3] + 1) // 2
 
     def _resolve(self, hits: list[_Hit], prefer: str | None) -> list[_Hit]:
         """Keep the best hit among those that cover the same words (one ref per span)."""
@@ -715,71 +767,6 @@ class Matcher:
                               matched=norm.source[os_:oe],
                               standard=f"{_LEXICON_STANDARD}({lab})", category=cat))
         return flags
-
-
-def _score_blocks(f: _Form, blocks: list[tuple[int, int, int, int]]
-                  ) -> tuple[float, int, int] | None:
-    """Score of an alignment of ``f`` given as matching blocks ``(i1, i2, j1, j2)`` (form
-    tokens ``[i1, i2)`` equal code tokens ``[j1, j2)``): (score, start, end) in syllables
-    of the code, or None when the form is not covered.
-
-    Of the longest common subsequences, rapidfuzz's matches each token as early as it
-    can: a filler before a line (个 of 那个刚才…) can take the line's first token. Blocks
-    at either end are trimmed while that raises the score, down to the coverage the form
-    needs and no further (past it a span scores higher by no longer holding the form)."""
-    la = len(f.code)
-    if not blocks:
-        return None
-    free = f.free
-    # Per gap between blocks: the inserted tokens that a slot or a clause gap absorbs.
-    # A gap within a syllable of the slot's place draws on it too: a stray token of
-    # the words said in the gap (这 of 说了吗这个怎么…) can split it in two.
-    used_at = []
-    left = dict(free)
-    for prev, nxt in zip(blocks, blocks[1:], strict=False):
-        gap = nxt[2] - prev[3]
-        use = 0
-        if gap > 0 and left:
-            for p, v in left.items():
-                if v and prev[1] - 2 <= p <= nxt[0] + 2:
-                    take = min(gap - use, v)
-                    left[p] = v - take
-                    use += take
-                    if use == gap:
-                        break
-        used_at.append(use)
-    matched = sum(b[1] - b[0] for b in blocks)
-    span = blocks[-1][3] - blocks[0][2]
-    used = sum(used_at)
-    lo, hi = 0, len(blocks) - 1
-    score = 2 * matched / (la + span - used)
-    # Trim stray matches at either end while that tightens the span, but never below
-    # the coverage the form needs: past it, a higher score is of a span no longer
-    # holding the form (a stray token of 那个 before 刚才… is trimmed, 刚才 is not).
-    need = f.min_lcs
-    while hi > lo:
-        b_lo, b_hi = blocks[lo], blocks[hi]
-        m1 = matched - (b_lo[1] - b_lo[0])
-        sp1 = span - (blocks[lo + 1][2] - b_lo[2])
-        u1 = used - used_at[lo]
-        s1 = 2 * m1 / (la + sp1 - u1)
-        m2 = matched - (b_hi[1] - b_hi[0])
-        sp2 = span - (b_hi[3] - blocks[hi - 1][3])
-        u2 = used - used_at[hi - 1]
-        s2 = 2 * m2 / (la + sp2 - u2)
-        if m1 < need:
-            s1 = 0.0
-        if m2 < need:
-            s2 = 0.0
-        if s1 > score and s1 >= s2:
-            lo, matched, span, used, score = lo + 1, m1, sp1, u1, s1
-        elif s2 > score:
-            hi, matched, span, used, score = hi - 1, m2, sp2, u2, s2
-        else:
-            break
-    if matched < f.min_lcs:  # the form must be covered, not merely overlapped
-        return None
-    return round(score, 3), blocks[lo][2] // 2, (blocks[hi][3] + 1) // 2
 
 
 def _char_code(text: str) -> str:

@@ -188,10 +188,7 @@ class Normaliser:
         plain = [t for t, _ in nfkc]
         conv = self._t2s.convert
         joined = "\n".join(plain)
-        try:
-            out = conv(joined).split("\n") if joined.count("\n") == len(plain) - 1 else []
-        except UnicodeEncodeError:
-            out = []  # one text is not text: one by one, and that one raises
+        out = conv(joined).split("\n") if joined.count("\n") == len(plain) - 1 else []
         if len(out) != len(plain):  # some text holds a line break itself: one by one
             out = [conv(t) for t in plain]
         return [self._build(src, self._simplified(t, simp), base)
