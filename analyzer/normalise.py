@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from itertools import compress
 
-__all__ = ["Normalised", "Normaliser", "DIGITS"]
+__all__ = ["DIGITS", "Normalised", "Normaliser"]
 
 log = logging.getLogger(__name__)
 
@@ -28,43 +28,37 @@ DIGITS = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五"
 # Characters that survive normalisation although they are not letters.
 _KEEP = {"\x01", "\x02"}  # the phrasebank's slot and gap markers (forms only)
 
-
-_STUTTER1 = re.compile(r"(.)\1+")  # 我我我 → 我 (and 看看 → 看, on both sides alike)
-_STUTTER2 = re.compile(r"(..)\1+")  # 我们我们 → 我们
-_STUTTER_ANY = re.compile(r"(.)\1|(..)\2")  # either: one search for the usual case of none
-
-
-# NFKC + t2s text, its source offsets (None: unchanged), that text mapped per character,
-# whether it may hold stutters.
-_Prepared = tuple[str, list[int] | None, str, bool]
+# Stutters, collapsed in this order: 我我我 → 我 (and 看看 → 看, on both sides alike), then
+# 我们我们 → 我们. One search for either first: most utterances hold none.
+_STUTTERS = (re.compile(r"(.)\1+"), re.compile(r"(..)\1+"))
+_ANY_STUTTER = re.compile(r"(.)\1|(..)\2")
 
 
 class Normalised:
     """A normalised utterance: ``text[i]`` came from ``source[offsets[i]]``.
 
-    ``offsets`` is computed on first use: most utterances are never flagged, and the
-    key alone is cheaper to build.
+    ``offsets`` is computed on first use, from what :meth:`Normaliser.normalise` kept:
+    most utterances are never flagged, and the key alone is cheaper to build.
     """
 
-    __slots__ = ("source", "text", "_offsets", "_normaliser", "_prepared")
+    __slots__ = ("source", "text", "_offsets", "_normaliser", "_prepared", "_base",
+                 "_stuttered")
 
-    def __init__(self, source: str, text: str, offsets: tuple[int, ...] | None = None,
-                 normaliser: Normaliser | None = None,
-                 prepared: _Prepared | None = None) -> None:
+    def __init__(self, source: str, text: str, normaliser: Normaliser, prepared: str,
+                 base: list[int] | None, stuttered: str | None) -> None:
         self.source = source
         self.text = text
-        self._offsets = offsets
         self._normaliser = normaliser
-        self._prepared = prepared  # normalise's intermediate results, kept for the offsets
+        self._prepared = prepared  # after NFKC and t2s
+        self._base = base  # source offsets of ``_prepared`` when NFKC changed the length
+        self._stuttered = stuttered  # the key before stutters were collapsed (None: none)
+        self._offsets: tuple[int, ...] | None = None
 
     @property
     def offsets(self) -> tuple[int, ...]:
         if self._offsets is None:
-            assert self._normaliser is not None
-            text, offs = self._normaliser._with_offsets(self.source, self._prepared)
-            if text != self.text:  # cannot happen: both paths apply the same steps
-                raise RuntimeError("normalisation paths disagree")
-            self._offsets = offs
+            self._offsets = self._normaliser.offsets(self._prepared, self._base,
+                                                     self._stuttered)
         return self._offsets
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -76,6 +70,30 @@ class Normalised:
 
     def __repr__(self) -> str:
         return f"Normalised(source={self.source!r}, text={self.text!r})"
+
+
+def _collapse(text: str, offsets: list[int] | None) -> tuple[str, list[int]]:
+    """``text`` with its stutters collapsed, and ``offsets`` (one per character of
+    ``text``) kept for the characters that stay (empty when ``offsets`` is None)."""
+    offs = offsets or []
+    for rx in _STUTTERS:
+        if not rx.search(text):
+            continue
+        parts: list[str] = []
+        new_offs: list[int] = []
+        pos = 0
+        for m in rx.finditer(text):
+            g = m.group(1)
+            parts.append(text[pos:m.start()] + g)
+            if offsets is not None:
+                new_offs.extend(offs[pos:m.start() + len(g)])
+            pos = m.end()
+        parts.append(text[pos:])
+        if offsets is not None:
+            new_offs.extend(offs[pos:])
+            offs = new_offs
+        text = "".join(parts)
+    return text, offs
 
 
 class _CharMap(dict[int, str]):
@@ -107,7 +125,7 @@ class _CharMap(dict[int, str]):
 
 
 class _KeptMask(dict[int, str]):
-    """A ``str.translate`` table: ``\\x01`` for a character that normalisation keeps,
+    """A ``str.translate`` table: ``\\x01`` for a character that the mapping keeps,
     ``\\x00`` for one it drops."""
 
     def __init__(self, cmap: _CharMap) -> None:
@@ -150,8 +168,8 @@ class Normaliser:
         return "".join(parts), base
 
     def _simplified(self, text: str, simp: str) -> str:
-        """``simp`` (OpenCC's conversion of ``text``) with offsets kept exact, and the
-        filler words of several characters blanked out."""
+        """``simp`` (OpenCC's conversion of ``text``) with one character per character of
+        ``text``, and the filler words of several characters blanked out."""
         if len(simp) != len(text):
             # Phrase-level conversion changed the length: convert per character instead,
             # so that offsets stay exact.
@@ -162,24 +180,17 @@ class Normaliser:
                 simp = simp.replace(f, "\0" * len(f))
         return simp
 
-    def _prepare(self, text: str) -> tuple[str, list[int] | None]:
-        """NFKC and t2s; returns the text and, when its length changed, source offsets."""
-        text, base = self._nfkc(text)
-        return self._simplified(text, self._t2s.convert(text)), base
-
     def _build(self, source: str, prepared: str, base: list[int] | None) -> Normalised:
-        key = mapped = prepared.translate(self._map)
-        stutter = _STUTTER_ANY.search(key) is not None
-        if stutter:  # search first: sub with a template costs more
-            key = _STUTTER1.sub(r"\1", key)
-            if _STUTTER2.search(key):
-                key = _STUTTER2.sub(r"\1", key)
-        return Normalised(source, key, None, self, (prepared, base, mapped, stutter))
+        key = prepared.translate(self._map)
+        stuttered = None
+        if _ANY_STUTTER.search(key) is not None:
+            stuttered, key = key, _collapse(key, None)[0]
+        return Normalised(source, key, self, prepared, base, stuttered)
 
     def normalise(self, text: str) -> Normalised:
         """Normalise ``text``; see the module docstring for the steps."""
-        prepared, base = self._prepare(text)
-        return self._build(text, prepared, base)
+        nfkc, base = self._nfkc(text)
+        return self._build(text, self._simplified(nfkc, self._t2s.convert(nfkc)), base)
 
     def normalise_many(self, texts: Sequence[str]) -> list[Normalised]:
         """:meth:`normalise` for each of ``texts``, with one OpenCC call for them all: for
@@ -194,38 +205,15 @@ class Normaliser:
         return [self._build(src, self._simplified(t, simp), base)
                 for src, (t, base), simp in zip(texts, nfkc, out, strict=True)]
 
-    def _with_offsets(self, source: str, prep: _Prepared | None = None
-                      ) -> tuple[str, tuple[int, ...]]:
-        """The same steps as :meth:`normalise`, keeping each character's source offset
-        (``prep``: what :meth:`normalise` computed on the way, not computed again)."""
-        if prep is None:
-            prepared, base = self._prepare(source)
-            text = prepared.translate(self._map)
-            stutter = True
-        else:
-            prepared, base, text, stutter = prep
-        cmap = self._map
-        # Which source characters survive, at C speed: a 0/1 byte per character.
+    def offsets(self, prepared: str, base: list[int] | None,
+                stuttered: str | None) -> tuple[int, ...]:
+        """Source offsets of the key built from ``prepared`` (``stuttered``: the mapped
+        text, when it had stutters to collapse): the stutter collapse of :meth:`normalise`,
+        keeping each kept character's offset."""
+        # The mapping keeps each character as one or none: which ones, at C speed.
         kept = list(compress(range(len(prepared)),
                              prepared.translate(self._kept).encode("latin-1")))
-        if len(kept) == len(text):
-            offs = kept  # every kept character maps to exactly one (the usual case)
-        else:
-            offs = [i for i in kept for _ in cmap[ord(prepared[i])]]
-        for rx in (_STUTTER1, _STUTTER2) if stutter else ():
-            if not rx.search(text):
-                continue
-            new: list[str] = []
-            new_offs: list[int] = []
-            pos = 0
-            for m in rx.finditer(text):
-                g = m.group(1)
-                new.append(text[pos:m.start()] + g)
-                new_offs.extend(offs[pos:m.start() + len(g)])
-                pos = m.end()
-            new.append(text[pos:])
-            new_offs.extend(offs[pos:])
-            text, offs = "".join(new), new_offs
+        offs = _collapse(stuttered, kept)[1] if stuttered is not None else kept
         if base is not None:
             offs = [base[i] for i in offs]
-        return text, tuple(offs)
+        return tuple(offs)

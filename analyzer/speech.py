@@ -1,9 +1,11 @@
 """From a recording to flagged utterances and an adherence score.
 
-``SpeechPipeline.load()`` loads the Whisper model (see :mod:`models`) and the text analyzer
-once; ``analyze(path)`` decodes, transcribes, assigns speakers, flags every utterance and
-scores the conversation. Stereo call recordings carry one speaker per channel (the agent on
-the left unless told otherwise). In a mono recording the speakers are inferred: an
+``SpeechPipeline.load(spec)`` loads the Whisper model (see :mod:`models`) and the text
+analyzer once; :func:`analyze_recording` decodes, transcribes, assigns speakers, flags every
+utterance and scores the conversation, and returns a :class:`RecordingResult` or an
+:class:`~analyzer.errors.AnalysisFailure` (never raises for a bad recording). The CLI, the
+service and the batch all call it. Stereo call recordings carry one speaker per channel (the
+agent on the left unless told otherwise). In a mono recording the speakers are inferred: an
 utterance that says an agent script line is the agent's, any other ``unknown`` (never
 guessed to be the customer's: an agent's taboo must not be excused as customer speech) —
 and the result says ``"speakers": "inferred"``.
@@ -11,6 +13,7 @@ and the result says ``"speakers": "inferred"``.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -19,14 +22,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from phrasebank import CHANNELS
+
 from .adherence import Turn
-from .audio import SAMPLE_RATE, AudioError, decode, probe
-from .core import Analyzer
+from .audio import SAMPLE_RATE, decode, probe
+from .errors import AnalysisError, AnalysisFailure, Cancelled
+from .fingerprint import Fingerprint
+from .matching import Flag
+from .text import Analyzer, AnalyzerOptions
 from .transcribe import TranscribeOptions, Transcriber, Utterance
 
-__all__ = ["AudioError", "RecordingResult", "SpeechOptions", "SpeechPipeline"]
+__all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording"]
 
 log = logging.getLogger(__name__)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -72,12 +81,14 @@ class RecordingResult:
 
 
 class SpeechPipeline:
-    """The model and the analyzer, loaded once; :meth:`analyze` is the per-file work."""
+    """The model and the analyzer, loaded once; :func:`analyze_recording` is the per-file
+    work."""
 
     def __init__(self, model: Any, model_name: str, analyzer: Analyzer,
                  options: SpeechOptions | None = None) -> None:
         self.analyzer = analyzer
         self.options = options or SpeechOptions()
+        self.model = model
         self.model_name = model_name
         self.transcriber = Transcriber(
             model, self.options.transcribe,
@@ -85,48 +96,67 @@ class SpeechPipeline:
             to_simplified=analyzer.normaliser.to_simplified)
 
     @classmethod
-    def load(cls, settings: Any = None, analyzer: Analyzer | None = None,
+    def load(cls, spec: Any, *, phrasebank: str | Path | None = None,
+             analyzer: Analyzer | None = None,
+             analyzer_options: AnalyzerOptions | None = None,
              options: SpeechOptions | None = None) -> SpeechPipeline:
-        """Load the model (from ``settings``, default: the environment) and the analyzer."""
+        """Load the model of ``spec`` (a :class:`models.ModelSpec`) and the analyzer (of
+        ``phrasebank`` with ``analyzer_options``, unless one is given)."""
         from models import load_whisper
 
-        from .config import get_settings
-
-        settings = settings or get_settings()
         if analyzer is None:
             # The phrasebank's index is built while CTranslate2 loads the model (it releases
             # the GIL): start-up is the longer of the two, not their sum.
             with ThreadPoolExecutor(1, thread_name_prefix="huashu-load") as ex:
-                pending = ex.submit(Analyzer.load, settings.phrasebank)
-                model, info = load_whisper(settings)
+                pending = ex.submit(Analyzer.load, phrasebank, analyzer_options)
+                model, info = load_whisper(spec)
                 analyzer = pending.result()
         else:
-            model, info = load_whisper(settings)
-        if options is None:
-            options = SpeechOptions(transcribe=TranscribeOptions(beam_size=settings.beam_size))
+            model, info = load_whisper(spec)
         return cls(model, info.name, analyzer, options)
+
+    def with_analyzer(self, analyzer: Analyzer) -> SpeechPipeline:
+        """The same model and options over another analyzer (a new phrasebank)."""
+        return SpeechPipeline(self.model, self.model_name, analyzer, self.options)
+
+    def fingerprint(self, agent_channel: str | None = None) -> Fingerprint:
+        """What this pipeline records in a result analysed with ``agent_channel``."""
+        return speech_fingerprint(self.analyzer.version, self.model_name, self.options,
+                                  self.analyzer.options.to_dict(),
+                                  agent_channel or self.options.agent_channel)
 
     def analyze(self, path: str | Path, *, scenario: str | None = None,
                 agent_channel: str | None = None,
                 progress: Callable[[float], None] | None = None) -> RecordingResult:
-        """Analyse one recording. Raises :class:`AudioError` for an unusable file."""
+        """Analyse one recording. Raises :class:`AnalysisError` for an unusable file."""
         agent_channel = agent_channel or self.options.agent_channel
-        if agent_channel not in ("left", "right"):
-            raise ValueError(f"agent_channel must be left or right, got {agent_channel!r}")
-        if scenario is not None and self.analyzer.bank.template(scenario) is None:
-            names = ", ".join(t.scenario for t in self.analyzer.bank.templates)
-            raise ValueError(f"unknown scenario {scenario!r}; the phrasebank has: {names}")
+        if agent_channel not in CHANNELS:
+            raise AnalysisError(f"agent_channel must be left or right, got {agent_channel!r}",
+                                "bad_input")
+        if scenario is not None:
+            try:
+                self.analyzer.bank.require_template(scenario)
+            except ValueError as exc:
+                raise AnalysisError(str(exc), "bad_input") from None
         t0 = time.perf_counter()
         info = probe(path)  # refuses a bad file before any heavy work
         channels = decode(path)
         duration = round(channels[0].size / SAMPLE_RATE, 3)
         stereo = len(channels) == 2
         t1 = time.perf_counter()
-        utts = self._join_split_lines(self.transcriber.transcribe(channels, progress=progress))
+        checked: dict[str, list[Flag]] = {}  # each text matched once per recording
+
+        def script_refs(text: str) -> list[Flag]:
+            if text not in checked:
+                checked[text] = self.analyzer.check(text, speaker="unknown")
+            return checked[text]
+
+        utts = self._join_split_lines(self.transcriber.transcribe(channels, progress=progress),
+                                      script_refs)
         del channels
         t2 = time.perf_counter()
-        turns = [Turn(speaker=self._speaker(u, stereo, agent_channel), text=u.text,
-                      start=u.start, end=u.end) for u in utts]
+        turns = [Turn(speaker=self._speaker(u, stereo, agent_channel, script_refs),
+                      text=u.text, start=u.start, end=u.end) for u in utts]
         report = self.analyzer.score(turns, scenario=scenario)
         utterances = []
         for u, t, rt in zip(utts, turns, report.turns, strict=True):
@@ -135,19 +165,19 @@ class SpeechPipeline:
                                "confidence": u.confidence, "flags": rt["flags"]})
         rep = report.to_dict()
         t3 = time.perf_counter()
+        fp = self.fingerprint(agent_channel)
         return RecordingResult(
             source=str(path), duration=duration, channels=info.channels,
             scenario=report.scenario, speakers="stereo" if stereo else "inferred",
             utterances=utterances, score=report.score, missing=rep["missing"],
             violations=rep["violations"], deductions=rep["deductions"], steps=rep["steps"],
             triggers=rep["triggers"], out_of_order=rep["out_of_order"],
-            model=self.model_name, phrasebank_version=report.phrasebank_version,
-            options={"speech": {**self.options.to_dict(), "agent_channel": agent_channel},
-                     "analyzer": self.analyzer.options.to_dict()},
+            model=fp.model, phrasebank_version=fp.phrasebank_version, options=fp.options,
             timing={"decode_s": round(t1 - t0, 3), "transcribe_s": round(t2 - t1, 3),
                     "analyze_s": round(t3 - t2, 3)})
 
-    def _join_split_lines(self, utts: list[Utterance]) -> list[Utterance]:
+    def _join_split_lines(self, utts: list[Utterance],
+                          script_refs: Callable[[str], list[Flag]]) -> list[Utterance]:
         """Join neighbours of one channel when together they say a script line that
         neither says alone (a pause inside 您好!我是…,请问是…吗? splits it in two)."""
         gap_max = self.options.join_gap_s
@@ -156,10 +186,9 @@ class SpeechPipeline:
             prev = out[-1] if out else None
             if prev is not None and prev.channel == u.channel and u.start - prev.end <= gap_max:
                 joined = prev.text + u.text
-                alone = {f.ref for f in self.analyzer.check(prev.text, speaker="unknown")} | \
-                    {f.ref for f in self.analyzer.check(u.text, speaker="unknown")}
-                new = [f for f in self.analyzer.check(joined, speaker="unknown")
-                       if f.kind == "script" and f.ref not in alone]
+                alone = {f.ref for f in script_refs(prev.text)} | \
+                    {f.ref for f in script_refs(u.text)}
+                new = [f for f in script_refs(joined) if f.kind == "script" and f.ref not in alone]
                 if new:
                     words = prev.words + u.words
                     out[-1] = Utterance(start=prev.start, end=u.end, text=joined,
@@ -171,11 +200,51 @@ class SpeechPipeline:
         return out
 
     # -- speakers ------------------------------------------------------------------------
-    def _speaker(self, u: Utterance, stereo: bool, agent_channel: str) -> str:
+    @staticmethod
+    def _speaker(u: Utterance, stereo: bool, agent_channel: str,
+                 script_refs: Callable[[str], list[Flag]]) -> str:
         if stereo:
             agent = 0 if agent_channel == "left" else 1
             return "agent" if u.channel == agent else "customer"
-        flags = self.analyzer.check(u.text, speaker="unknown")
-        if any(f.kind == "script" for f in flags):
+        if any(f.kind == "script" for f in script_refs(u.text)):
             return "agent"
         return "unknown"
+
+
+def speech_fingerprint(phrasebank_version: str, model_name: str, options: SpeechOptions,
+                       analyzer_options: dict[str, Any], agent_channel: str) -> Fingerprint:
+    """The fingerprint of a pipeline with these parts, computed without loading it (the
+    batch compares it with stored results before it loads a model)."""
+    doc = {"speech": {**options.to_dict(), "agent_channel": agent_channel},
+           "analyzer": analyzer_options}
+    return Fingerprint(phrasebank_version, model_name, json.loads(_JSON(doc)))
+
+
+def analyze_recording(pipeline: SpeechPipeline, path: str | Path, *,
+                      name: str | None = None, scenario: str | None = None,
+                      agent_channel: str | None = None,
+                      progress: Callable[[float], None] | None = None,
+                      ) -> RecordingResult | AnalysisFailure:
+    """Analyse one recording: its result, or what went wrong (kinds of
+    :mod:`analyzer.errors`). ``name`` is how messages and the result's ``source`` name the
+    recording (default: the path as given). :class:`Cancelled`, raised by ``progress``,
+    stops the analysis and is raised again."""
+    shown = name or str(path)
+
+    def named(message: str) -> str:
+        return message.replace(str(path), shown) if name else message
+
+    try:
+        result = pipeline.analyze(path, scenario=scenario, agent_channel=agent_channel,
+                                  progress=progress)
+    except Cancelled:
+        raise
+    except AnalysisError as exc:
+        return AnalysisFailure(exc.kind, named(str(exc)))
+    except MemoryError:
+        return AnalysisFailure("memory", f"{shown}: out of memory")
+    except Exception as exc:  # one bad file never stops a batch or the service
+        log.exception("%s: analysis failed", shown)
+        return AnalysisFailure("internal", f"{shown}: analysis failed ({type(exc).__name__})")
+    result.source = shown
+    return result

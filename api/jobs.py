@@ -24,7 +24,6 @@ A finished job's result is written only by the worker that still holds it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -41,16 +40,10 @@ from sqlalchemy.exc import IntegrityError
 from .db import Database
 from .models import STATUSES, Recording, RecordingFlag, iso_utc, utcnow
 
-__all__ = ["JobQueue", "Job", "ListFilter", "SORTS", "dedupe_key", "flag_id",
+__all__ = ["JobQueue", "Job", "ListFilter", "SORTS", "flag_id",
            "machine_flags", "recording_dict", "review_dict"]
 
 log = logging.getLogger(__name__)
-
-
-def dedupe_key(sha256: str, options: dict[str, Any]) -> str:
-    """Same content + same options → same key (the upload is not analysed twice)."""
-    blob = sha256 + "\n" + json.dumps(options, sort_keys=True, ensure_ascii=True)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def flag_id(utterance: int, flag: Mapping[str, Any]) -> str:
@@ -134,22 +127,21 @@ class JobQueue:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
     # -- submitting ------------------------------------------------------------------------
-    def submit(self, *, sha256: str, path: str, filename: str, size: int, fmt: str,
-               duration: float, channels: int, options: dict[str, Any],
+    def submit(self, *, key: str, sha256: str, path: str, filename: str, size: int, fmt: str,
+               duration: float, channels: int, scenario: str | None, agent_channel: str,
                agent_id: str | None = None, external_id: str | None = None,
                ) -> tuple[dict[str, Any], bool]:
-        """Store and queue a recording. Returns ``(recording, created)``; when the same
-        content with the same options is already there, that one is returned instead (and
-        queued again if it had failed)."""
-        key = dedupe_key(sha256, options)
+        """Store and queue a recording. Returns ``(recording, created)``; when a recording
+        with the same ``key`` (:func:`analyzer.fingerprint.recording_key`: same content,
+        analysed the same way) is already there, that one is returned instead (and queued
+        again if it had failed)."""
         rid = uuid.uuid4().hex
         try:
             with self.db.session() as s:
                 s.add(Recording(
                     id=rid, dedupe_key=key, sha256=sha256, path=path, filename=filename[:300],
                     size=size, format=fmt[:50], duration=duration, channels=channels,
-                    scenario=options.get("scenario"),
-                    agent_channel=options.get("agent_channel") or "left",
+                    scenario=scenario, agent_channel=agent_channel,
                     agent_id=agent_id, external_id=external_id, status="queued", attempts=0,
                     created_at=utcnow()))
             return self.get(rid) or {}, True

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from analyzer.config import Settings, get_settings
+from huashu.config import Settings, get_settings
 
 from .metrics import MetricsMiddleware
 from .routes import check, health, phrasebank, recordings, reviews, web
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.service = service
         await service.start()
         log.info("huashu service ready: phrasebank %s, database %s, %d threads",
-                 service.analyzer.version, service.db.dialect, settings.threads)
+                 service.analyzer.version, service.db.dialect, settings.service.threads)
         try:
             yield
         finally:

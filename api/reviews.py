@@ -6,9 +6,9 @@ and a ``withdrawn`` row withdraws it. Every change of a recording's verdicts rec
 the same transaction, its review columns (``review_state``, ``reviewed_score``,
 ``review_verdicts``) so that listings filter and sort on plain columns.
 
-The reviewed report is the adherence scoring (:func:`analyzer.adherence.score_turn_flags`)
-run over the recording's turns with the reviewed flags: the machine's flags minus the
-rejected ones, plus the added ones.
+The reviewed report is the analyzer's rescoring (:meth:`analyzer.text.Analyzer.rescore`) of
+the recording's turns with the reviewed flags: the machine's flags minus the rejected ones,
+plus the added ones, under the phrasebank the recording was analysed with.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 import phrasebank as pb
-from analyzer.adherence import Turn, score_turn_flags
-from analyzer.core import Analyzer
-from analyzer.match import Flag
-from analyzer.normalise import Normaliser
+from analyzer.adherence import Turn
+from analyzer.matching import Flag
+from analyzer.text import Analyzer
+from phrasebank import VIOLATION_KINDS
 
 from .db import Database
 from .jobs import flag_id, machine_flags, recording_dict, review_dict
@@ -40,7 +40,7 @@ __all__ = ["ReviewStore", "ReviewError", "ExportFilter", "PrecisionFilter", "EXP
 
 log = logging.getLogger(__name__)
 
-VIOLATION_KINDS = ("taboo", "discipline")
+
 EXPORT_FIELDS = ("id", "recording_id", "flag_id", "utterance", "ref", "kind", "verdict",
                  "comment", "reviewer", "at", "machine_score", "reviewed_score", "agent_id",
                  "text", "matched", "standard")
@@ -88,13 +88,6 @@ def verdict_dict(v: Verdict, r: Recording) -> dict[str, Any]:
             "standard": v.standard}
 
 
-def _flag(d: dict[str, Any]) -> Flag:
-    return Flag(ref=d["ref"], kind=d["kind"], score=float(d.get("score", 1.0)),
-                span=(int(d["span"][0]), int(d["span"][1])), matched=d.get("matched", ""),
-                standard=d.get("standard", ""), category=d.get("category"),
-                also=tuple(d.get("also") or ()))
-
-
 def _ref_key(ref: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in ref.split("."))
 
@@ -116,32 +109,31 @@ class ReviewStore:
         self._analyzer = analyzer  # the running analyzer (its bank changes on install)
         self._bank_yaml = bank_yaml
         self._lock = threading.Lock()  # one verdict write at a time in this process
-        self._banks: OrderedDict[str, tuple[pb.Phrasebank, Callable[[str], str]]] = \
-            OrderedDict()
-        self._banks_lock = threading.Lock()
+        self._analyzers: OrderedDict[str, Analyzer] = OrderedDict()
+        self._analyzers_lock = threading.Lock()
 
     # -- the bank a recording was analysed with ----------------------------------------------
-    def _bank_for(self, version: str | None) -> tuple[pb.Phrasebank, Callable[[str], str]]:
+    def _analyzer_for(self, version: str | None) -> Analyzer:
+        """An analyzer over the bank of ``version`` (the running one when it is that, or
+        when that bank is not stored); the last four are kept."""
         an = self._analyzer()
         if version is None or version == an.version:
-            return an.bank, lambda t: an.normaliser.normalise(t).text
-        with self._banks_lock:
-            got = self._banks.get(version)
+            return an
+        with self._analyzers_lock:
+            got = self._analyzers.get(version)
             if got is not None:
-                self._banks.move_to_end(version)
+                self._analyzers.move_to_end(version)
                 return got
         text = self._bank_yaml(version)
         if not text:
             log.warning("phrasebank %s of a recording is not stored; scoring its review with "
                         "the running one", version)
-            return an.bank, lambda t: an.normaliser.normalise(t).text
-        bank = pb.loads(text, source=f"phrasebank {version}")
-        norm = Normaliser(bank.equivalents, bank.fillers)
-        got = (bank, lambda t: norm.normalise(t).text)
-        with self._banks_lock:
-            self._banks[version] = got
-            while len(self._banks) > 4:
-                self._banks.popitem(last=False)
+            return an
+        got = an.with_bank(pb.loads(text, source=f"phrasebank {version}"))
+        with self._analyzers_lock:
+            self._analyzers[version] = got
+            while len(self._analyzers) > 4:
+                self._analyzers.popitem(last=False)
         return got
 
     # -- reading ---------------------------------------------------------------------------
@@ -157,7 +149,8 @@ class ReviewStore:
     def reviewed_report(self, result: dict[str, Any],
                         current: dict[str, Verdict]) -> dict[str, Any]:
         """The adherence report of ``result`` recomputed from its reviewed flags."""
-        bank, normalise = self._bank_for(result.get("phrasebank_version"))
+        an = self._analyzer_for(result.get("phrasebank_version"))
+        bank = an.bank
         utts = result.get("utterances") or []
         turns = [Turn(speaker=u.get("speaker", "unknown"), text=u.get("text", ""),
                       start=u.get("start"), end=u.get("end")) for u in utts]
@@ -167,7 +160,7 @@ class ReviewStore:
             for f in u.get("flags") or []:
                 v = current.get(flag_id(i, f))
                 if v is None or v.verdict != "rejected":
-                    kept.append(_flag(f))
+                    kept.append(Flag.from_dict(f))
             turn_flags.append(kept)
         for v in current.values():
             if v.verdict == "added" and 0 <= v.utterance < len(utts):
@@ -178,8 +171,8 @@ class ReviewStore:
         scenario = result.get("scenario")
         if scenario is not None and bank.template(scenario) is None:
             scenario = None  # a bank without it: inferred from the flags instead
-        rep = score_turn_flags(bank, turns, turn_flags, normalise, scenario=scenario,
-                               scenario_inferred=False if scenario else None).to_dict()
+        rep = an.rescore(turns, turn_flags, scenario=scenario,
+                         scenario_inferred=False if scenario else None).to_dict()
         return {k: rep[k] for k in _REPORT_KEYS}
 
     @staticmethod

@@ -23,8 +23,12 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 
 import phrasebank as pb
-from analyzer.config import Settings
-from analyzer.core import Analyzer
+from analyzer.errors import AnalysisFailure, Cancelled
+from analyzer.fingerprint import Fingerprint
+from analyzer.speech import SpeechPipeline, analyze_recording
+from analyzer.text import Analyzer
+from huashu.compose import analyzer_options, load_speech_pipeline, pipeline_fingerprint
+from huashu.config import Settings
 
 from .audio import Signer, load_secret
 from .db import Database
@@ -34,14 +38,10 @@ from .metrics import Metrics
 from .models import PhrasebankVersion, iso_utc, utcnow
 from .reviews import ReviewStore
 
-__all__ = ["Service", "Conversation", "Interrupted", "new_executor"]
+__all__ = ["Service", "Conversation", "new_executor"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class Interrupted(Exception):
-    """Raised inside an analysis when the service is stopping."""
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Conversation:
 
 def new_executor(settings: Settings) -> ThreadPoolExecutor:
     """The service's one executor for blocking work."""
-    return ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="huashu")
+    return ThreadPoolExecutor(max_workers=settings.service.threads, thread_name_prefix="huashu")
 
 
 class _Batcher:
@@ -128,18 +128,19 @@ class Service:
         """Open the database (migrating it) and load the analyzer: blocking, so the app
         builds the service on ``executor``, which the service then owns."""
         self.settings = settings
+        self.config = config = settings.service
         self.executor = executor or new_executor(settings)
         # Bounds the work waiting for the executor: requests beyond it wait on the loop
         # (back-pressure) instead of piling up in the executor's unbounded queue.
-        self._slots = asyncio.Semaphore(settings.threads * 16)
+        self._slots = asyncio.Semaphore(config.threads * 16)
         self._batcher = _Batcher(self.executor)
-        self.db = Database.from_settings(settings)
-        self.keys = KeyStore(self.db, cache_s=settings.key_cache_s)
-        self.queue = JobQueue(self.db, lease_s=settings.job_lease_s,
-                              max_attempts=settings.job_max_attempts)
+        self.db = Database.from_settings(config)
+        self.keys = KeyStore(self.db, cache_s=config.key_cache_s)
+        self.queue = JobQueue(self.db, lease_s=config.job_lease_s,
+                              max_attempts=config.job_max_attempts)
         self.metrics = Metrics(self)
         self.analyzer = self._load_analyzer()
-        self.pipeline: Any = None
+        self.pipeline: SpeechPipeline | None = None
         self._pipeline_lock = threading.Lock()
         self._install_lock = threading.Lock()
         self._candidates: OrderedDict[str, Analyzer] = OrderedDict()
@@ -149,10 +150,10 @@ class Service:
         self._runner: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
         self.reviews = ReviewStore(self.db, lambda: self.analyzer, self.bank_yaml)
-        self.signer = Signer(load_secret(settings), ttl_s=settings.audio_link_s)
-        self.audio_dir = Path(settings.data_dir) / "audio"
-        self.audio_cache_dir = Path(settings.data_dir) / "audio-cache"
-        self.tmp_dir = Path(settings.data_dir) / "tmp"
+        self.signer = Signer(load_secret(config), ttl_s=config.audio_link_s)
+        self.audio_dir = Path(config.data_dir) / "audio"
+        self.audio_cache_dir = Path(config.data_dir) / "audio-cache"
+        self.tmp_dir = Path(config.data_dir) / "tmp"
         self.audio_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
 
@@ -178,8 +179,9 @@ class Service:
             row = s.scalar(select(PhrasebankVersion).where(PhrasebankVersion.active.is_(True)))
             text = row.yaml if row is not None else None
         if text is not None:
-            return Analyzer(pb.loads(text, source="active phrasebank"))
-        an = Analyzer.load(self.settings.phrasebank)
+            return Analyzer(pb.loads(text, source="active phrasebank"),
+                            analyzer_options(self.settings))
+        an = Analyzer.load(self.settings.phrasebank, analyzer_options(self.settings))
         self._record_bank(an.bank, active=True, by="settings")
         return an
 
@@ -210,7 +212,7 @@ class Service:
             self._record_bank(bank, active=True, by=by)
             with self._pipeline_lock:
                 if self.pipeline is not None:
-                    self.pipeline = self._pipeline_for(an, self.pipeline)
+                    self.pipeline = self.pipeline.with_analyzer(an)
                 self.analyzer = an
         log.info("phrasebank %s installed by %s", bank.version, by)
         return an
@@ -246,20 +248,17 @@ class Service:
                             .where(PhrasebankVersion.version == version))
 
     # -- the speech pipeline ---------------------------------------------------------------
-    @staticmethod
-    def _pipeline_for(an: Analyzer, old: Any) -> Any:
-        from analyzer.speech import SpeechPipeline
+    def fingerprint(self, agent_channel: str) -> Fingerprint:
+        """What an analysis of a recording uploaded now would record (the upload dedupe's
+        part of the key), known without loading the model."""
+        return pipeline_fingerprint(self.settings, self.analyzer, agent_channel)
 
-        return SpeechPipeline(old.transcriber.model, old.model_name, an, old.options)
-
-    def get_pipeline(self) -> Any:
+    def get_pipeline(self) -> SpeechPipeline:
         """The speech pipeline, loading the model on first use (once per process)."""
         with self._pipeline_lock:
             if self.pipeline is None:
-                from analyzer.speech import SpeechPipeline
-
                 t0 = time.perf_counter()
-                self.pipeline = SpeechPipeline.load(self.settings, analyzer=self.analyzer)
+                self.pipeline = load_speech_pipeline(self.settings, analyzer=self.analyzer)
                 log.info("speech model %s loaded in %.1fs", self.pipeline.model_name,
                          time.perf_counter() - t0)
             return self.pipeline
@@ -269,7 +268,7 @@ class Service:
         conv = self.calls.get(call_id)
         if conv is None:
             conv = self.calls[call_id] = Conversation(call_id, scenario)
-            while len(self.calls) > self.settings.max_calls:
+            while len(self.calls) > self.config.max_calls:
                 self.calls.popitem(last=False)
         else:
             self.calls.move_to_end(call_id)
@@ -281,14 +280,14 @@ class Service:
     def add_turn(self, call_id: str, scenario: str | None, speaker: str, text: str) -> None:
         conv = self.conversation(call_id, scenario)
         conv.turns.append({"speaker": speaker, "text": text})
-        if len(conv.turns) > self.settings.max_call_turns:
+        if len(conv.turns) > self.config.max_call_turns:
             del conv.turns[0]
 
     # -- jobs ------------------------------------------------------------------------------
     async def start(self) -> None:
         """Recover interrupted jobs, load the model (if asked) and start the job runner."""
         await self.run(self.queue.recover, all_running=self.db.is_sqlite)
-        if self.settings.preload_model:
+        if self.config.preload_model:
             await self.run(self.get_pipeline)
         self._runner = asyncio.get_running_loop().create_task(self._run_jobs())
 
@@ -298,13 +297,13 @@ class Service:
 
     async def _run_jobs(self) -> None:
         # Jobs may hold at most threads - 1 of the executor's threads: checks keep one.
-        slots = asyncio.Semaphore(max(1, min(self.settings.job_concurrency,
-                                             self.settings.threads - 1)))
+        slots = asyncio.Semaphore(max(1, min(self.config.job_concurrency,
+                                             self.config.threads - 1)))
         last_recover = time.monotonic()
         while not self.stopping.is_set():
             try:
                 await slots.acquire()
-                if time.monotonic() - last_recover > self.settings.job_lease_s / 2:
+                if time.monotonic() - last_recover > self.config.job_lease_s / 2:
                     last_recover = time.monotonic()
                     await self.run(self.queue.recover)
                 job = await self.run(self.queue.claim)
@@ -333,19 +332,16 @@ class Service:
             t0 = time.perf_counter()
             try:
                 result = await self.run(self._analyze, job)
-            except Interrupted:
+            except Cancelled:
                 await self.run(self.queue.release, job.id)
                 log.info("job %s given back to the queue (stopping)", job.id)
                 return
-            except (ValueError, OSError) as exc:  # AudioError is a ValueError
-                log.warning("job %s failed: %s", job.id, exc)
-                await self.run(self.queue.fail, job.id, str(exc))
-                self.metrics.jobs_finished.labels("failed").inc()
-                return
-            except Exception as exc:
-                log.exception("job %s failed", job.id)
-                await self.run(self.queue.fail, job.id,
-                               f"analysis failed: {type(exc).__name__}")
+            if isinstance(result, AnalysisFailure):
+                if result.kind == "internal":
+                    log.error("job %s failed: %s", job.id, result.message)
+                else:
+                    log.warning("job %s failed: %s", job.id, result.message)
+                await self.run(self.queue.fail, job.id, result.message)
                 self.metrics.jobs_finished.labels("failed").inc()
                 return
             await self.run(self.queue.finish, job.id, result)
@@ -361,26 +357,23 @@ class Service:
 
     async def _heartbeat(self, rid: str) -> None:
         while True:
-            await asyncio.sleep(self.settings.job_lease_s / 3)
+            await asyncio.sleep(self.config.job_lease_s / 3)
             try:
                 await self.run(self.queue.heartbeat, rid)
             except Exception:
                 log.exception("heartbeat of job %s", rid)
 
-    def _analyze(self, job: Any) -> dict[str, Any]:
-        pipeline = self.get_pipeline()
-
+    def _analyze(self, job: Any) -> dict[str, Any] | AnalysisFailure:
         def progress(_frac: float) -> None:
             if self.stopping.is_set():
-                raise Interrupted
+                raise Cancelled
 
-        if self.stopping.is_set():
-            raise Interrupted
-        res = pipeline.analyze(job.path, scenario=job.scenario,
-                               agent_channel=job.agent_channel, progress=progress)
-        d: dict[str, Any] = res.to_dict()
-        d["source"] = job.filename or Path(job.path).name
-        return d
+        progress(0.0)
+        pipeline = self.get_pipeline()
+        res = analyze_recording(pipeline, job.path, name=job.filename or Path(job.path).name,
+                                scenario=job.scenario, agent_channel=job.agent_channel,
+                                progress=progress)
+        return res if isinstance(res, AnalysisFailure) else res.to_dict()
 
     async def stop(self) -> None:
         """Stop taking jobs; running ones stop at their next progress step and are queued

@@ -1,7 +1,7 @@
 """Where recordings are analysed: a local pool of worker processes, or Ray actors.
 
 Both engines run the same :func:`analyze_job` in a process that loaded
-:class:`analyzer.speech.SpeechPipeline` once, and keep at most one recording per worker in
+:class:`analyzer.speech.SpeechPipeline` once (built by :mod:`huashu.compose`), and keep at most one recording per worker in
 flight (so a run killed mid-way loses at most ``workers`` recordings). An engine never
 writes files: it hands each :class:`Outcome` to the caller as it arrives, in completion
 order.
@@ -130,32 +130,25 @@ _WORKER_NAME = ""
 
 
 def _load_pipeline(settings: dict[str, Any], threads: int) -> Any:
-    from analyzer.config import Settings
-    from analyzer.speech import SpeechPipeline
+    from huashu.compose import load_speech_pipeline
+    from huashu.config import Settings
 
-    s = Settings(**{**settings, "cpu_threads": threads})
-    return SpeechPipeline.load(settings=s)
+    return load_speech_pipeline(Settings.model_validate(settings), cpu_threads=threads)
 
 
 def analyze_job(pipeline: Any, payload: dict[str, Any], worker: str) -> dict[str, Any]:
-    """Analyse one recording; every error is returned, never raised."""
-    from analyzer.audio import AudioError
+    """Analyse one recording; every error is returned (with its kind), never raised."""
+    from analyzer.errors import AnalysisFailure
+    from analyzer.speech import analyze_recording
 
     t0 = time.perf_counter()
     out: dict[str, Any] = {"worker": worker}
-    try:
-        res = pipeline.analyze(payload["path"], scenario=payload.get("scenario"),
-                               agent_channel=payload.get("agent_channel") or "left")
+    res = analyze_recording(pipeline, payload["path"], scenario=payload.get("scenario"),
+                            agent_channel=payload.get("agent_channel") or "left")
+    if isinstance(res, AnalysisFailure):
+        out.update(error=res.message, error_kind=res.kind)
+    else:
         out["result"] = res.to_dict()
-    except AudioError as exc:
-        out.update(error=str(exc), error_kind="audio")
-    except ValueError as exc:
-        out.update(error=str(exc), error_kind="input")
-    except MemoryError:
-        out.update(error="out of memory", error_kind="memory")
-    except Exception as exc:  # one bad file never stops the night
-        log.exception("%s: analysis failed", payload["path"])
-        out.update(error=f"{type(exc).__name__}: {exc}", error_kind="internal")
     out["elapsed_s"] = round(time.perf_counter() - t0, 3)
     return out
 

@@ -11,10 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from analyzer.audio import probe
+from analyzer.errors import AnalysisError
+from analyzer.fingerprint import recording_key
+from huashu.compose import expected_fingerprint, settings_payload
+from huashu.config import Settings
+
 from .engines import Job, Outcome, make_engine, plan_workers
 from .inputs import Recording, load_inputs, select
 from .report import agent_stats, write_agents_csv, write_report_html, write_summary_csv
-from .store import FailureLog, ResultStore, content_sha256, expected_fingerprint, result_key
+from .store import FailureLog, ResultStore, content_sha256
 
 __all__ = ["BatchOptions", "BatchStats", "run_batch"]
 
@@ -70,17 +76,13 @@ def _meta(rec: Recording) -> dict[str, Any]:
             "recorded_at": rec.recorded_at}
 
 
-def run_batch(opts: BatchOptions, settings: Any = None) -> BatchStats:
+def run_batch(opts: BatchOptions, settings: Settings) -> BatchStats:
     """Run a batch (see :mod:`batch`); returns its :class:`BatchStats`.
 
     Raises :class:`batch.inputs.InputError` when the source cannot be read at all; every
     per-recording problem goes to ``failures.jsonl`` instead.
     """
-    from analyzer.audio import AudioError, probe
-    from analyzer.config import get_settings
-
     t_start = time.perf_counter()
-    settings = settings or get_settings()
     stats = BatchStats(engine=opts.engine)
     recs, rejected = select(load_inputs(opts.src), since=opts.since, until=opts.until,
                             limit=opts.limit)
@@ -101,7 +103,7 @@ def run_batch(opts: BatchOptions, settings: Any = None) -> BatchStats:
         stats.failed += 1
 
     for rj in rejected:
-        fail(rj.recording, "input", rj.reason)
+        fail(rj.recording, "bad_input", rj.reason)
 
     fp = expected_fingerprint(settings, opts.agent_channel)
     done_keys: dict[str, str] = {}  # recording -> key of its current result
@@ -110,17 +112,16 @@ def run_batch(opts: BatchOptions, settings: Any = None) -> BatchStats:
         try:
             sha = content_sha256(rec.path)
         except OSError as exc:
-            fail(rec, "io", f"cannot read {rec.path}: {exc.strerror or exc}")
+            fail(rec, "missing", f"cannot read {rec.path}: {exc.strerror or exc}")
             continue
-        key = result_key(rec.recording, sha, fp["phrasebank_version"], fp["model"],
-                         fp["options"], rec.scenario)
+        key = recording_key(sha, fp, rec.scenario, recording=rec.recording)
         if key in store.rows:
             done_keys[rec.recording] = key
             continue
         try:  # an unusable file fails here, without a worker (and its model) for it
             probe(rec.path)
-        except AudioError as exc:
-            fail(rec, "audio", str(exc))
+        except AnalysisError as exc:
+            fail(rec, exc.kind, str(exc))
             continue
         jobs.append(Job(recording=rec.recording, path=rec.path, scenario=rec.scenario,
                         agent_channel=opts.agent_channel, context=(rec, sha, key)))
@@ -131,7 +132,8 @@ def run_batch(opts: BatchOptions, settings: Any = None) -> BatchStats:
     workers, threads = plan_workers(opts.workers, opts.threads, jobs=len(jobs))
     if opts.engine == "ray" and opts.address and opts.workers <= 0:
         workers = 0  # as many actors as the cluster's CPUs allow
-    engine = make_engine(opts.engine, settings.model_dump(), workers, threads, opts.address)
+    engine = make_engine(opts.engine, settings_payload(settings), workers, threads,
+                         opts.address)
     stats.workers, stats.threads = workers, threads
     if jobs:
         log.info("engine %s: %s worker(s) × %d thread(s)", engine.name,
@@ -173,7 +175,7 @@ def run_batch(opts: BatchOptions, settings: Any = None) -> BatchStats:
             what = (f"score {row['score']}, {len(row['violations'])} violation(s), "
                     f"{len(row['missing'])} missing step(s)")
         else:
-            fail(rec, o.error_kind or "error", o.error or "unknown error")
+            fail(rec, o.error_kind or "internal", o.error or "unknown error")
             what = f"FAILED ({o.error_kind}): {o.error}"
         if bar is not None:
             bar.update(1)

@@ -5,8 +5,9 @@ line, flushed and fsync'ed after each line: a run killed at any moment leaves ev
 finished recording on disk. A line cut short by the kill is dropped when the file is next
 opened (so the next append starts on a fresh line) and that recording is analysed again.
 
-A result is reused when its *key* matches: the recording's identity, the SHA-256 of its
-bytes, the phrasebank version, the model, the analysis options and the requested scenario.
+A result is reused when its *key* matches (:func:`analyzer.fingerprint.recording_key`): the
+recording's identity, the SHA-256 of its bytes, the pipeline's fingerprint (phrasebank
+version, model, options) and the requested scenario.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["FailureLog", "ResultStore", "content_sha256", "expected_fingerprint", "result_key"]
+from analyzer.fingerprint import Fingerprint, recording_key
+
+__all__ = ["FailureLog", "ResultStore", "content_sha256", "row_key"]
 
 log = logging.getLogger(__name__)
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_CANON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
 def content_sha256(path: str | Path) -> str:
@@ -35,41 +37,13 @@ def content_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def result_key(recording: str, sha256: str, phrasebank_version: str, model: str,
-               options: Any, scenario: str | None) -> str:
-    """The resume key (hex) of one recording analysed one way."""
-    doc = [recording, sha256, phrasebank_version, model, options, scenario]
-    return hashlib.sha256(_CANON(doc).encode("utf-8")).hexdigest()[:32]
-
-
 def row_key(row: dict[str, Any]) -> str | None:
     """The key of a stored result row, recomputed from its fields (None: not a result)."""
     try:
-        return result_key(row["recording"], row["content_sha256"], row["phrasebank_version"],
-                          row["model"], row["options"], row.get("requested_scenario"))
+        return recording_key(row["content_sha256"], Fingerprint.of(row),
+                             row.get("requested_scenario"), recording=row["recording"])
     except (KeyError, TypeError):
         return None
-
-
-def expected_fingerprint(settings: Any, agent_channel: str) -> dict[str, Any]:
-    """``{"phrasebank_version","model","options"}`` that a worker loaded from ``settings``
-    will write into its results, computed without loading the model.
-
-    Mirrors :meth:`analyzer.speech.SpeechPipeline.load`; if the two ever disagree, the
-    batch logs it and results are simply not reused.
-    """
-    import phrasebank as pb
-    from analyzer.core import AnalyzerOptions
-    from analyzer.speech import SpeechOptions
-    from analyzer.transcribe import TranscribeOptions
-    from models import resolve_model
-
-    speech = SpeechOptions(transcribe=TranscribeOptions(beam_size=settings.beam_size))
-    options = {"speech": {**speech.to_dict(), "agent_channel": agent_channel},
-               "analyzer": AnalyzerOptions().to_dict()}
-    return {"phrasebank_version": pb.load(settings.phrasebank).version,
-            "model": resolve_model(settings).name,
-            "options": json.loads(_ENCODE(options))}  # as read back from JSON (tuples: lists)
 
 
 def _repair_tail(path: Path) -> int:

@@ -126,12 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     sys.path.insert(0, str(ROOT))
-    from analyzer.config import Settings
     from api.db import Database
     from api.keys import KeyStore
+    from huashu.config import ServiceSettings
 
     data = Path(tempfile.mkdtemp(prefix="huashu-bench-"))
-    db = Database.from_settings(Settings(data_dir=data, database_url=None))
+    db = Database.from_settings(ServiceSettings(data_dir=data, database_url=None))
     key, _ = KeyStore(db).create("bench", "check,upload,review")
     db.dispose()
     port = _free_port()
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
            "HUASHU_LOG_LEVEL": "WARNING"}
     env.pop("HUASHU_DATABASE_URL", None)
     logf = open(data / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "serve", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "huashu", "serve", "--port",
                              str(port), "--no-access-log"], env=env, stdout=logf,
                             stderr=subprocess.STDOUT, cwd=str(data))
     base = f"http://127.0.0.1:{port}"

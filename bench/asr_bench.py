@@ -58,7 +58,7 @@ for f in sys.argv[3:]:
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 """
 
-HUASHU = [sys.executable, "-m", "analyzer.cli", "analyze"]
+HUASHU = [sys.executable, "-m", "huashu", "analyze"]
 
 
 def _child_cpu() -> float:
@@ -76,10 +76,12 @@ def _env(threads: int) -> dict[str, str]:
 def accuracy_and_cost(shared: Path, out: Path, threads: int,
                       rounds: int = 2) -> dict[str, object]:
     """``huashu analyze`` and plain faster-whisper, each one process over all the files."""
-    from analyzer.config import Settings
+    from huashu.compose import model_spec
+    from huashu.config import get_settings
     from models import resolve_model
 
-    model_dir = str(resolve_model(Settings()).path)  # joined once, before any timing
+    # joined once, before any timing
+    model_dir = str(resolve_model(model_spec(get_settings().speech)).path)
     sets = ("dialogues", "dialogues_noisy")
     files = {name: sorted(glob.glob(str(shared / "corpus" / "audio" / name / "*.wav")) +
                           glob.glob(str(shared / "corpus" / "audio" / name / "*.mp3")))

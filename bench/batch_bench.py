@@ -57,11 +57,12 @@ def baseline(files: list[Path], beam: int) -> dict:
     """Plain faster-whisper, one file after another (model load included)."""
     from faster_whisper import WhisperModel
 
-    from analyzer.config import get_settings
+    from huashu.compose import model_spec
+    from huashu.config import get_settings
     from models import resolve_model
 
     t0 = time.perf_counter()
-    info = resolve_model(get_settings())
+    info = resolve_model(model_spec(get_settings().speech))
     model = WhisperModel(str(info.path), device="cpu", compute_type="int8", cpu_threads=0,
                          local_files_only=True)
     load_s = time.perf_counter() - t0

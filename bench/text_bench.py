@@ -11,7 +11,13 @@ Measures, in one run:
   itself (start-up excluded: it is the load target below), the median of the runs counts;
 - load time: phrasebank load + jieba init (``Analyzer.load``) in a fresh process.
 
+With ``--against DIR`` (a checkout of another revision, e.g. made by ``git worktree add
+DIR REV``), that revision's ``check --jsonl`` is timed in the same run, alternating with this
+one and the naive matcher: how a change moved the throughput, measured on the same machine
+at the same time.
+
 usage: python bench/text_bench.py [--n 20000] [--shared ../shared] [--out bench/out]
+                                  [--against DIR]
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ def _scorer(shared: Path, name: str):  # type: ignore[no-untyped-def]
 
 def _huashu() -> list[str]:
     exe = shutil.which("huashu", path=str(Path(sys.executable).parent)) or shutil.which("huashu")
-    return [exe] if exe else [sys.executable, "-m", "analyzer.cli"]
+    return [exe] if exe else [sys.executable, "-m", "huashu"]
 
 
 def _pin() -> list[str]:
@@ -146,7 +152,15 @@ def make_utterances(shared: Path, n: int, path: Path) -> None:
                                 ensure_ascii=False) + "\n")
 
 
-def speed(shared: Path, out: Path, n: int, repeat: int) -> dict[str, object]:
+def _checkout_cli(path: Path) -> list[str]:
+    """The ``huashu`` command of another checkout (older revisions: analyzer.cli)."""
+    module = "huashu" if (path / "huashu" / "cli").is_dir() else "analyzer.cli"
+    # run from that checkout, so that its packages (not this one's) are imported
+    return ["env", f"--chdir={path}", f"PYTHONPATH={path}", sys.executable, "-m", module]
+
+
+def speed(shared: Path, out: Path, n: int, repeat: int,
+          against: Path | None = None) -> dict[str, object]:
     data = out / "bench_utterances.jsonl"
     make_utterances(shared, n, data)
     empty = out / "empty.jsonl"
@@ -156,6 +170,9 @@ def speed(shared: Path, out: Path, n: int, repeat: int) -> dict[str, object]:
     pin = _pin()
     cmds = {"huashu": lambda f: pin + _huashu() + ["check", "--jsonl", str(f)],
             "naive": lambda f: pin + [sys.executable, str(naive_py), str(f)]}
+    if against is not None:
+        other = _checkout_cli(against.resolve())
+        cmds["baseline"] = lambda f: pin + other + ["check", "--jsonl", str(f)]
     res: dict[str, object] = {"utterances": n, "pinned_to_one_core": bool(pin)}
     times: dict[str, dict[str, float]] = {}
     # Both programs time their own rows (from the first row read to the last written);
@@ -185,6 +202,10 @@ def speed(shared: Path, out: Path, n: int, repeat: int) -> dict[str, object]:
         times["naive"]["processing_s"] / times["huashu"]["processing_s"], 2)
     res["speedup_vs_naive_end_to_end"] = round(
         times["naive"]["total_s"] / times["huashu"]["total_s"], 2)
+    if against is not None:
+        res["baseline_checkout"] = str(against)
+        res["speedup_vs_baseline_processing"] = round(
+            times["baseline"]["processing_s"] / times["huashu"]["processing_s"], 3)
     return res
 
 
@@ -205,11 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="a checkout of another revision to time in the same run")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     result = {"accuracy": accuracy(args.shared, args.out),
-              "speed": speed(args.shared, args.out, args.n, args.repeat),
+              "speed": speed(args.shared, args.out, args.n, args.repeat, args.against),
               "load": load_time(args.repeat)}
     (args.out / "text_bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
                                               encoding="utf-8")
@@ -226,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
              sp["huashu"]["utterances_per_s"], sp["huashu"]["utterances_per_s_end_to_end"],
              sp["naive"]["utterances_per_s"], sp["speedup_vs_naive_processing"],
              sp["speedup_vs_naive_end_to_end"])
+    if "baseline" in sp:
+        log.info("baseline %s: %s utt/s; this revision's throughput / the baseline's: %sx",
+                 sp["baseline_checkout"], sp["baseline"]["utterances_per_s"],
+                 sp["speedup_vs_baseline_processing"])
     log.info("load (phrasebank + jieba init): median %ss, max %ss",
              result["load"]["load_s_median"], result["load"]["load_s_max"])
     log.info("written %s", args.out / "text_bench.json")

@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "MODEL_NAME",
     "MODEL_SHA256",
     "ModelError",
     "ModelInfo",
+    "ModelSpec",
     "load_whisper",
+    "model_name",
     "packaged_model_dir",
     "resolve_model",
 ]
@@ -42,6 +45,22 @@ _MARKER = ".huashu-verified.json"
 
 class ModelError(RuntimeError):
     """The model cannot be found, joined or verified; the message says why."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which model to load and how (built from the settings by the composition root)."""
+
+    model_dir: Path | None = None
+    """A local CTranslate2 Whisper folder; None: the packaged base model."""
+    cache_dir: Path | None = None
+    """Where the packaged model's parts are joined once (None: ~/.cache/huashu/models)."""
+    device: str = "cpu"
+    """cpu | cuda | auto."""
+    compute_type: str = "default"
+    """CTranslate2 compute type; default: int8 on CPU, the device's default elsewhere."""
+    cpu_threads: int = 0
+    """CPU threads of the model (0: all cores)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +94,7 @@ def default_cache_dir() -> Path:
 
 def packaged_model_dir(cache_dir: Path | None = None) -> Path:
     """The packaged base model as a CTranslate2 folder, joined and verified once."""
-    target = (cache_dir or default_cache_dir()) / "whisper-base"
+    target = Path(cache_dir or default_cache_dir()) / "whisper-base"
     marker = target / _MARKER
     if marker.is_file():
         try:
@@ -126,37 +145,43 @@ def packaged_model_dir(cache_dir: Path | None = None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def resolve_model(settings: Any = None) -> ModelInfo:
-    """The model folder to load: ``settings.model_dir`` if set, else the packaged one."""
-    if settings is None:
-        from analyzer.config import get_settings
+def model_name(spec: ModelSpec) -> str:
+    """The name results record for the model of ``spec``, without loading or joining it."""
+    if spec.model_dir:
+        return f"local:{Path(spec.model_dir).name}"
+    return MODEL_NAME
 
-        settings = get_settings()
-    if settings.model_dir:
-        p = Path(settings.model_dir)
+
+def resolve_model(spec: ModelSpec) -> ModelInfo:
+    """The model folder to load: ``spec.model_dir`` if set, else the packaged one."""
+    if spec.model_dir:
+        p = Path(spec.model_dir)
         if not (p / "model.bin").is_file() or not (p / "config.json").is_file():
             raise ModelError(f"HUASHU_MODEL_DIR={p} is not a CTranslate2 model folder "
                              "(model.bin and config.json expected)")
-        return ModelInfo(path=p, name=f"local:{p.name}", sha256=None)
-    return ModelInfo(path=packaged_model_dir(settings.model_cache_dir), name=MODEL_NAME,
+        return ModelInfo(path=p, name=model_name(spec), sha256=None)
+    return ModelInfo(path=packaged_model_dir(spec.cache_dir), name=MODEL_NAME,
                      sha256=MODEL_SHA256)
 
 
-def load_whisper(settings: Any = None) -> tuple[Any, ModelInfo]:
-    """Load faster-whisper's ``WhisperModel`` from the resolved local folder (no hub)."""
+def load_whisper(spec: ModelSpec) -> tuple[Any, ModelInfo]:
+    """Load faster-whisper's ``WhisperModel`` from the resolved local folder (no hub).
+
+    A folder that CTranslate2 cannot load (damaged or incomplete files) raises
+    :class:`ModelError` naming the folder and the reason."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from faster_whisper import WhisperModel
 
-    if settings is None:
-        from analyzer.config import get_settings
-
-        settings = get_settings()
-    info = resolve_model(settings)
-    device = settings.device
-    compute = settings.compute_type
+    info = resolve_model(spec)
+    compute = spec.compute_type
     if compute == "default":
-        compute = "int8" if device == "cpu" else "default"
-    model = WhisperModel(str(info.path), device=device, compute_type=compute,
-                         cpu_threads=settings.cpu_threads, local_files_only=True)
-    log.info("loaded %s on %s (%s)", info.name, device, compute)
+        compute = "int8" if spec.device == "cpu" else "default"
+    try:
+        model = WhisperModel(str(info.path), device=spec.device, compute_type=compute,
+                             cpu_threads=spec.cpu_threads, local_files_only=True)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelError(f"the model in {info.path} cannot be loaded: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                         ) from exc
+    log.info("loaded %s on %s (%s)", info.name, spec.device, compute)
     return model, info

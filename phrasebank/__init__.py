@@ -2,426 +2,80 @@
 
 The default bank (``standard.yaml`` beside this module) encodes
 家客代维人员上门服务规范: every script line of sections 1, 5, 6 and 7, every taboo of
-section 8, the 8.0 lexicon, the discipline rules 9.5 / 9.11 / 9.13, and the adherence
-templates. A deployment may point ``HUASHU_PHRASEBANK`` at its own file.
+section 8, the 8.0 lexicon, the discipline rules 9.5 / 9.11 / 9.13, the adherence
+templates and the domain vocabulary. A deployment may point ``HUASHU_PHRASEBANK`` at its
+own file.
 
-``load()`` raises :class:`PhrasebankError` listing *every* problem found, so that an
+:func:`load` raises :class:`PhrasebankError` listing *every* problem found, so that an
 editor can fix a bank in one pass; ``Phrasebank.version`` is a content hash that every
 analysis result records.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from importlib import resources
 
-import yaml
+from .forms import GAP, SLOT, expand_form, split_alternatives
+from .loader import DEFAULT_PATH, PhrasebankError, load, loads
+from .model import (
+    LEXICON_STANDARD,
+    Entry,
+    LexiconGroup,
+    MatchingConfig,
+    Phrasebank,
+    Step,
+    Template,
+    Trigger,
+    UnknownScenario,
+)
+from .vocab import (
+    CHANNELS,
+    ENTRY_SPEAKERS,
+    KINDS,
+    SOURCES,
+    SPEAKERS,
+    VIOLATION_KINDS,
+    Channel,
+    Kind,
+    Source,
+    Speaker,
+    check_speaker,
+)
 
 __all__ = [
+    "CHANNELS",
     "DEFAULT_PATH",
+    "ENTRY_SPEAKERS",
+    "SOURCES",
+    "GAP",
     "KINDS",
+    "SPEAKERS",
+    "LEXICON_STANDARD",
+    "SLOT",
+    "VIOLATION_KINDS",
+    "Channel",
     "Entry",
+    "Kind",
     "LexiconGroup",
     "MatchingConfig",
     "Phrasebank",
+    "Source",
+    "Speaker",
     "PhrasebankError",
     "Step",
     "Template",
     "Trigger",
+    "UnknownScenario",
     "expand_form",
     "load",
     "loads",
+    "check_speaker",
+    "sample_dialogue",
+    "split_alternatives",
 ]
 
-DEFAULT_PATH = Path(__file__).with_name("standard.yaml")
-KINDS = ("script", "taboo", "discipline")
-SPEAKERS = ("agent", "customer", "any")
-VIOLATION_KINDS = ("taboo", "discipline")
 
-# Internal markers that expanded forms carry for the matcher.
-SLOT = "\x01"
-GAP = "\x02"
-_SLOT_RE = re.compile(r"\*+|X+")
-_REF_RE = re.compile(r"^\d+(\.\d+){1,2}$")
-
-
-class PhrasebankError(ValueError):
-    """A phrasebank that cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[str], source: str = "phrasebank") -> None:
-        self.problems = problems
-        self.source = source
-        super().__init__(f"{source}: " + "; ".join(problems))
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the standard: a script line, a taboo or a discipline rule."""
-
-    ref: str
-    kind: str  # script | taboo | discipline
-    text: str  # the standard's wording, verbatim
-    forms: tuple[str, ...]  # matchable forms (see the YAML header for the syntax)
-    speaker: str = "agent"  # whose utterances it applies to: agent | customer | any
-    threshold: float | None = None  # per-entry override of matching.thresholds[kind]
-
-    @property
-    def is_violation(self) -> bool:
-        return self.kind in VIOLATION_KINDS
-
-
-@dataclass(frozen=True)
-class LexiconGroup:
-    """Words and patterns of one kind of uncivil language (ref 8.0)."""
-
-    category: str  # profanity | crude | sarcasm | scolding
-    label: str
-    words: tuple[str, ...]
-    patterns: tuple[str, ...]
-    ref: str = "8.0"
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    refs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Template:
-    scenario: str
-    title: str
-    steps: tuple[Step, ...]
-    ends: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Trigger:
-    name: str
-    kind: str
-    patterns: tuple[str, ...]
-    owed: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MatchingConfig:
-    slot_max: int = 8
-    gap_max: int = 8
-    short_max: int = 4
-    thresholds: dict[str, float] = field(
-        default_factory=lambda: {"script": 0.78, "taboo": 0.82, "discipline": 0.82}
-    )
-
-
-@dataclass(frozen=True)
-class Phrasebank:
-    """A validated phrasebank. Build it with :func:`load` or :func:`loads`."""
-
-    name: str
-    version: str  # "sha256:<first 16 hex digits>" of the file's bytes
-    entries: tuple[Entry, ...]
-    lexicon: tuple[LexiconGroup, ...]
-    templates: tuple[Template, ...]
-    triggers: tuple[Trigger, ...]
-    fillers: tuple[str, ...]
-    equivalents: dict[str, str]
-    matching: MatchingConfig
-    weights: dict[str, int]
-    source: str = ""
-    raw: str = field(default="", repr=False, compare=False)
-
-    def entry(self, ref: str) -> Entry | None:
-        for e in self.entries:
-            if e.ref == ref:
-                return e
-        return None
-
-    def template(self, scenario: str) -> Template | None:
-        for t in self.templates:
-            if t.scenario == scenario:
-                return t
-        return None
-
-    def standard_text(self, ref: str) -> str:
-        if ref == "8.0":
-            return "凡脏话、粗话、讽刺、训斥客户的话均列为服务禁语"
-        e = self.entry(ref)
-        return e.text if e else ""
-
-    def hotwords(self, max_chars: int = 120) -> str:
-        """Domain vocabulary for the ASR decoder, most useful first, at most ``max_chars``."""
-        words: list[str] = []
-        seen: set[str] = set()
-        # Terms that Whisper gets wrong most often in this domain come first.
-        for w in ("宽带", "检修", "申告", "工单", "说明书", "光猫", "故障", "服务人员", "工程师",
-                  "社区经理", "客户经理", "打搅您了", "深表歉意", "排查", "抢修", "签上您的意见"):
-            if w not in seen:
-                seen.add(w)
-                words.append(w)
-        out = ""
-        for w in words:
-            if len(out) + len(w) + 1 > max_chars:
-                break
-            out = f"{out} {w}" if out else w
-        return out
-
-
-def expand_form(form: str) -> list[str]:
-    """Expand ``[a|b|]`` alternatives; slots become ``SLOT``, ``…`` becomes ``GAP``.
-
-    >>> expand_form("请问是**[先生|女士]吗")
-    ['请问是\\x01先生吗', '请问是\\x01女士吗']
-    """
-    if form.count("[") != form.count("]"):
-        raise ValueError(f"unbalanced [] in form {form!r}")
-    form = form.replace("……", GAP).replace("…", GAP).replace("...", GAP)
-    form = _SLOT_RE.sub(SLOT, form)
-    results = [""]
-    i = 0
-    while i < len(form):
-        ch = form[i]
-        if ch == "[":
-            j = form.find("]", i)
-            inner = form[i + 1 : j]
-            if "[" in inner:
-                raise ValueError(f"nested [] in form {form!r}")
-            alts = inner.split("|")
-            results = [r + a for r in results for a in alts]
-            i = j + 1
-        elif ch == "]":
-            raise ValueError(f"unbalanced [] in form {form!r}")
-        else:
-            results = [r + ch for r in results]
-            i += 1
-    out: list[str] = []
-    for r in results:
-        if r not in out:
-            out.append(r)
-    return out
-
-
-# libyaml's safe loader when PyYAML was built with it: a tenth of the pure-Python one's
-# start-up cost for the embedded bank; both accept the same documents.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _as_list(v: Any) -> list[Any]:
-    if v is None:
-        return []
-    return list(v) if isinstance(v, (list, tuple)) else [v]
-
-
-def loads(text: str, source: str = "phrasebank") -> Phrasebank:
-    """Parse and validate a phrasebank from YAML text."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    raw_text = text
-    problems: list[str] = []
-    try:
-        doc = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        raise PhrasebankError([f"not valid YAML: {exc}"], source) from exc
-    if not isinstance(doc, dict):
-        raise PhrasebankError(["the top level must be a mapping"], source)
-
-    norm = doc.get("normalise") or {}
-    fillers = tuple(str(f) for f in _as_list(norm.get("fillers")))
-    equivalents = {str(k): str(v) for k, v in (norm.get("equivalents") or {}).items()}
-    for k, v in equivalents.items():
-        if len(k) != 1 or len(v) != 1:
-            problems.append(f"normalise.equivalents: {k!r}->{v!r} must map one character to one")
-
-    m = doc.get("matching") or {}
-    thresholds = {"script": 0.78, "taboo": 0.82, "discipline": 0.82}
-    for k, v in (m.get("thresholds") or {}).items():
-        if k not in KINDS:
-            problems.append(f"matching.thresholds: unknown kind {k!r}")
-        elif not isinstance(v, (int, float)) or not 0 < float(v) <= 1:
-            problems.append(f"matching.thresholds.{k}: must be a number in (0, 1], got {v!r}")
-        else:
-            thresholds[k] = float(v)
-    ints: dict[str, int] = {}
-    for key, default in (("slot_max", 8), ("gap_max", 8), ("short_max", 4)):
-        val = m.get(key, default)
-        if not isinstance(val, int) or val < 0 or val > 40:
-            problems.append(f"matching.{key}: must be an integer 0-40, got {val!r}")
-            val = default
-        ints[key] = val
-    matching = MatchingConfig(thresholds=thresholds, **ints)
-
-    entries: list[Entry] = []
-    seen_refs: set[str] = set()
-    for i, raw in enumerate(_as_list(doc.get("entries"))):
-        where = f"entries[{i}]"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: must be a mapping")
-            continue
-        ref = str(raw.get("ref", "")).strip()
-        where = f"entries[{i}] (ref {ref or '?'})"
-        if not _REF_RE.match(ref):
-            problems.append(f"{where}: ref must look like 5.12 or 1.1.3")
-        elif ref in seen_refs:
-            problems.append(f"{where}: duplicate ref")
-        seen_refs.add(ref)
-        kind = raw.get("kind")
-        if kind not in KINDS:
-            problems.append(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
-        speaker = raw.get("speaker", "agent")
-        if speaker not in SPEAKERS:
-            problems.append(f"{where}: speaker must be one of {', '.join(SPEAKERS)}")
-        wording = str(raw.get("text") or "").strip()
-        if not wording:
-            problems.append(f"{where}: text (the standard's wording) is required")
-        forms = [str(f) for f in _as_list(raw.get("forms")) + _as_list(raw.get("variants"))]
-        if not forms:
-            problems.append(f"{where}: at least one form is required")
-        for f in forms:
-            try:
-                expanded = expand_form(f)
-            except ValueError as exc:
-                problems.append(f"{where}: {exc}")
-                continue
-            for x in expanded:
-                core = re.sub(r"[\W_\x01\x02]", "", x)
-                if not core:
-                    problems.append(f"{where}: form {f!r} has an empty alternative with no words")
-        threshold = raw.get("threshold")
-        if threshold is not None and (
-            not isinstance(threshold, (int, float)) or not 0 < float(threshold) <= 1
-        ):
-            problems.append(f"{where}: threshold must be a number in (0, 1]")
-            threshold = None
-        entries.append(
-            Entry(
-                ref=ref,
-                kind=str(kind),
-                text=wording,
-                forms=tuple(forms),
-                speaker=str(speaker),
-                threshold=float(threshold) if threshold is not None else None,
-            )
-        )
-
-    lexicon: list[LexiconGroup] = []
-    for i, raw in enumerate(_as_list(doc.get("lexicon"))):
-        where = f"lexicon[{i}]"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: must be a mapping")
-            continue
-        pats = tuple(str(p) for p in _as_list(raw.get("patterns")))
-        for p in pats:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                problems.append(f"{where}: pattern {p!r} is not a valid regular expression: {exc}")
-        words = tuple(str(w) for w in _as_list(raw.get("words")) if str(w).strip())
-        if not words and not pats:
-            problems.append(f"{where}: needs words or patterns")
-        lexicon.append(
-            LexiconGroup(
-                category=str(raw.get("category") or "uncivil"),
-                label=str(raw.get("label") or ""),
-                words=words,
-                patterns=pats,
-            )
-        )
-
-    templates: list[Template] = []
-    for i, raw in enumerate(_as_list(doc.get("templates"))):
-        where = f"templates[{i}]"
-        if not isinstance(raw, dict) or not raw.get("scenario"):
-            problems.append(f"{where}: needs a scenario name")
-            continue
-        steps = []
-        for j, s in enumerate(_as_list(raw.get("steps"))):
-            refs = tuple(str(r) for r in _as_list((s or {}).get("refs")))
-            if not refs:
-                problems.append(f"{where}.steps[{j}]: needs refs")
-            for r in refs:
-                if r not in seen_refs:
-                    problems.append(f"{where}.steps[{j}]: ref {r} is not an entry")
-            steps.append(Step(name=str((s or {}).get("name") or "/".join(refs)), refs=refs))
-        if not steps:
-            problems.append(f"{where}: needs at least one step")
-        ends = tuple(str(r) for r in _as_list(raw.get("ends")))
-        for r in ends:
-            if r not in seen_refs:
-                problems.append(f"{where}.ends: ref {r} is not an entry")
-        templates.append(
-            Template(
-                scenario=str(raw["scenario"]),
-                title=str(raw.get("title") or raw["scenario"]),
-                steps=tuple(steps),
-                ends=ends,
-            )
-        )
-    if len({t.scenario for t in templates}) != len(templates):
-        problems.append("templates: scenario names must be unique")
-
-    triggers: list[Trigger] = []
-    for i, raw in enumerate(_as_list(doc.get("triggers"))):
-        where = f"triggers[{i}]"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: must be a mapping")
-            continue
-        pats = tuple(str(p) for p in _as_list(raw.get("patterns")))
-        for p in pats:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                problems.append(f"{where}: pattern {p!r} is not a valid regular expression: {exc}")
-        owed = tuple(str(r) for r in _as_list(raw.get("owed")))
-        for r in owed:
-            if r not in seen_refs:
-                problems.append(f"{where}.owed: ref {r} is not an entry")
-        if not pats or not owed:
-            problems.append(f"{where}: needs patterns and owed refs")
-        triggers.append(
-            Trigger(
-                name=str(raw.get("name") or raw.get("kind") or f"trigger {i}"),
-                kind=str(raw.get("kind") or f"trigger_{i}"),
-                patterns=pats,
-                owed=owed,
-            )
-        )
-
-    weights = {"missing_step": 15, "out_of_order": 5, "unanswered_trigger": 10,
-               "taboo": 20, "discipline": 15}
-    for k, v in (doc.get("weights") or {}).items():
-        if k not in weights:
-            problems.append(f"weights: unknown weight {k!r}")
-        elif not isinstance(v, int) or not 0 <= v <= 100:
-            problems.append(f"weights.{k}: must be an integer 0-100")
-        else:
-            weights[k] = v
-
-    if not entries:
-        problems.append("entries: the bank has no entries")
-    if problems:
-        raise PhrasebankError(problems, source)
-    return Phrasebank(
-        name=str(doc.get("name") or "phrasebank"),
-        version=f"sha256:{digest}",
-        entries=tuple(entries),
-        lexicon=tuple(lexicon),
-        templates=tuple(templates),
-        triggers=tuple(triggers),
-        fillers=fillers,
-        equivalents=equivalents,
-        matching=matching,
-        weights=weights,
-        source=source,
-        raw=raw_text,
-    )
-
-
-def load(path: str | Path | None = None) -> Phrasebank:
-    """Load and validate a phrasebank file (the embedded standard when ``path`` is None)."""
-    p = Path(path) if path else DEFAULT_PATH
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PhrasebankError([f"cannot read: {exc}"], str(p)) from exc
-    return loads(text, source=str(p))
+def sample_dialogue() -> str:
+    """The embedded sample dialogue (JSON Lines) that ``huashu demo`` scores."""
+    return (resources.files(__package__) / "samples" / "dialogue.jsonl").read_text(
+        encoding="utf-8")

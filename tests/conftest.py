@@ -30,9 +30,10 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def speech(analyzer):
     """The speech pipeline with the real Whisper base model, loaded once."""
-    from analyzer.speech import SpeechPipeline
+    from huashu.compose import load_speech_pipeline
+    from huashu.config import Settings
 
-    return SpeechPipeline.load(analyzer=analyzer)
+    return load_speech_pipeline(Settings(), analyzer=analyzer)
 
 
 FIXTURES = ROOT / "tests" / "fixtures" / "audio"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
@@ -18,6 +18,8 @@ from fastapi import (
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from phrasebank import SPEAKERS, Speaker, UnknownScenario
+
 from ..deps import ServiceDep, authenticate, require
 from ..service import Service
 
@@ -26,7 +28,6 @@ __all__ = ["router"]
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["real time"])
 
-Speaker = Literal["agent", "customer", "unknown"]
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -67,22 +68,23 @@ def _validate(service: Service, text: Any, speaker: Any, call_id: Any,
               scenario: Any) -> None:
     if not isinstance(text, str):
         raise Rejected("'text' must be a string")
-    if len(text) > service.settings.max_text_chars:
+    if len(text) > service.config.max_text_chars:
         raise Rejected(f"'text' is {len(text)} characters; at most "
-                       f"{service.settings.max_text_chars} are accepted")
+                       f"{service.config.max_text_chars} are accepted")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise Rejected("'text' holds an unpaired UTF-16 surrogate "
                        f"at character {exc.start}") from None
-    if speaker not in ("agent", "customer", "unknown"):
-        raise Rejected("'speaker' must be agent, customer or unknown")
+    if speaker not in SPEAKERS:
+        raise Rejected(f"'speaker' must be one of {', '.join(SPEAKERS)}")
     if call_id is not None and (not isinstance(call_id, str) or not 0 < len(call_id) <= 200):
         raise Rejected("'call_id' must be a string of 1 to 200 characters")
     if scenario is not None:
-        if not isinstance(scenario, str) or service.analyzer.bank.template(scenario) is None:
-            names = ", ".join(t.scenario for t in service.analyzer.bank.templates)
-            raise Rejected(f"unknown scenario {scenario!r}; the phrasebank has: {names}")
+        try:
+            service.analyzer.bank.require_template(scenario)
+        except UnknownScenario as exc:
+            raise Rejected(str(exc)) from None
 
 
 async def _check(service: Service, text: str, speaker: str, call_id: str | None,

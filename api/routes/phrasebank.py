@@ -3,13 +3,13 @@ list the versions kept."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from phrasebank import PhrasebankError
+from phrasebank import PhrasebankError, Speaker
 
 from ..deps import ServiceDep, require
 
@@ -27,7 +27,7 @@ class BankIn(BaseModel):
 
 class TestText(BaseModel):
     text: str = Field(max_length=10_000)
-    speaker: Literal["agent", "customer", "unknown"] = "agent"
+    speaker: Speaker = "agent"
 
 
 class BankTest(BaseModel):

@@ -17,6 +17,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from analyzer.errors import AnalysisError
+from analyzer.fingerprint import recording_key
+from phrasebank import CHANNELS, UnknownScenario
+
 from ..deps import ServiceDep, require
 from ..jobs import SORTS, ListFilter
 from ..service import Service
@@ -88,11 +92,11 @@ async def _receive(request: Request, service: Service) -> tuple[_Sink, str, dict
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or not params.get(b"boundary"):
         raise UploadRejected(415, "the body must be multipart/form-data with a 'file' part")
-    limit = service.settings.max_upload_mb * 1024 * 1024
+    limit = service.config.max_upload_mb * 1024 * 1024
     clen = request.headers.get("content-length")
     if clen and clen.isdigit() and int(clen) > limit + 64 * 1024:
         raise UploadRejected(413, f"the body is {int(clen)} bytes; the limit is "
-                                  f"{service.settings.max_upload_mb} MB")
+                                  f"{service.config.max_upload_mb} MB")
     fields: dict[str, str] = {}
     state: dict[str, Any] = {"hname": b"", "hval": b"", "headers": {}, "name": None,
                              "filename": None, "buf": bytearray(), "file_seen": False}
@@ -182,11 +186,11 @@ async def _receive(request: Request, service: Service) -> tuple[_Sink, str, dict
 
 
 def _probe(path: Path, filename: str) -> Any:
-    from analyzer.audio import AudioError, probe
+    from analyzer.audio import probe
 
     try:
         return probe(path)
-    except AudioError as exc:
+    except AnalysisError as exc:
         msg = str(exc).replace(str(path), filename)
         if exc.kind in ("empty", "corrupt"):
             raise UploadRejected(422, msg) from None
@@ -219,12 +223,13 @@ async def upload(request: Request, service: ServiceDep) -> JSONResponse:
         try:
             scenario = fields.get("scenario") or None
             agent_channel = fields.get("agent_channel") or "left"
-            if agent_channel not in ("left", "right"):
+            if agent_channel not in CHANNELS:
                 raise UploadRejected(422, "agent_channel must be left or right")
-            if scenario is not None and service.analyzer.bank.template(scenario) is None:
-                names = ", ".join(t.scenario for t in service.analyzer.bank.templates)
-                raise UploadRejected(422, f"unknown scenario {scenario!r}; the phrasebank "
-                                          f"has: {names}")
+            if scenario is not None:
+                try:
+                    service.analyzer.bank.require_template(scenario)
+                except UnknownScenario as exc:
+                    raise UploadRejected(422, str(exc)) from None
             for f in ("agent_id", "external_id"):
                 if len(fields.get(f) or "") > 200:
                     raise UploadRejected(422, f"{f} is longer than 200 characters")
@@ -239,11 +244,11 @@ async def upload(request: Request, service: ServiceDep) -> JSONResponse:
     except UploadRejected as exc:
         service.metrics.uploads.labels(str(exc.status)).inc()
         raise HTTPException(exc.status, exc.detail) from None
-    options = {"scenario": scenario, "agent_channel": agent_channel,
-               "phrasebank_version": service.analyzer.version}
+    key = recording_key(sha, service.fingerprint(agent_channel), scenario)
     rec, created = await service.run(
-        service.queue.submit, sha256=sha, path=path, filename=filename, size=sink.size,
-        fmt=info.format, duration=info.duration, channels=info.channels, options=options,
+        service.queue.submit, key=key, sha256=sha, path=path, filename=filename,
+        size=sink.size, fmt=info.format, duration=info.duration, channels=info.channels,
+        scenario=scenario, agent_channel=agent_channel,
         agent_id=fields.get("agent_id") or None, external_id=fields.get("external_id") or None)
     service.wake()
     service.metrics.uploads.labels("queued" if created else "duplicate").inc()

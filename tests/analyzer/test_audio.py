@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.audio import AudioError, decode, probe
+from analyzer.audio import decode, probe
+from analyzer.errors import AnalysisError
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "audio"
 
@@ -35,14 +36,14 @@ def test_format_matrix(name, codec):
     ("does-not-exist.wav", "no such file", "missing"),
 ])
 def test_bad_files_get_a_clear_error(name, problem, kind):
-    with pytest.raises(AudioError) as exc:
+    with pytest.raises(AnalysisError) as exc:
         probe(FIX / name)
     assert problem in str(exc.value) and name in str(exc.value)
     assert exc.value.kind == kind
-    with pytest.raises(AudioError, match=problem):
+    with pytest.raises(AnalysisError, match=problem):
         decode(FIX / name)
 
 
 def test_a_folder_is_not_a_recording(tmp_path):
-    with pytest.raises(AudioError, match="is a folder"):
+    with pytest.raises(AnalysisError, match="is a folder"):
         probe(tmp_path)

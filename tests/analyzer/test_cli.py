@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-RUN = [sys.executable, "-m", "analyzer.cli"]
+RUN = [sys.executable, "-m", "huashu"]
 
 
 def run(*args, stdin=None):

@@ -27,7 +27,7 @@ def _scorer(shared, name):
 
 def _check(src, out):
     with open(out, "w", encoding="utf-8") as fh:
-        subprocess.run([sys.executable, "-m", "analyzer.cli", "check", "--jsonl", str(src)],
+        subprocess.run([sys.executable, "-m", "huashu", "check", "--jsonl", str(src)],
                        stdout=fh, check=True)
 
 
@@ -81,7 +81,7 @@ def test_dialogue_targets(shared, tmp_path):
     src = shared / "corpus" / "dev_dialogues.jsonl"
     rep = tmp_path / "reports.jsonl"
     with open(rep, "w", encoding="utf-8") as fh:
-        subprocess.run([sys.executable, "-m", "analyzer.cli", "score", "--jsonl", str(src)],
+        subprocess.run([sys.executable, "-m", "huashu", "score", "--jsonl", str(src)],
                        stdout=fh, check=True)
     buf = io.StringIO()
     with redirect_stdout(buf):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from analyzer.audio import AudioError
+from analyzer.errors import AnalysisError
 from tests.conftest import FIXTURES
 
 KEYS = {"source", "duration", "channels", "scenario", "speakers", "utterances", "score",
@@ -71,7 +71,7 @@ def test_no_speech_no_utterances(speech, name):
 
 @pytest.mark.parametrize("name", ["corrupt.mp3", "empty.wav", "notes.txt.wav"])
 def test_bad_recordings(speech, name):
-    with pytest.raises(AudioError, match=name.replace(".", r"\.")):
+    with pytest.raises(AnalysisError, match=name.replace(".", r"\.")):
         speech.analyze(FIXTURES / name)
 
 

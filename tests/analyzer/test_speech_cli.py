@@ -9,7 +9,7 @@ import sys
 from analyzer.audio import decode, tile_to, write_wav
 from tests.conftest import FIXTURES
 
-RUN = [sys.executable, "-m", "analyzer.cli", "analyze"]
+RUN = [sys.executable, "-m", "huashu", "analyze"]
 
 
 def test_jsonl_and_a_bad_file_among_good_ones():
@@ -39,8 +39,9 @@ def test_vtt_and_text():
 def test_ten_minute_stereo_call_in_bounded_memory(tmp_path):
     path = tmp_path / "ten_minutes.wav"
     write_wav(path, tile_to(decode(FIXTURES / "call_stereo_alaw.wav"), 600))
-    code = ("import json, resource, sys; from analyzer.speech import SpeechPipeline; "
-            "r = SpeechPipeline.load().analyze(sys.argv[1]).to_dict(); "
+    code = ("import json, resource, sys; from huashu.compose import load_speech_pipeline; "
+            "from huashu.config import get_settings; "
+            "r = load_speech_pipeline(get_settings()).analyze(sys.argv[1]).to_dict(); "
             "print(json.dumps({'n': len(r['utterances']), 'dur': r['duration'], "
             "'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))")
     # beam 1: this test is about memory and robustness, not accuracy

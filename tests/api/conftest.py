@@ -54,7 +54,7 @@ class Server:
         self.port = free_port()
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "analyzer.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "huashu", "serve", "--port", str(self.port)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=str(self.data_dir))
         log.close()
         deadline = time.monotonic() + timeout
@@ -89,18 +89,18 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "analyzer.cli", *args], env=self.env,
+        return subprocess.run([sys.executable, "-m", "huashu", *args], env=self.env,
                               capture_output=True, text=True, timeout=120,
                               cwd=str(self.data_dir))
 
     def make_keys(self) -> dict[str, str]:
         """One key per scope, one with every scope but admin, and a revoked one (in-process,
         on the server's database)."""
-        from analyzer.config import Settings
         from api.db import Database
         from api.keys import KeyStore
+        from huashu.config import ServiceSettings
 
-        settings = Settings(data_dir=self.data_dir,
+        settings = ServiceSettings(data_dir=self.data_dir,
                             database_url=self.env.get("HUASHU_DATABASE_URL") or None)
         db = Database.from_settings(settings)
         store = KeyStore(db)

@@ -264,6 +264,6 @@ def test_no_stack_traces(server: Server) -> None:
 def test_cli_help() -> None:
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "analyzer.cli", "serve", "--help"],
+    out = subprocess.run([sys.executable, "-m", "huashu", "serve", "--help"],
                          capture_output=True, text=True)
     assert "--port" in out.stdout and "--host" in out.stdout

@@ -10,21 +10,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from alembic.script import ScriptDirectory
+from sqlalchemy import text, update
 
-from analyzer.config import Settings
-from api.db import Database, migrate
+from analyzer.fingerprint import Fingerprint, recording_key
+from api.db import MIGRATIONS, Database, migrate
 from api.jobs import JobQueue, ListFilter
 from api.keys import KeyStore
 from api.models import Recording
+from huashu.config import ServiceSettings
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path, database_url=None)
+        settings = ServiceSettings(data_dir=tmp_path, database_url=None)
     else:
-        settings = Settings(data_dir=tmp_path,
+        settings = ServiceSettings(data_dir=tmp_path,
                             database_url=request.getfixturevalue("pg_url"))
     d = Database.from_settings(settings)
     assert d.dialect == request.param
@@ -32,16 +34,26 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     d.dispose()
 
 
-def _submit(q: JobQueue, sha: str, **opts: object) -> tuple[dict, bool]:
-    return q.submit(sha256=sha, path=f"/audio/{sha}.wav", filename=f"{sha}.wav", size=10,
-                    fmt="wav", duration=1.0, channels=1,
-                    options={"scenario": None, "agent_channel": "left", **opts},
-                    agent_id=str(opts.get("agent", "a1")))
+def _submit(q: JobQueue, sha: str, agent_channel: str = "left",
+            agent: str = "a1") -> tuple[dict, bool]:
+    fp = Fingerprint("sha256:bank", "model", {"speech": {"agent_channel": agent_channel}})
+    return q.submit(key=recording_key(sha, fp, None), sha256=sha, path=f"/audio/{sha}.wav",
+                    filename=f"{sha}.wav", size=10, fmt="wav", duration=1.0, channels=1,
+                    scenario=None, agent_channel=agent_channel, agent_id=agent)
 
 
-def test_migrations_idempotent(db: Database) -> None:
+def test_migrating_again_keeps_the_schema_and_the_rows(db: Database) -> None:
+    store = KeyStore(db, cache_s=0)
+    secret, info = store.create("ops", "check")
+    rid = _submit(JobQueue(db), "h1")[0]["id"]
     migrate(db.engine)
     migrate(db.engine)
+    with db.engine.connect() as conn:
+        versions = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None and versions == [head]
+    assert store.verify(secret) == info
+    assert JobQueue(db).get(rid) is not None
 
 
 def test_keys(db: Database) -> None:

@@ -39,7 +39,7 @@ def folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def local_run(folder, tmp_path_factory) -> dict:
     """``huashu batch FOLDER --out DIR`` through the real CLI and model (local engine)."""
-    from analyzer.cli import main
+    from huashu.cli import main
 
     out = tmp_path_factory.mktemp("out-local")
     rc = main(["batch", str(folder), "--out", str(out), *SPLIT, "--no-progress"])

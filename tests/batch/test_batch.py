@@ -16,9 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-from analyzer.cli import main
 from batch.inputs import parse_when
 from batch.run import TIMING_FIELDS, BatchOptions, run_batch
+from huashu.cli import main
+from huashu.config import Settings
 from tests.batch.conftest import ONE, SPLIT, read_jsonl
 from tests.conftest import FIXTURES, ROOT
 
@@ -46,7 +47,7 @@ def test_folder_run_with_bad_files(local_run):
     assert [v["ref"] for v in taboo["violations"]] == ["8.2"]
     failures = read_jsonl(out / "failures.jsonl")
     assert {f["recording"] for f in failures} == BAD
-    assert all(f["kind"] == "audio" and "not a readable audio file" in f["error"]
+    assert all(f["kind"] == "not_audio" and "not a readable audio file" in f["error"]
                for f in failures)
     summary = _csv(out / "summary.csv")
     assert {(s["recording"], s["status"]) for s in summary} == \
@@ -66,7 +67,8 @@ def test_second_run_reuses_everything(local_run, folder):
     out = local_run["out"]
     before = (out / "results.jsonl").read_bytes()
     t0 = time.perf_counter()
-    stats = run_batch(BatchOptions(src=folder, out=out, workers=2, threads=1, progress=False))
+    stats = run_batch(BatchOptions(src=folder, out=out, workers=2, threads=1, progress=False),
+                      Settings())
     took = time.perf_counter() - t0
     assert (stats.reused, stats.analysed, stats.failed) == (2, 0, 2)
     assert (out / "results.jsonl").read_bytes() == before
@@ -98,8 +100,8 @@ def test_manifest_since_until_limit(tmp_path, folder, caplog):
     assert results[0]["requested_scenario"] == "appointment_dispatcher"
     failures = {f["recording"]: f for f in read_jsonl(out / "failures.jsonl")}
     assert set(failures) == {"missing.wav", "sub/x.wav"}  # --limit 2 stops before call-4
-    assert failures["missing.wav"]["kind"] == "io"
-    assert failures["sub/x.wav"]["kind"] == "input" and "recorded_at" in \
+    assert failures["missing.wav"]["kind"] == "missing"
+    assert failures["sub/x.wav"]["kind"] == "bad_input" and "recorded_at" in \
         failures["sub/x.wav"]["error"]
     # not on a terminal: one plain log line per recording, with an ETA
     assert re.search(r"\[1/1\] .*greet\.wav: score \d+, 0 violation\(s\), .* \(ETA 0:00\)",
@@ -119,7 +121,7 @@ def test_killed_mid_way_then_resumed(tmp_path):
         shutil.copy(FIXTURES / fixture, src / name)
     out = tmp_path / "out"
     results = out / "results.jsonl"
-    cmd = [sys.executable, "-m", "analyzer.cli", "batch", str(src), "--out", str(out),
+    cmd = [sys.executable, "-m", "huashu", "batch", str(src), "--out", str(out),
            *ONE, "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -141,7 +143,8 @@ def test_killed_mid_way_then_resumed(tmp_path):
     # A half-written line (a kill inside a write) must not break the resume either.
     with open(results, "a", encoding="utf-8") as fh:
         fh.write('{"recording":"c_greet.flac","source":')
-    stats = run_batch(BatchOptions(src=src, out=out, workers=1, threads=2, progress=False))
+    stats = run_batch(BatchOptions(src=src, out=out, workers=1, threads=2, progress=False),
+                      Settings())
     assert stats.reused == len(first) and stats.analysed == len(names) - len(first)
     final = read_jsonl(results)
     recs = [r["recording"] for r in final]
@@ -158,7 +161,7 @@ def _comparable(rows):
 def test_ray_engine_equals_local(local_run, folder, tmp_path):
     out = tmp_path / "out-ray"
     stats = run_batch(BatchOptions(src=folder, out=out, engine="ray", workers=2, threads=1,
-                                   progress=False))
+                                   progress=False), Settings())
     assert (stats.engine, stats.analysed, stats.failed) == ("ray", 2, 2)
     ray_rows = read_jsonl(out / "results.jsonl")
     local_rows = read_jsonl(local_run["out"] / "results.jsonl")
@@ -183,8 +186,9 @@ def test_a_worker_killed_mid_recording_is_replaced(caplog, tmp_path):
     the pool is started again, that recording analysed again, and every job ends once."""
     import threading
 
-    from analyzer.config import get_settings
     from batch.engines import Job, LocalEngine
+    from huashu.compose import settings_payload
+    from huashu.config import Settings
 
     names = ["greet.wav", "greet_mulaw.wav", "greet.flac"]
     jobs = [Job(recording=n, path=str(FIXTURES / n)) for n in names]
@@ -199,7 +203,7 @@ def test_a_worker_killed_mid_recording_is_replaced(caplog, tmp_path):
             t.start()
 
     with caplog.at_level("WARNING", logger="batch.engines"):
-        LocalEngine(get_settings().model_dump(), workers=1, threads=2).run(jobs, on_outcome)
+        LocalEngine(settings_payload(Settings()), workers=1, threads=2).run(jobs, on_outcome)
     assert killed
     assert sorted(o.job.recording for o in outcomes) == sorted(names)
     assert all(o.result is not None and o.error is None for o in outcomes), outcomes
@@ -232,7 +236,7 @@ def test_progress_bar_on_a_terminal(tmp_path):
     pid, fd = pty.fork()
     if pid == 0:  # the child: the CLI on the terminal
         os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, "-m", "analyzer.cli", "batch", str(src),
+        os.execv(sys.executable, [sys.executable, "-m", "huashu", "batch", str(src),
                                   "--out", str(tmp_path / "out"), "--workers", "1",
                                   "--threads", "2"])
     out = b""

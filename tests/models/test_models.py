@@ -38,18 +38,32 @@ def test_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
 
 
 def test_model_dir_setting(tmp_path):
-    from analyzer.config import Settings
+    from models import ModelSpec, model_name
 
     with pytest.raises(ModelError, match="not a CTranslate2 model folder"):
-        resolve_model(Settings(model_dir=tmp_path))
+        resolve_model(ModelSpec(model_dir=tmp_path))
     d = packaged_model_dir(tmp_path / "cache")
-    info = resolve_model(Settings(model_dir=d))
+    info = resolve_model(ModelSpec(model_dir=d))
     assert info.path == d and info.name.startswith("local:")
+    assert info.name == model_name(ModelSpec(model_dir=d))  # known without loading
+
+
+def test_a_broken_model_folder_is_a_clear_error(tmp_path):
+    from models import ModelSpec, load_whisper
+
+    d = packaged_model_dir(tmp_path / "cache")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in d.iterdir():
+        (broken / f.name).write_bytes(f.read_bytes()[:4096] if f.name == "model.bin"
+                                      else f.read_bytes())
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        load_whisper(ModelSpec(model_dir=broken))
 
 
 def test_loads_with_no_hub_reachable(tmp_path):
-    code = ("from models import load_whisper; from analyzer.config import Settings; "
-            f"m, i = load_whisper(Settings(model_cache_dir={str(tmp_path)!r})); print(i.name)")
+    code = ("from models import ModelSpec, load_whisper; "
+            f"m, i = load_whisper(ModelSpec(cache_dir={str(tmp_path)!r})); print(i.name)")
     env = {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_OFFLINE": "0",
            "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,

@@ -78,7 +78,8 @@ entries:
   - {ref: "5.1", kind: script, text: 再见, forms: ["再见"]}
   - {ref: "x", kind: nonsense, text: "", forms: []}
 lexicon:
-  - {category: crude, patterns: ["(unclosed"]}
+  - {category: crude, rules: ["[unclosed"]}
+  - {category: crude, patterns: ["你(是|)傻"]}
 templates:
   - scenario: s
     steps: [{name: a, refs: ["9.99"]}]
@@ -91,7 +92,8 @@ templates:
     assert "ref must look like" in text
     assert "kind must be one of" in text
     assert "text (the standard's wording) is required" in text
-    assert "not a valid regular expression" in text
+    assert "lexicon[0].rules[0]" in text and "a group is written" in text
+    assert "lexicon[1]: 'patterns' are not read" in text
     assert "ref 9.99 is not an entry" in text
     assert str(exc.value).startswith("bad.yaml: ")
 

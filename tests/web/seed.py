@@ -71,21 +71,20 @@ def insert_done(data_dir: Path, result: dict[str, Any], *, filename: str,
     """Queue a recording and finish it with ``result`` as a worker would; its id."""
     from sqlalchemy import update
 
-    from analyzer.config import Settings
     from api.db import Database
     from api.jobs import JobQueue
     from api.models import Recording
+    from huashu.config import ServiceSettings
 
-    settings = Settings(data_dir=data_dir, database_url=database_url)
+    settings = ServiceSettings(data_dir=data_dir, database_url=database_url)
     db = Database.from_settings(settings)
     try:
         q = JobQueue(db, worker="seed")
         sha = hashlib.sha256(f"{filename}\0{agent_id}\0{created_at}".encode()).hexdigest()
         rec, created = q.submit(
-            sha256=sha, path=str(audio), filename=filename, size=audio.stat().st_size,
-            fmt="wav", duration=float(result["duration"]), channels=2,
-            options={"scenario": scenario, "agent_channel": "left", "phrasebank_version":
-                     result["phrasebank_version"]}, agent_id=agent_id)
+            key=sha, sha256=sha, path=str(audio), filename=filename,
+            size=audio.stat().st_size, fmt="wav", duration=float(result["duration"]),
+            channels=2, scenario=scenario, agent_channel="left", agent_id=agent_id)
         if not created:
             raise RuntimeError(f"{filename}: a recording with these options exists")
         job = q.claim()

@@ -1,4 +1,4 @@
-"""``huashu serve`` and ``huashu keys create|list|revoke`` (registered by analyzer.cli)."""
+"""``huashu serve`` and ``huashu keys create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import logging
 import sys
 from typing import Any
 
+from ..config import get_settings
+
 __all__ = ["register"]
 
 log = logging.getLogger("huashu.api")
@@ -14,8 +16,6 @@ log = logging.getLogger("huashu.api")
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
-
-    from analyzer.config import get_settings
 
     settings = get_settings()
     level = str(args.log_level or settings.log_level).lower()
@@ -27,12 +27,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _store() -> Any:
-    from analyzer.config import get_settings
+    from api.db import Database
+    from api.keys import KeyStore
 
-    from .db import Database
-    from .keys import KeyStore
-
-    return KeyStore(Database.from_settings(get_settings()))
+    return KeyStore(Database.from_settings(get_settings().service))
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:

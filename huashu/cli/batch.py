@@ -8,13 +8,17 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from phrasebank import CHANNELS
+
+from ..config import get_settings
+
 __all__ = ["register", "cmd_batch"]
 
 log = logging.getLogger("huashu.batch")
 
 
 def _when(text: str) -> Any:
-    from .inputs import parse_when
+    from batch.inputs import parse_when
 
     try:
         return parse_when(text)
@@ -36,11 +40,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch; exit 0 when every recording was analysed, 1 when some failed, 2 when
     the source cannot be read, 3 when the Ray cluster cannot be used, 130 when stopped
     (SIGINT/SIGTERM; finished recordings are kept)."""
-    from .inputs import InputError
-    from .run import BatchOptions, run_batch
+    from batch.inputs import InputError
+    from batch.run import BatchOptions, run_batch
+
+    settings = get_settings()
 
     opts = BatchOptions(src=Path(args.src), out=Path(args.out), engine=args.engine,
-                        address=args.address, workers=args.workers, threads=args.threads,
+                        address=args.address,
+                        workers=args.workers or settings.batch.batch_workers,
+                        threads=args.threads or settings.batch.batch_threads,
                         since=args.since, until=args.until, limit=args.limit,
                         agent_channel=args.agent_channel,
                         progress=False if args.no_progress else None)
@@ -49,7 +57,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        stats = run_batch(opts)
+        stats = run_batch(opts, settings)
     except InputError as exc:
         log.error("%s", exc)
         return 2
@@ -91,7 +99,7 @@ def register(sub: Any) -> None:
     b.add_argument("--until", type=_when, metavar="TIME",
                    help="manifest rows with recorded_at < TIME (ISO 8601)")
     b.add_argument("--limit", type=_positive, metavar="N", help="only the first N recordings")
-    b.add_argument("--agent-channel", default="left", choices=("left", "right"),
+    b.add_argument("--agent-channel", default="left", choices=CHANNELS,
                    help="the agent's channel in stereo recordings")
     b.add_argument("--no-progress", action="store_true",
                    help="a log line per recording even on a terminal")

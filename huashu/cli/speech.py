@@ -8,6 +8,8 @@ import logging
 import sys
 from typing import Any
 
+from phrasebank import CHANNELS
+
 __all__ = ["register", "to_vtt", "to_text"]
 
 log = logging.getLogger("huashu.analyze")
@@ -48,10 +50,13 @@ def to_text(result: dict[str, Any]) -> str:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .audio import AudioError
-    from .speech import SpeechPipeline
+    from analyzer.errors import AnalysisFailure
+    from analyzer.speech import analyze_recording
 
-    pipeline = SpeechPipeline.load()
+    from ..compose import load_speech_pipeline
+    from ..config import get_settings
+
+    pipeline = load_speech_pipeline(get_settings())
     failed = 0
     show = sys.stderr.isatty()
     for path in args.files:
@@ -65,15 +70,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             def progress(frac: float, bar: Any = bar) -> None:
                 bar.update(round(frac * 100) - bar.n)
         try:
-            result = pipeline.analyze(path, scenario=args.scenario,
-                                      agent_channel=args.agent_channel, progress=progress)
-        except (AudioError, ValueError) as exc:
-            failed += 1
-            log.error("%s", exc)
-            continue
+            result = analyze_recording(pipeline, path, scenario=args.scenario,
+                                       agent_channel=args.agent_channel, progress=progress)
         finally:
             if bar is not None:
                 bar.close()
+        if isinstance(result, AnalysisFailure):
+            failed += 1
+            log.error("%s", result.message)
+            continue
         d = result.to_dict()
         if args.format == "jsonl":
             sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
@@ -95,7 +100,7 @@ def register(sub: Any) -> None:
     a = sub.add_parser("analyze", help="transcribe and check recordings")
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--scenario", help="scenario (default: inferred)")
-    a.add_argument("--agent-channel", default="left", choices=("left", "right"),
+    a.add_argument("--agent-channel", default="left", choices=CHANNELS,
                    help="the agent's channel in stereo recordings")
     a.add_argument("--format", default="jsonl", choices=("jsonl", "text", "vtt"))
     a.set_defaults(func=cmd_analyze)

@@ -1,0 +1,273 @@
+"""Load and validate a phrasebank YAML file; every problem found is reported at once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .forms import expand_form
+from .model import (
+    Entry,
+    LexiconGroup,
+    MatchingConfig,
+    Phrasebank,
+    Step,
+    Template,
+    Trigger,
+)
+from .rules import RuleSyntaxError, parse_rule
+from .vocab import ENTRY_SPEAKERS, KINDS
+
+__all__ = ["DEFAULT_PATH", "PhrasebankError", "load", "loads"]
+
+DEFAULT_PATH = Path(__file__).with_name("standard.yaml")
+_REF_RE = re.compile(r"^\d+(\.\d+){1,2}$")
+
+
+class PhrasebankError(ValueError):
+    """A phrasebank that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str], source: str = "phrasebank") -> None:
+        self.problems = problems
+        self.source = source
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+# libyaml's safe loader when PyYAML was built with it: a tenth of the pure-Python one's
+# start-up cost for the embedded bank; both accept the same documents.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def loads(text: str, source: str = "phrasebank") -> Phrasebank:
+    """Parse and validate a phrasebank from YAML text."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    raw_text = text
+    problems: list[str] = []
+    try:
+        doc = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise PhrasebankError([f"not valid YAML: {exc}"], source) from exc
+    if not isinstance(doc, dict):
+        raise PhrasebankError(["the top level must be a mapping"], source)
+
+    norm = doc.get("normalise") or {}
+    fillers = tuple(str(f) for f in _as_list(norm.get("fillers")))
+    equivalents = {str(k): str(v) for k, v in (norm.get("equivalents") or {}).items()}
+    for k, v in equivalents.items():
+        if len(k) != 1 or len(v) != 1:
+            problems.append(f"normalise.equivalents: {k!r}->{v!r} must map one character to one")
+
+    m = doc.get("matching") or {}
+    thresholds = {"script": 0.78, "taboo": 0.82, "discipline": 0.82}
+    for k, v in (m.get("thresholds") or {}).items():
+        if k not in KINDS:
+            problems.append(f"matching.thresholds: unknown kind {k!r}")
+        elif not isinstance(v, (int, float)) or not 0 < float(v) <= 1:
+            problems.append(f"matching.thresholds.{k}: must be a number in (0, 1], got {v!r}")
+        else:
+            thresholds[k] = float(v)
+    ints: dict[str, int] = {}
+    for key, default in (("slot_max", 8), ("gap_max", 8), ("short_max", 4)):
+        val = m.get(key, default)
+        if not isinstance(val, int) or val < 0 or val > 40:
+            problems.append(f"matching.{key}: must be an integer 0-40, got {val!r}")
+            val = default
+        ints[key] = val
+    matching = MatchingConfig(thresholds=thresholds, **ints)
+
+    entries: list[Entry] = []
+    seen_refs: set[str] = set()
+    for i, raw in enumerate(_as_list(doc.get("entries"))):
+        where = f"entries[{i}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        ref = str(raw.get("ref", "")).strip()
+        where = f"entries[{i}] (ref {ref or '?'})"
+        if not _REF_RE.match(ref):
+            problems.append(f"{where}: ref must look like 5.12 or 1.1.3")
+        elif ref in seen_refs:
+            problems.append(f"{where}: duplicate ref")
+        seen_refs.add(ref)
+        kind = raw.get("kind")
+        if kind not in KINDS:
+            problems.append(f"{where}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        speaker = raw.get("speaker", "agent")
+        if speaker not in ENTRY_SPEAKERS:
+            problems.append(f"{where}: speaker must be one of {', '.join(ENTRY_SPEAKERS)}")
+        wording = str(raw.get("text") or "").strip()
+        if not wording:
+            problems.append(f"{where}: text (the standard's wording) is required")
+        forms = [str(f) for f in _as_list(raw.get("forms")) + _as_list(raw.get("variants"))]
+        if not forms:
+            problems.append(f"{where}: at least one form is required")
+        for f in forms:
+            try:
+                expanded = expand_form(f)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}")
+                continue
+            for x in expanded:
+                core = re.sub(r"[\W_\x01\x02]", "", x)
+                if not core:
+                    problems.append(f"{where}: form {f!r} has an empty alternative with no words")
+        threshold = raw.get("threshold")
+        if threshold is not None and (
+            not isinstance(threshold, (int, float)) or not 0 < float(threshold) <= 1
+        ):
+            problems.append(f"{where}: threshold must be a number in (0, 1]")
+            threshold = None
+        entries.append(
+            Entry(
+                ref=ref,
+                kind=str(kind),
+                text=wording,
+                forms=tuple(forms),
+                speaker=str(speaker),
+                threshold=float(threshold) if threshold is not None else None,
+            )
+        )
+
+    lexicon: list[LexiconGroup] = []
+    for i, raw in enumerate(_as_list(doc.get("lexicon"))):
+        where = f"lexicon[{i}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        if "patterns" in raw:
+            problems.append(f"{where}: 'patterns' are not read: write them as rules (words and "
+                            "[a|b] groups in order, … for a gap; see the rule syntax)")
+        rules = []
+        for j, text in enumerate(_as_list(raw.get("rules"))):
+            try:
+                rules.append(parse_rule(str(text)))
+            except RuleSyntaxError as exc:
+                problems.append(f"{where}.rules[{j}] {str(text)!r}: {exc}")
+        words = tuple(str(w) for w in _as_list(raw.get("words")) if str(w).strip())
+        if not words and not rules:
+            problems.append(f"{where}: needs words or rules")
+        lexicon.append(
+            LexiconGroup(
+                category=str(raw.get("category") or "uncivil"),
+                label=str(raw.get("label") or ""),
+                words=words,
+                rules=tuple(rules),
+            )
+        )
+
+    templates: list[Template] = []
+    for i, raw in enumerate(_as_list(doc.get("templates"))):
+        where = f"templates[{i}]"
+        if not isinstance(raw, dict) or not raw.get("scenario"):
+            problems.append(f"{where}: needs a scenario name")
+            continue
+        steps = []
+        for j, s in enumerate(_as_list(raw.get("steps"))):
+            refs = tuple(str(r) for r in _as_list((s or {}).get("refs")))
+            if not refs:
+                problems.append(f"{where}.steps[{j}]: needs refs")
+            for r in refs:
+                if r not in seen_refs:
+                    problems.append(f"{where}.steps[{j}]: ref {r} is not an entry")
+            steps.append(Step(name=str((s or {}).get("name") or "/".join(refs)), refs=refs))
+        if not steps:
+            problems.append(f"{where}: needs at least one step")
+        ends = tuple(str(r) for r in _as_list(raw.get("ends")))
+        for r in ends:
+            if r not in seen_refs:
+                problems.append(f"{where}.ends: ref {r} is not an entry")
+        templates.append(
+            Template(
+                scenario=str(raw["scenario"]),
+                title=str(raw.get("title") or raw["scenario"]),
+                steps=tuple(steps),
+                ends=ends,
+            )
+        )
+    if len({t.scenario for t in templates}) != len(templates):
+        problems.append("templates: scenario names must be unique")
+
+    triggers: list[Trigger] = []
+    for i, raw in enumerate(_as_list(doc.get("triggers"))):
+        where = f"triggers[{i}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        pats = tuple(str(p) for p in _as_list(raw.get("patterns")))
+        for p in pats:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                problems.append(f"{where}: pattern {p!r} is not a valid regular expression: {exc}")
+        owed = tuple(str(r) for r in _as_list(raw.get("owed")))
+        for r in owed:
+            if r not in seen_refs:
+                problems.append(f"{where}.owed: ref {r} is not an entry")
+        if not pats or not owed:
+            problems.append(f"{where}: needs patterns and owed refs")
+        triggers.append(
+            Trigger(
+                name=str(raw.get("name") or raw.get("kind") or f"trigger {i}"),
+                kind=str(raw.get("kind") or f"trigger_{i}"),
+                patterns=pats,
+                owed=owed,
+            )
+        )
+
+    weights = {"missing_step": 15, "out_of_order": 5, "unanswered_trigger": 10,
+               "taboo": 20, "discipline": 15}
+    for k, v in (doc.get("weights") or {}).items():
+        if k not in weights:
+            problems.append(f"weights: unknown weight {k!r}")
+        elif not isinstance(v, int) or not 0 <= v <= 100:
+            problems.append(f"weights.{k}: must be an integer 0-100")
+        else:
+            weights[k] = v
+
+    vocab = doc.get("vocabulary") or {}
+    if not isinstance(vocab, dict):
+        problems.append("vocabulary: must be a mapping")
+        vocab = {}
+    domain_words = tuple(str(w) for w in _as_list(vocab.get("words")) if str(w).strip())
+    hotword_list = tuple(str(w) for w in _as_list(vocab.get("hotwords")) if str(w).strip())
+
+    if not entries:
+        problems.append("entries: the bank has no entries")
+    if problems:
+        raise PhrasebankError(problems, source)
+    return Phrasebank(
+        name=str(doc.get("name") or "phrasebank"),
+        version=f"sha256:{digest}",
+        entries=tuple(entries),
+        lexicon=tuple(lexicon),
+        templates=tuple(templates),
+        triggers=tuple(triggers),
+        fillers=fillers,
+        equivalents=equivalents,
+        matching=matching,
+        weights=weights,
+        domain_words=domain_words,
+        hotword_list=hotword_list,
+        source=source,
+        raw=raw_text,
+    )
+
+
+def load(path: str | Path | None = None) -> Phrasebank:
+    """Load and validate a phrasebank file (the embedded standard when ``path`` is None)."""
+    p = Path(path) if path else DEFAULT_PATH
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PhrasebankError([f"cannot read: {exc}"], str(p)) from exc
+    return loads(text, source=str(p))

@@ -1,0 +1,154 @@
+"""The phrasebank as plain data: entries, the 8.0 lexicon, templates, triggers, weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .rules import Rule
+from .vocab import VIOLATION_KINDS
+
+__all__ = [
+    "LEXICON_STANDARD",
+    "Entry",
+    "LexiconGroup",
+    "MatchingConfig",
+    "Phrasebank",
+    "Step",
+    "Template",
+    "Trigger",
+    "UnknownScenario",
+]
+
+LEXICON_STANDARD = "凡脏话、粗话、讽刺、训斥客户的话均列为服务禁语"
+"""The standard's own words for 8.0 (uncivil language not on the list)."""
+
+
+class UnknownScenario(ValueError):
+    """A scenario that the phrasebank has no template for; the message lists those it has."""
+
+    def __init__(self, scenario: object, known: list[str]) -> None:
+        super().__init__(f"unknown scenario {scenario!r}; the phrasebank has: "
+                         f"{', '.join(known)}")
+        self.scenario = scenario
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the standard: a script line, a taboo or a discipline rule."""
+
+    ref: str
+    kind: str  # script | taboo | discipline
+    text: str  # the standard's wording, verbatim
+    forms: tuple[str, ...]  # matchable forms (see the YAML header for the syntax)
+    speaker: str = "agent"  # whose utterances it applies to: agent | customer | any
+    threshold: float | None = None  # per-entry override of matching.thresholds[kind]
+
+    @property
+    def is_violation(self) -> bool:
+        return self.kind in VIOLATION_KINDS
+
+
+@dataclass(frozen=True)
+class LexiconGroup:
+    """Words and rules of one kind of uncivil language (ref 8.0)."""
+
+    category: str  # profanity | crude | sarcasm | scolding
+    label: str
+    words: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    ref: str = "8.0"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    scenario: str
+    title: str
+    steps: tuple[Step, ...]
+    ends: tuple[str, ...] = ()
+
+    @property
+    def section(self) -> str:
+        """The standard's section its first step comes from ("1", "5"): a line the standard
+        repeats word for word (1.1.7 / 5.4) is credited to this section."""
+        first = self.steps[0].refs[0] if self.steps else ""
+        return first.split(".")[0]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    kind: str
+    patterns: tuple[str, ...]
+    owed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    slot_max: int = 8
+    gap_max: int = 8
+    short_max: int = 4
+    thresholds: dict[str, float] = field(
+        default_factory=lambda: {"script": 0.78, "taboo": 0.82, "discipline": 0.82}
+    )
+
+
+@dataclass(frozen=True)
+class Phrasebank:
+    """A validated phrasebank. Build it with :func:`phrasebank.load` or :func:`loads`."""
+
+    name: str
+    version: str  # "sha256:<first 16 hex digits>" of the file's bytes
+    entries: tuple[Entry, ...]
+    lexicon: tuple[LexiconGroup, ...]
+    templates: tuple[Template, ...]
+    triggers: tuple[Trigger, ...]
+    fillers: tuple[str, ...]
+    equivalents: dict[str, str]
+    matching: MatchingConfig
+    weights: dict[str, int]
+    domain_words: tuple[str, ...] = ()
+    """Words the segmenter keeps whole (宽带, 工单 …)."""
+    hotword_list: tuple[str, ...] = ()
+    """Domain vocabulary for the recogniser, most useful first."""
+    source: str = ""
+    raw: str = field(default="", repr=False, compare=False)
+
+    def entry(self, ref: str) -> Entry | None:
+        for e in self.entries:
+            if e.ref == ref:
+                return e
+        return None
+
+    def template(self, scenario: str) -> Template | None:
+        for t in self.templates:
+            if t.scenario == scenario:
+                return t
+        return None
+
+    def require_template(self, scenario: object) -> Template:
+        """The template of ``scenario``; :class:`UnknownScenario` when there is none."""
+        t = self.template(scenario) if isinstance(scenario, str) else None
+        if t is None:
+            raise UnknownScenario(scenario, [t.scenario for t in self.templates])
+        return t
+
+    def standard_text(self, ref: str) -> str:
+        if ref == "8.0":
+            return LEXICON_STANDARD
+        e = self.entry(ref)
+        return e.text if e else ""
+
+    def hotwords(self, max_chars: int = 120) -> str:
+        """The hotword list as one space-separated string of at most ``max_chars``."""
+        out = ""
+        for w in dict.fromkeys(self.hotword_list):
+            if len(out) + len(w) + 1 > max_chars:
+                break
+            out = f"{out} {w}" if out else w
+        return out
