@@ -266,9 +266,12 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
     for i, flags in enumerate(turn_flags):
         if not is_agent(i):
             continue
+        counted: set[str] = set()
         for f in flags:
-            if not f.is_violation:
+            # a ref said twice in one turn (two ways of one refusal) is one violation there
+            if not f.is_violation or f.ref in counted:
                 continue
+            counted.add(f.ref)
             violations.append(Violation(f.ref, f.kind, i, list(f.span), f.matched, f.standard,
                                         f.score, f.category))
             deductions.append(Deduction("violation", w.get(f.kind, 20), [f.ref], i,

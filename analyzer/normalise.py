@@ -7,7 +7,8 @@ character it came from, so that a flag's span can point back into the original t
 Steps, in order: NFKC (full-width → half-width), traditional → simplified (OpenCC t2s),
 Arabic digits → Chinese numerals, lower-case Latin, the phrasebank's character
 equivalents (您 → 你), drop punctuation / spaces / symbols and filler words
-(啊 嘛 呢 呀 吧 哦 嗯 …), collapse stutter repeats (我我我 → 我, 我们我们 → 我们).
+(啊 嘛 呢 呀 吧 哦 嗯 …), collapse stutter repeats (我我我 → 我, 我们我们 → 我们) within a clause, except words that
+repeat a syllable (妈妈, 看看: the segmenter's dictionary knows them).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 
 __all__ = ["DIGITS", "Normalised", "Normaliser"]
@@ -27,11 +28,14 @@ DIGITS = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五"
 
 # Characters that survive normalisation although they are not letters.
 _KEEP = {"\x01", "\x02"}  # the phrasebank's slot and gap markers (forms only)
+# Punctuation and spaces map to this while stutters are collapsed, then go: a repeat across
+# them is two clauses, not a stutter (你问我?我还想问 keeps both 我).
+_BOUNDARY = "\x03"
 
 # Stutters, collapsed in this order: 我我我 → 我 (and 看看 → 看, on both sides alike), then
 # 我们我们 → 我们. One search for either first: most utterances hold none.
-_STUTTERS = (re.compile(r"(.)\1+"), re.compile(r"(..)\1+"))
-_ANY_STUTTER = re.compile(r"(.)\1|(..)\2")
+_STUTTERS = (re.compile(r"([^\x03])\1+"), re.compile(r"([^\x03]{2})\1+"))
+_ANY_STUTTER = re.compile(r"([^\x03])\1|([^\x03]{2})\2")
 
 
 class Normalised:
@@ -72,9 +76,11 @@ class Normalised:
         return f"Normalised(source={self.source!r}, text={self.text!r})"
 
 
-def _collapse(text: str, offsets: list[int] | None) -> tuple[str, list[int]]:
+def _collapse(text: str, offsets: list[int] | None,
+              is_word: Callable[[str], bool] | None = None) -> tuple[str, list[int]]:
     """``text`` with its stutters collapsed, and ``offsets`` (one per character of
-    ``text``) kept for the characters that stay (empty when ``offsets`` is None)."""
+    ``text``) kept for the characters that stay (empty when ``offsets`` is None). A repeat
+    said twice that ``is_word`` knows as a word (妈妈, 看看, 谢谢) is a word, not a stutter."""
     offs = offsets or []
     for rx in _STUTTERS:
         if not rx.search(text):
@@ -83,6 +89,9 @@ def _collapse(text: str, offsets: list[int] | None) -> tuple[str, list[int]]:
         new_offs: list[int] = []
         pos = 0
         for m in rx.finditer(text):
+            whole = m.group(0)
+            if is_word is not None and len(whole) == 2 * len(m.group(1)) and is_word(whole):
+                continue  # left in place: the text up to the next match is copied as is
             g = m.group(1)
             parts.append(text[pos:m.start()] + g)
             if offsets is not None:
@@ -115,7 +124,9 @@ class _CharMap(dict[int, str]):
             r = c
         else:
             cat = unicodedata.category(c)
-            if cat[0] in "PZSC":  # punctuation, separators, symbols, controls
+            if cat[0] in "PZ":  # punctuation, separators: a clause boundary
+                r = _BOUNDARY
+            elif cat[0] in "SC":  # symbols, controls
                 r = ""
             elif cat[0] == "L" and c.isascii():
                 r = c.lower()
@@ -126,14 +137,16 @@ class _CharMap(dict[int, str]):
 
 class _KeptMask(dict[int, str]):
     """A ``str.translate`` table: ``\\x01`` for a character that the mapping keeps,
-    ``\\x00`` for one it drops."""
+    ``\\x00`` for one it drops (``boundaries``: whether a clause boundary counts as kept)."""
 
-    def __init__(self, cmap: _CharMap) -> None:
+    def __init__(self, cmap: _CharMap, boundaries: bool) -> None:
         super().__init__()
         self.cmap = cmap
+        self.boundaries = boundaries
 
     def __missing__(self, o: int) -> str:
-        r = "\x01" if self.cmap[o] else "\x00"
+        m = self.cmap[o]
+        r = "\x01" if m and (self.boundaries or m != _BOUNDARY) else "\x00"
         self[o] = r
         return r
 
@@ -142,13 +155,18 @@ class Normaliser:
     """Build once (per phrasebank) and call :meth:`normalise` per utterance."""
 
     def __init__(self, equivalents: dict[str, str] | None = None,
-                 fillers: Iterable[str] = ()) -> None:
+                 fillers: Iterable[str] = (),
+                 is_word: Callable[[str], bool] | None = None) -> None:
+        """``is_word``: whether a repeat (妈妈, 看看) is a word of the language, kept as
+        it is rather than collapsed as a stutter (default: every repeat collapses)."""
         import opencc  # the C++ OpenCC; loaded once here, not per call
 
+        self._is_word = is_word
         fillers = tuple(fillers)
         self._t2s = opencc.OpenCC("t2s")
         self._map = _CharMap(dict(equivalents or {}), fillers)
-        self._kept = _KeptMask(self._map)
+        self._kept = _KeptMask(self._map, boundaries=False)
+        self._kept_with_boundaries = _KeptMask(self._map, boundaries=True)
         self._multi_fillers = tuple(f for f in fillers if len(f) > 1)
 
     def to_simplified(self, text: str) -> str:
@@ -184,7 +202,9 @@ class Normaliser:
         key = prepared.translate(self._map)
         stuttered = None
         if _ANY_STUTTER.search(key) is not None:
-            stuttered, key = key, _collapse(key, None)[0]
+            stuttered, key = key, _collapse(key, None, self._is_word)[0]
+        if _BOUNDARY in key:
+            key = key.replace(_BOUNDARY, "")
         return Normalised(source, key, self, prepared, base, stuttered)
 
     def normalise(self, text: str) -> Normalised:
@@ -211,9 +231,14 @@ class Normaliser:
         text, when it had stutters to collapse): the stutter collapse of :meth:`normalise`,
         keeping each kept character's offset."""
         # The mapping keeps each character as one or none: which ones, at C speed.
-        kept = list(compress(range(len(prepared)),
-                             prepared.translate(self._kept).encode("latin-1")))
-        offs = _collapse(stuttered, kept)[1] if stuttered is not None else kept
+        if stuttered is None:
+            offs = list(compress(range(len(prepared)),
+                                 prepared.translate(self._kept).encode("latin-1")))
+        else:  # collapsed with the clause boundaries in place, which then go
+            kept = list(compress(range(len(prepared)), prepared.translate(
+                self._kept_with_boundaries).encode("latin-1")))
+            text, offs = _collapse(stuttered, kept, self._is_word)
+            offs = [o for c, o in zip(text, offs, strict=True) if c != _BOUNDARY]
         if base is not None:
             offs = [base[i] for i in offs]
         return tuple(offs)

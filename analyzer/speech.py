@@ -148,7 +148,7 @@ class SpeechPipeline:
 
         def script_refs(text: str) -> list[Flag]:
             if text not in checked:
-                checked[text] = self.analyzer.check(text, speaker="unknown")
+                checked[text] = self.analyzer.check(text, speaker="unknown", source="asr")
             return checked[text]
 
         utts = self._join_split_lines(self.transcriber.transcribe(channels, progress=progress),
@@ -157,7 +157,7 @@ class SpeechPipeline:
         t2 = time.perf_counter()
         turns = [Turn(speaker=self._speaker(u, stereo, agent_channel, script_refs),
                       text=u.text, start=u.start, end=u.end) for u in utts]
-        report = self.analyzer.score(turns, scenario=scenario)
+        report = self.analyzer.score(turns, scenario=scenario, source="asr")
         utterances = []
         for u, t, rt in zip(utts, turns, report.turns, strict=True):
             utterances.append({"start": u.start, "end": u.end, "speaker": t.speaker,

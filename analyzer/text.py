@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .segment import Segmenter, phrasebank_words
 __all__ = ["Analyzer", "AnalyzerOptions", "turn_of"]
 
 log = logging.getLogger(__name__)
+_JOINER = "，"  # between two parts of a line: a clause boundary for the normaliser
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class AnalyzerOptions:
 
     match: MatchOptions = field(default_factory=MatchOptions)
     """Thresholds and behaviour of the matching stage (see :class:`MatchOptions`)."""
+    join_backchannel_chars: int = 4
+    """In a conversation, a line may be said over two turns of one speaker with at most a
+    back-channel of the other between them (嗯, 好的): one of at most this many characters."""
+    join_gap_s: float = 1.5
+    """With times, the two parts may be at most this far apart (seconds)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -41,7 +47,8 @@ class AnalyzerOptions:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> AnalyzerOptions:
         d = dict(d or {})
-        return cls(match=MatchOptions(**(d.get("match") or {})))
+        match = MatchOptions(**(d.pop("match", None) or {}))
+        return cls(match=match, **d)
 
 
 class Analyzer:
@@ -56,8 +63,8 @@ class Analyzer:
         t0 = time.perf_counter()
         self.bank = bank
         self.options = options or AnalyzerOptions()
-        self.normaliser = Normaliser(bank.equivalents, bank.fillers)
         self.segmenter = Segmenter(phrasebank_words(bank))
+        self.normaliser = Normaliser(bank.equivalents, bank.fillers, self.segmenter.is_word)
         self.matcher = Matcher(bank, normaliser=self.normaliser, segmenter=self.segmenter,
                                options=self.options.match)
         self.load_seconds = time.perf_counter() - t0
@@ -82,34 +89,78 @@ class Analyzer:
         """The matching key of ``text`` (what the bank's trigger patterns read)."""
         return self.normaliser.normalise(text).text
 
-    def check(self, text: str, *, speaker: str = "agent",
+    def check(self, text: str, *, speaker: str = "agent", source: str = "auto",
               prefer_section: str | None = None) -> list[Flag]:
-        """Flags of one utterance: taboos, discipline rules and the script lines it follows."""
-        return self.matcher.find_all(text, speaker=speaker, prefer_section=prefer_section)
+        """Flags of one utterance: taboos, discipline rules and the script lines it follows.
+        ``source``: typed (matched as written), asr (a recogniser's output: sounds-alike
+        matching), auto (unknown: sounds-alike only where a look-alike is unlikely)."""
+        return self.matcher.find_all(text, speaker=speaker, source=source,
+                                     prefer_section=prefer_section)
 
     def check_many(self, rows: Sequence[tuple[str, str]], *,
+                   source: str | Sequence[str] = "auto",
                    prefer_section: str | None = None) -> list[list[Flag]]:
-        """:meth:`check` for each ``(text, speaker)`` of ``rows``, in order, cheaper per row
-        than one call each (a batch job, ``huashu check --jsonl``). An unknown speaker
-        raises ValueError naming its row, before any row is checked."""
-        return self.matcher.find_many(rows, prefer_section=prefer_section)
+        """:meth:`check` for each ``(text, speaker)`` of ``rows`` (``source``: one for all,
+        or one per row), in order, cheaper per row than one call each (a batch job,
+        ``huashu check --jsonl``). An unknown speaker or source raises ValueError naming
+        its row, before any row is checked."""
+        return self.matcher.find_many(rows, source=source, prefer_section=prefer_section)
 
-    def match_turns(self, turns: Sequence[Turn]) -> list[UtteranceMatch]:
+    def match_turns(self, turns: Sequence[Turn], source: str = "auto") -> list[UtteranceMatch]:
         """Each turn matched once, unresolved (see :class:`UtteranceMatch`)."""
         norms = self.normaliser.normalise_many([t.text for t in turns])
-        return [self.matcher.match(n, t.speaker) for n, t in zip(norms, turns, strict=True)]
+        return [self.matcher.match(n, t.speaker, source)
+                for n, t in zip(norms, turns, strict=True)]
 
     def score(self, turns: Iterable[Turn | Mapping[str, Any]], *,
-              scenario: str | None = None) -> AdherenceReport:
+              scenario: str | None = None, source: str = "auto") -> AdherenceReport:
         """Score a conversation's adherence; the scenario is inferred when not given."""
         ts = [t if isinstance(t, Turn) else turn_of(t, i) for i, t in enumerate(turns)]
         if scenario is not None:
             self.bank.require_template(scenario)
-        matches = self.match_turns(ts)
+        matches = self.match_turns(ts, source)
+        joined = [(i, j, len(ts[i].text) + 1,
+                   self.matcher.match(self.normaliser.normalise(
+                       f"{ts[i].text}{_JOINER}{ts[j].text}"), ts[i].speaker, source))
+                  for i, j in self.join_pairs(ts)]
         default = self.options.match.prefer_section
-        return score_conversation(
-            self.bank, ts, lambda prefer: [m.flags(prefer or default) for m in matches],
-            self.normalise, scenario=scenario, options=self.options.to_dict())
+
+        def flags_for(prefer: str | None) -> list[list[Flag]]:
+            per_turn = [m.flags(prefer or default) for m in matches]
+            for i, j, second, jm in joined:
+                said = {f.ref for f in per_turn[i]} | {f.ref for f in per_turn[j]}
+                for f in jm.flags(prefer or default):
+                    # only a line that neither part says alone, and that spans both
+                    if f.ref in said or f.ref == "8.0" or not f.span[0] < second - 1 < f.span[1]:
+                        continue
+                    per_turn[i].append(replace(f, span=(f.span[0], second - 1), turns=(i, j)))
+                    said.add(f.ref)
+            return per_turn
+
+        return score_conversation(self.bank, ts, flags_for, self.normalise, scenario=scenario,
+                                  options=self.options.to_dict())
+
+    def join_pairs(self, turns: Sequence[Turn]) -> list[tuple[int, int]]:
+        """Pairs ``(i, j)`` of turns that may hold one line said in two parts: ``j`` is the
+        next turn of ``i``'s speaker (agent or unknown), with nothing between them but at most
+        one back-channel of the other speaker (``join_backchannel_chars``), and, where times
+        are known, at most ``join_gap_s`` from the end of ``i`` to the start of ``j``."""
+        o = self.options
+        pairs = []
+        for i, t in enumerate(turns):
+            if t.speaker == "customer":
+                continue
+            j = i + 1
+            if j < len(turns) and turns[j].speaker != t.speaker and \
+                    len(self.normalise(turns[j].text)) <= o.join_backchannel_chars:
+                j += 1  # a back-channel of the other speaker between the two parts
+            if j >= len(turns) or turns[j].speaker != t.speaker:
+                continue
+            start = turns[j].start
+            if t.end is not None and start is not None and start - t.end > o.join_gap_s:
+                continue
+            pairs.append((i, j))
+        return pairs
 
     def rescore(self, turns: Sequence[Turn], turn_flags: Sequence[Sequence[Flag]], *,
                 scenario: str | None = None,

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from .concepts import build_concepts
 from .forms import expand_form
 from .model import (
     Entry,
@@ -19,7 +20,7 @@ from .model import (
     Template,
     Trigger,
 )
-from .rules import RuleSyntaxError, parse_rule
+from .rules import Choice, Rule, RuleSyntaxError, parse_rule
 from .vocab import ENTRY_SPEAKERS, KINDS
 
 __all__ = ["DEFAULT_PATH", "PhrasebankError", "load", "loads"]
@@ -85,6 +86,28 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         ints[key] = val
     matching = MatchingConfig(thresholds=thresholds, **ints)
 
+    concepts, concept_problems = build_concepts(doc.get("concepts"))
+    problems.extend(concept_problems)
+
+    single_fillers = {f for f in fillers if len(f) == 1}
+
+    def rules_of(raw_rules: Any, where: str) -> tuple[Rule, ...]:
+        out = []
+        for j, text in enumerate(_as_list(raw_rules)):
+            try:
+                rule = parse_rule(str(text), concepts)
+            except RuleSyntaxError as exc:
+                problems.append(f"{where}[{j}] {str(text)!r}: {exc}")
+                continue
+            said = [w for t in rule.tokens if isinstance(t, Choice) for w in t.words]
+            gone = [w for w in said if w in fillers or (set(w) <= single_fillers)]
+            if gone:
+                problems.append(f"{where}[{j}] {str(text)!r}: {', '.join(gone)} is a filler "
+                                "(normalise.fillers), dropped before matching: leave it out")
+                continue
+            out.append(rule)
+        return tuple(out)
+
     entries: list[Entry] = []
     seen_refs: set[str] = set()
     for i, raw in enumerate(_as_list(doc.get("entries"))):
@@ -109,8 +132,14 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         if not wording:
             problems.append(f"{where}: text (the standard's wording) is required")
         forms = [str(f) for f in _as_list(raw.get("forms")) + _as_list(raw.get("variants"))]
-        if not forms:
-            problems.append(f"{where}: at least one form is required")
+        entry_rules = rules_of(raw.get("rules"), f"{where}.rules")
+        entry_guards = rules_of(raw.get("guards"), f"{where}.guards")
+        if not forms and not entry_rules:
+            problems.append(f"{where}: at least one form or rule is required")
+        slot_max = raw.get("slot_max")
+        if slot_max is not None and (not isinstance(slot_max, int) or not 0 <= slot_max <= 40):
+            problems.append(f"{where}: slot_max must be an integer 0-40")
+            slot_max = None
         for f in forms:
             try:
                 expanded = expand_form(f)
@@ -135,6 +164,9 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
                 forms=tuple(forms),
                 speaker=str(speaker),
                 threshold=float(threshold) if threshold is not None else None,
+                rules=entry_rules,
+                guards=entry_guards,
+                slot_max=slot_max,
             )
         )
 
@@ -147,13 +179,10 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         if "patterns" in raw:
             problems.append(f"{where}: 'patterns' are not read: write them as rules (words and "
                             "[a|b] groups in order, … for a gap; see the rule syntax)")
-        rules = []
-        for j, text in enumerate(_as_list(raw.get("rules"))):
-            try:
-                rules.append(parse_rule(str(text)))
-            except RuleSyntaxError as exc:
-                problems.append(f"{where}.rules[{j}] {str(text)!r}: {exc}")
+        rules = rules_of(raw.get("rules"), f"{where}.rules")
+        guards = rules_of(raw.get("guards"), f"{where}.guards")
         words = tuple(str(w) for w in _as_list(raw.get("words")) if str(w).strip())
+        exact = tuple(str(w) for w in _as_list(raw.get("exact")) if str(w).strip())
         if not words and not rules:
             problems.append(f"{where}: needs words or rules")
         lexicon.append(
@@ -161,7 +190,9 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
                 category=str(raw.get("category") or "uncivil"),
                 label=str(raw.get("label") or ""),
                 words=words,
-                rules=tuple(rules),
+                rules=rules,
+                guards=guards,
+                exact=exact,
             )
         )
 
@@ -256,6 +287,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         equivalents=equivalents,
         matching=matching,
         weights=weights,
+        concepts=concepts,
         domain_words=domain_words,
         hotword_list=hotword_list,
         source=source,

@@ -42,6 +42,9 @@ class Entry:
     forms: tuple[str, ...]  # matchable forms (see the YAML header for the syntax)
     speaker: str = "agent"  # whose utterances it applies to: agent | customer | any
     threshold: float | None = None  # per-entry override of matching.thresholds[kind]
+    rules: tuple[Rule, ...] = ()  # other ways of saying it, in the rule syntax
+    guards: tuple[Rule, ...] = ()  # look-alikes: a match inside one of these is no match
+    slot_max: int | None = None  # per-entry override of matching.slot_max (names: short)
 
     @property
     def is_violation(self) -> bool:
@@ -56,6 +59,8 @@ class LexiconGroup:
     label: str
     words: tuple[str, ...]
     rules: tuple[Rule, ...]
+    guards: tuple[Rule, ...] = ()  # look-alikes: a match inside one of these is no match
+    exact: tuple[str, ...] = ()  # words matched only as written, never by sound
     ref: str = "8.0"
 
 
@@ -112,6 +117,8 @@ class Phrasebank:
     equivalents: dict[str, str]
     matching: MatchingConfig
     weights: dict[str, int]
+    concepts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Named word groups that rules use as ``{NAME}`` (see :mod:`phrasebank.concepts`)."""
     domain_words: tuple[str, ...] = ()
     """Words the segmenter keeps whole (宽带, 工单 …)."""
     hotword_list: tuple[str, ...] = ()

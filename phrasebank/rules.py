@@ -8,7 +8,8 @@ A rule is what operations staff write where a line can be said in many ways::
     "^ 有病 [你|] $"                    # ^ and $: the utterance starts / ends there
 
 Tokens are separated by spaces. A token is a word (``脑子``), a group of alternatives
-(``[有问题|进水]``; an alternative may be a concept), a concept (``{PHONE}``: a named group
+(``[有问题|进水]``; an alternative may be a concept, or ``$`` in the last group: the
+utterance may end there instead), a concept (``{PHONE}``: a named group
 of words from the bank's ``concepts``), a gap (``…`` or ``…N``: up to N characters, default
 :data:`DEFAULT_GAP`), or ``^`` / ``$``. Words are compared after the analyzer's
 normalisation (simplified, 您 read as 你, punctuation and fillers dropped), so a rule is
@@ -21,9 +22,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_GAP", "Choice", "Gap", "Rule", "RuleSyntaxError", "Token", "parse_rule"]
+__all__ = ["DEFAULT_GAP", "END", "Choice", "Gap", "Rule", "RuleSyntaxError", "Token", "parse_rule"]
 
 DEFAULT_GAP = 6
+END = "$"
+"""In a group, the alternative 'the utterance ends here'."""
 _GAP = re.compile(r"^(?:…|\.\.\.)(\d*)$")
 _CONCEPT = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _WORD = re.compile(r"^[^\s\[\]{}|^$…]+$")
@@ -62,7 +65,7 @@ class Rule:
     @property
     def min_chars(self) -> int:
         """The fewest characters a match can have."""
-        return sum(min(len(w) for w in t.words) for t in self.tokens
+        return sum(min(0 if w == END else len(w) for w in t.words) for t in self.tokens
                    if isinstance(t, Choice) and not t.optional)
 
 
@@ -106,7 +109,12 @@ def parse_rule(text: str, concepts: Mapping[str, tuple[str, ...]] | None = None)
             alts = part[1:-1].split("|")
             words: list[str] = []
             for a in alts:
-                if a:
+                if a == END:
+                    if i != len(parts) - 1:
+                        raise RuleSyntaxError(f"{where}: $ may only be an alternative of the "
+                                              "last group")
+                    words.append(END)
+                elif a:
                     words.extend(_words(a, concepts, where))
             if not words:
                 raise RuleSyntaxError(f"{where}: a group needs at least one word")

@@ -6,13 +6,17 @@ The stages, one module each:
 - :mod:`.index`: candidates, by the syllable pairs an utterance shares with each form;
 - :mod:`.align`: one form aligned against one utterance (pure functions);
 - :mod:`.resolve`: overlapping hits resolved, twins named, hits turned into flags;
-- :mod:`.lexicon`: 8.0, the uncivil words and patterns named by kind;
+- :mod:`.rules`: the bank's rules (other ways of saying a line, 8.0 rules, guards);
+- :mod:`.lexicon`: 8.0, the uncivil words and rules named by kind;
+- :mod:`.sources`: how far sound may stand in for characters, by where a text came from;
 - :mod:`.results`: :class:`Flag` and :class:`MatchOptions`.
 
 :class:`Matcher` is the thin front that runs them. Short forms (at most
 ``matching.short_max`` syllables, e.g. 你们必须) are held to an exact phonetic match on
-jieba word boundaries; rules are speaker-aware: agent-only entries (all of 8.x and 9.x)
-never flag a customer's words.
+jieba word boundaries; entries are speaker-aware: agent-only entries (all of 8.x and 9.x)
+never flag a customer's words. An entry's rules find it said in other words (a flag with
+``rule`` set, scoring :data:`RULE_SCORE`); its guards drop a finding that lies inside a
+look-alike that overlaps it (你们应该已经收到 is not 8.5).
 """
 
 from __future__ import annotations
@@ -20,28 +24,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 from rapidfuzz.distance import LCSseq
 
-from phrasebank import Phrasebank, check_speaker
+from phrasebank import Entry, Phrasebank, check_speaker
 
 from ..normalise import Normalised, Normaliser
 from ..segment import Segmenter
 from .align import align, exact_short
 from .forms import CompiledBank
-from .index import CandidateIndex
+from .index import CandidateIndex, applies_to
 from .lexicon import Lexicon
 from .resolve import Hit, resolve, to_flag
 from .results import Flag, MatchOptions
+from .rules import RuleHit, RuleSet
+from .sources import SourcePolicy, policy
 
-__all__ = ["Flag", "MatchOptions", "Matcher", "UtteranceMatch"]
+__all__ = ["RULE_SCORE", "Flag", "MatchOptions", "Matcher", "UtteranceMatch", "sounds_of"]
 
 log = logging.getLogger(__name__)
 
-# Slices of a phonetic code: syllable pair (i, i+1) is code[2i:2i+4]. Mapping
-# str.__getitem__ over them runs in C: a third of the cost of a comprehension over the
-# pairs of a typical utterance (measured: 1.9 µs against 3.0 µs for 20 syllables).
-_PAIR_SLICES = [slice(2 * i, 2 * i + 4) for i in range(512)]
+# Slices of a phonetic code: syllable i is code[2i:2i+2], the pair (i, i+1) code[2i:2i+4].
+# Mapping str.__getitem__ over them runs in C: a third of the cost of a comprehension over
+# the sounds of a typical utterance (measured: 1.9 µs against 3.0 µs for 20 syllables).
+_SOUND_SLICES = [s for i in range(512) for s in (slice(2 * i, 2 * i + 2),
+                                                  slice(2 * i, 2 * i + 4))]
+RULE_SCORE = 0.9
+"""The score of a finding by a rule: below a form said word for word, above the
+thresholds (a rule is the bank's own description of the line, not a similarity)."""
 
 
 @dataclass(slots=True)
@@ -64,6 +76,15 @@ class UtteranceMatch:
         return flags
 
 
+def sounds_of(code: str) -> set[str]:
+    """The syllables and pairs of syllables of a phonetic code: what forms, rules and words
+    are looked up by (the last "pair" is the last syllable again)."""
+    m = len(code) // 2
+    if m <= 512:
+        return set(map(code.__getitem__, _SOUND_SLICES[:2 * m]))
+    return {code[2 * i: 2 * i + w] for i in range(m) for w in (2, 4)}
+
+
 class Matcher:
     """Compiled phrasebank + index. Build once; every method is thread-safe."""
 
@@ -71,28 +92,57 @@ class Matcher:
                  options: MatchOptions | None = None) -> None:
         self.options = options or MatchOptions()
         self.normaliser = normaliser
-        self.compiled = CompiledBank(bank, normaliser, self.options)
+        self.compiled = CompiledBank(bank, normaliser, self.options,
+                                     segmenter.short_word_frequencies())
         self.index = CandidateIndex(self.compiled)
         self._word_span = segmenter.is_word_span if self.options.word_boundaries else None
         self.lexicon = Lexicon(self.compiled, self._word_span)
+        order = {e.ref: i for i, e in enumerate(bank.entries)}
+        self._order = order
+        # The entries' rules and the 8.0 rules, in one set: one look-up of an utterance's
+        # sounds finds the candidates of both (payload: an Entry, or an 8.0 (category,
+        # label)).
+        vocabulary = "".join(r.text for g in bank.lexicon for r in g.rules) + \
+            "".join(e.text for e in bank.entries) + \
+            "".join(r.text for e in bank.entries for r in e.rules)
+        self.rules: RuleSet[Entry | tuple[str, str]] = RuleSet(
+            self.compiled, chain(((r, e) for e in bank.entries for r in e.rules),
+                                 ((r, (g.category, g.label))
+                                  for g in bank.lexicon for r in g.rules)), vocabulary)
+        self.entry_guards: RuleSet[str] = RuleSet(
+            self.compiled, ((r, e.ref) for e in bank.entries for r in e.guards))
+        self._guarded_refs = frozenset(e.ref for e in bank.entries if e.guards)
         self._agent_only = all(e.speaker == "agent" for e in bank.entries)
         log.debug("matcher: %d forms, %d index keys", len(self.compiled.forms),
                   len(self.index.postings))
 
-    def find_all(self, text: str, *, speaker: str = "agent",
+    def find_all(self, text: str, *, speaker: str = "agent", source: str = "auto",
                  prefer_section: str | None = None) -> list[Flag]:
         """Every flag in ``text`` said by ``speaker`` (agent | customer | unknown), in the
-        order of their spans. ``prefer_section`` overrides ``MatchOptions.prefer_section``."""
+        order of their spans; ``source`` (typed | asr | auto) is where the text came from.
+        ``prefer_section`` overrides ``MatchOptions.prefer_section``."""
         check_speaker(speaker)
-        return self.match(self.normaliser.normalise(text), speaker).flags(
+        return self.match(self.normaliser.normalise(text), speaker, source).flags(
             prefer_section or self.options.prefer_section)
 
     def find_many(self, rows: Sequence[tuple[str, str]], *,
+                  source: str | Sequence[str] = "auto",
                   prefer_section: str | None = None) -> list[list[Flag]]:
         """:meth:`find_all` for each ``(text, speaker)`` of ``rows``, in order; the texts
-        are normalised together (see :meth:`Normaliser.normalise_many`). A row with an
-        unknown speaker or a text that cannot be encoded (a lone surrogate) raises
-        ValueError naming the row."""
+        are normalised together (see :meth:`Normaliser.normalise_many`). ``source`` is one
+        for all rows or one per row. A row with an unknown speaker or source, or a text
+        that cannot be encoded (a lone surrogate), raises ValueError naming the row."""
+        if isinstance(source, str):
+            sources = [policy(source)] * len(rows)
+        else:
+            if len(source) != len(rows):
+                raise ValueError(f"{len(source)} sources for {len(rows)} rows")
+            sources = []
+            for i, src in enumerate(source):
+                try:
+                    sources.append(policy(src))
+                except ValueError as exc:
+                    raise ValueError(f"row {i}: {exc}") from None
         for i, (_, speaker) in enumerate(rows):
             try:
                 check_speaker(speaker)
@@ -110,34 +160,48 @@ class Matcher:
                     raise ValueError(f"row {i}: the text holds an unpaired surrogate at "
                                      f"character {exc.start}") from None
             raise
-        return [self.match(norm, speaker).flags(prefer)
-                for norm, (_, speaker) in zip(norms, rows, strict=True)]
+        return [self.match(norm, speaker, sp).flags(prefer)
+                for norm, (_, speaker), sp in zip(norms, rows, sources, strict=True)]
 
-    def match(self, norm: Normalised, speaker: str) -> UtteranceMatch:
+    def match(self, norm: Normalised, speaker: str,
+              source: str | SourcePolicy = "auto") -> UtteranceMatch:
         """The hits of one normalised utterance, unresolved (see :class:`UtteranceMatch`)."""
         chars = norm.text
         if not chars or (speaker == "customer" and self._agent_only):
             return UtteranceMatch(norm, [], [])
+        sp = source if isinstance(source, SourcePolicy) else policy(source)
         code = self.compiled.encode(chars)
         m = len(chars)
-        if m <= 1:
-            pairs = {code}
-        elif m <= len(_PAIR_SLICES):
-            pairs = set(map(code.__getitem__, _PAIR_SLICES[:m - 1]))
-        else:
-            pairs = {code[2 * i: 2 * i + 4] for i in range(m - 1)}
-        counts = self.index.count(pairs)
-        hits = self._align(self.index.candidates(counts, speaker), chars, code)
+        sounds = sounds_of(code)
+        counts = self.index.count(sounds)
+        hits = self._align(self.index.candidates(counts, speaker), chars, code, sp)
+        lexicon_rule_hits: list[RuleHit[Any]] = []
+        for h in self.rules.find(norm, sounds, sp.soundalike_rules_from):
+            e = h.payload
+            if isinstance(e, Entry):
+                if applies_to(e, speaker):
+                    hits.append(Hit(e, RULE_SCORE, h.start, h.end, h.end - h.start,
+                                    self._order[e.ref], h.rule))
+            else:
+                lexicon_rule_hits.append(h)
         if not hits and m <= self.options.retry_max_syllables:
             # A badly heard line is the whole utterance: only forms of about its length,
             # that share fewer pairs than the first try asked for but enough for the second.
             near = self.index.retry_candidates(counts, speaker, m)
             if near:
-                hits = self._align(near, chars, code)
-        lexicon = self.lexicon.find(norm, code, pairs) if speaker != "customer" else []
+                hits = self._align(near, chars, code, sp)
+        if hits and self._guarded_refs and any(h.ref in self._guarded_refs for h in hits):
+            guards = self.entry_guards.find(norm, sounds, None)
+            if guards:
+                hits = [h for h in hits if not any(
+                    g.payload == h.ref and g.start < h.end and h.start < g.end
+                    for g in guards)]
+        lexicon = self.lexicon.find(norm, code, sounds, sp, lexicon_rule_hits) \
+            if speaker != "customer" else []
         return UtteranceMatch(norm, hits, lexicon)
 
-    def _align(self, candidates: list[int], chars: str, code: str) -> list[Hit]:
+    def _align(self, candidates: list[int], chars: str, code: str,
+               source: SourcePolicy) -> list[Hit]:
         """Align the candidate forms (all apply to the speaker); the hits that pass."""
         hits: list[Hit] = []
         bank = self.compiled
@@ -149,9 +213,10 @@ class Matcher:
         for cid in candidates:
             if cid < 0:  # a short form: exact phonetic match at word boundaries
                 short = bank.forms[~cid]
-                a = exact_short(short.chars, short.code, chars, code, self._word_span)
+                a = exact_short(short.chars, short.code, chars, code, self._word_span,
+                                soundalike=not source.short_forms_exact)
                 if a is not None:
-                    hits.append(Hit(short, a.score, a.start, a.end))
+                    hits.append(Hit.of_form(short, a.score, a.start, a.end))
                 continue
             af = bank.alternative_forms[cid]
             if perfect.get(id(af.entry), -1) >= af.max_syllables:
@@ -174,7 +239,7 @@ class Matcher:
                     continue
                 score, s, e = a
             if score >= f.threshold:
-                hits.append(Hit(f, score, s, e))
+                hits.append(Hit.of_form(f, score, s, e))
                 if score == 1.0 and perfect.get(id(af.entry), -1) < f.syllables:
                     perfect[id(af.entry)] = f.syllables
         return hits

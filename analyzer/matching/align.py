@@ -106,19 +106,21 @@ def align(form_code: str, code: str, *, free_tokens: Mapping[int, int], margin: 
 
 
 def exact_short(form_chars: str, form_code: str, chars: str, code: str,
-                is_word_span: Callable[[str, int, int], bool] | None) -> Alignment | None:
+                is_word_span: Callable[[str, int, int], bool] | None,
+                soundalike: bool = True) -> Alignment | None:
     """The first place where ``form_code`` occurs in ``code`` on a syllable, with all of
-    its characters the same (one may differ in forms of 3+ syllables) and, when
-    ``is_word_span`` is given, on word boundaries of ``chars``. Scores 0.9-1.0 by the
-    share of identical characters."""
+    its characters the same (with ``soundalike``, one may differ in forms of 3+
+    syllables) and, when ``is_word_span`` is given, on word boundaries of ``chars``.
+    Scores 0.9-1.0 by the share of identical characters."""
     n = len(form_chars)
+    needed = n - (1 if soundalike and n >= 3 else 0)
     pos = code.find(form_code)
     while pos != -1:
         if pos % 2 == 0:
             s = pos // 2
             e = s + n
             same = sum(a == b for a, b in zip(chars[s:e], form_chars, strict=False))
-            if same >= n - (1 if n >= 3 else 0) and (
+            if same >= needed and (
                     is_word_span is None or is_word_span(chars, s, e)):
                 return Alignment(round(0.9 + 0.1 * same / n, 3), s, e)
         pos = code.find(form_code, pos + 1)

@@ -26,6 +26,8 @@ from .results import MatchOptions
 
 __all__ = ["AlternativeForm", "CompiledBank", "Form", "char_code"]
 
+_CHANCE = 10.0  # how much likelier than independence two syllables follow each other
+
 Encode = Callable[[str], str]
 
 
@@ -118,6 +120,9 @@ class CompiledBank:
     bank: Phrasebank
     normaliser: Normaliser
     options: MatchOptions
+    word_frequency: dict[str, int] = field(default_factory=dict, repr=False)
+    """How common each word of one or two characters is (the segmenter's dictionary)."""
+    sound_frequency: dict[str, float] = field(init=False, default_factory=dict, repr=False)
     encode: Encode = field(init=False)
     thresholds: dict[str, float] = field(init=False)
     forms: list[Form] = field(init=False, default_factory=list)
@@ -137,6 +142,11 @@ class CompiledBank:
         self.encode = encoder.encode if self.options.phonetic else char_code
         self.thresholds = {**self.bank.matching.thresholds,
                            **self.options.threshold_overrides()}
+        sound_frequency = self.sound_frequency
+        for w, f in self.word_frequency.items():
+            code = self.encode(w)
+            sound_frequency[code] = sound_frequency.get(code, 0.0) + f
+        self._total = float(sum(self.word_frequency.values()) or 1)
         for order, entry in enumerate(self.bank.entries):
             for written in entry.forms:
                 self._add_written_form(order, entry, written)
@@ -150,6 +160,17 @@ class CompiledBank:
 
     def normalise(self, text: str) -> str:
         return self.normaliser.normalise(text).text
+
+    def sound_likelihood(self, code: str) -> float:
+        """How likely an utterance holds ``code`` (one syllable, or a pair): how common the
+        words of one or two characters of that sound are (``word_frequency``); a pair is at
+        least as likely as its two syllables said side by side by chance (你的 is no word of
+        the dictionary, but common)."""
+        freq = self.sound_frequency
+        if len(code) < 4:
+            return freq.get(code, 1.0)
+        chance = _CHANCE * freq.get(code[:2], 1.0) * freq.get(code[2:], 1.0) / self._total
+        return max(freq.get(code, 1.0), chance)
 
     def rarity(self, sound: str) -> int:
         """How often ``sound`` (a syllable or a pair) occurs in the standard: lower is rarer."""
@@ -211,10 +232,11 @@ class CompiledBank:
         chars: list[str] = []
         free: dict[int, int] = {}
         m = self.bank.matching
+        slot_max = m.slot_max if entry.slot_max is None else entry.slot_max
         for c in norm:
             if c in (SLOT, GAP):
                 if chars:  # a leading slot costs nothing anyway
-                    allow = 2 * (m.slot_max if c == SLOT else m.gap_max)
+                    allow = 2 * (slot_max if c == SLOT else m.gap_max)
                     free[2 * len(chars)] = free.get(2 * len(chars), 0) + allow
             else:
                 chars.append(c)

@@ -13,7 +13,7 @@ form ``bank.forms[i]``, indexed on its own.
 from __future__ import annotations
 
 from collections import Counter
-from itertools import chain, repeat
+from itertools import chain
 
 from phrasebank import SPEAKERS, Entry
 
@@ -55,6 +55,7 @@ class CandidateIndex:
             retry_needed[cid] = af.retry_pairs_needed
             self.syllables[cid] = af.min_syllables
             entries[cid] = af.entry
+        self.keys = frozenset(self.postings)  # as a set: intersections iterate the smaller
         self._needed_by: dict[str, tuple[dict[int, int], dict[int, int]]] = {}
         for sp in SPEAKERS:
             off = {c for c, e in entries.items() if not applies_to(e, sp)}
@@ -62,9 +63,11 @@ class CandidateIndex:
                 {c: _UNREACHABLE if c in off else n for c, n in needed.items()},
                 {c: _UNREACHABLE if c in off else n for c, n in retry_needed.items()})
 
-    def count(self, pairs: set[str]) -> dict[int, int]:
-        """How many of ``pairs`` (an utterance's syllable pairs) each candidate holds."""
-        return Counter(chain.from_iterable(map(self.postings.get, pairs, repeat(()))))
+    def count(self, sounds: set[str]) -> dict[int, int]:
+        """How many of ``sounds`` (an utterance's syllable pairs; syllables may be among
+        them) each candidate holds."""
+        keys = sounds.intersection(self.keys)
+        return Counter(chain.from_iterable(map(self.postings.__getitem__, keys)))
 
     def candidates(self, counts: dict[int, int], speaker: str) -> list[int]:
         """The candidates that hold enough pairs and apply to ``speaker``."""

@@ -6,15 +6,16 @@ rule syntax (see :mod:`phrasebank.rules`, compiled by :mod:`.rules`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from typing import Any
 
 from phrasebank import LEXICON_STANDARD
 
 from ..normalise import Normalised
 from .forms import CompiledBank
 from .results import Flag
-from .rules import RuleSet
+from .rules import RuleHit, RuleSet
+from .sources import SourcePolicy
 
 __all__ = ["Lexicon"]
 
@@ -30,7 +31,9 @@ class Lexicon:
         self.is_word_span = is_word_span
         encode = bank.encode
         words: list[_Word] = []
+        self.exact: set[str] = set()  # words never matched by sound
         for g in bank.bank.lexicon:
+            self.exact.update(bank.normalise(w) for w in g.exact)
             for w in g.words:
                 chars = bank.normalise(w)
                 if chars:
@@ -47,24 +50,27 @@ class Lexicon:
             else:
                 self.by_syllable.setdefault(wc, []).append(item)
         self.anchor_pairs = frozenset(self.by_pair)
-        vocabulary = "".join(r.text for g in bank.bank.lexicon for r in g.rules) + \
-            "".join(e.text for e in bank.bank.entries)
-        self.rules: RuleSet[tuple[str, str]] = RuleSet(
-            bank, ((r, (g.category, g.label)) for g in bank.bank.lexicon for r in g.rules),
-            vocabulary)
-        # Every anchor of words and rules: one set operation (and a few substring tests)
-        # tell that an utterance holds none, as most do.
-        self.any_pair = self.anchor_pairs | self.rules.anchor_pairs
-        self.any_syllable = tuple(set(self.by_syllable) | set(self.rules.by_syllable))
+        self.anchor_syllables = frozenset(self.by_syllable)
+        # Look-alikes per category: a finding inside a guard's match is none.
+        self.guards: RuleSet[str] = RuleSet(
+            bank, ((r, g.category) for g in bank.bank.lexicon for r in g.guards))
+        # Every sound that starts a word: one set operation tells that an utterance holds
+        # none, as most do.
+        self.any_sound = self.anchor_pairs | frozenset(self.by_syllable)
 
-    def find(self, norm: Normalised, code: str, pairs: set[str]) -> list[Flag]:
-        """8.0 flags of an utterance (``code``: its phonetic code, ``pairs``: its pairs)."""
-        if pairs.isdisjoint(self.any_pair) and not any(s in code for s in self.any_syllable):
+    def find(self, norm: Normalised, code: str, sounds: set[str], source: SourcePolicy,
+             rule_hits: list[RuleHit[Any]]) -> list[Flag]:
+        """8.0 flags of an utterance (``code``: its phonetic code, ``sounds``: its
+        syllables and pairs of syllables; ``rule_hits``: matches of the 8.0 rules, whose
+        payload is ``(category, label)``), sound standing in for characters as far as
+        ``source`` allows."""
+        found: list[tuple[int, int, str, str, str | None]] = [
+            (h.start, h.end, *h.payload, h.rule) for h in rule_hits]
+        if not found and sounds.isdisjoint(self.any_sound):
             return []
         chars = norm.text
-        found: list[tuple[int, int, str, str]] = []
-        groups = [self.by_pair[p] for p in pairs.intersection(self.anchor_pairs)]
-        groups.extend(words for syl, words in self.by_syllable.items() if syl in code)
+        groups = [self.by_pair[p] for p in sounds.intersection(self.anchor_pairs)]
+        groups.extend(self.by_syllable[s] for s in sounds.intersection(self.anchor_syllables))
         for group in groups:
             for wcode, w, cat, lab in group:
                 pos = code.find(wcode)
@@ -72,26 +78,29 @@ class Lexicon:
                     if pos % 2 == 0:
                         s, e = pos // 2, (pos + len(wcode)) // 2
                         same = sum(a == b for a, b in zip(chars[s:e], w, strict=False))
-                        # One-character words must be that character; longer ones may be
-                        # homophones in part. Words of up to two characters must stand
-                        # as words (滚 is not 滚动).
-                        if same >= (len(w) if len(w) == 1 else math.ceil(len(w) / 2)) and (
+                        # Words of up to two characters must stand as words (滚 is not
+                        # 滚动); sound may stand in for characters as the source allows.
+                        if same >= source.word_same_needed(w, w in self.exact) and (
                                 len(w) > 2 or self.is_word_span is None
                                 or self.is_word_span(chars, s, e)):
-                            found.append((s, e, cat, lab))
+                            found.append((s, e, cat, lab, None))
                     pos = code.find(wcode, pos + 1)
-        found.extend((h.start, h.end, *h.payload) for h in self.rules.find(norm, code, pairs))
         if not found:
             return []
+        guarded = self.guards.find(norm, sounds, None) if self.guards.rules else []
+        if guarded:
+            found = [f for f in found if not any(
+                g.payload == f[2] and g.start < f[1] and f[0] < g.end for g in guarded)]
         flags: list[Flag] = []
         taken: list[tuple[int, int]] = []
-        for s, e, cat, lab in sorted(found, key=lambda t: (t[0], -(t[1] - t[0]))):
+        for s, e, cat, lab, rule in sorted(found, key=lambda t: (t[0], -(t[1] - t[0]))):
             if any(min(e, te) > max(s, ts) for ts, te in taken):
                 continue
             taken.append((s, e))
             os_, oe = norm.span(s, e)
             flags.append(Flag(ref="8.0", kind="taboo", score=1.0, span=(os_, oe),
                               matched=norm.source[os_:oe],
-                              standard=f"{LEXICON_STANDARD}({lab})", category=cat))
+                              standard=f"{LEXICON_STANDARD}({lab})", category=cat,
+                              rule=rule))
         return flags
 

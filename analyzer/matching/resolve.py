@@ -1,7 +1,8 @@
 """Resolution: of the hits that cover the same words, keep one, and turn hits into flags.
 
 A script line inside a longer one that also matched (5.1 inside 5.5) is part of that line.
-Of overlapping hits the best is kept: higher score, then more syllables, then the preferred
+Where a form and a rule of the same entry match the same words, the form's hit stands. Of
+overlapping hits the best is kept: higher score, then more syllables, then the preferred
 section (``prefer``), then the entry listed first. Where the standard repeats a line word
 for word (1.1.7 and 5.4), the kept flag names the twin in ``also``.
 """
@@ -9,6 +10,8 @@ for word (1.1.7 and 5.4), the kept flag names the twin in ``also``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from phrasebank import Entry
 
 from ..normalise import Normalised
 from .forms import Form
@@ -19,16 +22,24 @@ __all__ = ["Hit", "Resolved", "resolve", "to_flag"]
 
 @dataclass(slots=True)
 class Hit:
-    """A form found in an utterance (offsets in the normalised text)."""
+    """An entry found in an utterance (offsets in the normalised text): by one of its
+    forms, or by one of its rules (``rule``: the rule's text)."""
 
-    form: Form
+    entry: Entry
     score: float
     start: int
     end: int
+    syllables: int  # of the form (of the match, for a rule): longer lines win ties
+    order: int  # the entry's place in the bank: the first listed wins the last ties
+    rule: str | None = None
 
     @property
     def ref(self) -> str:
-        return self.form.entry.ref
+        return self.entry.ref
+
+    @classmethod
+    def of_form(cls, form: Form, score: float, start: int, end: int) -> Hit:
+        return cls(form.entry, score, start, end, form.syllables, form.order)
 
 
 @dataclass(slots=True)
@@ -41,16 +52,33 @@ class Resolved:
 
 def _rank(h: Hit, prefer: str | None) -> tuple[float, int, int, int]:
     preferred = 1 if prefer and h.ref.split(".")[0] == prefer else 0
-    return (h.score, h.form.syllables, preferred, -h.form.order)
+    return (h.score, h.syllables, preferred, -h.order)
+
+
+def _longer(k: Hit, h: Hit) -> bool:
+    """Whether ``k`` is a longer line than ``h``: by its form's syllables, or, found by a
+    rule, by more than its span (a rule's match of the same words is no longer line)."""
+    if k.rule is None:
+        return k.syllables > h.syllables
+    return k.end - k.start > h.end - h.start + 1
+
+
+def _prefer_forms(hits: list[Hit]) -> list[Hit]:
+    """A rule's hit that overlaps a form's hit of the same entry goes: the form is the
+    standard's own wording, with a measured similarity (and the span of the whole line)."""
+    forms = [h for h in hits if h.rule is None]
+    return [h for h in hits if h.rule is None or not any(
+        f.ref == h.ref and f.start < h.end and h.start < f.end for f in forms)]
 
 
 def resolve(hits: list[Hit], prefer: str | None) -> list[Resolved]:
     """The hits to flag: one per span of words."""
     if len(hits) <= 1:
         return [Resolved(h) for h in hits]
-    scripts = [h for h in hits if h.form.entry.kind == "script"]
-    ranked = sorted((h for h in hits if not (h.form.entry.kind == "script" and any(
-        k.form.syllables > h.form.syllables and k.ref != h.ref
+    hits = _prefer_forms(hits)
+    scripts = [h for h in hits if h.entry.kind == "script"]
+    ranked = sorted((h for h in hits if not (h.entry.kind == "script" and any(
+        _longer(k, h) and k.ref != h.ref
         and k.start <= h.start + 1 and h.end <= k.end + 1 for k in scripts))),
         key=lambda h: _rank(h, prefer), reverse=True)
     kept: list[Resolved] = []
@@ -79,5 +107,6 @@ def to_flag(norm: Normalised, r: Resolved) -> Flag:
     """The flag of a kept hit, its span mapped back to the text as received."""
     h = r.hit
     s, e = norm.span(h.start, h.end)
-    return Flag(ref=h.ref, kind=h.form.entry.kind, score=h.score, span=(s, e),
-                matched=norm.source[s:e], standard=h.form.entry.text, also=tuple(r.also))
+    return Flag(ref=h.ref, kind=h.entry.kind, score=h.score, span=(s, e),
+                matched=norm.source[s:e], standard=h.entry.text, also=tuple(r.also),
+                rule=h.rule)

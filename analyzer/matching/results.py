@@ -27,6 +27,8 @@ class Flag:
     standard: str
     category: str | None = None  # for 8.0: profanity | crude | sarcasm | scolding
     also: tuple[str, ...] = ()  # refs whose lines match the same words as well (1.1.7 / 5.4)
+    rule: str | None = None  # the phrasebank rule that matched (None: a form, a word)
+    turns: tuple[int, ...] = ()  # a line said over several turns: every turn it spans
 
     @property
     def is_violation(self) -> bool:
@@ -40,6 +42,10 @@ class Flag:
             d["category"] = self.category
         if self.also:
             d["also"] = list(self.also)
+        if self.rule is not None:
+            d["rule"] = self.rule
+        if self.turns:
+            d["turns"] = list(self.turns)
         return d
 
     @classmethod
@@ -48,7 +54,8 @@ class Flag:
         return cls(ref=str(d["ref"]), kind=str(d["kind"]), score=float(d.get("score", 1.0)),
                    span=(int(d["span"][0]), int(d["span"][1])),
                    matched=str(d.get("matched", "")), standard=str(d.get("standard", "")),
-                   category=d.get("category"), also=tuple(d.get("also") or ()))
+                   category=d.get("category"), also=tuple(d.get("also") or ()),
+                   rule=d.get("rule"), turns=tuple(d.get("turns") or ()))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import phrasebank as pb
 from analyzer.text import Analyzer
-from phrasebank import SPEAKERS, check_speaker
+from phrasebank import SOURCES, SPEAKERS, check_speaker
 
 from ..compose import load_analyzer
 from ..config import Settings, get_settings
@@ -34,10 +34,10 @@ class _Pending:
         self.id, self.name, self.no = rid, name, no
 
 
-def _one(an: Analyzer, text: str, speaker: str) -> Any:
+def _one(an: Analyzer, text: str, speaker: str, source: str) -> Any:
     """The flags of one row, or the ValueError that checking it raised."""
     try:
-        return an.check(text, speaker=speaker)
+        return an.check(text, speaker=speaker, source=source)
     except ValueError as exc:
         return exc
 
@@ -56,7 +56,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jsonl is None:
         if args.text is None:
             raise SystemExit("huashu check: give TEXT or --jsonl FILE")
-        flags = an.check(args.text, speaker=args.speaker)
+        flags = an.check(args.text, speaker=args.speaker, source=args.source)
         if args.json:
             write_row(out, {"text": args.text, "speaker": args.speaker,
                             "flags": [f.to_dict() for f in flags],
@@ -77,15 +77,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     # Rows go to the analyzer in batches (normalised together: see Analyzer.check_many);
     # a malformed row gets its error in its place among the others.
     batch: list[tuple[str, str]] = []
+    sources: list[str] = []
     slots: list[dict[str, Any] | _Pending] = []  # an error row, or a row being checked
     t0 = time.perf_counter()
 
     def flush() -> None:
         nonlocal failed
         try:
-            results: Iterator[Any] = iter(an.check_many(batch) if batch else ())
+            results: Iterator[Any] = iter(an.check_many(batch, source=sources)
+                                          if batch else ())
         except ValueError:  # a text that is not text: each row alone, to name the one
-            results = iter([_one(an, t, s) for t, s in batch])
+            results = iter([_one(an, t, s, src) for (t, s), src in zip(batch, sources,
+                                                                       strict=True)])
         for slot in slots:
             if isinstance(slot, _Pending):
                 res = next(results)
@@ -99,6 +102,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             else:
                 lines.add(slot)
         batch.clear()
+        sources.clear()
         slots.clear()
 
     for name, no, row in read_jsonl(args.jsonl):
@@ -112,11 +116,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             if not isinstance(text, str):
                 raise RowError(f"{name}:{no}: 'text' must be a string")
             speaker = row.get("speaker") or args.speaker
+            source = row.get("source") or args.source
             try:
                 check_speaker(speaker)
+                if source not in SOURCES:
+                    raise ValueError(f"source must be one of {', '.join(SOURCES)}, "
+                                     f"got {source!r}")
             except ValueError as exc:
                 raise RowError(f"{name}:{no}: {exc}") from exc
             batch.append((text, speaker))
+            sources.append(source)
             slots.append(_Pending(row.get("id"), name, no))
         except RowError as exc:
             failed += 1
@@ -145,7 +154,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             if not isinstance(row, dict) or not isinstance(row.get("turns"), list):
                 raise RowError(f"{name}:{no}: a row must be an object with a 'turns' list")
             try:
-                report = an.score(row["turns"], scenario=row.get("scenario") or args.scenario)
+                report = an.score(row["turns"], scenario=row.get("scenario") or args.scenario,
+                                  source=row.get("source") or args.source)
             except ValueError as exc:
                 raise RowError(f"{name}:{no}: {exc}") from exc
             write_row(sys.stdout, {"id": row.get("id"), **report.to_dict()})
@@ -181,6 +191,10 @@ def register(sub: Any) -> None:
     c.add_argument("--speaker", default="agent", choices=SPEAKERS)
     c.add_argument("--jsonl", metavar="FILE", help='rows {"id","text","speaker"}; - for stdin')
     c.add_argument("--json", action="store_true", help="print JSON for a single TEXT")
+    c.add_argument("--source", default="auto", choices=SOURCES,
+                   help="where the text came from: typed (matched as written), asr (a "
+                        "recogniser's output: sounds-alike matching), auto (unknown; the "
+                        "default). A row's own \"source\" wins")
     c.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
     c.set_defaults(func=cmd_check)
 
@@ -188,6 +202,8 @@ def register(sub: Any) -> None:
     s.add_argument("--jsonl", metavar="FILE", required=True,
                    help='rows {"id","scenario"?,"turns":[{"speaker","text"}]}; - for stdin')
     s.add_argument("--scenario", help="scenario for rows that give none (default: inferred)")
+    s.add_argument("--source", default="auto", choices=SOURCES,
+                   help="where the turns' text came from (see check --source)")
     s.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
     s.set_defaults(func=cmd_score)
 

@@ -64,18 +64,10 @@ def test_exact_short_needs_word_boundaries_when_asked():
     assert a is not None and (a.start, a.end, a.score) == (2, 4, 1.0)
 
 
-class _Form:
-    """What resolution reads of a form."""
-
-    def __init__(self, ref: str, kind: str, syllables: int, order: int) -> None:
-        self.entry = Entry(ref=ref, kind=kind, text=ref, forms=(ref,))
-        self.syllables = syllables
-        self.order = order
-
-
 def _hit(ref: str, score: float, start: int, end: int, *, kind: str = "script",
          order: int = 0) -> Hit:
-    return Hit(_Form(ref, kind, end - start, order), score, start, end)  # type: ignore[arg-type]
+    entry = Entry(ref=ref, kind=kind, text=ref, forms=(ref,))
+    return Hit(entry, score, start, end, end - start, order)
 
 
 def test_the_better_of_two_overlapping_hits_is_kept():

@@ -94,7 +94,7 @@ def test_lexicon_categories(analyzer):
     assert [(f.ref, f.category, f.matched) for f in flags] == [
         ("8.0", "crude", "滚"), ("8.0", "scolding", "别烦我")]
     cats = {f.category for f in analyzer.check("你这个笨蛋,说了你也不懂")}
-    assert cats == {"crude", "sarcasm"}
+    assert cats == {"insult"}  # a bad name and a put-down, both aimed at the listener
 
 
 def test_discipline(analyzer):
@@ -136,9 +136,15 @@ def test_phonetic_off_compares_characters(analyzer):
     assert [f.ref for f in strict.check("您申告了宽带故障,需要检修,请问您什么时间方便?")] == ["5.3"]
 
 
-def test_lexicon_patterns_hear_homophones_but_short_ones_stay_literal(analyzer):
-    assert [f.ref for f in analyzer.check("你脑子又问题吧")] == ["8.0"]  # 又 for 有
-    assert analyzer.check("你本来就没交费") == []  # 本 sounds like 笨, but is not
+def test_sound_alikes_only_where_the_text_came_from_a_recogniser(analyzer):
+    heard = "你脑子又问题吧"  # 又 for 有: what a recogniser writes
+    assert [f.ref for f in analyzer.check(heard, source="asr")] == ["8.0"]
+    assert analyzer.check(heard, source="typed") == []
+    assert analyzer.check("你本来就没交费", source="asr") == []  # 本 sounds like 笨, but is not
+    # look-alikes of short words are no findings in typed text (去世 is not 去死)
+    for text in ("老人家去世以后这个号就没人用了", "这个价该是多少就是多少", "宝马的车"):
+        assert analyzer.check(text, source="typed") == [], text
+        assert analyzer.check(text) == [], text  # nor when the source is unknown
 
 
 def test_extension_b_characters_have_a_sound():
@@ -153,22 +159,26 @@ def test_every_lexicon_word_is_found_through_its_anchor(analyzer):
     for group in analyzer.bank.lexicon:
         for w in group.words:
             text = f"我说{w}了" if len(w) <= 2 else w  # short ones must stand as words
-            cats = [f.category for f in analyzer.check(text) if f.ref == "8.0"]
-            assert group.category in cats, (w, cats)
+            assert any(f.ref == "8.0" for f in analyzer.check(text)), w
 
-
-def test_every_lexicon_rule_is_reachable_through_its_anchor(analyzer):
-    """Rules run only when the utterance holds their anchor: each must still find the
+def test_every_rule_is_reachable_through_its_anchors(analyzer):
+    """Rules run only when the utterance holds their anchors: each must still find the
     shortest text it describes (each group's first word, gaps left empty)."""
-    from phrasebank.rules import Choice
+    from analyzer.matching import sounds_of
+    from phrasebank.rules import END, Choice
 
-    for group in analyzer.bank.lexicon:
-        for rule in group.rules:
-            text = "".join(t.words[0] for t in rule.tokens
-                           if isinstance(t, Choice) and not t.optional)
-            cats = [f.category for f in analyzer.check(text) if f.ref == "8.0"]
-            assert group.category in cats, (rule.text, text, cats)
-
+    m = analyzer.matcher
+    rules = [r for g in analyzer.bank.lexicon for r in g.rules] + \
+        [r for e in analyzer.bank.entries for r in e.rules]
+    assert len(rules) > 100
+    for rule in rules:
+        # commas between the words: gone in normalisation, they keep a repeat across two
+        # words from being read as a stutter (你问我,我问谁)
+        text = "，".join(next(w for w in t.words if w != END) for t in rule.tokens
+                        if isinstance(t, Choice) and not t.optional)
+        norm = analyzer.normaliser.normalise(text)
+        found = m.rules.find(norm, sounds_of(m.compiled.encode(norm.text)), None)
+        assert rule.text in {h.rule for h in found}, (rule.text, text)
 
 def test_checking_many_rows_is_checking_each(analyzer, shared):
     """check_many gives every row the flags that check gives it alone, in order (agent,

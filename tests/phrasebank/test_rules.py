@@ -38,7 +38,14 @@ def test_bad_rules_say_what_is_wrong(text, problem):
 def test_a_bad_rule_in_a_bank_is_reported_with_its_place():
     import phrasebank as pb
 
-    text = pb.DEFAULT_PATH.read_text(encoding="utf-8").replace(
-        '"[草|操] 你"', '"[草|操 你"', 1)
-    with pytest.raises(pb.PhrasebankError, match=r"lexicon\[0\]\.rules\[1\]"):
+    text = pb.DEFAULT_PATH.read_text(encoding="utf-8").replace('"tmd"', '"[t|m d"', 1)
+    with pytest.raises(pb.PhrasebankError, match=r"lexicon\[0\]\.rules\[\d+\] '\[t\|m d'"):
+        pb.loads(text)
+
+
+def test_a_filler_in_a_rule_is_refused():
+    import phrasebank as pb
+
+    text = pb.DEFAULT_PATH.read_text(encoding="utf-8").replace('"tmd"', '"你 [好|吧]"', 1)
+    with pytest.raises(pb.PhrasebankError, match="吧 is a filler"):
         pb.loads(text)
