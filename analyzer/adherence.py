@@ -6,6 +6,11 @@ carries one of its refs. The report gives the steps met and the turn behind each
 missing steps, the steps out of order, the replies owed after customer triggers
 (``triggers``: asks why → 6.x, complains → 7.x, upset → 5.8-5.10), every violation, and a
 0-100 score whose every deduction names its utterance.
+
+A conversation whose scenario is not given and meets no step (nor end) of any template is
+``undetermined``: it gets no adherence score (a billing call is no failed visit); its
+violations are still reported, and deducted nowhere. ``scenario_evidence`` says what chose
+the scenario: the agent turns and refs of the steps met.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ __all__ = [
     "TriggerResult",
     "Turn",
     "Violation",
+    "UNDETERMINED",
     "infer_scenario",
     "score_conversation",
     "score_turn_flags",
@@ -34,6 +40,9 @@ __all__ = [
 # The flags of every turn of a conversation, resolved for a section preference (see
 # Template.section): the matches are computed once, resolved once or twice.
 FlagsFor = Callable[[str | None], list[list[Flag]]]
+
+UNDETERMINED = "undetermined"
+"""The scenario of a conversation that shows no template's steps."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,7 @@ class AdherenceReport:
 
     scenario: str
     scenario_inferred: bool
-    score: int
+    score: int | None  # None: no template (undetermined)
     steps: list[StepResult]
     missing: list[dict[str, Any]]
     out_of_order: list[dict[str, Any]]
@@ -105,6 +114,9 @@ class AdherenceReport:
     turns: list[dict[str, Any]]
     phrasebank_version: str
     options: dict[str, Any] = field(default_factory=dict)
+    scenario_evidence: list[dict[str, Any]] = field(default_factory=list)
+    """Inferred: ``{"turn","ref","step"}`` of each step (or end) met that chose it; given:
+    empty."""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -114,22 +126,33 @@ class AdherenceReport:
         return d
 
 
-def infer_scenario(bank: Phrasebank, turn_flags: Sequence[list[Flag]],
-                   speakers: Sequence[str]) -> str:
-    """The template whose steps (and ends) the agent's turns meet best."""
-    agent_refs = [{f.ref for f in flags} for flags, sp in zip(turn_flags, speakers, strict=False)
-                  if sp != "customer"]
-    said = set().union(*agent_refs) if agent_refs else set()
-    best, best_score = bank.templates[0].scenario, -1.0
+def infer_scenario(bank: Phrasebank, turn_flags: Sequence[Sequence[Flag]],
+                   speakers: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
+    """The template whose steps (and ends) the agent's turns meet best, and the evidence:
+    ``{"turn","ref","step"}`` of each step or end met. :data:`UNDETERMINED` when no agent
+    turn meets any."""
+    said: dict[str, int] = {}  # ref -> the first agent turn that said it
+    for i, (flags, sp) in enumerate(zip(turn_flags, speakers, strict=False)):
+        if sp != "customer":
+            for f in flags:
+                said.setdefault(f.ref, i)
+    best, best_score = UNDETERMINED, 0.0
     for t in bank.templates:
-        met = sum(1 for s in t.steps if said & set(s.refs))
+        met = sum(1 for s in t.steps if said.keys() & set(s.refs))
         ends = sum(1 for r in t.ends if r in said)
         score = met / len(t.steps) + 0.5 * min(ends, 1) + 0.01 * met
         if score > best_score:
             best, best_score = t.scenario, score
-    if best_score <= 0 and bank.template("onsite_visit") is not None:
-        return "onsite_visit"
-    return best
+    template = bank.template(best)
+    if template is None:
+        return UNDETERMINED, []
+    evidence = []
+    for step in template.steps:
+        hit = [r for r in step.refs if r in said]
+        if hit:
+            evidence.append({"turn": said[hit[0]], "ref": hit[0], "step": step.name})
+    evidence += [{"turn": said[r], "ref": r, "step": "end"} for r in template.ends if r in said]
+    return best, sorted(evidence, key=lambda e: e["turn"])
 
 
 def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flags_for: FlagsFor,
@@ -139,11 +162,14 @@ def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flags_for: Flags
     speakers = [t.speaker for t in turns]
     inferred = scenario is None
     if scenario is None:
-        scenario = infer_scenario(bank, flags_for(None), speakers)
-    template = bank.require_template(scenario)
+        scenario, _ = infer_scenario(bank, flags_for(None), speakers)
+    template = bank.template(scenario)
+    if template is None and scenario != UNDETERMINED:
+        bank.require_template(scenario)
     # Lines the standard repeats word for word (1.1.7 / 5.4) go to the scenario's section.
-    return score_turn_flags(bank, turns, flags_for(template.section), normalise,
-                            scenario=scenario, scenario_inferred=inferred, options=options)
+    return score_turn_flags(bank, turns, flags_for(template.section if template else None),
+                            normalise, scenario=None if inferred else scenario,
+                            scenario_inferred=inferred, options=options)
 
 
 def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
@@ -159,13 +185,14 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
     """
     if len(turn_flags) != len(turns):
         raise ValueError(f"{len(turn_flags)} lists of flags for {len(turns)} turns")
-    if scenario is not None:
+    if scenario is not None and scenario != UNDETERMINED:
         bank.require_template(scenario)
     speakers = [t.speaker for t in turns]
     inferred = scenario is None if scenario_inferred is None else scenario_inferred
+    evidence: list[dict[str, Any]] = []
     if scenario is None:
-        scenario = infer_scenario(bank, [list(f) for f in turn_flags], speakers)
-    template = bank.require_template(scenario)
+        scenario, evidence = infer_scenario(bank, turn_flags, speakers)
+    template = bank.template(scenario)
     w = bank.weights
 
     def is_agent(i: int) -> bool:
@@ -176,7 +203,7 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
 
     # -- required steps ------------------------------------------------------------------
     steps: list[StepResult] = []
-    for step in template.steps:
+    for step in template.steps if template is not None else ():
         res = StepResult(name=step.name, refs=list(step.refs), met=False)
         for i, flags in enumerate(turn_flags):
             if not is_agent(i):
@@ -186,8 +213,9 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
                 res.met, res.turn, res.ref = True, i, hit
                 break
         steps.append(res)
+    ends = template.ends if template is not None else ()
     ended_at = next((i for i, flags in enumerate(turn_flags)
-                     if is_agent(i) and any(f.ref in template.ends for f in flags)), None)
+                     if is_agent(i) and any(f.ref in ends for f in flags)), None)
     deductions: list[Deduction] = []
     missing: list[dict[str, Any]] = []
     for s in steps:
@@ -277,7 +305,10 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
             deductions.append(Deduction("violation", w.get(f.kind, 20), [f.ref], i,
                                         turns[i].text, f"{f.kind} {f.ref}: {f.matched}"))
 
-    score = max(0, 100 - sum(d.points for d in deductions))
+    score: int | None = max(0, 100 - sum(d.points for d in deductions))
+    if template is None:  # no template: nothing to score against, nothing deducted
+        score = None
+        deductions = []
     turn_dicts = [{"speaker": t.speaker, "text": t.text,
                    **({"start": t.start, "end": t.end} if t.start is not None else {}),
                    "flags": [f.to_dict() for f in fl]}
@@ -295,4 +326,5 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
         turns=turn_dicts,
         phrasebank_version=bank.version,
         options=options or {},
+        scenario_evidence=evidence,
     )

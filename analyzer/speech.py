@@ -64,7 +64,7 @@ class RecordingResult:
     scenario: str
     speakers: str  # stereo | inferred
     utterances: list[dict[str, Any]]
-    score: int
+    score: int | None  # None: no template (the scenario is undetermined)
     missing: list[dict[str, Any]]
     violations: list[dict[str, Any]]
     deductions: list[dict[str, Any]]
@@ -75,6 +75,7 @@ class RecordingResult:
     phrasebank_version: str
     options: dict[str, Any]
     timing: dict[str, float] = field(default_factory=dict)
+    scenario_evidence: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,6 +174,7 @@ class SpeechPipeline:
             violations=rep["violations"], deductions=rep["deductions"], steps=rep["steps"],
             triggers=rep["triggers"], out_of_order=rep["out_of_order"],
             model=fp.model, phrasebank_version=fp.phrasebank_version, options=fp.options,
+            scenario_evidence=rep["scenario_evidence"],
             timing={"decode_s": round(t1 - t0, 3), "transcribe_s": round(t2 - t1, 3),
                     "analyze_s": round(t3 - t2, 3)})
 

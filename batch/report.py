@@ -49,7 +49,8 @@ def write_summary_csv(path: Path, rows: list[dict[str, Any]],
             w.writerow([
                 r["recording"], "ok", r.get("call_id") or "", r.get("agent_id") or "",
                 r.get("recorded_at") or "", r["duration"], r["channels"], r["speakers"],
-                r["scenario"], r["score"], len(r["utterances"]), len(r["violations"]),
+                r["scenario"], "" if r.get("score") is None else r["score"],
+                len(r["utterances"]), len(r["violations"]),
                 *[by_kind.get(k, 0) for k in kinds],
                 ";".join(v["ref"] for v in r["violations"]), len(r["missing"]),
                 ";".join("|".join(m["refs"]) for m in r["missing"]),
@@ -71,6 +72,7 @@ class AgentStats:
     recordings: int = 0
     audio_s: float = 0.0
     score_sum: int = 0
+    scored: int = 0  # recordings with an adherence score (not undetermined)
     violations: int = 0
     missing: int = 0
     refs: Counter[str] = field(default_factory=Counter)
@@ -79,7 +81,7 @@ class AgentStats:
 
     @property
     def mean_score(self) -> float | None:
-        return round(self.score_sum / self.recordings, 1) if self.recordings else None
+        return round(self.score_sum / self.scored, 1) if self.scored else None
 
     @property
     def violations_per_hour(self) -> float | None:
@@ -107,7 +109,9 @@ def agent_stats(rows: list[dict[str, Any]],
         s = get(r.get("agent_id"))
         s.recordings += 1
         s.audio_s += float(r["duration"])
-        s.score_sum += int(r["score"])
+        if r.get("score") is not None:
+            s.score_sum += int(r["score"])
+            s.scored += 1
         s.violations += len(r["violations"])
         s.missing += len(r["missing"])
         s.refs.update(v["ref"] for v in r["violations"])
@@ -277,7 +281,7 @@ def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dic
                       run: dict[str, Any] | None = None) -> None:
     """The self-contained report page."""
     out_dir = path.parent
-    scores = [int(r["score"]) for r in rows]
+    scores = [int(r["score"]) for r in rows if r.get("score") is not None]
     audio_h = sum(float(r["duration"]) for r in rows) / 3600
     n_viol = sum(len(r["violations"]) for r in rows)
     ref_counts = Counter(v["ref"] for r in rows for v in r["violations"]).most_common(25)

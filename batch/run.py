@@ -172,7 +172,8 @@ def run_batch(opts: BatchOptions, settings: Settings) -> BatchStats:
                 log.warning("results carry other options/versions than expected (phrasebank "
                             "%s, model %s): a re-run will analyse them again",
                             row["phrasebank_version"], row["model"])
-            what = (f"score {row['score']}, {len(row['violations'])} violation(s), "
+            score = "no template" if row["score"] is None else row["score"]
+            what = (f"score {score}, {len(row['violations'])} violation(s), "
                     f"{len(row['missing'])} missing step(s)")
         else:
             fail(rec, o.error_kind or "internal", o.error or "unknown error")

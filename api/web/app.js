@@ -27,6 +27,7 @@ const ctx = {
   kindOf: (ref) => (refByName.get(ref) || {}).kind || (String(ref).startsWith("8.") ? "taboo" : "script"),
   scenarioTitle: (sc) => {
     if (!sc) return "自动识别";
+    if (sc === "undetermined") return "无模板(未识别出场景)";
     const t = bank.scenarios.find((s) => s.scenario === sc);
     return t ? `${t.title}` : sc;
   },
@@ -410,7 +411,7 @@ function listView(params) {
       return `<tr data-id="${esc(r.id)}" class="st-${esc(r.status)}"><td>${esc(when(r.created_at))}</td>` +
         `<td class="fn"><a href="#/r/${esc(r.id)}">${esc(r.filename)}</a></td><td>${esc(r.agent_id || "—")}</td>` +
         `<td>${esc(ctx.scenarioTitle(r.scenario))}</td><td class="n">${clock(r.duration)}</td>` +
-        `<td class="n score">${r.score === null || r.score === undefined ? "—" : esc(r.score)}</td><td class="n">${reviewed}</td>` +
+        `<td class="n score">${r.score === null || r.score === undefined ? (r.status === "done" ? "无模板" : "—") : esc(r.score)}</td><td class="n">${reviewed}</td>` +
         `<td class="n${r.violations ? " viol" : ""}">${r.violations === null || r.violations === undefined ? "—" : esc(r.violations)}</td>` +
         `<td><span class="badge rv-${esc(rv.state || "none")}">${r.status === "done" ? esc(label("review", rv.state || "unreviewed")) : "—"}</span></td>` +
         `<td class="status"><span class="st">${esc(label("status", r.status))}</span>${err}</td></tr>`;

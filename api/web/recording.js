@@ -137,6 +137,9 @@ function dedText(d, report, ctx) {
 
 function sum(ds) { return (ds || []).reduce((a, d) => a + (d.points || 0), 0); }
 
+// an undetermined scenario has no adherence score: "no template", never a number
+const scoreText = (v) => (v === null || v === undefined ? "无模板" : esc(v));
+
 export function panelHTML(rec, ctx) {
   const m = rec.result;
   const r = rec.reviewed || null;
@@ -146,7 +149,7 @@ export function panelHTML(rec, ctx) {
   // the reviewed score is the API's: none while no verdict was given
   const rs = review ? review.reviewed_score ?? null : null;
   let h = `<section class="scorebox" data-verdicts="${esc(review ? review.verdicts : 0)}">` +
-    `<div class="score sc-m"><span>机器评分</span><b id="machine-score">${esc(m.score)}</b></div>` +
+    `<div class="score sc-m"><span>机器评分</span><b id="machine-score">${scoreText(m.score)}</b></div>` +
     `<div class="score sc-r"><span>复核评分</span><b id="reviewed-score">${rs === null ? "—" : esc(rs)}</b></div>` +
     `<div class="rstate"><span class="badge rv-${esc(review ? review.state : "unreviewed")}">${esc(label("review", review ? review.state : "unreviewed"))}</span>` +
     `<span class="muted">${review ? esc(review.verdicts) + " 条复核" + (review.updated_at ? " · " + esc(when(review.updated_at)) : "") : ""}</span></div></section>`;
@@ -196,7 +199,7 @@ export function panelHTML(rec, ctx) {
   }
   const mt = sum(md), rt = sum(rd);
   h += `</tbody><tfoot><tr><td>合计扣分</td><td class="n" id="machine-deducted">−${mt}</td>${two ? `<td class="n" id="reviewed-deducted">−${rt}</td>` : ""}</tr>` +
-    `<tr><td>得分 = max(0, 100 − 合计)</td><td class="n" id="machine-total">${esc(m.score)}</td>${two ? `<td class="n" id="reviewed-total">${esc(r.score)}</td>` : ""}</tr></tfoot></table></details>`;
+    `<tr><td>得分 = max(0, 100 − 合计)</td><td class="n" id="machine-total">${scoreText(m.score)}</td>${two ? `<td class="n" id="reviewed-total">${scoreText(r.score)}</td>` : ""}</tr></tfoot></table></details>`;
 
   // the violations, for moving through a long call
   const flagged = [];
@@ -221,7 +224,7 @@ function headHTML(rec, ctx) {
     `<span>状态 <b class="st-${esc(rec.status)}">${esc(label("status", rec.status))}</b></span>` +
     (res.utterances ? `<span><b>${res.utterances.length}</b> 句</span>` : "") +
     (rec.status === "done" ? `<button type="button" class="linkish to-panel" data-act="to-panel">评分与扣分明细 ↓</button>` : "") +
-    (rec.status === "done" ? `<span class="hdr-scores">评分 机器 <b>${esc(rec.score)}</b> · 复核 <b>${esc(rec.review && rec.review.reviewed_score !== null && rec.review.reviewed_score !== undefined ? rec.review.reviewed_score : "—")}</b></span>` : "") + `</p>`;
+    (rec.status === "done" ? `<span class="hdr-scores">评分 机器 <b>${scoreText(rec.score)}</b> · 复核 <b>${esc(rec.review && rec.review.reviewed_score !== null && rec.review.reviewed_score !== undefined ? rec.review.reviewed_score : "—")}</b></span>` : "") + `</p>`;
 }
 
 const LEGEND = `<p class="legend"><span class="lg k-taboo">服务禁语</span><span class="lg k-discipline">服务纪律</span>` +

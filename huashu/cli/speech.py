@@ -87,7 +87,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(to_text(d) + "\n")
         sys.stdout.flush()
-        log.info("%s: %d utterances, score %d, %d violation(s) in %.1fs", path,
+        log.info("%s: %d utterances, score %s, %d violation(s) in %.1fs", path,
                  len(d["utterances"]), d["score"], len(d["violations"]),
                  sum(d["timing"].values()))
     if failed:
