@@ -45,13 +45,15 @@ class Normalised:
     most utterances are never flagged, and the key alone is cheaper to build.
     """
 
-    __slots__ = ("source", "text", "_offsets", "_normaliser", "_prepared", "_base",
-                 "_stuttered")
+    __slots__ = ("source", "text", "traditional", "_offsets", "_normaliser", "_prepared",
+                 "_base", "_stuttered")
 
     def __init__(self, source: str, text: str, normaliser: Normaliser, prepared: str,
-                 base: list[int] | None, stuttered: str | None) -> None:
+                 base: list[int] | None, stuttered: str | None,
+                 traditional: bool = False) -> None:
         self.source = source
         self.text = text
+        self.traditional = traditional  # written (partly) in traditional characters
         self._normaliser = normaliser
         self._prepared = prepared  # after NFKC and t2s
         self._base = base  # source offsets of ``_prepared`` when NFKC changed the length
@@ -198,19 +200,21 @@ class Normaliser:
                 simp = simp.replace(f, "\0" * len(f))
         return simp
 
-    def _build(self, source: str, prepared: str, base: list[int] | None) -> Normalised:
+    def _build(self, source: str, prepared: str, base: list[int] | None,
+               traditional: bool) -> Normalised:
         key = prepared.translate(self._map)
         stuttered = None
         if _ANY_STUTTER.search(key) is not None:
             stuttered, key = key, _collapse(key, None, self._is_word)[0]
         if _BOUNDARY in key:
             key = key.replace(_BOUNDARY, "")
-        return Normalised(source, key, self, prepared, base, stuttered)
+        return Normalised(source, key, self, prepared, base, stuttered, traditional)
 
     def normalise(self, text: str) -> Normalised:
         """Normalise ``text``; see the module docstring for the steps."""
         nfkc, base = self._nfkc(text)
-        return self._build(text, self._simplified(nfkc, self._t2s.convert(nfkc)), base)
+        simp = self._t2s.convert(nfkc)
+        return self._build(text, self._simplified(nfkc, simp), base, simp != nfkc)
 
     def normalise_many(self, texts: Sequence[str]) -> list[Normalised]:
         """:meth:`normalise` for each of ``texts``, with one OpenCC call for them all: for
@@ -222,7 +226,7 @@ class Normaliser:
         out = conv(joined).split("\n") if joined.count("\n") == len(plain) - 1 else []
         if len(out) != len(plain):  # some text holds a line break itself: one by one
             out = [conv(t) for t in plain]
-        return [self._build(src, self._simplified(t, simp), base)
+        return [self._build(src, self._simplified(t, simp), base, simp != t)
                 for src, (t, base), simp in zip(texts, nfkc, out, strict=True)]
 
     def offsets(self, prepared: str, base: list[int] | None,

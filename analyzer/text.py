@@ -9,6 +9,7 @@ matches twice (for inference, then for its scenario's section), never matches th
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -20,6 +21,7 @@ from phrasebank import check_speaker
 
 from .adherence import AdherenceReport, Turn, score_conversation, score_turn_flags
 from .matching import Flag, Matcher, MatchOptions, UtteranceMatch
+from .matching.semantic import SemanticStage
 from .normalise import Normaliser
 from .segment import Segmenter, phrasebank_words
 
@@ -40,6 +42,12 @@ class AnalyzerOptions:
     back-channel of the other between them (嗯, 好的): one of at most this many characters."""
     join_gap_s: float = 1.5
     """With times, the two parts may be at most this far apart (seconds)."""
+    semantic: bool = False
+    """Compare the agent's utterances that no form or rule credits with the script lines by
+    meaning (:mod:`analyzer.matching.semantic`). About 12 ms an utterance on one core, so
+    off for the real-time check; recordings turn it on (``SpeechOptions.semantic``)."""
+    semantic_min_chars: int = 6
+    """Shorter utterances never reach the semantic stage (嗯好的 says no line)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +75,10 @@ class Analyzer:
         self.normaliser = Normaliser(bank.equivalents, bank.fillers, self.segmenter.is_word)
         self.matcher = Matcher(bank, normaliser=self.normaliser, segmenter=self.segmenter,
                                options=self.options.match)
+        self._semantic: SemanticStage | None = None
+        self._semantic_lock = threading.Lock()
+        if self.options.semantic:
+            self.semantic_stage()
         self.load_seconds = time.perf_counter() - t0
         log.info("analyzer ready: phrasebank %s (%d entries) in %.2fs", bank.version,
                  len(bank.entries), self.load_seconds)
@@ -89,22 +101,68 @@ class Analyzer:
         """The matching key of ``text`` (what the bank's trigger patterns read)."""
         return self.normaliser.normalise(text).text
 
+    def semantic_stage(self) -> SemanticStage:
+        """The semantic stage of this bank, built on first use (the model loads in ~0.3 s;
+        the examples' embeddings come from the cache after the first time)."""
+        with self._semantic_lock:
+            if self._semantic is None:
+                self._semantic = SemanticStage(self.bank)
+            return self._semantic
+
     def check(self, text: str, *, speaker: str = "agent", source: str = "auto",
-              prefer_section: str | None = None) -> list[Flag]:
+              prefer_section: str | None = None, semantic: bool | None = None) -> list[Flag]:
         """Flags of one utterance: taboos, discipline rules and the script lines it follows.
         ``source``: typed (matched as written), asr (a recogniser's output: sounds-alike
-        matching), auto (unknown: sounds-alike only where a look-alike is unlikely)."""
-        return self.matcher.find_all(text, speaker=speaker, source=source,
-                                     prefer_section=prefer_section)
+        matching), auto (unknown: sounds-alike only where a look-alike is unlikely).
+        ``semantic`` (default: the options'): a line said in other words, by meaning."""
+        flags = self.matcher.find_all(text, speaker=speaker, source=source,
+                                      prefer_section=prefer_section)
+        if self._use_semantic(semantic):
+            found = self.by_meaning([text], [speaker], [flags])[0]
+            if found is not None:
+                flags.append(found)
+        return flags
+
+    def _use_semantic(self, semantic: bool | None) -> bool:
+        return self.options.semantic if semantic is None else semantic
+
+    def semantic_open(self, text: str, speaker: str, flags: Sequence[Flag]) -> bool:
+        """Whether an utterance is left open for the semantic stage: the agent's (or an
+        unknown speaker's), long enough, and neither a script line nor a violation found."""
+        return speaker != "customer" and \
+            len(self.normalise(text)) >= self.options.semantic_min_chars and \
+            not any(f.kind == "script" or f.is_violation for f in flags)
+
+    def by_meaning(self, texts: Sequence[str], speakers: Sequence[str],
+                   flags: Sequence[Sequence[Flag]]) -> list[Flag | None]:
+        """For each utterance left open (:meth:`semantic_open`), the script line it says by
+        meaning, if any (a flag naming the nearest example and the similarity)."""
+        open_rows = [i for i, (t, s, f) in enumerate(zip(texts, speakers, flags, strict=True))
+                     if self.semantic_open(t, s, f)]
+        out: list[Flag | None] = [None] * len(texts)
+        if not open_rows:
+            return out
+        stage = self.semantic_stage()
+        for i, m in zip(open_rows, stage.nearest([texts[i] for i in open_rows]), strict=True):
+            if m is not None:
+                out[i] = stage.flag(texts[i], m)
+        return out
 
     def check_many(self, rows: Sequence[tuple[str, str]], *,
                    source: str | Sequence[str] = "auto",
-                   prefer_section: str | None = None) -> list[list[Flag]]:
+                   prefer_section: str | None = None,
+                   semantic: bool | None = None) -> list[list[Flag]]:
         """:meth:`check` for each ``(text, speaker)`` of ``rows`` (``source``: one for all,
         or one per row), in order, cheaper per row than one call each (a batch job,
         ``huashu check --jsonl``). An unknown speaker or source raises ValueError naming
         its row, before any row is checked."""
-        return self.matcher.find_many(rows, source=source, prefer_section=prefer_section)
+        out = self.matcher.find_many(rows, source=source, prefer_section=prefer_section)
+        if self._use_semantic(semantic):
+            found = self.by_meaning([t for t, _ in rows], [s for _, s in rows], out)
+            for flags, f in zip(out, found, strict=True):
+                if f is not None:
+                    flags.append(f)
+        return out
 
     def match_turns(self, turns: Sequence[Turn], source: str = "auto") -> list[UtteranceMatch]:
         """Each turn matched once, unresolved (see :class:`UtteranceMatch`)."""
@@ -113,8 +171,10 @@ class Analyzer:
                 for n, t in zip(norms, turns, strict=True)]
 
     def score(self, turns: Iterable[Turn | Mapping[str, Any]], *,
-              scenario: str | None = None, source: str = "auto") -> AdherenceReport:
-        """Score a conversation's adherence; the scenario is inferred when not given."""
+              scenario: str | None = None, source: str = "auto",
+              semantic: bool | None = None) -> AdherenceReport:
+        """Score a conversation's adherence; the scenario is inferred when not given.
+        ``semantic`` (default: the options'): lines said in other words, by meaning."""
         ts = [t if isinstance(t, Turn) else turn_of(t, i) for i, t in enumerate(turns)]
         if scenario is not None:
             self.bank.require_template(scenario)
@@ -124,6 +184,10 @@ class Analyzer:
                        f"{ts[i].text}{_JOINER}{ts[j].text}"), ts[i].speaker, source))
                   for i, j in self.join_pairs(ts)]
         default = self.options.match.prefer_section
+        by_meaning: list[Flag | None] = [None] * len(ts)
+        if self._use_semantic(semantic):
+            by_meaning = self.by_meaning([t.text for t in ts], [t.speaker for t in ts],
+                                         [m.flags(default) for m in matches])
 
         def flags_for(prefer: str | None) -> list[list[Flag]]:
             per_turn = [m.flags(prefer or default) for m in matches]
@@ -135,6 +199,9 @@ class Analyzer:
                         continue
                     per_turn[i].append(replace(f, span=(f.span[0], second - 1), turns=(i, j)))
                     said.add(f.ref)
+            for i, meant in enumerate(by_meaning):
+                if meant is not None and not any(g.kind == "script" for g in per_turn[i]):
+                    per_turn[i].append(meant)
             return per_turn
 
         return score_conversation(self.bank, ts, flags_for, self.normalise, scenario=scenario,

@@ -51,6 +51,7 @@ class Conversation:
     call_id: str
     scenario: str | None = None
     turns: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "typed"  # where its text comes from (the first utterance's source)
     updated: float = field(default_factory=time.monotonic)
 
 
@@ -209,6 +210,8 @@ class Service:
         bank = pb.loads(text, source="phrasebank")
         with self._install_lock:
             an = self.analyzer.with_bank(bank)
+            if self.pipeline is not None and self.pipeline.options.semantic:
+                an.semantic_stage()  # the new bank's examples embedded before it serves
             self._record_bank(bank, active=True, by=by)
             with self._pipeline_lock:
                 if self.pipeline is not None:
@@ -277,8 +280,11 @@ class Service:
         conv.updated = time.monotonic()
         return conv
 
-    def add_turn(self, call_id: str, scenario: str | None, speaker: str, text: str) -> None:
+    def add_turn(self, call_id: str, scenario: str | None, speaker: str, text: str,
+                 source: str = "typed") -> None:
         conv = self.conversation(call_id, scenario)
+        if not conv.turns:
+            conv.source = source
         conv.turns.append({"speaker": speaker, "text": text})
         if len(conv.turns) > self.config.max_call_turns:
             del conv.turns[0]

@@ -1,9 +1,11 @@
 """Benchmark of the text analyzer (issue: text analyzer targets).
 
 Measures, in one run:
-- accuracy of ``huashu check --jsonl`` on the dev corpora (clean and ASR), scored by
-  ``shared/tools/score_text.py``, and of ``huashu score --jsonl`` on the dev dialogues
-  (``score_dialogues.py``); the naive matcher's accuracy beside it;
+- accuracy of ``huashu check --jsonl`` on the dev corpora v1 and v2 (clean and ASR), scored by
+  ``shared/tools/score_text.py`` and per row ``kind``, with and without ``--semantic``, and
+  of ``huashu score --jsonl`` on the dev dialogues (``score_dialogues.py``); the naive
+  matcher's accuracy beside it on v1;
+- the semantic stage apart: the share of utterances that reach it, its speed;
 - speed: ``huashu check --jsonl`` on 20,000 utterances, pinned to one core, against the
   naive matcher (rapidfuzz ``partial_ratio`` of the raw text against every line of the
   standard, cutoff 80 — the matcher whose ASR recall the issue quotes as 0.29 / 0.19)
@@ -96,36 +98,104 @@ def _run_timed(cmd: list[str], out_path: Path | None = None) -> tuple[float, flo
     return wall, (float(m.group(2)) if m else None)
 
 
+def _per_kind(gold_path: Path, pred_path: Path) -> dict[str, dict[str, object]]:
+    """Violation and script P/R per row ``kind`` (the definitions of score_text.py)."""
+    gold = {r["id"]: r for r in map(json.loads, open(gold_path, encoding="utf-8"))}
+    got = {r["id"]: [f["ref"] for f in r.get("flags", [])]
+           for r in map(json.loads, open(pred_path, encoding="utf-8"))}
+    counts: dict[str, list[int]] = {}
+    for i, g in gold.items():
+        c = counts.setdefault(g.get("kind", "all"), [0] * 7)
+        p = got.get(i, [])
+        gv = {r for r in g["refs"] if r.split(".")[0] in ("8", "9")}
+        pv = {r for r in p if r.split(".")[0] in ("8", "9")}
+        gs = set(g["refs"]) - gv
+        ps = set(p) - pv
+        c[0] += bool(gv and pv)
+        c[1] += bool(pv and not gv)
+        c[2] += bool(gv and not pv)
+        c[3] += len(gs & ps)
+        c[4] += len(ps - gs)
+        c[5] += len(gs - ps)
+        c[6] += 1
+
+    def ratio(a: int, b: int) -> float | None:
+        return round(a / (a + b), 3) if a + b else None
+
+    return {k: {"rows": c[6], "violation_precision": ratio(c[0], c[1]),
+                "violation_recall": ratio(c[0], c[2]), "false_violations": c[1],
+                "script_precision": ratio(c[3], c[4]), "script_recall": ratio(c[3], c[5])}
+            for k, c in sorted(counts.items())}
+
+
 def accuracy(shared: Path, out: Path) -> dict[str, object]:
+    """``check --jsonl`` with its defaults on each dev corpus (the naive matcher beside it on
+    v1), and with ``--semantic`` on v2, scored by score_text.py and per ``kind``."""
     corpus = shared / "corpus"
     score_text = _scorer(shared, "score_text")
     score_dialogues = _scorer(shared, "score_dialogues")
     res: dict[str, object] = {}
     naive_py = out / "naive.py"
     naive_py.write_text(NAIVE, encoding="utf-8")
+    runs: list[tuple[str, Path, str, list[str]]] = []
     for name in ("dev_utterances", "dev_utterances_asr"):
         src = corpus / f"{name}.jsonl"
-        for who, cmd in (("huashu", _huashu() + ["check", "--jsonl", str(src)]),
-                         ("naive", [sys.executable, str(naive_py), str(src)])):
-            pred = out / f"{name}.{who}.jsonl"
-            _run(cmd, out_path=pred)
-            buf = io.StringIO()
-            with redirect_stdout(buf):
-                p, r, sp, sr = score_text.main(str(src), str(pred))
-            res[f"{name}.{who}"] = {"violation_precision": round(p, 3),
-                                    "violation_recall": round(r, 3),
-                                    "script_precision": round(sp, 3),
-                                    "script_recall": round(sr, 3),
-                                    "errors": [ln.strip() for ln in buf.getvalue().splitlines()
-                                               if ln.startswith("   ")]}
-    dial = corpus / "dev_dialogues.jsonl"
-    rep = out / "dev_dialogues.huashu.jsonl"
-    _run(_huashu() + ["score", "--jsonl", str(dial)], out_path=rep)
-    buf = io.StringIO()
-    with redirect_stdout(buf):
-        score_dialogues.main(str(dial), str(rep))
-    res["dev_dialogues"] = buf.getvalue().strip().splitlines()
+        runs.append((f"v1/{name}.huashu", src, "huashu", ["check", "--jsonl", str(src)]))
+        runs.append((f"v1/{name}.naive", src, "naive", [str(naive_py), str(src)]))
+        src2 = corpus / "v2" / f"{name}.jsonl"
+        runs.append((f"v2/{name}.huashu", src2, "huashu", ["check", "--jsonl", str(src2)]))
+        runs.append((f"v2/{name}.huashu_semantic", src2, "huashu",
+                     ["check", "--semantic", "--jsonl", str(src2)]))
+    for label, src, who, args in runs:
+        pred = out / f"{label.replace('/', '_')}.jsonl"
+        cmd = _huashu() + args if who == "huashu" else [sys.executable, *args]
+        _run(cmd, out_path=pred)
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            p, r, sp, sr = score_text.main(str(src), str(pred))
+        res[label] = {"violation_precision": round(p, 3), "violation_recall": round(r, 3),
+                      "script_precision": round(sp, 3), "script_recall": round(sr, 3),
+                      "errors": [ln.strip() for ln in buf.getvalue().splitlines()
+                                 if ln.startswith("   ")]}
+        if label.startswith("v2/"):
+            res[label]["per_kind"] = _per_kind(src, pred)  # type: ignore[index]
+    for name in ("dev_dialogues.jsonl", "v2/dev_dialogues.jsonl"):
+        dial = corpus / name
+        rep = out / f"{name.replace('/', '_')}.huashu.jsonl"
+        _run(_huashu() + ["score", "--jsonl", str(dial)], out_path=rep)
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            score_dialogues.main(str(dial), str(rep))
+        res[name.replace(".jsonl", "")] = buf.getvalue().strip().splitlines()
     return res
+
+
+def semantic_cost(shared: Path) -> dict[str, object]:
+    """The semantic stage apart, in this process: which share of the v2 dev utterances
+    (clean and recogniser text) reach it, and how fast it and the whole check run."""
+    sys.path.insert(0, str(ROOT))
+    from analyzer import Analyzer
+
+    an = Analyzer.load()
+    rows = [json.loads(x) for f in ("dev_utterances.jsonl", "dev_utterances_asr.jsonl")
+            for x in open(shared / "corpus" / "v2" / f, encoding="utf-8")]
+    pairs = [(r["text"], r["speaker"]) for r in rows]
+    an.semantic_stage()  # loaded (and its examples embedded) before timing
+    t0 = time.perf_counter()
+    flags = an.check_many(pairs)
+    lexical_s = time.perf_counter() - t0
+    open_rows = [i for i, (p, f) in enumerate(zip(pairs, flags, strict=True))
+                 if an.semantic_open(p[0], p[1], f)]
+    t0 = time.perf_counter()
+    found = an.by_meaning([p[0] for p in pairs], [p[1] for p in pairs], flags)
+    semantic_s = time.perf_counter() - t0
+    return {"utterances": len(pairs), "reach_semantic": len(open_rows),
+            "share_reaching": round(len(open_rows) / len(pairs), 3),
+            "credited": sum(f is not None for f in found),
+            "semantic_utterances_per_s": round(len(open_rows) / semantic_s, 1)
+            if semantic_s else None,
+            "check_utterances_per_s": round(len(pairs) / lexical_s),
+            "check_with_semantic_utterances_per_s": round(len(pairs) / (lexical_s + semantic_s))}
 
 
 def make_utterances(shared: Path, n: int, path: Path) -> None:
@@ -232,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     result = {"accuracy": accuracy(args.shared, args.out),
+              "semantic": semantic_cost(args.shared),
               "speed": speed(args.shared, args.out, args.n, args.repeat, args.against),
               "load": load_time(args.repeat)}
     (args.out / "text_bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
@@ -242,7 +313,19 @@ def main(argv: list[str] | None = None) -> int:
             log.info("%-28s violation P %.3f R %.3f | script P %.3f R %.3f", k,
                      v["violation_precision"], v["violation_recall"],
                      v["script_precision"], v["script_recall"])
-    log.info("dev_dialogues: %s", " ".join(acc["dev_dialogues"][-1:]))  # type: ignore[index]
+    for k in ("dev_dialogues", "v2/dev_dialogues"):
+        log.info("%s: %s", k, " ".join(acc[k][-1:]))  # type: ignore[index]
+    for k, v in acc.items():
+        for kind, c in (v.get("per_kind") or {}).items() if isinstance(v, dict) else ():
+            log.info("  %-34s %-18s rows %3d  violation P %s R %s (false %d) | script P %s R %s",
+                     k, kind, c["rows"], c["violation_precision"], c["violation_recall"],
+                     c["false_violations"], c["script_precision"], c["script_recall"])
+    sem = result["semantic"]
+    log.info("semantic stage: %s of %s utterances reach it (%s), %s credited; %s utt/s in the "
+             "stage; check %s utt/s, with the stage %s utt/s", sem["reach_semantic"],
+             sem["utterances"], sem["share_reaching"], sem["credited"],
+             sem["semantic_utterances_per_s"], sem["check_utterances_per_s"],
+             sem["check_with_semantic_utterances_per_s"])
     sp = result["speed"]
     log.info("speed (%d utterances, one core=%s): huashu %s utt/s (end to end %s), naive %s "
              "utt/s; speed-up %sx (end to end %sx)", sp["utterances"], sp["pinned_to_one_core"],

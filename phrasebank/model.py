@@ -13,6 +13,7 @@ __all__ = [
     "LexiconGroup",
     "MatchingConfig",
     "Phrasebank",
+    "SemanticConfig",
     "Step",
     "Template",
     "Trigger",
@@ -45,6 +46,7 @@ class Entry:
     rules: tuple[Rule, ...] = ()  # other ways of saying it, in the rule syntax
     guards: tuple[Rule, ...] = ()  # look-alikes: a match inside one of these is no match
     slot_max: int | None = None  # per-entry override of matching.slot_max (names: short)
+    examples: tuple[str, ...] = ()  # paraphrases for the semantic stage (script lines)
 
     @property
     def is_violation(self) -> bool:
@@ -104,6 +106,15 @@ class MatchingConfig:
 
 
 @dataclass(frozen=True)
+class SemanticConfig:
+    """The semantic stage's settings (see :mod:`analyzer.matching.semantic`)."""
+
+    min_similarity: float = 0.93  # the nearest example must be at least this close
+    margin: float = 0.01  # and closer than any other line's or negative's by this much
+    negatives: tuple[str, ...] = ()  # ordinary talk of the trade that credits no line
+
+
+@dataclass(frozen=True)
 class Phrasebank:
     """A validated phrasebank. Build it with :func:`phrasebank.load` or :func:`loads`."""
 
@@ -123,6 +134,7 @@ class Phrasebank:
     """Words the segmenter keeps whole (宽带, 工单 …)."""
     hotword_list: tuple[str, ...] = ()
     """Domain vocabulary for the recogniser, most useful first."""
+    semantic: SemanticConfig = field(default_factory=SemanticConfig)
     source: str = ""
     raw: str = field(default="", repr=False, compare=False)
 

@@ -40,7 +40,7 @@ from .lexicon import Lexicon
 from .resolve import Hit, resolve, to_flag
 from .results import Flag, MatchOptions
 from .rules import RuleHit, RuleSet
-from .sources import SourcePolicy, policy
+from .sources import SourcePolicy, policy, policy_for
 
 __all__ = ["RULE_SCORE", "Flag", "MatchOptions", "Matcher", "UtteranceMatch", "sounds_of"]
 
@@ -169,7 +169,8 @@ class Matcher:
         chars = norm.text
         if not chars or (speaker == "customer" and self._agent_only):
             return UtteranceMatch(norm, [], [])
-        sp = source if isinstance(source, SourcePolicy) else policy(source)
+        sp = policy_for(source if isinstance(source, SourcePolicy) else policy(source),
+                        norm.traditional)
         code = self.compiled.encode(chars)
         m = len(chars)
         sounds = sounds_of(code)

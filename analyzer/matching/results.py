@@ -29,6 +29,7 @@ class Flag:
     also: tuple[str, ...] = ()  # refs whose lines match the same words as well (1.1.7 / 5.4)
     rule: str | None = None  # the phrasebank rule that matched (None: a form, a word)
     turns: tuple[int, ...] = ()  # a line said over several turns: every turn it spans
+    similar_to: str | None = None  # by meaning: the bank's example nearest to the words
 
     @property
     def is_violation(self) -> bool:
@@ -46,6 +47,8 @@ class Flag:
             d["rule"] = self.rule
         if self.turns:
             d["turns"] = list(self.turns)
+        if self.similar_to is not None:
+            d["similar_to"] = self.similar_to
         return d
 
     @classmethod
@@ -55,7 +58,8 @@ class Flag:
                    span=(int(d["span"][0]), int(d["span"][1])),
                    matched=str(d.get("matched", "")), standard=str(d.get("standard", "")),
                    category=d.get("category"), also=tuple(d.get("also") or ()),
-                   rule=d.get("rule"), turns=tuple(d.get("turns") or ()))
+                   rule=d.get("rule"), turns=tuple(d.get("turns") or ()),
+                   similar_to=d.get("similar_to"))
 
 
 @dataclass(frozen=True)

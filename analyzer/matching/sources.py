@@ -4,6 +4,11 @@ Homophone matching is there for what a recogniser mishears (宽代 for 宽带); 
 what it says, and a sound-alike of a short word there is a look-alike, not a finding (去世
 is not 去死, 该是 is not 该死). Long script lines are aligned by sound whatever the source:
 a line of many syllables cannot be turned into a look-alike by one sound.
+
+A text of unknown origin (``auto``) written in traditional characters is taken for a
+recogniser's: Whisper writes Mandarin in traditional script, while the mainland tools and
+people that type to huashu write simplified (measured: 158 of the 213 v2 recogniser rows
+hold a traditional character; 0 of the 213 typed rows; 17 of 6,431 real comments (COLD)).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 
 from phrasebank import SOURCES
 
-__all__ = ["SourcePolicy", "policy"]
+__all__ = ["SourcePolicy", "policy", "policy_for"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,9 @@ def policy(source: str) -> SourcePolicy:
         return _POLICIES[source]
     except KeyError:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}") from None
+
+
+def policy_for(sp: SourcePolicy, traditional: bool) -> SourcePolicy:
+    """The policy for one text: ``auto`` becomes ``asr`` for a text in traditional script
+    (see the module)."""
+    return _POLICIES["asr"] if traditional and sp.source == "auto" else sp

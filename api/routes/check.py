@@ -18,7 +18,7 @@ from fastapi import (
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from phrasebank import SPEAKERS, Speaker, UnknownScenario
+from phrasebank import SOURCES, SPEAKERS, Source, Speaker, UnknownScenario
 
 from ..deps import ServiceDep, authenticate, require
 from ..service import Service
@@ -36,6 +36,11 @@ class CheckIn(BaseModel):
 
     text: str = Field(description="What was said (at most HUASHU_MAX_TEXT_CHARS characters).")
     speaker: Speaker = Field(default="agent", description="Who said it.")
+    source: Source = Field(
+        default="typed",
+        description="Where the text came from: typed (matched as written: a look-alike such "
+                    "as 他妈妈 or 去世 is no finding), asr (a recogniser's output: homophones "
+                    "match), auto (unknown).")
     call_id: str | None = Field(default=None, min_length=1, max_length=200,
                                 description="Keep this utterance in a conversation; "
                                             "GET /v1/calls/{call_id} scores it so far.")
@@ -65,7 +70,7 @@ class Rejected(ValueError):
 
 
 def _validate(service: Service, text: Any, speaker: Any, call_id: Any,
-              scenario: Any) -> None:
+              scenario: Any, source: Any = "typed") -> None:
     if not isinstance(text, str):
         raise Rejected("'text' must be a string")
     if len(text) > service.config.max_text_chars:
@@ -78,6 +83,8 @@ def _validate(service: Service, text: Any, speaker: Any, call_id: Any,
                        f"at character {exc.start}") from None
     if speaker not in SPEAKERS:
         raise Rejected(f"'speaker' must be one of {', '.join(SPEAKERS)}")
+    if source not in SOURCES:
+        raise Rejected(f"'source' must be one of {', '.join(SOURCES)}")
     if call_id is not None and (not isinstance(call_id, str) or not 0 < len(call_id) <= 200):
         raise Rejected("'call_id' must be a string of 1 to 200 characters")
     if scenario is not None:
@@ -88,15 +95,15 @@ def _validate(service: Service, text: Any, speaker: Any, call_id: Any,
 
 
 async def _check(service: Service, text: str, speaker: str, call_id: str | None,
-                 scenario: str | None, via: str) -> dict[str, Any]:
+                 scenario: str | None, via: str, source: str = "typed") -> dict[str, Any]:
     an = service.analyzer
     try:
-        flags = await service.run_batched(an.check, text, speaker=speaker)
+        flags = await service.run_batched(an.check, text, speaker=speaker, source=source)
     except ValueError as exc:
         raise Rejected(str(exc)) from None
     service.metrics.checks.labels(via).inc()
     if call_id is not None:
-        service.add_turn(call_id, scenario, speaker, text)
+        service.add_turn(call_id, scenario, speaker, text, source)
     out: dict[str, Any] = {"flags": [f.to_dict() for f in flags],
                            "phrasebank_version": an.version}
     if call_id is not None:
@@ -109,9 +116,9 @@ async def _check(service: Service, text: str, speaker: str, call_id: str | None,
 async def check(body: CheckIn, request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     try:
-        _validate(service, body.text, body.speaker, body.call_id, body.scenario)
+        _validate(service, body.text, body.speaker, body.call_id, body.scenario, body.source)
         out = await _check(service, body.text, body.speaker, body.call_id, body.scenario,
-                           "http")
+                           "http", body.source)
     except Rejected as exc:
         raise HTTPException(422, str(exc)) from None
     return JSONResponse(out)
@@ -124,7 +131,8 @@ async def _report(service: Service, call_id: str) -> dict[str, Any]:
                                  "least recently used)")
     turns = list(conv.turns)
     try:
-        report = await service.run(service.analyzer.score, turns, scenario=conv.scenario)
+        report = await service.run(service.analyzer.score, turns, scenario=conv.scenario,
+                                   source=conv.source)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     return {"call_id": call_id, "utterances": len(turns), **report.to_dict()}
@@ -148,7 +156,8 @@ async def end_call(call_id: Annotated[str, Path(min_length=1, max_length=200)],
 @router.websocket("/stream")
 async def stream(ws: WebSocket, call_id: Annotated[str | None, Query(max_length=200)] = None,
                  scenario: Annotated[str | None, Query(max_length=100)] = None) -> None:
-    """One JSON message per utterance ``{"text","speaker","call_id"?,"scenario"?,"id"?}``;
+    """One JSON message per utterance ``{"text","speaker","source"?,"call_id"?,"scenario"?,
+    "id"?}``;
     each is answered at once with ``{"id","flags","phrasebank_version","call_id"}``.
     ``{"type":"report","call_id"?}`` answers the conversation's running report. Bad
     messages get ``{"error": …}`` and the stream goes on. Needs a ``check`` key in the
@@ -186,8 +195,9 @@ async def stream(ws: WebSocket, call_id: Annotated[str | None, Query(max_length=
                         raise Rejected(str(exc.detail)) from None
                 else:
                     speaker = msg.get("speaker", "agent")
-                    _validate(service, msg.get("text"), speaker, cid, scen)
-                    out = await _check(service, msg["text"], speaker, cid, scen, "ws")
+                    source = msg.get("source", "typed")
+                    _validate(service, msg.get("text"), speaker, cid, scen, source)
+                    out = await _check(service, msg["text"], speaker, cid, scen, "ws", source)
                 if mid is not None:
                     out["id"] = mid
                 service.metrics.ws_messages.inc()

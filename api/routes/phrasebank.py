@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from phrasebank import PhrasebankError, Speaker
+from phrasebank import PhrasebankError, Source, Speaker
 
 from ..deps import ServiceDep, require
 
@@ -28,6 +28,7 @@ class BankIn(BaseModel):
 class TestText(BaseModel):
     text: str = Field(max_length=10_000)
     speaker: Speaker = "agent"
+    source: Source = "typed"
 
 
 class BankTest(BaseModel):
@@ -89,8 +90,9 @@ async def test_bank(body: BankTest, service: ServiceDep) -> JSONResponse:
                                   "problems": exc.problems}) from None
 
     def run_all() -> list[dict[str, Any]]:
-        return [{"text": t.text, "speaker": t.speaker,
-                 "flags": [f.to_dict() for f in an.check(t.text, speaker=t.speaker)]}
+        return [{"text": t.text, "speaker": t.speaker, "source": t.source,
+                 "flags": [f.to_dict() for f in an.check(t.text, speaker=t.speaker,
+                                                         source=t.source)]}
                 for t in body.texts]
 
     results = await service.run(run_all)

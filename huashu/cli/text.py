@@ -34,10 +34,10 @@ class _Pending:
         self.id, self.name, self.no = rid, name, no
 
 
-def _one(an: Analyzer, text: str, speaker: str, source: str) -> Any:
+def _one(an: Analyzer, text: str, speaker: str, source: str, semantic: bool) -> Any:
     """The flags of one row, or the ValueError that checking it raised."""
     try:
-        return an.check(text, speaker=speaker, source=source)
+        return an.check(text, speaker=speaker, source=source, semantic=semantic)
     except ValueError as exc:
         return exc
 
@@ -56,7 +56,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jsonl is None:
         if args.text is None:
             raise SystemExit("huashu check: give TEXT or --jsonl FILE")
-        flags = an.check(args.text, speaker=args.speaker, source=args.source)
+        flags = an.check(args.text, speaker=args.speaker, source=args.source,
+                         semantic=args.semantic)
         if args.json:
             write_row(out, {"text": args.text, "speaker": args.speaker,
                             "flags": [f.to_dict() for f in flags],
@@ -70,6 +71,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             extra = f" ({f.category})" if f.category else ""
             print(f"{f.kind:<10} {f.ref:<6} {f.score:.2f}  {mark}", file=out)
             print(f"{'':<10} {'':<6}       standard: {f.standard}{extra}", file=out)
+            if f.similar_to:
+                print(f"{'':<10} {'':<6}       by meaning, nearest: {f.similar_to}", file=out)
         return 0
 
     failed = rows = 0
@@ -84,11 +87,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     def flush() -> None:
         nonlocal failed
         try:
-            results: Iterator[Any] = iter(an.check_many(batch, source=sources)
+            results: Iterator[Any] = iter(an.check_many(batch, source=sources,
+                                                        semantic=args.semantic)
                                           if batch else ())
         except ValueError:  # a text that is not text: each row alone, to name the one
-            results = iter([_one(an, t, s, src) for (t, s), src in zip(batch, sources,
-                                                                       strict=True)])
+            results = iter([_one(an, t, s, src, args.semantic)
+                            for (t, s), src in zip(batch, sources, strict=True)])
         for slot in slots:
             if isinstance(slot, _Pending):
                 res = next(results)
@@ -155,7 +159,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                 raise RowError(f"{name}:{no}: a row must be an object with a 'turns' list")
             try:
                 report = an.score(row["turns"], scenario=row.get("scenario") or args.scenario,
-                                  source=row.get("source") or args.source)
+                                  source=row.get("source") or args.source,
+                                  semantic=args.semantic)
             except ValueError as exc:
                 raise RowError(f"{name}:{no}: {exc}") from exc
             write_row(sys.stdout, {"id": row.get("id"), **report.to_dict()})
@@ -195,6 +200,9 @@ def register(sub: Any) -> None:
                    help="where the text came from: typed (matched as written), asr (a "
                         "recogniser's output: sounds-alike matching), auto (unknown; the "
                         "default). A row's own \"source\" wins")
+    c.add_argument("--semantic", action="store_true",
+                   help="also find script lines said in other words, by meaning (a sentence "
+                        "model; ~12 ms an utterance that no form or rule credits)")
     c.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
     c.set_defaults(func=cmd_check)
 
@@ -204,6 +212,9 @@ def register(sub: Any) -> None:
     s.add_argument("--scenario", help="scenario for rows that give none (default: inferred)")
     s.add_argument("--source", default="auto", choices=SOURCES,
                    help="where the turns' text came from (see check --source)")
+    s.add_argument("--semantic", action="store_true",
+                   help="also find script lines said in other words, by meaning (a sentence "
+                        "model; ~12 ms an utterance that no form or rule credits)")
     s.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
     s.set_defaults(func=cmd_score)
 

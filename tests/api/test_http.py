@@ -84,6 +84,34 @@ def test_check_and_call_report(server: Server) -> None:
         assert c.get(f"/v1/calls/{call}").status_code == 404
 
 
+def test_source_decides_sound_alikes_and_rules_are_tested_before_install(server: Server) -> None:
+    heard = "你脑子又问题吧"  # 又 for 有: what a recogniser writes, a typo when typed
+    with server.client("check") as c:
+        typed = c.post("/v1/check", json={"text": heard}).json()  # typed: the default
+        asr = c.post("/v1/check", json={"text": heard, "source": "asr"}).json()
+        assert typed["flags"] == [] and [f["ref"] for f in asr["flags"]] == ["8.0"]
+        r = c.post("/v1/check", json={"text": heard, "source": "ocr"})
+        assert r.status_code == 422 and "source" in r.text
+    # an operator's new rule of concepts, tried on texts before it is installed
+    paraphrase = "我拿你们家座机打个电话"
+    with server.client("admin") as c:
+        text = c.get("/v1/phrasebank").json()["yaml"]
+        before = c.post("/v1/phrasebank/test", json={"texts": [{"text": paraphrase}]}).json()
+        assert before["results"][0]["flags"] == []
+        cand = text.replace("concepts:\n", "concepts:\n  TAKE: [拿, 借, 用]\n", 1)
+        rules_at = cand.index("    rules:\n", cand.index('  - ref: "9.5"')) + len("    rules:\n")
+        cand = cand[:rules_at] + '      - "我 {TAKE} {YOU_POSS} {PHONE} …2 打"\n' + cand[rules_at:]
+        r = c.post("/v1/phrasebank/test", json={"yaml": cand, "texts": [
+            {"text": paraphrase, "source": "typed"}]})
+        assert r.status_code == 200, r.text
+        after = r.json()["results"][0]
+        assert [f["ref"] for f in after["flags"]] == ["9.5"] and after["source"] == "typed"
+        assert after["flags"][0]["rule"].startswith("我 {TAKE}")
+        bad = cand.replace("{TAKE} {YOU_POSS}", "{TAKES} {YOU_POSS}")
+        r = c.post("/v1/phrasebank/test", json={"yaml": bad, "texts": [{"text": paraphrase}]})
+        assert r.status_code == 422 and "TAKES" in r.text
+
+
 BAD_CHECKS = [
     (b'{"text": "abc"', 422),                       # malformed JSON
     (b"not json at all", 422),

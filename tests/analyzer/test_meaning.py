@@ -1,0 +1,186 @@
+"""Issue 13: meaning, not only wording.
+
+The 8.0 detector is built on lexical resources (DUTIR, HowNet, 同义词词林) rather than
+examples; look-alikes are guarded in the bank; rules of concepts are data that operations
+staff write; sound-alike matching depends on where the text came from; a line may be said
+over two turns; a conversation that meets no template is not scored; the semantic stage
+credits script lines said in other words and names the example it was nearest to.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import phrasebank as pb
+from analyzer import Analyzer
+
+# The bank lists some bad traits itself; the rest of NEG_TRAIT is drawn from the lexicons.
+LISTED_TRAITS = set("烦人 讨厌 恶心 无聊 可笑 幼稚 没脑子 没素质 素质低 素质差 没文化 没教养 不要脸 "
+                    "不讲理 不可理喻 蛮不讲理 难缠 难伺候 事儿多 事多 欠揍 欠收拾 找抽 找骂 脑残 弱智 "
+                    "智障 有病 神经 神经病 缺心眼 没用 废物 垃圾 差劲 笨手笨脚 磨叽 墨迹 啰嗦 小气 "
+                    "抠门".split())
+
+
+def refs(flags):
+    return [f.ref for f in flags]
+
+
+def test_insults_reach_words_no_one_listed(analyzer):
+    drawn = sorted(set(analyzer.bank.concepts["NEG_TRAIT"]) - LISTED_TRAITS)
+    assert len(drawn) > 300  # the lexicons, not a hand-made list
+    sample = random.Random(13).sample(drawn, 40)
+    missed = [w for w in sample
+              if not any(f.ref == "8.0" and f.category == "insult"
+                         for f in analyzer.check(f"你这人真{w}", source="typed"))]
+    assert not missed, missed
+    # the same words said of the weather are aimed at no one
+    aimed = [w for w in sample if any(f.category == "insult"
+                                      for f in analyzer.check(f"这天气真{w}", source="typed"))]
+    assert not aimed, aimed
+
+
+@pytest.mark.parametrize("text,category", [
+    ("这么简单的事你都不会", "insult"),
+    ("你这人真是不可理喻", "insult"),
+    ("您可真行啊,这都能弄坏", "sarcasm"),
+    ("你是不是听不懂啊,我都说三遍了", "scolding"),
+    ("怪我咯", "sarcasm"),
+    ("跟你说多少遍了", "scolding"),
+    ("tmd又断了", "profanity"),
+])
+def test_each_kind_of_uncivil_speech_says_its_kind_and_words(analyzer, text, category):
+    flags = [f for f in analyzer.check(text, source="typed") if f.ref == "8.0"]
+    assert flags, text
+    f = flags[0]
+    assert f.category == category
+    assert f.matched and f.matched in text  # the words that made it
+    assert 0 < f.score <= 1
+
+
+@pytest.mark.parametrize("text", [
+    "他妈妈下午在家", "孩子挺听他妈的话", "这是我妈妈的手机", "老人家去世以后这个号就没人用了",
+    "这个价该是多少就是多少", "滚石乐队的歌", "江水滚滚", "鼠标的滚轮坏了",
+    "你们应该已经收到短信了", "请问有没有水管经过这面墙", "我自己搞错了,不好意思",
+])
+def test_look_alikes_are_no_findings(analyzer, text):
+    assert not [f for f in analyzer.check(text, source="typed") if f.is_violation], text
+    assert not [f for f in analyzer.check(text) if f.is_violation], text
+
+
+def test_a_question_about_an_account_is_not_asking_for_the_customer(analyzer):
+    assert "5.2" not in refs(analyzer.check("请问您的宽带账号是多少先生", source="typed"))
+    assert "5.2" in refs(analyzer.check("请问王先生在家吗", source="typed"))
+
+
+BANK = """
+name: test bank
+normalise: {equivalents: {您: 你}}
+concepts:
+  BORROW: [借, 用, 借用, 使]
+  PHONE: [手机, 电话]
+entries:
+  - ref: "9.5"
+    kind: discipline
+    text: 不得借用客户的电话
+    rules: ["[能|可以|方便] …2 {BORROW} [一下|] [你|你家] [的|] {PHONE}"]
+  - ref: "8.5"
+    kind: taboo
+    text: 你们应该……
+    forms: ["你们应该"]
+    guards: ["你们应该已经"]
+"""
+
+
+def test_rules_and_guards_are_data_the_bank_validates():
+    an = Analyzer(pb.loads(BANK))
+    assert refs(an.check("能借您的手机打个电话吗", source="typed")) == ["9.5"]
+    assert refs(an.check("方便用一下你家电话吗", source="typed")) == ["9.5"]
+    assert refs(an.check("这个手机能借吗", source="typed")) == []
+    assert refs(an.check("你们应该自己检查一下", source="typed")) == ["8.5"]
+    assert refs(an.check("你们应该已经收到短信了", source="typed")) == []
+    with pytest.raises(pb.PhrasebankError) as exc:
+        pb.loads(BANK.replace("{PHONE}", "{PHONES}"))
+    assert "PHONES" in str(exc.value)
+
+
+def test_sound_alikes_follow_the_source(analyzer):
+    heard = "你腦子又問題吧"  # 又 for 有, in the recogniser's traditional script
+    assert refs(analyzer.check(heard, source="asr")) == ["8.0"]
+    assert refs(analyzer.check(heard)) == ["8.0"]  # unknown origin, traditional: a recogniser's
+    assert analyzer.check("你脑子又问题吧", source="typed") == []
+    assert analyzer.check("你脑子又问题吧") == []  # unknown origin, simplified: as written
+
+
+def test_a_line_said_over_two_turns(analyzer):
+    turns = [{"speaker": "agent", "text": "真是对不起"},
+             {"speaker": "customer", "text": "嗯"},
+             {"speaker": "agent", "text": "给您带来麻烦了"}]
+    rep = analyzer.score(turns, scenario="onsite_visit").to_dict()
+    [f] = [f for f in rep["turns"][0]["flags"] if f["ref"] == "5.8"]
+    assert f["turns"] == [0, 2]
+    assert not any(f["ref"] == "5.8" for f in rep["turns"][2]["flags"])
+    # apart by more than join_gap_s, the two halves are two remarks
+    timed = [dict(t, start=i * 3.0, end=i * 3.0 + 1.0) for i, t in enumerate(turns)]
+    rep = analyzer.score(timed, scenario="onsite_visit").to_dict()
+    assert not any(f["ref"] == "5.8" for t in rep["turns"] for f in t["flags"])
+
+
+def test_a_call_outside_the_templates_gets_no_score(analyzer):
+    turns = [{"speaker": "customer", "text": "我这个月的话费怎么多扣了二十块"},
+             {"speaker": "agent", "text": "我帮您查一下账单明细"},
+             {"speaker": "agent", "text": "你问我,我问谁"},
+             {"speaker": "customer", "text": "那流量包能退吗"}]
+    rep = analyzer.score(turns).to_dict()
+    assert rep["scenario"] == "undetermined"
+    assert rep["score"] is None
+    assert rep["deductions"] == []
+    assert [v["ref"] for v in rep["violations"]] == ["8.1"]
+    # with the evidence of one step, a scenario is chosen and says why
+    rep = analyzer.score([{"speaker": "agent", "text": "请问您对我们的服务是否满意?"},
+                          *turns]).to_dict()
+    assert rep["scenario"] == "onsite_visit" and isinstance(rep["score"], int)
+    assert [(e["turn"], e["ref"]) for e in rep["scenario_evidence"]] == [(0, "5.12")]
+
+
+def test_the_semantic_stage_credits_a_line_by_meaning_and_says_why(analyzer):
+    text = "我能体会您现在的心情"  # no form or rule of 5.9 says 体会
+    assert refs(analyzer.check(text, source="typed")) == []
+    [f] = analyzer.check(text, source="typed", semantic=True)
+    assert f.ref == "5.9" and f.kind == "script"
+    assert f.similar_to and f.similar_to != text  # the nearest of the bank's examples
+    assert analyzer.bank.semantic.min_similarity <= f.score < 1
+    assert f.to_dict()["similar_to"] == f.similar_to
+
+
+@pytest.mark.parametrize("text", [
+    "我先把光纤的接头擦一下", "小区的箱子在几号楼", "我查了一下,您这个账号欠费了",
+    "我把路由器挪到客厅信号会好一点", "您平时几点下班回家",
+])
+def test_routine_talk_is_credited_with_no_line_by_meaning(analyzer, text):
+    assert analyzer.check(text, source="typed", semantic=True) == []
+
+
+def test_only_open_utterances_reach_the_semantic_stage(analyzer):
+    # a violation, a customer's words and a line already found are not compared
+    assert not analyzer.semantic_open("你问我,我问谁", "agent",
+                                      analyzer.check("你问我,我问谁"))
+    assert not analyzer.semantic_open("我能体会您现在的心情", "customer", [])
+    assert not analyzer.semantic_open("好的", "agent", [])
+    assert analyzer.semantic_open("我能体会您现在的心情", "agent", [])
+    rows = [("我能体会您现在的心情", "agent"), ("我能体会您现在的心情", "customer")]
+    many = analyzer.check_many(rows, source="typed", semantic=True)
+    assert [refs(x) for x in many] == [["5.9"], []]
+
+
+def test_examples_belong_to_script_lines_and_settings_are_checked():
+    bad = BANK.replace("    rules: [\"[能|", "    examples: [借个手机]\n    rules: [\"[能|")
+    with pytest.raises(pb.PhrasebankError, match="examples are for script lines"):
+        pb.loads(bad)
+    with pytest.raises(pb.PhrasebankError, match="semantic.min_similarity"):
+        pb.loads(BANK + "semantic: {min_similarity: 2}\n")
+    with pytest.raises(pb.PhrasebankError, match="unknown keys"):
+        pb.loads(BANK + "semantic: {threshold: 0.9}\n")
+    bank = pb.loads(BANK + "semantic: {margin: 0.05, negatives: [今天天气不错]}\n")
+    assert bank.semantic.margin == 0.05 and bank.semantic.negatives == ("今天天气不错",)
