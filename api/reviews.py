@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 import phrasebank as pb
 from analyzer.adherence import Turn
 from analyzer.matching import Flag
+from analyzer.suggest import Feedback, Suggestion, suggest
 from analyzer.text import Analyzer
 from phrasebank import VIOLATION_KINDS
 
@@ -111,6 +112,8 @@ class ReviewStore:
         self._lock = threading.Lock()  # one verdict write at a time in this process
         self._analyzers: OrderedDict[str, Analyzer] = OrderedDict()
         self._analyzers_lock = threading.Lock()
+        self._suggest_lock = threading.Lock()  # one computation at a time; others wait for it
+        self._suggested: tuple[Any, list[Suggestion], int] | None = None
 
     # -- the bank a recording was analysed with ----------------------------------------------
     def _analyzer_for(self, version: str | None) -> Analyzer:
@@ -376,6 +379,68 @@ class ReviewStore:
         c["unreviewed"] = max(0, c["flagged"] - judged)
         c["precision"] = c["confirmed"] / judged if judged else None
         return c
+
+
+    # -- suggestions for the phrasebank ------------------------------------------------------
+    def feedback(self) -> list[Feedback]:
+        """The current rejected and added verdicts, with what their analyses say of them
+        (the utterance's speaker, the rejected flag's span and 8.0 kind)."""
+        out: list[Feedback] = []
+        with self.db.session() as s:
+            rows = s.execute(select(Verdict, Recording)
+                             .join(Recording, Recording.id == Verdict.recording_id)
+                             .where(Verdict.verdict.in_(("rejected", "added")), _newest(),
+                                    Recording.status == "done")
+                             .order_by(Verdict.id))
+            results: dict[str, dict[str, Any]] = {}
+            for v, r in rows:
+                if r.id not in results:
+                    results[r.id] = json.loads(r.result or "{}")
+                result = results[r.id]
+                utts = result.get("utterances") or []
+                speaker = utts[v.utterance].get("speaker", "unknown") \
+                    if 0 <= v.utterance < len(utts) else "unknown"
+                span, category = None, None
+                if v.verdict == "rejected":
+                    found = machine_flags(result).get(v.flag_id)
+                    if found is not None:
+                        span = (int(found[1]["span"][0]), int(found[1]["span"][1]))
+                        category = found[1].get("category")
+                out.append(Feedback(v.verdict, v.ref, v.text, speaker=speaker, span=span,
+                                    category=category, where=f"{r.id} #{v.utterance}"))
+        return out
+
+    def stored_utterances(self, limit: int) -> list[tuple[str, str]]:
+        """``(text, speaker)`` of the utterances of the newest finished recordings, at
+        most ``limit`` of them."""
+        out: list[tuple[str, str]] = []
+        with self.db.session() as s:
+            for (result,) in s.execute(select(Recording.result)
+                                       .where(Recording.status == "done")
+                                       .order_by(Recording.created_at.desc())):
+                for u in json.loads(result or "{}").get("utterances") or []:
+                    out.append((str(u.get("text", "")), str(u.get("speaker", "unknown"))))
+                    if len(out) >= limit:
+                        return out
+        return out
+
+    def suggestions(self, *, limit: int = 20,
+                    max_utterances: int = 100_000) -> tuple[list[Suggestion], int]:
+        """Suggestions for the running bank from the current verdicts, each tested on the
+        stored utterances; and how many utterances that was. Kept until a verdict, a
+        recording or the bank changes."""
+        an = self._analyzer()
+        with self.db.session() as s:
+            stamp = (an.version, s.scalar(select(func.max(Verdict.id))),
+                     s.scalar(select(func.count()).select_from(Recording)
+                              .where(Recording.status == "done")), limit, max_utterances)
+        with self._suggest_lock:
+            if self._suggested is not None and self._suggested[0] == stamp:
+                return self._suggested[1], self._suggested[2]
+            utterances = self.stored_utterances(max_utterances)
+            found = suggest(an, self.feedback(), utterances, source="asr", limit=limit)
+            self._suggested = (stamp, found, len(utterances))
+            return found, len(utterances)
 
 
 def _window(at: Any, since: datetime | None, until: datetime | None, agent_col: Any,

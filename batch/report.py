@@ -138,13 +138,20 @@ def write_agents_csv(path: Path, stats: list[AgentStats]) -> None:
 
 
 def worst_utterances(rows: list[dict[str, Any]], n: int = 20) -> list[dict[str, Any]]:
-    """The ``n`` utterances that cost the most points (deductions tied to an utterance)."""
+    """The ``n`` utterances that cost the most points (deductions tied to an utterance);
+    a recording with no template (no score) deducts nothing, and its violations come
+    after them at 0 points: still the worst things said."""
     items = []
     for r in rows:
         per_turn: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for d in r["deductions"]:
             if d.get("turn") is not None:
                 per_turn[d["turn"]].append(d)
+        if r.get("score") is None:
+            for v in r.get("violations") or []:
+                per_turn[v["turn"]].append({"points": 0, "refs": [v["ref"]],
+                                            "reason": "violation (no template)",
+                                            "detail": f"{v['ref']} {v.get('matched', '')}"})
         for turn, ds in per_turn.items():
             if not 0 <= turn < len(r["utterances"]):
                 continue
@@ -337,7 +344,7 @@ def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dic
             f'{_clock(w["start"])}–{_clock(w["end"])}</a></td><td>{_e(w["speaker"])}</td>'
             f'<td>{_e(w["text"])}</td><td title="{_e(w["detail"])}">'
             f'{_e(", ".join(w["refs"]))}<br><span class="meta">{_e(", ".join(w["reasons"]))}'
-            f'</span></td><td class="num bad">-{w["points"]}</td></tr>')
+            f'</span></td><td class="num bad">{-w["points"] if w["points"] else "–"}</td></tr>')
     if not worst:
         p.append('<tr><td colspan="8">No utterance cost any points.</td></tr>')
     p.append("</tbody></table>")

@@ -45,6 +45,9 @@ def _drawn(name: str, spec: Mapping[str, Any]) -> set[str]:
     if unknown:
         raise ConceptError(f"{name}.from: unknown source {sorted(unknown)} "
                            f"(known: {', '.join(sorted(known))})")
+    cached = res.cached_words(dict(spec))
+    if cached is not None:
+        return cached
     pools: list[set[str]] = []
     try:
         if "dutir" in spec:
@@ -64,7 +67,9 @@ def _drawn(name: str, spec: Mapping[str, Any]) -> set[str]:
         words = {w for w in words if tags.get(w) in wanted}
     lo = int(spec.get("min_chars", 1))
     hi = int(spec.get("max_chars", 8))
-    return {w for w in words if lo <= len(w) <= hi}
+    drawn = {w for w in words if lo <= len(w) <= hi}
+    res.store_words(dict(spec), drawn)
+    return drawn
 
 
 def build_concepts(raw: Any) -> tuple[dict[str, tuple[str, ...]], list[str]]:
@@ -114,4 +119,5 @@ def build_concepts(raw: Any) -> tuple[dict[str, tuple[str, ...]], list[str]]:
             problems.append(f"{where}: has no words")
             continue
         concepts[name] = tuple(dict.fromkeys(words))
+    res.release()
     return concepts, problems

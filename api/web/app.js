@@ -1,5 +1,5 @@
 // The review page: sign-in, upload, the list of recordings, the precision report, and the
-// router (state in the URL hash: #/?filters, #/r/<id>, #/precision?filters).
+// router (state in the URL hash: #/?filters, #/r/<id>, #/precision?filters, #/suggestions).
 
 import { showRecording } from "./recording.js";
 import {
@@ -146,6 +146,7 @@ function parseHash() {
   const m = path.match(/^\/r\/([0-9a-zA-Z_-]{1,64})$/);
   if (m) return { name: "rec", id: m[1] };
   if (path === "/precision") return { name: "precision", params };
+  if (path === "/suggestions") return { name: "suggestions", params };
   return { name: "list", params };
 }
 
@@ -166,6 +167,9 @@ function route() {
   } else if (r.name === "precision") {
     current = precisionView(r.params);
     document.title = "复核准确率 · 话术复核台";
+  } else if (r.name === "suggestions") {
+    current = suggestionsView();
+    document.title = "话术库建议 · 话术复核台";
   } else {
     current = listView(r.params);
     document.title = "录音列表 · 话术复核台";
@@ -506,6 +510,59 @@ function precisionView(params) {
   fetchIt();
   teardown = () => { seq++; };
   return { name: "precision", update(p) { state = normPrec(p); fill(); fetchIt(); } };
+}
+
+// Suggestions for the phrasebank from the reviews: each tested on the stored utterances.
+const ACTION = { guard: "加防误报", variant: "加变体" };
+
+function suggestionsView() {
+  let seq = 0;
+  view.innerHTML = `<section class="card"><h2>话术库建议</h2>` +
+    `<p class="muted">由复核结果生成:驳回的标记 → 防误报(guard),补标的漏检 → 变体。每条建议都已在全部已存语句上试过;` +
+    `应用需要 <b>admin</b> 权限,会安装一个新的话术库版本。</p>` +
+    `<div class="tablewrap"><table id="suggestions" class="list"><thead><tr><th>条目</th><th>建议</th><th>内容</th>` +
+    `<th>理由</th><th class="n">新增标记</th><th class="n">去掉标记</th><th>解决所指问题</th><th></th></tr></thead>` +
+    `<tbody></tbody></table></div><p id="sug-msg" class="muted">计算中…</p></section>`;
+  const ex = (list, sign) => (list || []).map((t) => `<div class="ex">${sign} ${esc(t)}</div>`).join("");
+  async function fetchIt() {
+    const my = ++seq;
+    let data;
+    try {
+      data = await api("/v1/reviews/suggestions");
+    } catch (e) {
+      if (my === seq) $("#sug-msg").textContent = errorWords(e);
+      return;
+    }
+    if (my !== seq) return;
+    const rows = data.suggestions || [];
+    $("#suggestions tbody").innerHTML = rows.map((s) =>
+      `<tr data-id="${esc(s.id)}"><td><b class="ref">${esc(s.ref)}</b></td><td>${esc(ACTION[s.action] || s.action)}</td>` +
+      `<td><code>${esc(s.item)}</code><div class="muted">${esc(s.target)}</div></td><td>${esc(s.reason)}</td>` +
+      `<td class="n">${esc(s.test.adds)}${ex(s.test.add_examples, "+")}</td>` +
+      `<td class="n">${esc(s.test.removes)}${ex(s.test.remove_examples, "−")}</td>` +
+      `<td>${s.test.fixes ? "是" : "否"}</td><td><button type="button" class="apply">应用</button></td></tr>`).join("");
+    $("#sug-msg").textContent = rows.length
+      ? `话术库 ${data.phrasebank_version}:${rows.length} 条建议,在 ${data.tested_on} 句已存语句上试过。`
+      : "暂无建议(没有被驳回或补标的标记)。";
+  }
+  $("#suggestions").addEventListener("click", async (ev) => {
+    const btn = ev.target.closest("button.apply");
+    if (!btn) return;
+    const id = btn.closest("tr").dataset.id;
+    btn.disabled = true;
+    try {
+      const r = await api(`/v1/phrasebank/suggestions/${encodeURIComponent(id)}/apply`, { method: "POST" });
+      toast(`已安装话术库 ${r.version}`);
+      await loadBank();
+      fetchIt();
+    } catch (e) {
+      toast(e instanceof ApiError && e.status === 403 ? "应用建议需要 admin 权限的密钥。" : errorWords(e), "error");
+      btn.disabled = false;
+    }
+  });
+  fetchIt();
+  teardown = () => { seq++; };
+  return { name: "suggestions" };
 }
 
 function normPrec(p) {

@@ -6,6 +6,7 @@
 ``huashu analyze``  transcribes and checks recordings
 ``huashu serve``    runs the HTTP service; ``huashu keys`` manages its API keys
 ``huashu batch``    scores a folder or manifest of recordings, resumably
+``huashu phrasebank suggest``  phrasebank changes that reviewers' verdicts suggest
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from phrasebank import PhrasebankError
 
 from ..config import SettingsError, get_settings
-from . import batch, service, speech, text
+from . import batch, phrasebank, service, speech, text
 from .jsonl import RowError
 
 __all__ = ["build_parser", "main"]
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="huashu", description=__doc__.split("\n\n")[0])
     p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: settings)")
     sub = p.add_subparsers(dest="command", required=True)
-    for module in (text, speech, service, batch):
+    for module in (text, speech, service, batch, phrasebank):
         module.register(sub)
     return p
 

@@ -41,10 +41,12 @@ def test_folder_run_with_bad_files(local_run):
         assert {"source", "duration", "utterances", "score", "violations", "missing",
                 "phrasebank_version", "options", "model", "agent_id", "call_id",
                 "recorded_at", "content_sha256", "batch_key"} <= set(r)
-        assert r["utterances"] and 0 <= r["score"] <= 100
+        assert r["utterances"] and (r["score"] is None or 0 <= r["score"] <= 100)
     taboo = next(r for r in results if r["recording"] == "sub/taboo_agent_right.wav")
     # agent on the right but analysed as left: the customer's 你有没有搞错 is the "agent's" 8.2
     assert [v["ref"] for v in taboo["violations"]] == ["8.2"]
+    # and that side says no line of any template: no scenario, no score, nothing deducted
+    assert (taboo["scenario"], taboo["score"], taboo["missing"]) == ("undetermined", None, [])
     failures = read_jsonl(out / "failures.jsonl")
     assert {f["recording"] for f in failures} == BAD
     assert all(f["kind"] == "not_audio" and "not a readable audio file" in f["error"]
@@ -53,13 +55,13 @@ def test_folder_run_with_bad_files(local_run):
     assert {(s["recording"], s["status"]) for s in summary} == \
         {(g, "ok") for g in GOOD} | {(b, "failed") for b in BAD}
     row = next(s for s in summary if s["recording"] == "sub/taboo_agent_right.wav")
-    assert (row["score"], row["violations"], row["violation_refs"]) == \
-        (str(taboo["score"]), "1", "8.2")
-    assert int(row["missing_steps"]) == len(taboo["missing"]) > 0
+    assert (row["score"], row["violations"], row["violation_refs"]) == ("", "1", "8.2")
+    assert int(row["missing_steps"]) == len(taboo["missing"])
     agents = _csv(out / "agents.csv")
     assert [(a["agent_id"], a["recordings"], a["failed"], a["violations"]) for a in agents] \
         == [("(none)", "2", "2", "1")]
-    assert float(agents[0]["mean_score"]) == sum(r["score"] for r in results) / 2
+    scored = [r["score"] for r in results if r["score"] is not None]
+    assert scored and float(agents[0]["mean_score"]) == sum(scored) / len(scored)
     assert agents[0]["top_violation_refs"] == "8.2 ×1"
 
 
