@@ -82,6 +82,11 @@ class KeyStore:
             raise ValueError("a key needs a name")
         secret = _PREFIX + secrets.token_urlsafe(32)
         with self.db.session() as s:
+            taken = s.scalar(select(ApiKey.id).where(ApiKey.name == name[:200],
+                                                     ApiKey.revoked_at.is_(None)))
+            if taken is not None:
+                raise ValueError(f"an active key is already named {name!r} (id {taken}): "
+                                 "names are unique; revoke it first or choose another")
             row = ApiKey(name=name[:200], prefix=secret[:10], key_hash=hash_key(secret),
                          scopes=",".join(scopes), created_at=utcnow())
             s.add(row)
@@ -94,13 +99,21 @@ class KeyStore:
             return [_info(k) for k in s.scalars(select(ApiKey).order_by(ApiKey.id))]
 
     def revoke(self, ident: str) -> builtins.list[KeyInfo]:
-        """Revoke keys matched by id, name or prefix; returns those revoked."""
+        """Revoke the active key with id ``ident`` (or, when it is not a number, the one
+        active key of that name or prefix); returns the keys revoked (none or one). A name
+        or prefix that more than one active key has (names made before they were unique)
+        raises ValueError listing their ids: such keys are revoked by id."""
         with self.db.session() as s:
-            conds = [ApiKey.name == ident, ApiKey.prefix == ident]
+            active = ApiKey.revoked_at.is_(None)
             if ident.isdigit():
-                conds.append(ApiKey.id == int(ident))
-            rows = list(s.scalars(select(ApiKey).where(or_(*conds),
-                                                       ApiKey.revoked_at.is_(None))))
+                rows = list(s.scalars(select(ApiKey).where(ApiKey.id == int(ident), active)))
+            else:
+                rows = list(s.scalars(select(ApiKey).where(
+                    or_(ApiKey.name == ident, ApiKey.prefix == ident), active)))
+                if len(rows) > 1:
+                    raise ValueError(f"{len(rows)} active keys are named or start {ident!r} "
+                                     f"(ids {', '.join(str(r.id) for r in rows)}): revoke "
+                                     "one by its id")
             for r in rows:
                 r.revoked_at = utcnow()
             s.flush()

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huashu.config import Settings, get_settings
 
+from .guard import RequestGuard
 from .metrics import MetricsMiddleware
 from .routes import check, health, phrasebank, recordings, reviews, web
 from .service import Service, new_executor
@@ -35,6 +36,24 @@ def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
         out.append({"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
                     "type": str(e.get("type", ""))})
     return out
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the ``swagger-ui-bundle`` package (Apache-2.0), served by
+    this server: the page works with no network (FastAPI's own loads it from a CDN)."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+              name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Any:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="huashu API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await service.stop()
 
-    app = FastAPI(title="huashu", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="huashu", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
                   description="Checks how broadband field engineers talk to customers "
                               "against the service standard (话术).")
 
@@ -81,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reviews.router)
     app.include_router(phrasebank.router)
     app.include_router(web.router)  # the review page at / and /static/
+    _offline_docs(app)
 
     def openapi() -> dict[str, Any]:
         """The generated document, plus the Bearer scheme on every /v1 operation."""
@@ -108,5 +129,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service = getattr(scope["app"].state, "service", None) if "app" in scope else None
         return service.metrics if service is not None else None
 
+    def service_of(scope: dict[str, Any]) -> Any:
+        return getattr(scope["app"].state, "service", None) if "app" in scope else None
+
+    app.add_middleware(RequestGuard, service_of=service_of)  # inside the metrics: counted
     app.add_middleware(MetricsMiddleware, metrics_of=metrics_of)
     return app

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from huashu.words import Words
+
 __all__ = ["AgentStats", "agent_stats", "worst_utterances", "write_agents_csv",
            "write_report_html", "write_summary_csv"]
 
@@ -138,7 +140,7 @@ def write_agents_csv(path: Path, stats: list[AgentStats]) -> None:
 
 
 def worst_utterances(rows: list[dict[str, Any]], n: int = 20) -> list[dict[str, Any]]:
-    """The ``n`` utterances that cost the most points (deductions tied to an utterance);
+    """The ``n`` agent utterances that cost the most points (deductions tied to one);
     a recording with no template (no score) deducts nothing, and its violations come
     after them at 0 points: still the worst things said."""
     items = []
@@ -156,6 +158,8 @@ def worst_utterances(rows: list[dict[str, Any]], n: int = 20) -> list[dict[str, 
             if not 0 <= turn < len(r["utterances"]):
                 continue
             u = r["utterances"][turn]
+            if u.get("speaker") == "customer":
+                continue  # the worst things the agents said: a customer's line is no fault
             items.append({
                 "recording": r["recording"], "source": r["source"],
                 "agent_id": r.get("agent_id"), "call_id": r.get("call_id"),
@@ -179,7 +183,7 @@ def _clock(t: float) -> str:
     return f"{int(m):02d}:{s:04.1f}"
 
 
-def _histogram_svg(scores: list[int]) -> str:
+def _histogram_svg(scores: list[int], unit: str = "recording(s)") -> str:
     bins = [0] * 10  # 0-9, ..., 80-89, 90-100
     for s in scores:
         bins[min(9, max(0, int(s) // 10))] += 1
@@ -198,7 +202,7 @@ def _histogram_svg(scores: list[int]) -> str:
         color = "#c0392b" if i < 6 else ("#e67e22" if i < 8 else "#27ae60")
         parts.append(f'<rect class="bar" x="{x + 3:.1f}" y="{y:.1f}" width="{bw - 6:.1f}" '
                      f'height="{max(bh, 0.0):.1f}" fill="{color}"><title>{label}: {c} '
-                     'recording(s)</title></rect>')
+                     f'{_e(unit)}</title></rect>')
         if c:
             parts.append(f'<text x="{x + bw / 2:.1f}" y="{y - 3:.1f}" font-size="11" '
                          f'text-anchor="middle">{c}</text>')
@@ -208,12 +212,13 @@ def _histogram_svg(scores: list[int]) -> str:
     return "".join(parts)
 
 
-def _refs_svg(counts: list[tuple[str, int]], standards: dict[str, str]) -> str:
+def _refs_svg(counts: list[tuple[str, int]], standards: dict[str, str],
+              none: str = "No violations.") -> str:
     w, row_h, left = 560, 22, 250
     if not counts:
         return ('<svg id="refs-chart" class="chart" viewBox="0 0 560 40" width="560" '
                 'height="40"><text x="8" y="24" font-size="13" fill="#555">'
-                'No violations.</text></svg>')
+                f'{_e(none)}</text></svg>')
     h = row_h * len(counts) + 10
     peak = max(c for _, c in counts)
     parts = [f'<svg id="refs-chart" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
@@ -283,10 +288,42 @@ def _audio_link(source: str, start: float, out_dir: Path) -> str:
     return html.escape(Path(rel).as_posix(), quote=True) + f"#t={float(start):.1f}"
 
 
+_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("huashu 批量质检报告", "huashu batch report"),
+    "generated": ("生成于", "generated"), "phrasebank": ("话术库", "phrasebank"),
+    "model": ("模型", "model"), "engine": ("引擎", "engine"),
+    "analysed": ("已分析录音", "recordings analysed"), "failed": ("失败", "failed"),
+    "audio": ("音频", "audio"), "mean_score": ("平均得分", "mean score"),
+    "violations": ("违规", "violations"), "per_hour": ("每小时违规", "violations per hour"),
+    "score_dist": ("得分分布", "Score distribution"),
+    "by_ref": ("各条目违规次数", "Violations by ref"), "agents": ("坐席", "Agents"),
+    "agent": ("坐席", "agent"), "recordings": ("录音", "recordings"),
+    "audio_min": ("音频(分钟)", "audio min"), "viol_h": ("违规/小时", "violations / h"),
+    "top_viol": ("最常见违规", "most frequent violations"),
+    "top_missing": ("最常缺少", "most often missing"),
+    "worst": ("扣分最多的 20 句坐席语句", "Worst 20 agent utterances"),
+    "recording": ("录音", "recording"), "time": ("时间", "time"),
+    "speaker": ("说话人", "speaker"), "utterance": ("语句", "utterance"),
+    "refs": ("条目", "refs"), "points": ("扣分", "points"),
+    "no_worst": ("没有语句被扣分。", "No utterance cost any points."),
+    "failures": ("失败的录音", "Failed recordings"), "kind": ("类型", "kind"),
+    "why": ("原因", "why"), "none": ("无。", "None."),
+    "no_violations": ("没有违规。", "No violations."), "run": ("运行", "run"),
+    "n_recordings": ("段录音", "recording(s)"), "hours": ("小时", "h"),
+}
+
+
 def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dict[str, Any]],
-                      stats: list[AgentStats], *, title: str = "huashu batch report",
-                      run: dict[str, Any] | None = None) -> None:
-    """The self-contained report page."""
+                      stats: list[AgentStats], *, title: str | None = None,
+                      run: dict[str, Any] | None = None, lang: str = "zh") -> None:
+    """The self-contained report page, in Chinese (``lang="zh"``) or English."""
+    i18n = 0 if lang == "zh" else 1
+
+    def t(key: str) -> str:
+        return _WORDS[key][i18n]
+
+    title = title or t("title")
+    words = Words(lang)
     out_dir = path.parent
     scores = [int(r["score"]) for r in rows if r.get("score") is not None]
     audio_h = sum(float(r["duration"]) for r in rows) / 3600
@@ -305,23 +342,25 @@ def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dic
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f'<div class="meta">generated {generated} · phrasebank {_e(", ".join(versions) or "–")}'
-        f' · model {_e(", ".join(models) or "–")}'
-        + (f" · engine {_e(run.get('engine'))}" if run else "") + "</div>",
-        '<div class="kpis">', kpi(len(rows), "recordings analysed"),
-        kpi(len(failures), "failed"), kpi(f"{audio_h:.2f} h", "audio"),
-        kpi(mean, "mean score"), kpi(n_viol, "violations"),
-        kpi(f"{n_viol / audio_h:.1f}" if audio_h > 0 else "–", "violations per hour"),
+        f'<div class="meta">{t("generated")} {generated} · {t("phrasebank")} '
+        f'{_e(", ".join(versions) or "–")} · {t("model")} {_e(", ".join(models) or "–")}'
+        + (f" · {t('engine')} {_e(run.get('engine'))}" if run else "") + "</div>",
+        '<div class="kpis">', kpi(len(rows), t("analysed")),
+        kpi(len(failures), t("failed")), kpi(f"{audio_h:.2f} {t('hours')}", t("audio")),
+        kpi(mean, t("mean_score")), kpi(n_viol, t("violations")),
+        kpi(f"{n_viol / audio_h:.1f}" if audio_h > 0 else "–", t("per_hour")),
         "</div>",
-        '<div class="charts"><section><h2>Score distribution</h2>', _histogram_svg(scores),
-        "</section><section><h2>Violations by ref</h2>", _refs_svg(ref_counts, standards),
+        f'<div class="charts"><section><h2>{t("score_dist")}</h2>',
+        _histogram_svg(scores, t("n_recordings")),
+        f"</section><section><h2>{t('by_ref')}</h2>",
+        _refs_svg(ref_counts, standards, t("no_violations")),
         "</section></div>",
-        "<h2>Agents</h2>",
-        '<table id="agents" class="sortable"><thead><tr><th>agent</th>'
-        '<th class="num">recordings</th><th class="num">failed</th>'
-        '<th class="num">audio min</th><th class="num">mean score</th>'
-        '<th class="num">violations</th><th class="num">violations / h</th>'
-        "<th>most frequent violations</th><th>most often missing</th></tr></thead><tbody>",
+        f"<h2>{t('agents')}</h2>",
+        f'<table id="agents" class="sortable"><thead><tr><th>{t("agent")}</th>'
+        f'<th class="num">{t("recordings")}</th><th class="num">{t("failed")}</th>'
+        f'<th class="num">{t("audio_min")}</th><th class="num">{t("mean_score")}</th>'
+        f'<th class="num">{t("violations")}</th><th class="num">{t("viol_h")}</th>'
+        f"<th>{t('top_viol')}</th><th>{t('top_missing')}</th></tr></thead><tbody>",
     ]
     for s in stats:
         p.append(f"<tr><td>{_e(s.agent_id)}</td>{_num(s.recordings)}{_num(s.failed)}"
@@ -330,10 +369,11 @@ def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dic
                  f"<td>{_e(s.top_missing())}</td></tr>")
     p.append("</tbody></table>")
 
-    p.append("<h2>Worst 20 utterances</h2>"
-             '<table id="worst"><thead><tr><th class="num">#</th><th>recording</th>'
-             "<th>agent</th><th>time</th><th>speaker</th><th>utterance</th><th>refs</th>"
-             '<th class="num">points</th></tr></thead><tbody>')
+    p.append(f"<h2>{t('worst')}</h2>"
+             f'<table id="worst"><thead><tr><th class="num">#</th><th>{t("recording")}</th>'
+             f"<th>{t('agent')}</th><th>{t('time')}</th><th>{t('speaker')}</th>"
+             f"<th>{t('utterance')}</th><th>{t('refs')}</th>"
+             f'<th class="num">{t("points")}</th></tr></thead><tbody>')
     worst = worst_utterances(rows)
     for i, w in enumerate(worst, 1):
         p.append(
@@ -341,26 +381,28 @@ def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dic
             + (f'<br><span class="meta">{_e(w["call_id"])}</span>' if w["call_id"] else "")
             + f'</td><td>{_e(w["agent_id"] or UNKNOWN_AGENT)}</td>'
             f'<td><a href="{_audio_link(w["source"], w["start"], out_dir)}">'
-            f'{_clock(w["start"])}–{_clock(w["end"])}</a></td><td>{_e(w["speaker"])}</td>'
+            f'{_clock(w["start"])}–{_clock(w["end"])}</a></td>'
+            f'<td>{_e(words.code("speaker", w["speaker"]))}</td>'
             f'<td>{_e(w["text"])}</td><td title="{_e(w["detail"])}">'
-            f'{_e(", ".join(w["refs"]))}<br><span class="meta">{_e(", ".join(w["reasons"]))}'
+            f'{_e(", ".join(w["refs"]))}<br><span class="meta">{_e(", ".join(words.code("reason", x) for x in w["reasons"]))}'
             f'</span></td><td class="num bad">{-w["points"] if w["points"] else "–"}</td></tr>')
     if not worst:
-        p.append('<tr><td colspan="8">No utterance cost any points.</td></tr>')
+        p.append(f'<tr><td colspan="8">{t("no_worst")}</td></tr>')
     p.append("</tbody></table>")
 
-    p.append("<h2>Failed recordings</h2>")
+    p.append(f"<h2>{t('failures')}</h2>")
     if failures:
-        p.append('<table id="failures"><thead><tr><th>recording</th><th>agent</th>'
-                 "<th>kind</th><th>why</th></tr></thead><tbody>")
+        p.append(f'<table id="failures"><thead><tr><th>{t("recording")}</th>'
+                 f"<th>{t('agent')}</th><th>{t('kind')}</th><th>{t('why')}</th></tr></thead>"
+                 "<tbody>")
         for f in failures:
             p.append(f"<tr><td>{_e(f['recording'])}</td><td>{_e(f.get('agent_id') or '')}</td>"
                      f"<td>{_e(f.get('kind'))}</td><td>{_e(f['error'])}</td></tr>")
         p.append("</tbody></table>")
     else:
-        p.append('<p class="meta">None.</p>')
+        p.append(f'<p class="meta">{t("none")}</p>')
     if run:
-        p.append(f'<p class="meta">run: {_e(json.dumps(run, ensure_ascii=False))}</p>')
+        p.append(f'<p class="meta">{t("run")}: {_e(json.dumps(run, ensure_ascii=False))}</p>')
     p.append(f"<script>{_JS}</script></body></html>")
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("".join(p), encoding="utf-8")

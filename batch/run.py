@@ -47,6 +47,8 @@ class BatchOptions:
     agent_channel: str = "left"
     progress: bool | None = None
     """A progress bar (tqdm); None: when stderr is a terminal."""
+    lang: str = "zh"
+    """Language of report.html: zh (中文) or en."""
 
 
 @dataclass
@@ -214,7 +216,8 @@ def run_batch(opts: BatchOptions, settings: Settings) -> BatchStats:
         write_report_html(files["report.html"], rows, failed_rows, st, run={
             "engine": engine.name, "workers": stats.workers, "threads": threads,
             "selected": stats.selected, "reused": stats.reused, "analysed": stats.analysed,
-            "failed": stats.failed, "wall_s": stats.wall_s, "source": str(opts.src)})
+            "failed": stats.failed, "wall_s": stats.wall_s, "source": str(opts.src)},
+            lang=opts.lang)
     log.info("done in %.1fs: %d analysed (%.0fs of audio), %d reused, %d failed; report: %s",
              stats.wall_s, stats.analysed, stats.audio_s, stats.reused, stats.failed,
              files["report.html"])

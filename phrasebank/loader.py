@@ -174,6 +174,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
                 guards=entry_guards,
                 slot_max=slot_max,
                 examples=examples,
+                name=str(raw.get("name") or "").strip()[:40],
             )
         )
 

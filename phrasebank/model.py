@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .rules import Rule
@@ -47,6 +48,14 @@ class Entry:
     guards: tuple[Rule, ...] = ()  # look-alikes: a match inside one of these is no match
     slot_max: int | None = None  # per-entry override of matching.slot_max (names: short)
     examples: tuple[str, ...] = ()  # paraphrases for the semantic stage (script lines)
+    name: str = ""  # a short name for people (reports, the page); "" : from the text
+
+    @property
+    def short_name(self) -> str:
+        """``name``, else the standard's wording up to its first clause (at most 16)."""
+        if self.name:
+            return self.name
+        return re.split(r"[,,。;;!!??]", self.text, maxsplit=1)[0][:16]
 
     @property
     def is_violation(self) -> bool:
@@ -156,6 +165,13 @@ class Phrasebank:
         if t is None:
             raise UnknownScenario(scenario, [t.scenario for t in self.templates])
         return t
+
+    def ref_name(self, ref: str) -> str:
+        """The short name of a ref (8.0: the standard's words for uncivil speech)."""
+        if ref == "8.0":
+            return "其他不文明用语"
+        e = self.entry(ref)
+        return e.short_name if e else ""
 
     def standard_text(self, ref: str) -> str:
         if ref == "8.0":

@@ -11,6 +11,7 @@ from typing import Any
 from phrasebank import CHANNELS
 
 from ..config import get_settings
+from ..words import LANGS
 
 __all__ = ["register", "cmd_batch"]
 
@@ -51,7 +52,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                         threads=args.threads or settings.batch.batch_threads,
                         since=args.since, until=args.until, limit=args.limit,
                         agent_channel=args.agent_channel,
-                        progress=False if args.no_progress else None)
+                        progress=False if args.no_progress else None, lang=args.lang)
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt  # stop like Ctrl-C: workers shut down, reports written
 
@@ -70,9 +71,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
-    print(f"{stats.analysed} analysed, {stats.reused} reused, {stats.failed} failed "
-          f"in {stats.wall_s:.1f}s ({stats.engine}, {stats.workers} × {stats.threads}); "
-          f"report: {stats.files['report.html']}")
+    if args.lang == "zh":
+        print(f"已分析 {stats.analysed} 段,沿用 {stats.reused} 段,失败 {stats.failed} 段,"
+              f"用时 {stats.wall_s:.1f} 秒({stats.engine},{stats.workers} × {stats.threads});"
+              f"报告:{stats.files['report.html']}")
+    else:
+        print(f"{stats.analysed} analysed, {stats.reused} reused, {stats.failed} failed "
+              f"in {stats.wall_s:.1f}s ({stats.engine}, {stats.workers} × {stats.threads}); "
+              f"report: {stats.files['report.html']}")
     return 1 if stats.failed else 0
 
 
@@ -101,6 +107,8 @@ def register(sub: Any) -> None:
     b.add_argument("--limit", type=_positive, metavar="N", help="only the first N recordings")
     b.add_argument("--agent-channel", default="left", choices=CHANNELS,
                    help="the agent's channel in stereo recordings")
+    b.add_argument("--lang", default="zh", choices=LANGS,
+                   help="language of report.html and the summary line (default zh: 中文)")
     b.add_argument("--no-progress", action="store_true",
                    help="a log line per recording even on a terminal")
     b.set_defaults(func=cmd_batch)

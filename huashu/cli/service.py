@@ -58,7 +58,11 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    done = _store().revoke(args.key)
+    try:
+        done = _store().revoke(args.key)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
     if not done:
         log.error("no active key with id, name or prefix %r", args.key)
         return 1

@@ -10,7 +10,9 @@ from typing import Any
 
 from phrasebank import CHANNELS
 
-__all__ = ["register", "to_vtt", "to_text"]
+from ..words import LANGS, Words
+
+__all__ = ["register", "to_text", "to_vtt", "vtt_header"]
 
 log = logging.getLogger("huashu.analyze")
 
@@ -21,31 +23,42 @@ def _ts(t: float) -> str:
     return f"{int(h):02d}:{int(m):02d}:{s:06.3f}"
 
 
-def to_vtt(result: dict[str, Any]) -> str:
-    """WebVTT of a result: one cue per utterance, its flags as a NOTE before it."""
-    lines = ["WEBVTT", "", f"NOTE {result['source']} scenario {result['scenario']} "
-             f"score {result['score']} phrasebank {result['phrasebank_version']}", ""]
+def vtt_header() -> str:
+    """The one ``WEBVTT`` line that starts a stream of any number of recordings' cues."""
+    return "WEBVTT\n"
+
+
+def to_vtt(result: dict[str, Any], words: Words | None = None) -> str:
+    """A recording's WebVTT cues (without the header: :func:`vtt_header` comes once per
+    stream): a NOTE naming the recording, then one cue per utterance, its flags as a NOTE
+    before it."""
+    w = words or Words()
+    lines = ["", f"NOTE {result['source']} {w('scenario')} {w.scenario(result['scenario'])} "
+             f"{w('score')} {w.score(result['score'])} phrasebank {result['phrasebank_version']}",
+             ""]
     for i, u in enumerate(result["utterances"], 1):
         if u["flags"]:
-            notes = "; ".join(f"{f['kind']} {f['ref']} 「{f['matched']}」" for f in u["flags"])
+            notes = "; ".join(f"{w.code('kind', f['kind'])} {w.ref(f['ref'])} 「{f['matched']}」"
+                              for f in u["flags"])
             lines += [f"NOTE flags: {notes.replace('-->', '→')}", ""]
         lines += [str(i), f"{_ts(u['start'])} --> {_ts(u['end'])}",
                   f"<v {u['speaker']}>{u['text']}", ""]
     return "\n".join(lines)
 
 
-def to_text(result: dict[str, Any]) -> str:
+def to_text(result: dict[str, Any], words: Words | None = None) -> str:
     """A readable report of a result."""
-    out = [f"{result['source']}: {result['duration']:.1f}s, {result['channels']} channel(s), "
-           f"speakers {result['speakers']}, scenario {result['scenario']}, "
-           f"score {result['score']}/100"]
+    w = words or Words()
+    speakers = w("stereo") if result["speakers"] == "stereo" else w("inferred_speakers")
+    out = [w("recording", source=result["source"], duration=result["duration"],
+             channels=result["channels"], speakers=speakers,
+             scenario=w.scenario(result["scenario"]), score=w.score(result["score"]))]
     for u in result["utterances"]:
-        flags = ", ".join(f"{f['ref']}" for f in u["flags"])
-        out.append(f"  [{u['start']:7.2f}-{u['end']:7.2f}] {u['speaker']:<8} {u['text']}"
-                   + (f"   ⟵ {flags}" if flags else ""))
+        flags = ", ".join(w.ref(f["ref"]) for f in u["flags"])
+        out.append(f"  [{u['start']:7.2f}-{u['end']:7.2f}] {w.code('speaker', u['speaker'])}  "
+                   f"{u['text']}" + (f"   ⟵ {flags}" if flags else ""))
     for d in result["deductions"]:
-        where = f"turn {d['turn']}" if d["turn"] is not None else "no utterance"
-        out.append(f"  -{d['points']} {d['reason']} ({where}): {d['detail']}")
+        out.append(f"  {w.deduction(d)}")
     return "\n".join(out)
 
 
@@ -57,7 +70,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from ..config import get_settings
 
     pipeline = load_speech_pipeline(get_settings())
+    words = Words(args.lang, pipeline.analyzer.bank)
     failed = 0
+    if args.format == "vtt":
+        sys.stdout.write(vtt_header())
     show = sys.stderr.isatty()
     for path in args.files:
         bar = None
@@ -78,14 +94,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if isinstance(result, AnalysisFailure):
             failed += 1
             log.error("%s", result.message)
+            if args.format == "jsonl":  # the failure in its place among the results
+                sys.stdout.write(json.dumps({"source": str(path), **result.to_dict()},
+                                            ensure_ascii=False) + "\n")
+            elif args.format == "vtt":
+                sys.stdout.write(f"\nNOTE {path}: {result.message}\n")
+            sys.stdout.flush()
             continue
         d = result.to_dict()
         if args.format == "jsonl":
             sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         elif args.format == "vtt":
-            sys.stdout.write(to_vtt(d) + "\n")
+            sys.stdout.write(to_vtt(d, words) + "\n")
         else:
-            sys.stdout.write(to_text(d) + "\n")
+            sys.stdout.write(to_text(d, words) + "\n")
         sys.stdout.flush()
         log.info("%s: %d utterances, score %s, %d violation(s) in %.1fs", path,
                  len(d["utterances"]), d["score"], len(d["violations"]),
@@ -103,4 +125,6 @@ def register(sub: Any) -> None:
     a.add_argument("--agent-channel", default="left", choices=CHANNELS,
                    help="the agent's channel in stereo recordings")
     a.add_argument("--format", default="jsonl", choices=("jsonl", "text", "vtt"))
+    a.add_argument("--lang", default="zh", choices=LANGS,
+                   help="language of the text and vtt output (default zh: 中文)")
     a.set_defaults(func=cmd_analyze)

@@ -16,6 +16,7 @@ from phrasebank import SOURCES, SPEAKERS, check_speaker
 
 from ..compose import load_analyzer
 from ..config import Settings, get_settings
+from ..words import LANGS, Words
 from .jsonl import Lines, RowError, read_jsonl, write_row
 
 __all__ = ["register"]
@@ -56,6 +57,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jsonl is None:
         if args.text is None:
             raise SystemExit("huashu check: give TEXT or --jsonl FILE")
+        try:
+            args.text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # bytes the terminal could not decode as UTF-8
+            log.error("TEXT is not valid UTF-8 (at character %d): give the text in UTF-8",
+                      exc.start)
+            return 2
         flags = an.check(args.text, speaker=args.speaker, source=args.source,
                          semantic=args.semantic)
         if args.json:
@@ -63,16 +70,18 @@ def cmd_check(args: argparse.Namespace) -> int:
                             "flags": [f.to_dict() for f in flags],
                             "phrasebank_version": an.version})
             return 0
+        w = Words(args.lang, an.bank)
         if not flags:
-            print("no flags", file=out)
+            print(w("no_flags"), file=out)
         for f in flags:
             s, e = f.span
             mark = args.text[:s] + "【" + args.text[s:e] + "】" + args.text[e:]
-            extra = f" ({f.category})" if f.category else ""
-            print(f"{f.kind:<10} {f.ref:<6} {f.score:.2f}  {mark}", file=out)
-            print(f"{'':<10} {'':<6}       standard: {f.standard}{extra}", file=out)
+            label = w.category(f.category)
+            extra = f" ({label})" if label and label not in f.standard else ""
+            print(f"{w.code('kind', f.kind)}  {w.ref(f.ref)}  {f.score:.2f}  {mark}", file=out)
+            print(f"    {w('standard')}: {f.standard}{extra}", file=out)
             if f.similar_to:
-                print(f"{'':<10} {'':<6}       by meaning, nearest: {f.similar_to}", file=out)
+                print(f"    {w('by_meaning')}: {f.similar_to}", file=out)
         return 0
 
     failed = rows = 0
@@ -175,17 +184,19 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Score the embedded sample dialogue and print a readable report."""
     an = _analyzer(args)
+    w = Words(args.lang, an.bank)
     row = json.loads(pb.sample_dialogue().splitlines()[0])
     report = an.score(row["turns"])
-    print(f"huashu demo — sample dialogue '{row['id']}', phrasebank {an.version}")
-    print(f"scenario: {report.scenario} (inferred)  score: {report.score}/100\n")
+    print(w("demo_title", id=row["id"], version=an.version))
+    print(f"{w('scenario')}: {w.scenario(report.scenario)} ({w('inferred')})  "
+          f"{w('score')}: {w.score(report.score)}\n")
     for i, t in enumerate(report.turns):
-        refs = ", ".join(f"{f['ref']}" for f in t["flags"]) or "-"
-        print(f"  [{i}] {t['speaker']:<8} {t['text']}\n       flags: {refs}")
-    print("\ndeductions:")
-    for d in report.deductions:
-        where = f"turn {d.turn}" if d.turn is not None else "no utterance"
-        print(f"  -{d.points:<3} {d.reason:<18} {where:<12} {d.detail}")
+        refs = ", ".join(w.ref(f["ref"]) for f in t["flags"]) or "-"
+        print(f"  [{i}] {w.code('speaker', t['speaker'])}  {t['text']}\n"
+              f"       {w('flags')}: {refs}")
+    print(f"\n{w('deductions')}:")
+    for d in report.to_dict()["deductions"]:
+        print(f"  {w.deduction(d)}")
     return 0
 
 
@@ -196,6 +207,8 @@ def register(sub: Any) -> None:
     c.add_argument("--speaker", default="agent", choices=SPEAKERS)
     c.add_argument("--jsonl", metavar="FILE", help='rows {"id","text","speaker"}; - for stdin')
     c.add_argument("--json", action="store_true", help="print JSON for a single TEXT")
+    c.add_argument("--lang", default="zh", choices=LANGS,
+                   help="language of the readable output (default zh: 中文)")
     c.add_argument("--source", default="auto", choices=SOURCES,
                    help="where the text came from: typed (matched as written), asr (a "
                         "recogniser's output: sounds-alike matching), auto (unknown; the "
@@ -219,5 +232,7 @@ def register(sub: Any) -> None:
     s.set_defaults(func=cmd_score)
 
     d = sub.add_parser("demo", help="score the embedded sample dialogue")
+    d.add_argument("--lang", default="zh", choices=LANGS,
+                   help="language of the report (default zh: 中文)")
     d.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
     d.set_defaults(func=cmd_demo)

@@ -16,7 +16,12 @@ def run(*args, stdin=None):
 def test_check_text_is_readable():
     p = run("check", "快下班了,明天再说。")
     assert p.returncode == 0
-    assert "8.7" in p.stdout and "taboo" in p.stdout and "【快下班了,明天再说】" in p.stdout
+    # Chinese by default: the kind, the ref with its short name, the standard's words
+    assert "禁语" in p.stdout and "8.7 快下班了,明天再说" in p.stdout
+    assert "【快下班了,明天再说】" in p.stdout and "规范原文" in p.stdout
+    p = run("check", "--lang", "en", "快下班了,明天再说。")
+    assert p.returncode == 0 and "taboo" in p.stdout and "standard:" in p.stdout
+    assert "禁语" not in p.stdout
 
 
 def test_check_jsonl_rows_and_errors(tmp_path):
@@ -87,7 +92,12 @@ def test_score_jsonl(tmp_path):
 def test_demo_runs_on_the_embedded_sample():
     p = run("demo")
     assert p.returncode == 0
-    assert "score:" in p.stdout and "8.6" in p.stdout
+    assert "得分: 50/100" in p.stdout and "场景: 上门服务(onsite_visit)" in p.stdout
+    # every deduction names its reason, ref and utterance in Chinese
+    assert "违规 8.6 说明书上有,自己看(第 5 句)" in p.stdout
+    assert "缺少步骤 5.12 询问是否满意(无对应语句)" in p.stdout
+    p = run("demo", "--lang", "en")
+    assert p.returncode == 0 and "score: 50/100" in p.stdout and "missing step" in p.stdout
 
 
 def test_own_phrasebank_and_a_bad_one(tmp_path):
@@ -148,3 +158,22 @@ def test_check_jsonl_keeps_row_order_across_batches(tmp_path, analyzer):
     assert [(r["id"], [fl["ref"] for fl in r["flags"]] if "error" not in r else None)
             for r in got] == expected
     assert {"8.2", "5.16", "8.7"} <= {ref for _, refs in expected if refs for ref in refs}
+
+
+def test_text_that_is_not_utf8_is_an_error_not_a_traceback():
+    p = subprocess.run([*RUN, "check", b"\xff\xfe\xe4\xbd\xa0"], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "not valid UTF-8" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_bad_settings_stop_the_start_with_the_variable_named(tmp_path):
+    import os
+
+    for value, words in (("abc", "valid integer"), ("0", "greater than or equal to 1"),
+                         ("-5", "greater than or equal to 1")):
+        p = subprocess.run([*RUN, "serve", "--port", "1"], capture_output=True, text=True,
+                           timeout=60, cwd=tmp_path,
+                           env={**os.environ, "HUASHU_MAX_UPLOAD_MB": value})
+        assert p.returncode == 2, p.stderr
+        assert "HUASHU_MAX_UPLOAD_MB" in p.stderr and words in p.stderr
+        assert "Traceback" not in p.stderr

@@ -25,9 +25,9 @@ def _scorer(shared, name):
     return mod
 
 
-def _check(src, out):
+def _check(src, out, *extra):
     with open(out, "w", encoding="utf-8") as fh:
-        subprocess.run([sys.executable, "-m", "huashu", "check", "--jsonl", str(src)],
+        subprocess.run([sys.executable, "-m", "huashu", "check", *extra, "--jsonl", str(src)],
                        stdout=fh, check=True)
 
 
@@ -78,17 +78,18 @@ def test_utterance_targets(shared, tmp_path, name, vp, vr, sp):
 
 
 # Issue 13's targets on the harder v2 corpus. The recogniser's rows meet the violation
-# targets (P >= 0.90, R >= 0.80); their script recall (target 0.80) is at 0.65 as text alone
-# (the semantic stage of recordings adds a few): the floor asserted here is what is reached,
-# so that it cannot fall unnoticed.
-@pytest.mark.parametrize("name,vp,vr,sp,sr", [
-    ("dev_utterances", 0.95, 0.90, 0.95, 0.90),
-    ("dev_utterances_asr", 0.90, 0.80, 0.90, 0.63),
+# targets (P >= 0.90, R >= 0.80); their script recall (target 0.80) is 0.77 as text alone and
+# 0.88 with the semantic stage (on for recordings): the text-alone floor asserted here is
+# what is reached, so that it cannot fall unnoticed.
+@pytest.mark.parametrize("name,semantic,vp,vr,sp,sr", [
+    ("dev_utterances", False, 0.95, 0.90, 0.95, 0.90),
+    ("dev_utterances_asr", False, 0.90, 0.80, 0.90, 0.75),
+    ("dev_utterances_asr", True, 0.90, 0.80, 0.90, 0.80),
 ])
-def test_v2_utterance_targets(shared, tmp_path, name, vp, vr, sp, sr):
+def test_v2_utterance_targets(shared, tmp_path, name, semantic, vp, vr, sp, sr):
     src = shared / "corpus" / "v2" / f"{name}.jsonl"
     pred = tmp_path / "pred.jsonl"
-    _check(src, pred)
+    _check(src, pred, *(["--semantic"] if semantic else []))
     buf = io.StringIO()
     with redirect_stdout(buf):
         P, R, sP, sR = _scorer(shared, "score_text").main(str(src), str(pred))

@@ -18,22 +18,33 @@ def test_jsonl_and_a_bad_file_among_good_ones():
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 1
     rows = [json.loads(x) for x in p.stdout.splitlines()]
-    assert [r["source"].rsplit("/", 1)[-1] for r in rows] == ["greet.m4a", "call_stereo_alaw.wav"]
+    # one row per file, in order: the bad one as an error row in its place
+    assert [r["source"].rsplit("/", 1)[-1] for r in rows] == \
+        ["greet.m4a", "corrupt.mp3", "call_stereo_alaw.wav"]
+    assert rows[1]["kind"] == "not_audio" and "not a readable audio file" in rows[1]["message"]
+    assert "utterances" not in rows[1] and rows[0]["utterances"] and rows[2]["utterances"]
     assert "corrupt.mp3: not a readable audio file" in p.stderr
     assert "1 of 3 recording(s) failed" in p.stderr
 
 
 def test_vtt_and_text():
     p = subprocess.run([*RUN, "--format", "vtt", "--agent-channel", "right",
-                        str(FIXTURES / "taboo_agent_right.wav")],
+                        str(FIXTURES / "taboo_agent_right.wav"), str(FIXTURES / "greet.flac"),
+                        str(FIXTURES / "corrupt.mp3")],
                        capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 1, p.stderr
     out = p.stdout
-    assert out.startswith("WEBVTT\n")
-    assert "NOTE flags: taboo 8.7" in out and " --> " in out and "<v agent>" in out
+    # one WebVTT document for the whole stream: each recording's cues after a NOTE naming it
+    assert out.startswith("WEBVTT\n") and out.count("WEBVTT") == 1
+    assert "NOTE flags: 禁语 8.7 快下班了,明天再说" in out and " --> " in out and "<v agent>" in out
+    assert "taboo_agent_right.wav 场景" in out and "greet.flac 场景" in out
+    assert "corrupt.mp3: not a readable audio file" in out
     p = subprocess.run([*RUN, "--format", "text", str(FIXTURES / "greet.flac")],
                        capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0 and "1.1.1" in p.stdout and "score" in p.stdout
+    assert p.returncode == 0 and "1.1.1 调度问候并确认客户" in p.stdout and "得分" in p.stdout
+    p = subprocess.run([*RUN, "--format", "text", "--lang", "en", str(FIXTURES / "greet.flac")],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0 and "score" in p.stdout and "得分" not in p.stdout
 
 
 def test_ten_minute_stereo_call_in_bounded_memory(tmp_path):

@@ -52,7 +52,14 @@ def test_auth_matrix(server: Server, method: str, path: str, body: object,
 def test_open_routes(server: Server) -> None:
     h = httpx.get(server.url + "/healthz").json()
     assert h["status"] == "ok" and h["phrasebank_version"].startswith("sha256:")
-    assert httpx.get(server.url + "/docs").status_code == 200
+    docs = httpx.get(server.url + "/docs")
+    assert docs.status_code == 200
+    # offline: every asset the page loads is this server's own (no CDN)
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", docs.text)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    for a in assets:
+        r = httpx.get(server.url + a)
+        assert r.status_code == 200 and len(r.content) > 500, a
     spec = httpx.get(server.url + "/openapi.json").json()
     assert "/v1/check" in spec["paths"] and "/v1/recordings" in spec["paths"]
     assert httpx.get(server.url + "/nowhere").json() == {"detail": "Not Found"}
@@ -295,3 +302,45 @@ def test_cli_help() -> None:
     out = subprocess.run([sys.executable, "-m", "huashu", "serve", "--help"],
                          capture_output=True, text=True)
     assert "--port" in out.stdout and "--host" in out.stdout
+
+
+def _raw(server: Server, head: str, body: bytes = b"", wait: float = 5.0) -> tuple[int, bytes]:
+    """Send a request's head (and part of its body) on a bare socket; the status and body
+    of the answer, which must come without the rest of the body being sent."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=wait) as s:
+        s.sendall(head.encode("latin-1") + b"\r\n" + body)
+        data = b""
+        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < int(
+                re.search(rb"content-length: (\d+)", data.lower() + b"content-length: 0")
+                .group(1)):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    status = int(data.split(b" ", 2)[1])
+    return status, data.split(b"\r\n\r\n", 1)[1]
+
+
+def test_key_and_size_are_checked_before_the_body_is_read(server: Server) -> None:
+    big = 400 * 1024 * 1024  # declared, never sent: the answer must not wait for it
+    head = ("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {big}\r\n")
+    status, body = _raw(server, head, b'{"text": "')
+    assert status == 401 and b"API key" in body
+    status, _ = _raw(server, head + "Authorization: Bearer nope\r\n", b'{"text": "')
+    assert status == 401
+    status, body = _raw(server, head + f"Authorization: Bearer {server.keys['check']}\r\n",
+                        b'{"text": "')
+    assert status == 413 and str(big).encode() in body
+    # no length declared (chunked): counted as it comes, refused at the limit
+    with server.client("check") as c:
+        def chunks():
+            yield b'{"text": "'
+            for _ in range(40):
+                yield "好".encode() * 50_000
+        r = c.post("/v1/check", content=chunks(), headers={"Content-Type": "application/json"})
+        assert r.status_code == 413 and "bytes" in r.json()["detail"]
+        # and the server still answers
+        assert c.post("/v1/check", json={"text": "快下班了,明天再说"}).status_code == 200

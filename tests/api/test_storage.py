@@ -65,9 +65,15 @@ def test_keys(db: Database) -> None:
     with pytest.raises(ValueError, match="unknown: root"):
         store.create("x", "check,root")
     assert [k.name for k in store.list()] == ["ops"]
-    assert [k.id for k in store.revoke("ops")] == [info.id]
+    with pytest.raises(ValueError, match="already named 'ops'"):
+        store.create("ops", "check")  # names are unique among active keys
+    _, other = store.create("ops-2", "check")
+    assert [k.id for k in store.revoke("ops")] == [info.id]  # that one, not ops-2
     assert store.verify(secret) is None
     assert store.revoke("ops") == []
+    assert [k.id for k in store.revoke(str(other.id))] == [other.id]
+    _, again = store.create("ops", "check")  # a revoked key's name may be used again
+    assert again.id not in (info.id, other.id)
 
 
 def test_submit_dedupe_and_get(db: Database) -> None:

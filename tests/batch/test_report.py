@@ -52,7 +52,19 @@ def test_report_renders_in_chromium(local_run, browser):
     link = worst.first.locator("a").get_attribute("href")
     assert link.endswith(f"#t={float(link.split('#t=')[1]):.1f}") and "taboo_agent_right" in link
     assert page.locator("#failures tbody tr").count() == 2
+    # for QA staff: Chinese headings; the worst utterances are the agents' own
+    assert "得分分布" in page.content() and "扣分最多" in page.content()
+    assert all(c != "客户" for c in page.locator("#worst tbody tr td:nth-child(5)")
+               .all_text_contents())
     page.close()
+
+
+def test_report_in_english_on_request(local_run, tmp_path):
+    rows = read_jsonl(local_run["out"] / "results.jsonl")
+    path = tmp_path / "report.html"
+    write_report_html(path, rows, [], agent_stats(rows), lang="en")
+    page = path.read_text(encoding="utf-8")
+    assert "Score distribution" in page and "mean score" in page and "得分分布" not in page
 
 
 def test_agents_table_sorts(local_run, browser, tmp_path):
@@ -64,7 +76,7 @@ def test_agents_table_sorts(local_run, browser, tmp_path):
     write_report_html(path, rows, [], agent_stats(rows))
     page = browser.new_page()
     page.goto(path.as_uri())
-    header = page.locator("#agents th", has_text="mean score")
+    header = page.locator("#agents th", has_text="平均得分")  # Chinese by default
 
     def scores() -> list[float]:  # an agent with no scored recording shows – (sorts as -1)
         cells = page.locator("#agents tbody tr td:nth-child(5)")
@@ -78,3 +90,17 @@ def test_agents_table_sorts(local_run, browser, tmp_path):
     assert len(asc) == 3
     page.screenshot(path=str(ARTIFACTS / "batch-report-sorted.png"), full_page=True)
     page.close()
+
+
+def test_worst_utterances_are_the_agents():
+    from batch.report import worst_utterances
+
+    utts = [{"start": 0.0, "end": 1.0, "speaker": "customer", "text": "我家网又断了"},
+            {"start": 1.0, "end": 2.0, "speaker": "agent", "text": "你问我我问谁"}]
+    row = {"recording": "a.wav", "source": "a.wav", "score": 55, "utterances": utts,
+           "violations": [], "deductions": [
+               {"reason": "unanswered_trigger", "points": 10, "refs": ["5.8"], "turn": 0,
+                "detail": "customer is upset"},
+               {"reason": "violation", "points": 20, "refs": ["8.1"], "turn": 1,
+                "detail": "8.1"}]}
+    assert [w["text"] for w in worst_utterances([row])] == ["你问我我问谁"]

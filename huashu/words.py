@@ -1,0 +1,104 @@
+"""Words for people: the readable CLI output, the demo and the batch report, in Chinese by
+default (QA staff read Chinese) or English (``--lang en``). JSON output keeps its codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import phrasebank as pb
+
+__all__ = ["LANGS", "Words"]
+
+LANGS = ("zh", "en")
+
+_CODES: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": {"taboo": ("禁语", "taboo"), "discipline": ("纪律", "discipline"),
+             "script": ("规范话术", "script")},
+    "reason": {"missing_step": ("缺少步骤", "missing step"),
+               "out_of_order": ("顺序不对", "out of order"),
+               "unanswered_trigger": ("未回应客户", "unanswered trigger"),
+               "violation": ("违规", "violation"),
+               "violation (no template)": ("违规(无模板,不扣分)", "violation (no template)")},
+    "speaker": {"agent": ("坐席", "agent"), "customer": ("客户", "customer"),
+                "unknown": ("未知", "unknown")},
+}
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "no_flags": ("无标记", "no flags"),
+    "standard": ("规范原文", "standard"),
+    "by_meaning": ("按语义最接近", "by meaning, nearest"),
+    "no_template": ("无模板", "no template"),
+    "inferred": ("推断", "inferred"),
+    "given": ("指定", "given"),
+    "scenario": ("场景", "scenario"),
+    "score": ("得分", "score"),
+    "flags": ("标记", "flags"),
+    "deductions": ("扣分", "deductions"),
+    "turn": ("第 {n} 句", "turn {n}"),
+    "no_turn": ("无对应语句", "no utterance"),
+    "demo_title": ("huashu 演示 — 示例对话 “{id}”,话术库 {version}",
+                   "huashu demo — sample dialogue '{id}', phrasebank {version}"),
+    "recording": ("{source}:{duration:.1f} 秒,{channels} 个声道,说话人{speakers},场景 {scenario},"
+                  "得分 {score}", "{source}: {duration:.1f}s, {channels} channel(s), speakers "
+                  "{speakers}, scenario {scenario}, score {score}"),
+    "stereo": ("按声道区分", "stereo"),
+    "inferred_speakers": ("推断", "inferred"),
+}
+
+
+class Words:
+    """People-facing words in one language, with the bank's names for refs and scenarios."""
+
+    def __init__(self, lang: str = "zh", bank: pb.Phrasebank | None = None) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+        self.lang = lang
+        self.bank = bank
+        self._i = LANGS.index(lang)
+
+    def __call__(self, key: str, **fmt: Any) -> str:
+        text = _TEXT[key][self._i]
+        return text.format(**fmt) if fmt else text
+
+    def code(self, group: str, value: str | None) -> str:
+        """The word of a code (``kind``, ``reason``, ``speaker``); the code when unknown."""
+        pair = _CODES[group].get(value or "")
+        return pair[self._i] if pair else (value or "—")
+
+    def ref(self, ref: str) -> str:
+        """A ref with its short name in Chinese (``8.7 快下班了,明天再说``), bare in English."""
+        name = self.bank.ref_name(ref) if self.bank is not None else ""
+        return f"{ref} {name}" if name and self.lang == "zh" else ref
+
+    def category(self, category: str | None) -> str:
+        """An 8.0 kind: the bank's label in Chinese (脏话, 讽刺 …), the code in English."""
+        if not category:
+            return ""
+        if self.lang == "zh" and self.bank is not None:
+            for g in self.bank.lexicon:
+                if g.category == category and g.label:
+                    return g.label
+        return category
+
+    def scenario(self, scenario: str | None) -> str:
+        if scenario in (None, "", "undetermined"):
+            return self("no_template")
+        if self.lang == "zh" and self.bank is not None:
+            t = self.bank.template(scenario)  # type: ignore[arg-type]
+            if t is not None:
+                return f"{t.title}({scenario})"
+        return str(scenario)
+
+    def score(self, score: int | None) -> str:
+        return self("no_template") if score is None else f"{score}/100"
+
+    def deduction(self, d: Mapping[str, Any]) -> str:
+        """One deduction: points, reason, the refs with names, where."""
+        where = self("turn", n=d["turn"]) if d.get("turn") is not None else self("no_turn")
+        refs = " / ".join(self.ref(r) for r in d.get("refs") or [])
+        if self.lang == "en":
+            return f"-{d['points']:<3} {self.code('reason', d['reason']):<18} {where:<12} " \
+                   f"{d.get('detail', '')}"
+        return f"-{d['points']:<3} {self.code('reason', d['reason'])} {refs}({where})"
