@@ -41,6 +41,12 @@ def body_limit(service: Service, method: str, path: str) -> int:
     return max(_JSON_BODY, service.config.max_text_chars * 6 + 4096)
 
 
+def _limit_words(service: Service, path: str, limit: int) -> str:
+    if path == "/v1/recordings":
+        return f"the upload limit is {service.config.max_upload_mb} MB"
+    return f"at most {limit} bytes ({limit / 1048576:.1f} MB) are accepted on {path}"
+
+
 async def _answer(send: Any, status: int, detail: Any,
                   headers: Mapping[str, str] | None = None) -> None:
     body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
@@ -81,7 +87,7 @@ class RequestGuard:
                 return
             if int(declared) > limit:
                 await _answer(send, 413, f"the request body is {int(declared)} bytes; "
-                                         f"at most {limit} are accepted on {path}")
+                                         f"{_limit_words(service, path, limit)}")
                 return
         seen = 0
 
@@ -92,8 +98,8 @@ class RequestGuard:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     # the route's body reading ends here; the app's handler answers 413
-                    raise HTTPException(413, f"the request body is over the {limit} bytes "
-                                             f"accepted on {path}")
+                    raise HTTPException(413, f"the request body is over the limit: "
+                                             f"{_limit_words(service, path, limit)}")
             return message
 
         await self.app(scope, counted, send)
