@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ class AudioInfo:
     sample_rate: int
     codec: str
     format: str
+    header_duration: float | None = None  # what the header said, when the audio was measured
 
 
 def _open(path: str | Path):  # type: ignore[no-untyped-def]
@@ -58,11 +60,40 @@ def _reason(exc: Exception) -> str:
     return str(msg).split(": '")[0]
 
 
-def probe(path: str | Path) -> AudioInfo:
+def _measured_seconds(container: Any, stream: Any, stop_after: float) -> float:
+    """The audio's length from its packets (demuxed, not decoded: a 3-hour WAV in well
+    under a second), counting stops past ``stop_after``; a packet that gives no duration is
+    decoded for its samples."""
+    import av
+
+    tb = float(stream.time_base) if stream.time_base is not None else 0.0
+    rate = stream.codec_context.sample_rate or 1
+    total = 0.0
+    container.seek(0)
+    for packet in container.demux(stream):
+        if packet.size == 0:
+            continue
+        if packet.duration and tb:
+            total += packet.duration * tb
+        else:
+            try:
+                total += sum(f.samples for f in packet.decode()) / rate
+            except av.error.FFmpegError:  # type: ignore[attr-defined]
+                break  # the audio ends where its data stops decoding
+        if total > stop_after:
+            break
+    return total
+
+
+def probe(path: str | Path, *, measure: bool = False,
+          max_seconds: float = float("inf")) -> AudioInfo:
     """Format, codec, channels, rate and duration; raises :class:`AnalysisError` when unusable.
 
     The first packets are decoded too, so that a file with a valid header and corrupt data
-    is refused here rather than half-way through an analysis.
+    is refused here rather than half-way through an analysis. With ``measure`` the duration
+    is measured from the audio data, not read from the header: a file that holds less than
+    half of what its header says (a fragment, a header alone) is refused as truncated, and
+    one longer than ``max_seconds`` as too long, before any analysis.
     """
     import av
 
@@ -88,9 +119,19 @@ def probe(path: str | Path) -> AudioInfo:
             raise AnalysisError(f"{path}: no audio samples could be decoded (empty or corrupt)",
                              "empty")
         channels = ctx.channels if hasattr(ctx, "channels") else len(ctx.layout.channels)
+        header = None
+        if measure:
+            header = round(duration, 3)
+            duration = _measured_seconds(container, stream, max_seconds)
+            if duration > max_seconds:
+                raise AnalysisError(f"{path}: the recording is longer than the limit of "
+                                    f"{max_seconds:.0f} s", "too_long")
+            if header > 1.0 and duration < 0.5 * header:
+                raise AnalysisError(f"{path}: truncated: it holds {duration:.2f} s of audio "
+                                    f"though its header says {header:.2f} s", "corrupt")
         return AudioInfo(path=str(path), duration=round(duration, 3), channels=int(channels),
                          sample_rate=int(ctx.sample_rate), codec=str(ctx.name),
-                         format=str(container.format.name))
+                         format=str(container.format.name), header_duration=header)
     finally:
         container.close()
 

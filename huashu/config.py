@@ -64,6 +64,10 @@ class ServiceSettings(BaseSettings):
         default=None, description="SQLAlchemy URL (PostgreSQL); None: SQLite in data_dir.")
     max_upload_mb: int = Field(default=200, ge=1, le=100_000,
                                description="Largest accepted upload, in MB.")
+    max_duration_s: float = Field(
+        default=14_400, gt=0, le=86_400,
+        description="Longest accepted recording, in seconds (measured from the audio data "
+                    "at upload, before it is queued).")
     threads: int = Field(default=4, ge=2, le=64,
                          description="Threads of the service's one executor for blocking work "
                                      "(checks, database, probing, analysis).")

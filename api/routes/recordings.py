@@ -5,6 +5,7 @@ result (with flag ids, verdicts, the reviewed report and a signed audio link), l
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -185,14 +186,16 @@ async def _receive(request: Request, service: Service) -> tuple[_Sink, str, dict
         raise
 
 
-def _probe(path: Path, filename: str) -> Any:
+def _probe(path: Path, filename: str, max_seconds: float) -> Any:
+    """The upload's audio, measured from its data (a fragment or a header alone is refused,
+    and so is a recording over the duration limit), before it is stored or queued."""
     from analyzer.audio import probe
 
     try:
-        return probe(path)
+        return probe(path, measure=True, max_seconds=max_seconds)
     except AnalysisError as exc:
         msg = str(exc).replace(str(path), filename)
-        if exc.kind in ("empty", "corrupt"):
+        if exc.kind in ("empty", "corrupt", "too_long"):
             raise UploadRejected(422, msg) from None
         raise UploadRejected(415, msg) from None
 
@@ -235,7 +238,8 @@ async def upload(request: Request, service: ServiceDep) -> JSONResponse:
                     raise UploadRejected(422, f"{f} is longer than 200 characters")
             if sink.size == 0:
                 raise UploadRejected(422, f"{filename}: empty file (0 bytes)")
-            info = await service.run(_probe, sink.path, filename)
+            info = await service.run(_probe, sink.path, filename,
+                                     service.config.max_duration_s)
             sha = sink.sha.hexdigest()
             path = await service.run(_store, service, sink, sha, filename)
         except BaseException:
@@ -244,7 +248,11 @@ async def upload(request: Request, service: ServiceDep) -> JSONResponse:
     except UploadRejected as exc:
         service.metrics.uploads.labels(str(exc.status)).inc()
         raise HTTPException(exc.status, exc.detail) from None
-    key = recording_key(sha, service.fingerprint(agent_channel), scenario)
+    # the same bytes for another agent or call are another recording (not the old one with
+    # its old agent)
+    who = [fields.get("agent_id") or None, fields.get("external_id") or None]
+    key = recording_key(sha, service.fingerprint(agent_channel), scenario,
+                        recording=json.dumps(who) if any(who) else None)
     rec, created = await service.run(
         service.queue.submit, key=key, sha256=sha, path=path, filename=filename,
         size=sink.size, fmt=info.format, duration=info.duration, channels=info.channels,

@@ -120,7 +120,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server for the tests that need no model: the model is never loaded."""
-    srv = Server(tmp_path_factory.mktemp("srv"), {"HUASHU_MAX_UPLOAD_MB": "1"})
+    srv = Server(tmp_path_factory.mktemp("srv"), {"HUASHU_MAX_UPLOAD_MB": "1",
+                                                  "HUASHU_MAX_DURATION_S": "60"})
     srv.make_keys()
     srv.start()
     yield srv

@@ -25,6 +25,16 @@ def _zero_frames_wav() -> bytes:
     return buf.getvalue()
 
 
+def _long_wav(seconds: float) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(8000)
+        w.writeframes(bytes([128, 140, 128, 116]) * int(seconds * 2000))
+    return buf.getvalue()
+
+
 def _corrupt_mp3() -> bytes:
     head = (DIALOGUES / "dd04.mp3").read_bytes()[:400]
     return head + bytes([0xFF, 0xFB, 0xFF, 0xFF]) * 5000
@@ -38,6 +48,10 @@ BAD_UPLOADS = [
     ("header_only.wav", (DIALOGUES / "dd01.wav").read_bytes()[:44], 415, "not a readable"),
     ("zero_frames.wav", _zero_frames_wav(), 422, "no audio samples"),
     ("corrupt.mp3", _corrupt_mp3(), 422, "corrupt audio data"),
+    # 2 KB of a 16-second MP3: its header promises what its data does not hold
+    ("fragment.mp3", (DIALOGUES / "dd04.mp3").read_bytes()[:2048], 422, "truncated"),
+    # 65 s of 8 kHz 8-bit audio (520 KB): over the test server's 60 s limit
+    ("long.wav", _long_wav(65.0), 422, "longer than the limit of 60 s"),
 ]
 
 
@@ -51,6 +65,19 @@ def test_bad_uploads(server: Server, name: str, content: bytes, status: int,
     detail = r.json()["detail"]
     assert name in detail and words in detail, detail
     assert str(server.data_dir) not in detail  # no server paths
+
+
+def test_the_same_bytes_for_another_agent_are_another_recording(server: Server) -> None:
+    mp3 = (DIALOGUES / "dd04.mp3").read_bytes()
+    with server.client("upload") as c:
+        a = c.post("/v1/recordings", files={"file": ("a.mp3", mp3)}, data={"agent_id": "a1"})
+        b = c.post("/v1/recordings", files={"file": ("a.mp3", mp3)}, data={"agent_id": "a2"})
+        again = c.post("/v1/recordings", files={"file": ("a.mp3", mp3)},
+                       data={"agent_id": "a1"})
+        assert a.status_code == b.status_code == 202, (a.text, b.text)
+        assert a.json()["id"] != b.json()["id"]
+        assert again.json()["id"] == a.json()["id"] and again.json()["duplicate"] is True
+        assert c.get(f"/v1/recordings/{b.json()['id']}").json()["agent_id"] == "a2"
 
 
 def test_upload_form_errors(server: Server) -> None:
