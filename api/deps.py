@@ -52,6 +52,11 @@ def require(*scopes: str) -> Any:
         info = await authenticate(service, request.headers.get("authorization"))
         if not any(info.allows(s) for s in scopes):
             raise HTTPException(403, f"this key lacks the {' or '.join(scopes)} scope")
+        wait = service.rate_limiter.take(info.id)
+        if wait > 0:
+            raise HTTPException(429, f"key {info.name!r} is over its rate limit of "
+                                     f"{service.config.rate_limit_per_s:g} requests/s",
+                                headers={"Retry-After": str(max(1, round(wait + 0.5)))})
         request.state.key_name = info.name
         return info
 

@@ -36,6 +36,7 @@ from .jobs import JobQueue
 from .keys import KeyStore
 from .metrics import Metrics
 from .models import PhrasebankVersion, iso_utc, utcnow
+from .ratelimit import RateLimiter
 from .reviews import ReviewStore
 
 __all__ = ["Service", "Conversation", "new_executor"]
@@ -137,6 +138,7 @@ class Service:
         self._batcher = _Batcher(self.executor)
         self.db = Database.from_settings(config)
         self.keys = KeyStore(self.db, cache_s=config.key_cache_s)
+        self.rate_limiter = RateLimiter(config.rate_limit_per_s)
         self.queue = JobQueue(self.db, lease_s=config.job_lease_s,
                               max_attempts=config.job_max_attempts)
         self.metrics = Metrics(self)

@@ -96,6 +96,10 @@ class ServiceSettings(BaseSettings):
                     "into data_dir/signing.key. Set it when several hosts serve one database.")
     audio_link_s: int = Field(default=3600, ge=60,
                               description="How long a signed audio link stays valid, seconds.")
+    rate_limit_per_s: float = Field(
+        default=2000.0, ge=0,
+        description="Requests a second one API key may make, on average (bursts of twice "
+                    "that); beyond it the answer is 429 with Retry-After. 0: no limit.")
     key_cache_s: float = Field(default=5.0, ge=0,
                                description="How long a verified API key is trusted without a "
                                            "database look-up (a revoke takes effect within it).")

@@ -184,6 +184,11 @@ async def stream(ws: WebSocket, call_id: Annotated[str | None, Query(max_length=
                 if not isinstance(msg, dict):
                     raise Rejected("a message must be a JSON object")
                 mid = msg.get("id")
+                wait = service.rate_limiter.take(info.id)
+                if wait > 0:
+                    raise Rejected(f"over the key's rate limit of "
+                                   f"{service.config.rate_limit_per_s:g} messages/s: retry in "
+                                   f"{wait:.2f} s")
                 cid = msg.get("call_id", call_id)
                 scen = msg.get("scenario", scenario)
                 if msg.get("type") == "report":

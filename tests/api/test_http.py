@@ -344,3 +344,21 @@ def test_key_and_size_are_checked_before_the_body_is_read(server: Server) -> Non
         assert r.status_code == 413 and "bytes" in r.json()["detail"] and "MB" in r.text
         # and the server still answers
         assert c.post("/v1/check", json={"text": "快下班了,明天再说"}).status_code == 200
+
+
+def test_a_key_over_its_rate_limit_waits(tmp_path) -> None:
+    srv = Server(tmp_path / "rl", {"HUASHU_RATE_LIMIT_PER_S": "5"})
+    srv.make_keys()
+    srv.start()
+    try:
+        with srv.client("check") as c, srv.client("review") as other:
+            codes = [c.post("/v1/check", json={"text": "你好"}) for _ in range(30)]
+            limited = [r for r in codes if r.status_code == 429]
+            # a burst of 10 passes, then about 5 a second: most of 30 quick ones wait
+            assert 10 <= sum(r.status_code == 200 for r in codes) < 20
+            assert limited and int(limited[0].headers["Retry-After"]) >= 1
+            assert "rate limit" in limited[0].json()["detail"]
+            # the limit is per key: another key is not held back
+            assert other.get("/v1/reviews/precision").status_code == 200
+    finally:
+        srv.stop()
