@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import Database
@@ -95,6 +95,7 @@ class Job:
     scenario: str | None
     agent_channel: str
     attempts: int
+    duration: float = 0.0
 
 
 SORTS = ("created_at", "score", "duration", "violations", "agent_id", "reviewed_score")
@@ -219,22 +220,36 @@ class JobQueue:
     def _lease(self) -> datetime:
         return utcnow() + timedelta(seconds=self.lease_s)
 
-    def claim(self) -> Job | None:
-        """Take the oldest queued job, atomically; None when the queue is empty."""
+    def claim(self, *, long_s: float | None = None, allow_long: bool = True,
+              long_wait_s: float = 1800.0) -> Job | None:
+        """Take a queued job, atomically; None when there is none to take.
+
+        With ``long_s``, recordings of at most that many seconds go first (the short lane,
+        oldest first), then the long ones (oldest first); a long one queued for more than
+        ``long_wait_s`` counts as short, so that none waits for ever. ``allow_long=False``
+        takes only from the short lane (a runner keeps a slot for short recordings)."""
         now = utcnow()
         values = {"status": "running", "worker": self.worker, "lease_until": self._lease(),
                   "started_at": now, "attempts": Recording.attempts + 1}
+        conds = [Recording.status == "queued"]
+        order: list[Any] = [Recording.created_at, Recording.id]
+        if long_s is not None:
+            short = or_(Recording.duration <= long_s,
+                        Recording.created_at < now - timedelta(seconds=long_wait_s))
+            if not allow_long:
+                conds.append(short)
+            order.insert(0, case((short, 0), else_=1))
         with self.db.session() as s:
             if self.db.is_sqlite:
-                oldest = (select(Recording.id).where(Recording.status == "queued")
-                          .order_by(Recording.created_at, Recording.id).limit(1)
+                oldest = (select(Recording.id).where(*conds)
+                          .order_by(*order).limit(1)
                           .scalar_subquery())
                 rid = s.scalar(update(Recording)
                                .where(Recording.id == oldest, Recording.status == "queued")
                                .values(**values).returning(Recording.id))
             else:
-                rid = s.scalar(select(Recording.id).where(Recording.status == "queued")
-                               .order_by(Recording.created_at, Recording.id).limit(1)
+                rid = s.scalar(select(Recording.id).where(*conds)
+                               .order_by(*order).limit(1)
                                .with_for_update(skip_locked=True))
                 if rid is not None:
                     s.execute(update(Recording).where(Recording.id == rid).values(**values))
@@ -243,7 +258,8 @@ class JobQueue:
             r = s.get(Recording, rid, populate_existing=True)
             assert r is not None
             return Job(id=r.id, path=r.path, filename=r.filename, scenario=r.scenario,
-                       agent_channel=r.agent_channel, attempts=r.attempts)
+                       agent_channel=r.agent_channel, attempts=r.attempts,
+                       duration=float(r.duration or 0.0))
 
     def heartbeat(self, rid: str) -> bool:
         """Renew the lease of a job this worker holds; False when it no longer holds it."""

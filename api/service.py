@@ -152,6 +152,7 @@ class Service:
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
+        self._running_long = 0  # long recordings being analysed (see _run_jobs)
         self.reviews = ReviewStore(self.db, lambda: self.analyzer, self.bank_yaml)
         self.signer = Signer(load_secret(config), ttl_s=config.audio_link_s)
         self.audio_dir = Path(config.data_dir) / "audio"
@@ -305,8 +306,10 @@ class Service:
 
     async def _run_jobs(self) -> None:
         # Jobs may hold at most threads - 1 of the executor's threads: checks keep one.
-        slots = asyncio.Semaphore(max(1, min(self.config.job_concurrency,
-                                             self.config.threads - 1)))
+        n_slots = max(1, min(self.config.job_concurrency, self.config.threads - 1))
+        slots = asyncio.Semaphore(n_slots)
+        # Long recordings may hold all slots but one: a short one never waits behind them.
+        max_long = max(1, n_slots - 1)
         last_recover = time.monotonic()
         while not self.stopping.is_set():
             try:
@@ -314,7 +317,8 @@ class Service:
                 if time.monotonic() - last_recover > self.config.job_lease_s / 2:
                     last_recover = time.monotonic()
                     await self.run(self.queue.recover)
-                job = await self.run(self.queue.claim)
+                job = await self.run(self.queue.claim, long_s=self.config.long_recording_s,
+                                     allow_long=self._running_long < max_long)
                 if job is None:
                     slots.release()
                     self._wake.clear()
@@ -323,6 +327,7 @@ class Service:
                     except TimeoutError:
                         pass
                     continue
+                self._running_long += job.duration > self.config.long_recording_s
                 task = asyncio.get_running_loop().create_task(self._run_job(job, slots))
                 self._jobs.add(task)
                 task.add_done_callback(self._jobs.discard)
@@ -335,6 +340,7 @@ class Service:
 
     async def _run_job(self, job: Any, slots: asyncio.Semaphore) -> None:
         beat = asyncio.get_running_loop().create_task(self._heartbeat(job.id))
+        is_long = job.duration > self.config.long_recording_s  # counted by the runner
         try:
             self.metrics.jobs_started.inc()
             t0 = time.perf_counter()
@@ -360,6 +366,7 @@ class Service:
             log.exception("job %s: could not record its outcome", job.id)
         finally:
             beat.cancel()
+            self._running_long -= is_long
             slots.release()
             self._wake.set()
 

@@ -71,9 +71,14 @@ class ServiceSettings(BaseSettings):
     threads: int = Field(default=4, ge=2, le=64,
                          description="Threads of the service's one executor for blocking work "
                                      "(checks, database, probing, analysis).")
-    job_concurrency: int = Field(default=1, ge=1, le=16,
-                                 description="Recordings analysed at once (each uses the model; "
-                                             "must stay below threads).")
+    job_concurrency: int = Field(default=2, ge=1, le=16,
+                                 description="Recordings analysed at once (they share the model, "
+                                             "whose calls interleave; must stay below threads). "
+                                             "Long recordings hold at most all but one.")
+    long_recording_s: float = Field(
+        default=900.0, gt=0,
+        description="Recordings longer than this go to the long lane: queued short ones "
+                    "are taken first, and long ones never hold every job slot.")
     job_lease_s: float = Field(default=60.0, gt=0,
                                description="A running job whose worker has not renewed its lease "
                                            "for this long is queued again (crashed worker).")

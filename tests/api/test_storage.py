@@ -35,11 +35,26 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 
 
 def _submit(q: JobQueue, sha: str, agent_channel: str = "left",
-            agent: str = "a1") -> tuple[dict, bool]:
+            agent: str = "a1", duration: float = 1.0) -> tuple[dict, bool]:
     fp = Fingerprint("sha256:bank", "model", {"speech": {"agent_channel": agent_channel}})
     return q.submit(key=recording_key(sha, fp, None), sha256=sha, path=f"/audio/{sha}.wav",
-                    filename=f"{sha}.wav", size=10, fmt="wav", duration=1.0, channels=1,
+                    filename=f"{sha}.wav", size=10, fmt="wav", duration=duration, channels=1,
                     scenario=None, agent_channel=agent_channel, agent_id=agent)
+
+
+def test_short_recordings_are_not_starved_by_long_ones(db: Database) -> None:
+    q = JobQueue(db)
+    long1 = _submit(q, "long1", duration=5.5 * 3600)[0]["id"]
+    long2 = _submit(q, "long2", duration=2 * 3600)[0]["id"]
+    short = _submit(q, "short", duration=40.0)[0]["id"]
+    # the short lane first, though it was queued last
+    assert q.claim(long_s=900).id == short
+    # a runner whose other slots hold long recordings takes no further long one
+    assert q.claim(long_s=900, allow_long=False) is None
+    assert q.claim(long_s=900).id == long1  # then the long lane, oldest first
+    # a long one that has waited long enough counts as short
+    assert q.claim(long_s=900, allow_long=False, long_wait_s=0.0).id == long2
+    assert q.claim(long_s=900) is None
 
 
 def test_migrating_again_keeps_the_schema_and_the_rows(db: Database) -> None:
