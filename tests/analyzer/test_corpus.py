@@ -77,13 +77,11 @@ def test_utterance_targets(shared, tmp_path, name, vp, vr, sp):
     assert tP >= sp and tR >= sp, buf.getvalue()
 
 
-# Issue 13's targets on the harder v2 corpus. The recogniser's rows meet the violation
-# targets (P >= 0.90, R >= 0.80); their script recall (target 0.80) is 0.77 as text alone and
-# 0.88 with the semantic stage (on for recordings): the text-alone floor asserted here is
-# what is reached, so that it cannot fall unnoticed.
+# Issue 13's targets on the harder v2 corpus, with check's defaults and with the semantic
+# stage (on for recordings).
 @pytest.mark.parametrize("name,semantic,vp,vr,sp,sr", [
     ("dev_utterances", False, 0.95, 0.90, 0.95, 0.90),
-    ("dev_utterances_asr", False, 0.90, 0.80, 0.90, 0.75),
+    ("dev_utterances_asr", False, 0.90, 0.80, 0.90, 0.80),
     ("dev_utterances_asr", True, 0.90, 0.80, 0.90, 0.80),
 ])
 def test_v2_utterance_targets(shared, tmp_path, name, semantic, vp, vr, sp, sr):

@@ -35,9 +35,11 @@ class Server:
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        # one job at a time: the tests follow a job's states (queued behind another,
+        # running when killed), which two slots would make a race
         self.env = {**os.environ, "HUASHU_DATA_DIR": str(data_dir),
                     "HUASHU_PRELOAD_MODEL": "false", "HUASHU_LOG_LEVEL": "INFO",
-                    "HUASHU_THREADS": "4", **(env or {})}
+                    "HUASHU_THREADS": "4", "HUASHU_JOB_CONCURRENCY": "1", **(env or {})}
         if "HUASHU_DATABASE_URL" not in (env or {}):
             self.env.pop("HUASHU_DATABASE_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None

@@ -157,8 +157,9 @@ def test_recordings_end_to_end_with_restarts(tmp_path: Path) -> None:
             assert {"score", "missing", "violations", "deductions", "steps", "model",
                     "phrasebank_version", "options", "scenario", "speakers"} <= set(res)
             assert done[0]["score"] == res["score"]
-            # the same file with the same options: the same recording, not analysed again
-            dup = _upload(c, DIALOGUES / "dd01.wav", agent_id="someone-else")
+            # the same file with the same options, agent and call: the same recording, not
+            # analysed again (for another agent it is another recording)
+            dup = _upload(c, DIALOGUES / "dd01.wav", agent_id="a1", external_id="call-1")
             assert dup.status_code == 200 and dup.json()["duplicate"] is True
             assert dup.json()["id"] == ids[0] and dup.json()["status"] == "done"
             # listing: filters and paging
@@ -221,7 +222,7 @@ def test_recordings_on_postgresql(pg_url: str, tmp_path: Path) -> None:
             assert c.get(f"/v1/recordings/{rid}").json()["result"] == done["result"]
             assert c.get("/v1/recordings", params={"agent_id": "pg"}).json()["total"] == 1
         with srv.client("upload") as c:
-            dup = _upload(c, DIALOGUES / "dd04.mp3")
+            dup = _upload(c, DIALOGUES / "dd04.mp3", agent_id="pg")
             assert dup.status_code == 200 and dup.json()["id"] == rid
     finally:
         srv.stop()
