@@ -200,6 +200,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _matching_args(p: argparse.ArgumentParser, source_help: str) -> None:
+    """--source, --semantic and --phrasebank: how text is matched (check and score)."""
+    p.add_argument("--source", default="auto", choices=SOURCES, help=source_help)
+    p.add_argument("--semantic", action="store_true",
+                   help="also find script lines said in other words, by meaning (a sentence "
+                        "model; ~12 ms an utterance that no form or rule credits)")
+    p.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
+
+
 def register(sub: Any) -> None:
     """Add ``check``, ``score`` and ``demo`` to the ``huashu`` command."""
     c = sub.add_parser("check", help="flag utterances")
@@ -209,26 +218,16 @@ def register(sub: Any) -> None:
     c.add_argument("--json", action="store_true", help="print JSON for a single TEXT")
     c.add_argument("--lang", default="zh", choices=LANGS,
                    help="language of the readable output (default zh: 中文)")
-    c.add_argument("--source", default="auto", choices=SOURCES,
-                   help="where the text came from: typed (matched as written), asr (a "
-                        "recogniser's output: sounds-alike matching), auto (unknown; the "
-                        "default). A row's own \"source\" wins")
-    c.add_argument("--semantic", action="store_true",
-                   help="also find script lines said in other words, by meaning (a sentence "
-                        "model; ~12 ms an utterance that no form or rule credits)")
-    c.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
+    _matching_args(c, "where the text came from: typed (matched as written), asr (a "
+                      "recogniser's output: sounds-alike matching), auto (unknown; the "
+                      "default). A row's own \"source\" wins")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("score", help="score dialogues' adherence to the script")
     s.add_argument("--jsonl", metavar="FILE", required=True,
                    help='rows {"id","scenario"?,"turns":[{"speaker","text"}]}; - for stdin')
     s.add_argument("--scenario", help="scenario for rows that give none (default: inferred)")
-    s.add_argument("--source", default="auto", choices=SOURCES,
-                   help="where the turns' text came from (see check --source)")
-    s.add_argument("--semantic", action="store_true",
-                   help="also find script lines said in other words, by meaning (a sentence "
-                        "model; ~12 ms an utterance that no form or rule credits)")
-    s.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
+    _matching_args(s, "where the turns' text came from (see check --source)")
     s.set_defaults(func=cmd_score)
 
     d = sub.add_parser("demo", help="score the embedded sample dialogue")
