@@ -41,6 +41,9 @@ __all__ = ["SemanticMatch", "SemanticStage", "default_cache_dir"]
 log = logging.getLogger(__name__)
 
 _SLOT_FILLER = "三"  # a slot (a name, number or time) said as something
+# Texts embedded at a time: the model's working memory grows with the batch (measured: 175
+# sentences at once +78 MB of peak RSS, 16 at a time +21 MB), its speed does not.
+_BATCH = 16
 
 
 def default_cache_dir() -> Path:
@@ -112,9 +115,12 @@ class SemanticStage:
         """For each text, the line it says by meaning, or None (see the module)."""
         if not texts:
             return []
+        parts = []
         with self._lock:
-            q = np.asarray(self.model.query(list(texts)), dtype=np.float32)
-        q = q.reshape(len(texts), -1)
+            for i in range(0, len(texts), _BATCH):
+                parts.append(np.asarray(self.model.query(list(texts[i:i + _BATCH])),
+                                        dtype=np.float32).reshape(-1, self.vectors.shape[1]))
+        q = np.concatenate(parts)
         sims = q @ self.vectors.T
         out: list[SemanticMatch | None] = []
         for row in sims:
