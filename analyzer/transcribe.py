@@ -60,6 +60,10 @@ class TranscribeOptions:
     """Decoding temperatures; fallback stops at 0.4 (hot samples are rarely right)."""
     initial_prompt: str = "以下是宽带上门服务的普通话对话。"
     """Prompt in simplified Chinese, so that Whisper writes simplified characters."""
+    seed: int = 20261202
+    """Seed of the sampling at temperatures above 0, set before each recording: the same
+    file gives the same text (CTranslate2's generator is process-wide, so with several
+    recordings at once in one process their order still matters)."""
     hotwords_max_chars: int = 0
     """Bound on the phrasebank's domain words passed as ``hotwords``; 0 = none. Off by
     default: with the base model, hotwords made Whisper repeat them in a loop instead of
@@ -183,8 +187,11 @@ class Transcriber:
     def transcribe(self, channels: Sequence[np.ndarray],
                    progress: Callable[[float], None] | None = None) -> list[Utterance]:
         """Utterances of all channels, in time order."""
+        import ctranslate2
+
         o = self.options
         sr = SAMPLE_RATE
+        ctranslate2.set_random_seed(o.seed)
         chunks = sorted((s, e, ch) for ch, audio in enumerate(channels)
                         for s, e in speech_chunks(audio, o))
         if not chunks:

@@ -264,7 +264,8 @@ class Service:
         with self._pipeline_lock:
             if self.pipeline is None:
                 t0 = time.perf_counter()
-                self.pipeline = load_speech_pipeline(self.settings, analyzer=self.analyzer)
+                self.pipeline = load_speech_pipeline(self.settings, analyzer=self.analyzer,
+                                                     preload_semantic=True)
                 log.info("speech model %s loaded in %.1fs", self.pipeline.model_name,
                          time.perf_counter() - t0)
             return self.pipeline

@@ -6,6 +6,7 @@ Measures, in one run:
   of ``huashu score --jsonl`` on the dev dialogues (``score_dialogues.py``); the naive
   matcher's accuracy beside it on v1;
 - the semantic stage apart: the share of utterances that reach it, its speed;
+- real comments (COLD dev): the label-0 rows that get a violation flag, listed for reading;
 - speed: ``huashu check --jsonl`` on 20,000 utterances, pinned to one core, against the
   naive matcher (rapidfuzz ``partial_ratio`` of the raw text against every line of the
   standard, cutoff 80 — the matcher whose ASR recall the issue quotes as 0.29 / 0.19)
@@ -170,6 +171,36 @@ def accuracy(shared: Path, out: Path) -> dict[str, object]:
     return res
 
 
+def cold(shared: Path) -> dict[str, object]:
+    """Real comments (COLD dev; its labels are offensiveness, not the standard's): the share
+    of label-0 rows that get a violation flag, each listed with its flags for reading, and
+    the share of label-1 rows flagged."""
+    import csv
+
+    sys.path.insert(0, str(ROOT))
+    from analyzer import Analyzer
+
+    an = Analyzer.load()
+    with open(shared / "corpus" / "external" / "cold" / "dev.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    flagged: dict[str, list[dict[str, object]]] = {"0": [], "1": []}
+    totals = {"0": 0, "1": 0}
+    for r in rows:
+        label = r["label"]
+        if label not in totals:
+            continue
+        totals[label] += 1
+        found = [f for f in an.check(r["TEXT"]) if f.is_violation]
+        if found:
+            flagged[label].append({"text": r["TEXT"], "flags": [
+                {"ref": f.ref, "matched": f.matched, "category": f.category, "rule": f.rule}
+                for f in found]})
+    return {"label0_rows": totals["0"], "label0_flagged": len(flagged["0"]),
+            "label0_share": round(len(flagged["0"]) / max(1, totals["0"]), 4),
+            "label1_rows": totals["1"], "label1_flagged": len(flagged["1"]),
+            "label0_flagged_rows": flagged["0"]}
+
+
 def semantic_cost(shared: Path) -> dict[str, object]:
     """The semantic stage apart, in this process: which share of the v2 dev utterances
     (clean and recogniser text) reach it, and how fast it and the whole check run."""
@@ -303,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     result = {"accuracy": accuracy(args.shared, args.out),
               "semantic": semantic_cost(args.shared),
+              "cold": cold(args.shared),
               "speed": speed(args.shared, args.out, args.n, args.repeat, args.against),
               "load": load_time(args.repeat)}
     (args.out / "text_bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
@@ -320,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
             log.info("  %-34s %-18s rows %3d  violation P %s R %s (false %d) | script P %s R %s",
                      k, kind, c["rows"], c["violation_precision"], c["violation_recall"],
                      c["false_violations"], c["script_precision"], c["script_recall"])
+    c = result["cold"]
+    log.info("COLD dev: %s of %s label-0 comments get a violation flag (%s; listed in the "
+             "JSON for reading), %s of %s label-1", c["label0_flagged"], c["label0_rows"],
+             c["label0_share"], c["label1_flagged"], c["label1_rows"])
     sem = result["semantic"]
     log.info("semantic stage: %s of %s utterances reach it (%s), %s credited; %s utt/s in the "
              "stage; check %s utt/s, with the stage %s utt/s", sem["reach_semantic"],
