@@ -192,7 +192,9 @@ def test_a_worker_killed_mid_recording_is_replaced(caplog, tmp_path):
     from huashu.compose import settings_payload
     from huashu.config import Settings
 
-    names = ["greet.wav", "greet_mulaw.wav", "greet.flac"]
+    # the second is the longest (23 s of audio, seconds to analyse): the kill, a second
+    # after the first finishes, lands in it (a 5 s greeting could be done by then)
+    names = ["greet.wav", "call_stereo_alaw.wav", "greet.flac"]
     jobs = [Job(recording=n, path=str(FIXTURES / n)) for n in names]
     outcomes = []
     killed: list[int] = []
