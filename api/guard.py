@@ -6,7 +6,8 @@ server hold any number of large bodies. :class:`RequestGuard` (pure ASGI) answer
 request with a body under ``/v1/`` with 401 when its key is missing or unknown, and any
 request with 413 when its declared ``Content-Length`` is over the route's limit, before a
 byte of the body is read; a body sent without a length (chunked) is counted as it arrives
-and refused at the limit. The routes still check scopes as before.
+and refused at the limit. The key it verified rides in the request's state: the routes
+check its scopes and rate (:func:`api.deps.admit`) without verifying it again.
 """
 
 from __future__ import annotations
@@ -70,17 +71,23 @@ class RequestGuard:
         if service is None:  # not started yet
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers") or []}
+        authorization = declared = None
+        for k, v in scope.get("headers") or ():  # only the two that matter here
+            name = k.lower()
+            if name == b"authorization":
+                authorization = v.decode("latin-1")
+            elif name == b"content-length":
+                declared = v.decode("latin-1")
         path = scope["path"]
         if path.startswith("/v1/"):
             try:
-                await authenticate(service, headers.get("authorization"))
+                info = await authenticate(service, authorization)
             except HTTPException as exc:
                 await _answer(send, exc.status_code, exc.detail, exc.headers)
                 return
+            # the routes' admit() takes it from here instead of verifying the key again
+            scope.setdefault("state", {})["key"] = info
         limit = body_limit(service, scope["method"], path)
-        declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
                 await _answer(send, 400, "Content-Length must be a number of bytes")

@@ -64,6 +64,27 @@ class Metrics:
                                      registry=r, buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300,
                                                           600, 1800))
         r.register(_JobsCollector(service))
+        # labels() looks its child up under a lock on every call; the routes are few, so
+        # each (method, route, status)'s children are kept here (on the /v1/check hot path)
+        self._request_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._check_children: dict[str, Any] = {}
+
+    def request_done(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one HTTP request and its latency."""
+        key = (method, route, str(status))
+        children = self._request_children.get(key)
+        if children is None:
+            children = (self.requests.labels(*key), self.latency.labels(method, route))
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def checked(self, via: str) -> None:
+        """Count one utterance checked (``via`` http | ws)."""
+        child = self._check_children.get(via)
+        if child is None:
+            child = self._check_children[via] = self.checks.labels(via)
+        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -95,5 +116,4 @@ class MetricsMiddleware:
             if m is not None:
                 route = scope.get("route")
                 path = getattr(route, "path", None) or "unmatched"
-                m.requests.labels(scope["method"], path, str(status[0])).inc()
-                m.latency.labels(scope["method"], path).observe(time.perf_counter() - t0)
+                m.request_done(scope["method"], path, status[0], time.perf_counter() - t0)

@@ -1,12 +1,16 @@
 """Benchmark of the HTTP service on loopback: ``POST /v1/check`` latency (1,000 sequential
-requests) and throughput (concurrent keep-alive clients), WebSocket round trip, and the
-server's RSS with the model loaded after 10,000 checks and 20 uploads.
+requests) and throughput (32 and 200 concurrent keep-alive clients), WebSocket round trip,
+the server's RSS while 20 unauthenticated 400 MB bodies are sent at once, and its RSS with
+the model loaded after 10,000 checks and 20 uploads.
 
-    python bench/api_bench.py [--clients 32] [--seconds 10] [--uploads 20]
+    python bench/api_bench.py [--clients 32] [--many-clients 200] [--seconds 10] [--uploads 20]
 
 Starts ``huashu serve`` in a subprocess over a fresh SQLite data folder, runs the load from
 this process (a raw asyncio HTTP/1.1 client for the throughput part, so that the client is
-not the bottleneck), prints the figures and writes ``bench/out/api_bench.json``.
+not the bottleneck), then serves the baseline (``bench/baseline_app.py``: a bare FastAPI
+route returning a constant) with the same uvicorn settings and loads it the same way, so
+that huashu's throughput is reported as a ratio against it. Prints the figures and writes
+``bench/out/api_bench.json``.
 """
 
 from __future__ import annotations
@@ -112,13 +116,114 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _run_async(coro: Any) -> Any:
+    try:
+        import uvloop
+
+        return uvloop.run(coro)
+    except ImportError:
+        return asyncio.run(coro)
+
+
+def _serve(cmd: list[str], env: dict[str, str], cwd: Path, log_path: Path,
+           base: str) -> tuple[subprocess.Popen[bytes], float]:
+    """Start a server and wait for its /healthz; returns the process and its start time."""
+    logf = open(log_path, "wb")  # noqa: SIM115 - the child writes to it until it ends
+    proc = subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT, cwd=str(cwd))
+    logf.close()
+    t0 = time.perf_counter()
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.perf_counter() - t0 > 180:
+            proc.kill()
+            raise SystemExit(f"the server did not start; see {log_path}")
+        time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+async def _big_bodies(port: int, pid: int, n: int, mib: int) -> dict[str, Any]:
+    """``n`` clients at once, none with a key, each starting a ``mib`` MiB body to
+    ``POST /v1/check`` (half declare Content-Length, half send it chunked) and sending
+    until the server answers or closes; the server's RSS is sampled all the while."""
+    chunk = b"x" * (1 << 20)
+    peak = [_rss(pid)["rss_mib"]]
+    statuses: list[str] = []
+    sent_mib: list[int] = []
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        while not done.is_set():
+            peak.append(_rss(pid)["rss_mib"])
+            await asyncio.sleep(0.02)
+
+    async def one(i: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        chunked = i % 2 == 1
+        head = (b"POST /v1/check HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\n")
+        head += (b"Transfer-Encoding: chunked\r\n\r\n" if chunked else
+                 b"Content-Length: " + str(mib << 20).encode() + b"\r\n\r\n")
+        writer.write(head)
+        answer = asyncio.ensure_future(reader.readuntil(b"\r\n\r\n"))
+        sent = 0
+        try:
+            try:
+                while sent < mib and not answer.done():
+                    writer.write(b"100000\r\n" + chunk + b"\r\n" if chunked else chunk)
+                    # a server that answered and stopped reading leaves drain() pending
+                    drain = asyncio.ensure_future(writer.drain())
+                    await asyncio.wait({drain, answer}, return_when=asyncio.FIRST_COMPLETED)
+                    if not drain.done():
+                        drain.cancel()
+                        break
+                    drain.result()
+                    sent += 1
+            except ConnectionError:
+                pass  # closed by the server: its answer, if any, is already in the reader
+            got = await asyncio.wait_for(answer, 30)
+            statuses.append(got[9:12].decode())
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError) as exc:
+            statuses.append(f"closed without an answer ({type(exc).__name__})")
+        finally:
+            answer.cancel()
+            sent_mib.append(sent)
+            writer.close()
+
+    sampler = asyncio.ensure_future(sample())
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    wall = time.perf_counter() - t0
+    done.set()
+    await sampler
+    return {"clients": n, "body_mib_each": mib, "seconds": round(wall, 2),
+            "answers": {s: statuses.count(s) for s in sorted(set(statuses))},
+            "mib_sent_before_answer": {"max": max(sent_mib), "total": sum(sent_mib)},
+            "rss_before_mib": peak[0], "rss_peak_during_mib": max(peak)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--many-clients", type=int, default=200,
+                    help="the second throughput run's concurrent clients")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--sequential", type=int, default=1000)
     ap.add_argument("--ws", type=int, default=1000)
     ap.add_argument("--uploads", type=int, default=20)
+    ap.add_argument("--big-bodies", type=int, default=20,
+                    help="unauthenticated clients sending a large body at once")
+    ap.add_argument("--big-body-mib", type=int, default=400)
     ap.add_argument("--checks-total", type=int, default=10000,
                     help="checks done before the RSS reading (topped up if needed)")
     args = ap.parse_args(argv)
@@ -139,29 +244,19 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "HUASHU_DATA_DIR": str(data), "HUASHU_PRELOAD_MODEL": "true",
            "HUASHU_LOG_LEVEL": "WARNING", "HUASHU_RATE_LIMIT_PER_S": "0"}
     env.pop("HUASHU_DATABASE_URL", None)
-    logf = open(data / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "huashu", "serve", "--port",
-                             str(port), "--no-access-log"], env=env, stdout=logf,
-                            stderr=subprocess.STDOUT, cwd=str(data))
+    # huashu serve's uvicorn settings (huashu/cli/service.py), for both servers
+    uvicorn_flags = ["--port", str(port), "--no-access-log"]
     base = f"http://127.0.0.1:{port}"
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python":
                                           platform.python_version(),
                                           "platform": platform.platform()}}
+    texts = _texts()
+    bodies = [json.dumps(t, ensure_ascii=False).encode() for t in texts]
+    proc, started = _serve([sys.executable, "-m", "huashu", "serve", *uvicorn_flags], env,
+                           data, data / "server.log", base)
     try:
-        t0 = time.perf_counter()
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.perf_counter() - t0 > 180:
-                raise SystemExit("the server did not start; see " + str(data / "server.log"))
-            time.sleep(0.2)
-        result["startup_s"] = round(time.perf_counter() - t0, 2)
+        result["startup_s"] = round(started, 2)
         result["rss_after_start"] = _rss(proc.pid)
-        texts = _texts()
-        bodies = [json.dumps(t, ensure_ascii=False).encode() for t in texts]
         checks = 0
         hdr = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
@@ -180,17 +275,13 @@ def main(argv: list[str] | None = None) -> int:
         result["check_sequential"] = _ms(lat)
         log.info("sequential: %s", result["check_sequential"])
 
-        # 2. throughput with concurrent clients
-        try:
-            import uvloop
-
-            runner: Any = uvloop.run
-        except ImportError:
-            runner = asyncio.run
-        tp = runner(_throughput(port, key, bodies, args.clients, args.seconds))
-        checks += tp["requests"] + tp["errors"]
-        result["check_concurrent"] = tp
-        log.info("concurrent: %s", tp)
+        # 2. throughput with concurrent clients, then with many
+        for name, n in (("check_concurrent", args.clients),
+                        ("check_many_clients", args.many_clients)):
+            tp = _run_async(_throughput(port, key, bodies, n, args.seconds))
+            checks += tp["requests"] + tp["errors"]
+            result[name] = tp
+            log.info("%s: %s", name, tp)
 
         # 3. WebSocket round trip
         from websockets.sync.client import connect
@@ -210,64 +301,93 @@ def main(argv: list[str] | None = None) -> int:
         result["ws_round_trip"] = _ms(wl)
         log.info("websocket: %s", result["ws_round_trip"])
 
-        # 4. top up to 10,000 checks, then 20 uploads analysed, then RSS
+        # 4. unauthenticated large bodies, all at once
+        if args.big_bodies:
+            result["big_bodies"] = _run_async(_big_bodies(port, proc.pid, args.big_bodies,
+                                                          args.big_body_mib))
+            log.info("large bodies: %s", result["big_bodies"])
+
+        # 5. top up to 10,000 checks, then 20 uploads analysed, then RSS
         with httpx.Client(base_url=base, headers=hdr) as c:
             while checks < args.checks_total:
                 c.post("/v1/check", content=bodies[checks % len(bodies)])
                 checks += 1
         result["checks_done"] = checks
         result["rss_after_checks"] = _rss(proc.pid)
-        files = sorted((SHARED / "corpus" / "audio" / "dialogues").glob("dd0*.*[3v]"))
-        ids = []
-        t0 = time.perf_counter()
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
-                          timeout=120) as c:
-            for i in range(args.uploads):
-                f = files[i % len(files)]
-                # distinct bytes (trailing padding) so that none is deduplicated
-                content = f.read_bytes() + b"\0" * (2 * (i // len(files)))
-                r = c.post("/v1/recordings", files={"file": (f.name, content)},
-                           data={"agent_id": f"bench-{i}"})
-                assert r.status_code == 202, r.text
-                ids.append(r.json()["id"])
-            statuses: dict[str, str] = {}
-            audio_s = 0.0
-            while True:
-                statuses = {}
-                audio_s = 0.0
-                for rid in ids:
-                    d = c.get(f"/v1/recordings/{rid}").json()
-                    statuses[rid] = d["status"]
-                    audio_s += d.get("duration") or 0.0
-                if all(s in ("done", "failed") for s in statuses.values()):
-                    break
-                time.sleep(2)
-        wall = time.perf_counter() - t0
-        result["uploads"] = {"n": len(ids), "done": sum(s == "done" for s in
-                                                        statuses.values()),
-                             "failed": sum(s == "failed" for s in statuses.values()),
-                             "audio_s": round(audio_s, 1), "wall_s": round(wall, 1),
-                             "realtime_factor": round(wall / audio_s, 3) if audio_s else None}
-        log.info("uploads: %s", result["uploads"])
+        if args.uploads:
+            result["uploads"] = _uploads(base, key, args.uploads)
+            log.info("uploads: %s", result["uploads"])
         result["rss_final"] = _rss(proc.pid)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        logf.close()
-    tp = result["check_concurrent"]
+        _stop(proc)
+
+    # 6. the baseline: a bare FastAPI route, same server settings, same clients and bodies
+    bare, _ = _serve([sys.executable, "-m", "uvicorn", "bench.baseline_app:app",
+                      *uvicorn_flags, "--log-level", "warning"], env, ROOT,
+                     data / "baseline.log", base)
+    try:
+        for name, n in (("baseline_concurrent", args.clients),
+                        ("baseline_many_clients", args.many_clients)):
+            result[name] = _run_async(_throughput(port, key, bodies, n, args.seconds))
+            log.info("%s: %s", name, result[name])
+    finally:
+        _stop(bare)
+
+    tp, many = result["check_concurrent"], result["check_many_clients"]
+    result["ratio_to_baseline"] = {
+        "concurrent": round(tp["requests_per_s"]
+                            / result["baseline_concurrent"]["requests_per_s"], 3),
+        "many_clients": round(many["requests_per_s"]
+                              / result["baseline_many_clients"]["requests_per_s"], 3)}
     result["targets"] = {
         "check_p99_ms<=20": result["check_sequential"]["p99_ms"] <= 20,
-        "check_rps>=1000": tp["requests_per_s"] >= 1000,
+        f"check_rps>=1000 ({args.clients} clients)": tp["requests_per_s"] >= 1000,
+        f"check_p99_ms<=50 ({args.many_clients} clients)": many["latency"]["p99_ms"] <= 50,
+        "ratio_to_baseline>=0.5": result["ratio_to_baseline"]["concurrent"] >= 0.5,
         "ws_p99_ms<=10": result["ws_round_trip"]["p99_ms"] <= 10,
         "rss_final<=1GiB": result["rss_final"]["rss_mib"] <= 1024,
     }
+    if "big_bodies" in result:
+        result["targets"]["rss_during_big_bodies<=1GiB"] = (
+            result["big_bodies"]["rss_peak_during_mib"] <= 1024)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "api_bench.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
     return 0
+
+
+def _uploads(base: str, key: str, n: int) -> dict[str, Any]:
+    """``n`` dialogue recordings uploaded at once, waited for; audio seconds per wall second."""
+    files = sorted((SHARED / "corpus" / "audio" / "dialogues").glob("dd0*.*[3v]"))
+    ids = []
+    t0 = time.perf_counter()
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                      timeout=120) as c:
+        for i in range(n):
+            f = files[i % len(files)]
+            # distinct bytes (trailing padding) so that none is deduplicated
+            content = f.read_bytes() + b"\0" * (2 * (i // len(files)))
+            r = c.post("/v1/recordings", files={"file": (f.name, content)},
+                       data={"agent_id": f"bench-{i}"})
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["id"])
+        statuses: dict[str, str] = {}
+        audio_s = 0.0
+        while True:
+            statuses = {}
+            audio_s = 0.0
+            for rid in ids:
+                d = c.get(f"/v1/recordings/{rid}").json()
+                statuses[rid] = d["status"]
+                audio_s += d.get("duration") or 0.0
+            if all(s in ("done", "failed") for s in statuses.values()):
+                break
+            time.sleep(2)
+    wall = time.perf_counter() - t0
+    return {"n": len(ids), "done": sum(s == "done" for s in statuses.values()),
+            "failed": sum(s == "failed" for s in statuses.values()),
+            "audio_s": round(audio_s, 1), "wall_s": round(wall, 1),
+            "realtime_factor": round(wall / audio_s, 3) if audio_s else None}
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ Throughput ratio = baseline seconds / batch seconds (≥ 1.0: the batch costs no
 the plain loop). The machine is shared: the load average before and after each step is
 recorded beside each timing. Results go to ``bench/out/batch_bench.json``.
 
-    python bench/batch_bench.py [--copies 5] [--splits 1x2,2x1]
+    python bench/batch_bench.py [--copies 5] [--splits 1x2,2x1] [--busy N]
+
+``--busy N`` keeps N other processes spinning on the CPU throughout (a loaded machine: the
+nightly batch beside the service); its results go to ``batch_bench_busyN.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import platform
 import shutil
@@ -77,13 +81,19 @@ def baseline(files: list[Path], beam: int) -> dict:
 
 def batch(src: Path, out: Path, workers: int, threads: int) -> dict:
     from batch.run import BatchOptions, run_batch
+    from huashu.config import get_settings
 
     t0 = time.perf_counter()
     stats = run_batch(BatchOptions(src=src, out=out, workers=workers, threads=threads,
-                                   progress=False))
+                                   progress=False), get_settings())
     return {"seconds": round(time.perf_counter() - t0, 2), "workers": stats.workers,
             "threads": stats.threads, "analysed": stats.analysed, "reused": stats.reused,
             "failed": stats.failed, "audio_s": round(stats.audio_s, 1)}
+
+
+def _spin() -> None:
+    while True:
+        pass
 
 
 def main() -> None:
@@ -91,16 +101,22 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=5, help="copies of the 4 dialogues")
     ap.add_argument("--splits", default="1x2,2x1", help="workers x threads to try")
     ap.add_argument("--beam", type=int, default=5)
+    ap.add_argument("--busy", type=int, default=0,
+                    help="other processes kept spinning on the CPU throughout")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     log.setLevel(logging.INFO)
     cores = len(os.sched_getaffinity(0))
     tmp = Path(tempfile.mkdtemp(prefix="batch-bench-"))
+    spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.busy)]
+    for sp in spinners:
+        sp.start()
     try:
         src = tmp / "src"
         src.mkdir()
         files = make_inputs(src, args.copies)
         res: dict = {"recordings": len(files), "cores": cores, "beam": args.beam,
+                     "busy_processes": args.busy,
                      "python": platform.python_version(), "started": time.strftime(
                          "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         # Warm the page cache and the joined model, so neither side pays for them.
@@ -132,9 +148,12 @@ def main() -> None:
         res["resume"] = again
         log.info("resume: %s", again)
         OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "batch_bench.json").write_text(json.dumps(res, indent=2) + "\n")
+        name = f"batch_bench_busy{args.busy}.json" if args.busy else "batch_bench.json"
+        (OUT / name).write_text(json.dumps(res, indent=2) + "\n")
         print(json.dumps(res, indent=2))
     finally:
+        for sp in spinners:
+            sp.terminate()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -90,6 +90,11 @@ class ServiceSettings(BaseSettings):
     max_text_chars: int = Field(default=10000, ge=1,
                                 description="Longest utterance accepted by /v1/check and the "
                                             "stream.")
+    inline_check_chars: int = Field(
+        default=100, ge=0, le=10_000,
+        description="An utterance of at most this many characters is checked on the event "
+                    "loop (≤0.45 ms at 100 characters, 0.04 ms at the typical 16), longer "
+                    "ones on the executor. 0: always the executor.")
     max_calls: int = Field(default=10000, ge=1,
                            description="Conversations kept in memory for call_id (least recently "
                                        "used dropped first).")
