@@ -18,7 +18,7 @@ COPY models ./models
 COPY api ./api
 COPY batch ./batch
 COPY huashu ./huashu
-RUN pip install .
+RUN pip install . && pip install --no-deps Resemblyzer==0.1.4
 
 FROM python:3.11-slim-bookworm
 

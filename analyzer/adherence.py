@@ -16,7 +16,7 @@ the scenario: the agent turns and refs of the steps met.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,7 +90,7 @@ class Violation:
 
 @dataclass
 class Deduction:
-    reason: str  # missing_step | out_of_order | unanswered_trigger | violation
+    reason: str  # missing_step | out_of_order | unanswered_trigger | violation | observation
     points: int
     refs: list[str]
     turn: int | None  # the utterance behind it (None: nothing was said)
@@ -157,7 +157,8 @@ def infer_scenario(bank: Phrasebank, turn_flags: Sequence[Sequence[Flag]],
 
 def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flags_for: FlagsFor,
                        normalise: Callable[[str], str], *, scenario: str | None = None,
-                       options: dict[str, Any] | None = None) -> AdherenceReport:
+                       options: dict[str, Any] | None = None,
+                       observations: Sequence[Mapping[str, Any]] = ()) -> AdherenceReport:
     """Score ``turns``; ``flags_for(prefer_section)`` gives the flags of every turn."""
     speakers = [t.speaker for t in turns]
     inferred = scenario is None
@@ -169,19 +170,23 @@ def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flags_for: Flags
     # Lines the standard repeats word for word (1.1.7 / 5.4) go to the scenario's section.
     return score_turn_flags(bank, turns, flags_for(template.section if template else None),
                             normalise, scenario=None if inferred else scenario,
-                            scenario_inferred=inferred, options=options)
+                            scenario_inferred=inferred, options=options,
+                            observations=observations)
 
 
 def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
                      turn_flags: Sequence[Sequence[Flag]], normalise: Callable[[str], str],
                      *, scenario: str | None = None, scenario_inferred: bool | None = None,
-                     options: dict[str, Any] | None = None) -> AdherenceReport:
+                     options: dict[str, Any] | None = None,
+                     observations: Sequence[Mapping[str, Any]] = ()) -> AdherenceReport:
     """Score ``turns`` whose flags are already known: ``turn_flags[i]`` are the flags of
     ``turns[i]`` (the matcher's, or a reviewer's corrections of them).
 
     This is the scoring of :func:`score_conversation`, which flags the turns and calls it.
     ``scenario`` None infers it from ``turn_flags``; ``scenario_inferred`` (default: whether
-    it was inferred here) is what the report says.
+    it was inferred here) is what the report says. ``observations`` are call analytics'
+    findings (``{"utterance","kind","ref","name","value","weight"}``, see
+    :class:`analyzer.analytics.Observation`): each with a weight is a deduction.
     """
     if len(turn_flags) != len(turns):
         raise ValueError(f"{len(turn_flags)} lists of flags for {len(turns)} turns")
@@ -304,6 +309,14 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
                                         f.score, f.category))
             deductions.append(Deduction("violation", w.get(f.kind, 20), [f.ref], i,
                                         turns[i].text, f"{f.kind} {f.ref}: {f.matched}"))
+
+    for ob in observations:
+        if int(ob.get("weight") or 0) > 0:
+            i = int(ob["utterance"])
+            deductions.append(Deduction(
+                "observation", int(ob["weight"]), [str(ob["ref"])], i,
+                turns[i].text if 0 <= i < len(turns) else None,
+                f"{ob.get('name') or ob['kind']} ({ob['kind']} {ob['value']})"))
 
     score: int | None = max(0, 100 - sum(d.points for d in deductions))
     if template is None:  # no template: nothing to score against, nothing deducted

@@ -5,10 +5,12 @@ analyzer once; :func:`analyze_recording` decodes, transcribes, assigns speakers,
 utterance and scores the conversation, and returns a :class:`RecordingResult` or an
 :class:`~analyzer.errors.AnalysisFailure` (never raises for a bad recording). The CLI, the
 service and the batch all call it. Stereo call recordings carry one speaker per channel (the
-agent on the left unless told otherwise). In a mono recording the speakers are inferred: an
-utterance that says an agent script line is the agent's, any other ``unknown`` (never
-guessed to be the customer's: an agent's taboo must not be excused as customer speech) —
-and the result says ``"speakers": "inferred"``.
+agent on the left unless told otherwise). In a mono recording the speakers are inferred
+(``"speakers": "inferred"``): the voices are told apart by speaker embeddings and the
+agent's is chosen by evidence (:mod:`analyzer.diarize`); when the voices cannot be told
+apart, an utterance that says an agent script line is the agent's and any other ``unknown``
+(never guessed to be the customer's: an agent's taboo must not be excused as customer
+speech). Call analytics (:mod:`analyzer.analytics`) read the timing and loudness.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from models.speaker import SPEAKER_MODEL
 from phrasebank import CHANNELS
 
 from .adherence import Turn
+from .analytics import CallAnalytics, SpeechRange, analyse_call, voice_activity
 from .audio import SAMPLE_RATE, decode, probe
+from .diarize import DiarizeOptions, SpeakerTurn, attribute_speakers
 from .errors import AnalysisError, AnalysisFailure, Cancelled
 from .fingerprint import Fingerprint
 from .matching import Flag
@@ -52,6 +57,8 @@ class SpeechOptions:
     semantic: bool = True
     """Lines said in other words found by meaning (the analyzer's semantic stage): a
     recording's analysis takes seconds, the stage ~12 ms an open utterance."""
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    """Who speaks in a mono recording (:mod:`analyzer.diarize`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,6 +86,12 @@ class RecordingResult:
     options: dict[str, Any]
     timing: dict[str, float] = field(default_factory=dict)
     scenario_evidence: list[dict[str, Any]] = field(default_factory=list)
+    analytics: dict[str, Any] = field(default_factory=dict)
+    """Timing and loudness: interruptions, talk, silences, pace (:mod:`analyzer.analytics`)."""
+    speaker_attribution: dict[str, Any] = field(default_factory=dict)
+    """How speakers were told: ``method`` channels | voices (speaker embeddings, mono) |
+    words (mono, voices not told apart: script lines only), the speaker model, and the
+    evidence that chose the agent's voice."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,11 +102,16 @@ class SpeechPipeline:
     work."""
 
     def __init__(self, model: Any, model_name: str, analyzer: Analyzer,
-                 options: SpeechOptions | None = None) -> None:
+                 options: SpeechOptions | None = None, speaker_encoder: Any = None) -> None:
         self.analyzer = analyzer
         self.options = options or SpeechOptions()
         self.model = model
         self.model_name = model_name
+        if speaker_encoder is None:
+            from models.speaker import VoiceEncoder
+
+            speaker_encoder = VoiceEncoder.load()  # 17 MB of weights, ~0.05 s
+        self.speaker_encoder = speaker_encoder
         self.transcriber = Transcriber(
             model, self.options.transcribe,
             hotwords=analyzer.bank.hotwords(self.options.transcribe.hotwords_max_chars),
@@ -121,7 +139,8 @@ class SpeechPipeline:
 
     def with_analyzer(self, analyzer: Analyzer) -> SpeechPipeline:
         """The same model and options over another analyzer (a new phrasebank)."""
-        return SpeechPipeline(self.model, self.model_name, analyzer, self.options)
+        return SpeechPipeline(self.model, self.model_name, analyzer, self.options,
+                              self.speaker_encoder)
 
     def fingerprint(self, agent_channel: str | None = None) -> Fingerprint:
         """What this pipeline records in a result analysed with ``agent_channel``."""
@@ -158,17 +177,25 @@ class SpeechPipeline:
 
         utts = self._join_split_lines(self.transcriber.transcribe(channels, progress=progress),
                                       script_refs)
-        del channels
         t2 = time.perf_counter()
-        turns = [Turn(speaker=self._speaker(u, stereo, agent_channel, script_refs),
-                      text=u.text, start=u.start, end=u.end) for u in utts]
-        report = self.analyzer.score(turns, scenario=scenario, source="asr",
-                                     semantic=self.options.semantic)
+        who, attribution = self._speakers(utts, channels, stereo, agent_channel, script_refs)
+        turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
+                 for u, w in zip(utts, who, strict=True)]
+        t_speakers = time.perf_counter()
+        analytics = self._analytics(utts, turns, channels, duration, stereo, agent_channel,
+                                    attribution)
+        del channels
+        t_analytics = time.perf_counter()
+        report = self.analyzer.score(
+            turns, scenario=scenario, source="asr", semantic=self.options.semantic,
+            extra_flags=self._analytics_flags(analytics, turns),
+            observations=[asdict(o) for o in analytics.observations])
         utterances = []
-        for u, t, rt in zip(utts, turns, report.turns, strict=True):
+        for u, t, w, rt in zip(utts, turns, who, report.turns, strict=True):
             utterances.append({"start": u.start, "end": u.end, "speaker": t.speaker,
-                               "channel": u.channel, "text": u.text,
-                               "confidence": u.confidence, "flags": rt["flags"]})
+                               "speaker_confidence": w.confidence, "channel": u.channel,
+                               "text": u.text, "confidence": u.confidence,
+                               "flags": rt["flags"]})
         rep = report.to_dict()
         t3 = time.perf_counter()
         fp = self.fingerprint(agent_channel)
@@ -179,9 +206,53 @@ class SpeechPipeline:
             violations=rep["violations"], deductions=rep["deductions"], steps=rep["steps"],
             triggers=rep["triggers"], out_of_order=rep["out_of_order"],
             model=fp.model, phrasebank_version=fp.phrasebank_version, options=fp.options,
-            scenario_evidence=rep["scenario_evidence"],
+            scenario_evidence=rep["scenario_evidence"], analytics=analytics.to_dict(),
+            speaker_attribution=attribution,
             timing={"decode_s": round(t1 - t0, 3), "transcribe_s": round(t2 - t1, 3),
-                    "analyze_s": round(t3 - t2, 3)})
+                    "speakers_s": round(t_speakers - t2, 3),
+                    "analytics_s": round(t_analytics - t_speakers, 3),
+                    "analyze_s": round(t3 - t_analytics, 3)})
+
+    # -- call analytics ------------------------------------------------------------------
+    def _analytics(self, utts: list[Utterance], turns: list[Turn], channels: list[Any],
+                   duration: float, stereo: bool, agent_channel: str,
+                   attribution: dict[str, Any]) -> CallAnalytics:
+        cfg = self.analyzer.bank.call_analytics
+        if stereo:
+            confidence = "high"
+        elif attribution.get("method") == "voices" and attribution.get("evidence", 0) >= 0.7:
+            confidence = "medium"
+        else:
+            confidence = "low"
+        if stereo:
+            # one speaker per channel: the voice activity shows who speaks over whom
+            who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
+            ranges = sorted((r for audio, sp in zip(channels, who, strict=True)
+                             for r in voice_activity(audio, sp)), key=lambda r: r.start)
+            method = "channels"
+        else:
+            ranges = [SpeechRange(t.speaker, u.start, u.end) for u, t in zip(utts, turns,
+                                                                               strict=True)]
+            method = "utterances"  # speakers from their voices; overlaps not seen
+        return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration, cfg,
+                            method=method, speaker_confidence=confidence)
+
+    def _analytics_flags(self, analytics: CallAnalytics, turns: list[Turn]) -> list[list[Flag]]:
+        """A discipline flag on the agent's utterance that cut in, from the ``flag_from``-th
+        agent interruption of the call on."""
+        cfg = self.analyzer.bank.call_analytics
+        rule = cfg.interruption
+        extra: list[list[Flag]] = [[] for _ in turns]
+        for n, intr in enumerate(analytics.agent_interruptions, start=1):
+            i = intr.interrupting
+            if n < cfg.flag_from or i is None:
+                continue
+            intr.flagged = True
+            text = turns[i].text
+            extra[i].append(Flag(ref=rule.ref, kind="discipline", score=1.0,
+                                 span=(0, len(text)), matched=text, standard=rule.standard,
+                                 category="interruption", rule="call_analytics.interruption"))
+        return extra
 
     def _join_split_lines(self, utts: list[Utterance],
                           script_refs: Callable[[str], list[Flag]]) -> list[Utterance]:
@@ -207,15 +278,19 @@ class SpeechPipeline:
         return out
 
     # -- speakers ------------------------------------------------------------------------
-    @staticmethod
-    def _speaker(u: Utterance, stereo: bool, agent_channel: str,
-                 script_refs: Callable[[str], list[Flag]]) -> str:
+    def _speakers(self, utts: list[Utterance], channels: list[Any], stereo: bool,
+                  agent_channel: str, script_refs: Callable[[str], list[Flag]],
+                  ) -> tuple[list[SpeakerTurn], dict[str, Any]]:
+        """Stereo: one speaker per channel. Mono: voices by speaker embeddings, the agent's
+        chosen by evidence (:func:`analyzer.diarize.attribute_speakers`)."""
         if stereo:
             agent = 0 if agent_channel == "left" else 1
-            return "agent" if u.channel == agent else "customer"
-        if any(f.kind == "script" for f in script_refs(u.text)):
-            return "agent"
-        return "unknown"
+            return ([SpeakerTurn("agent" if u.channel == agent else "customer", 1.0, u.channel)
+                     for u in utts], {"method": "channels", "agent_channel": agent_channel})
+        says_script = [any(f.kind == "script" for f in script_refs(u.text)) for u in utts]
+        who, info = attribute_speakers(channels[0], [(u.start, u.end) for u in utts],
+                                       says_script, self.speaker_encoder, self.options.diarize)
+        return who, {**info, "model": SPEAKER_MODEL}
 
 
 def speech_fingerprint(phrasebank_version: str, model_name: str, options: SpeechOptions,

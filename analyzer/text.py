@@ -172,9 +172,13 @@ class Analyzer:
 
     def score(self, turns: Iterable[Turn | Mapping[str, Any]], *,
               scenario: str | None = None, source: str = "auto",
-              semantic: bool | None = None) -> AdherenceReport:
+              semantic: bool | None = None,
+              extra_flags: Sequence[Sequence[Flag]] | None = None,
+              observations: Sequence[Mapping[str, Any]] = ()) -> AdherenceReport:
         """Score a conversation's adherence; the scenario is inferred when not given.
-        ``semantic`` (default: the options'): lines said in other words, by meaning."""
+        ``semantic`` (default: the options'): lines said in other words, by meaning.
+        ``extra_flags[i]`` are flags of turn ``i`` found outside its words (call analytics:
+        an interruption), ``observations`` analytics' findings that may carry a weight."""
         ts = [t if isinstance(t, Turn) else turn_of(t, i) for i, t in enumerate(turns)]
         if scenario is not None:
             self.bank.require_template(scenario)
@@ -202,10 +206,12 @@ class Analyzer:
             for i, meant in enumerate(by_meaning):
                 if meant is not None and not any(g.kind == "script" for g in per_turn[i]):
                     per_turn[i].append(meant)
+            for i, extra in enumerate(extra_flags or ()):
+                per_turn[i].extend(extra)
             return per_turn
 
         return score_conversation(self.bank, ts, flags_for, self.normalise, scenario=scenario,
-                                  options=self.options.to_dict())
+                                  options=self.options.to_dict(), observations=observations)
 
     def join_pairs(self, turns: Sequence[Turn]) -> list[tuple[int, int]]:
         """Pairs ``(i, j)`` of turns that may hold one line said in two parts: ``j`` is the
@@ -230,13 +236,13 @@ class Analyzer:
         return pairs
 
     def rescore(self, turns: Sequence[Turn], turn_flags: Sequence[Sequence[Flag]], *,
-                scenario: str | None = None,
-                scenario_inferred: bool | None = None) -> AdherenceReport:
+                scenario: str | None = None, scenario_inferred: bool | None = None,
+                observations: Sequence[Mapping[str, Any]] = ()) -> AdherenceReport:
         """Score turns whose flags are already known (a reviewer's corrections of the
         machine's): the scoring of :meth:`score` without matching."""
         return score_turn_flags(self.bank, turns, turn_flags, self.normalise,
                                 scenario=scenario, scenario_inferred=scenario_inferred,
-                                options=self.options.to_dict())
+                                options=self.options.to_dict(), observations=observations)
 
 
 def turn_of(d: Mapping[str, Any], i: int) -> Turn:

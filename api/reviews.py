@@ -174,8 +174,10 @@ class ReviewStore:
         scenario = result.get("scenario")
         if scenario is not None and bank.template(scenario) is None:
             scenario = None  # a bank without it: inferred from the flags instead
+        observations = (result.get("analytics") or {}).get("observations") or []
         rep = an.rescore(turns, turn_flags, scenario=scenario,
-                         scenario_inferred=False if scenario else None).to_dict()
+                         scenario_inferred=False if scenario else None,
+                         observations=observations).to_dict()
         return {k: rep[k] for k in _REPORT_KEYS}
 
     @staticmethod

@@ -80,6 +80,14 @@ class AgentStats:
     refs: Counter[str] = field(default_factory=Counter)
     missing_refs: Counter[str] = field(default_factory=Counter)
     failed: int = 0
+    # call analytics (recordings that have them)
+    timed_s: float = 0.0  # audio of the recordings with analytics
+    interruptions: int = 0  # the agent cutting in on the customer
+    agent_talk_s: float = 0.0
+    all_talk_s: float = 0.0
+    agent_chars: float = 0.0  # characters the agent said (pace × time)
+    agent_speech_s: float = 0.0
+    low_confidence: int = 0  # recordings whose speakers were inferred (mono)
 
     @property
     def mean_score(self) -> float | None:
@@ -88,6 +96,21 @@ class AgentStats:
     @property
     def violations_per_hour(self) -> float | None:
         return round(self.violations / (self.audio_s / 3600), 2) if self.audio_s > 0 else None
+
+    @property
+    def interruptions_per_hour(self) -> float | None:
+        return round(self.interruptions / (self.timed_s / 3600), 2) if self.timed_s > 0 \
+            else None
+
+    @property
+    def talk_share(self) -> float | None:
+        return round(self.agent_talk_s / self.all_talk_s, 3) if self.all_talk_s > 0 else None
+
+    @property
+    def mean_pace(self) -> float | None:
+        """The agent's characters per minute over all their speech."""
+        return round(self.agent_chars / self.agent_speech_s * 60, 1) \
+            if self.agent_speech_s > 0 else None
 
     def top(self, n: int = 3) -> str:
         return "; ".join(f"{ref} ×{c}" for ref, c in self.refs.most_common(n))
@@ -118,9 +141,25 @@ def agent_stats(rows: list[dict[str, Any]],
         s.missing += len(r["missing"])
         s.refs.update(v["ref"] for v in r["violations"])
         s.missing_refs.update("|".join(m["refs"]) for m in r["missing"])
+        a = r.get("analytics")
+        if a:
+            s.timed_s += float(r["duration"])
+            s.interruptions += int(a.get("agent_interruptions", 0))
+            s.agent_talk_s += float(a["talk_s"].get("agent", 0.0))
+            s.all_talk_s += sum(float(v) for v in a["talk_s"].values())
+            s.low_confidence += a.get("speaker_confidence") == "low"
+            for u, ua in zip(r["utterances"], a.get("utterances") or [], strict=False):
+                if u.get("speaker") == "agent":
+                    seconds = max(0.0, float(u["end"]) - float(u["start"]))
+                    s.agent_speech_s += seconds
+                    s.agent_chars += float(ua.get("pace_cpm") or 0.0) * seconds / 60
     for f in failures:
         get(f.get("agent_id")).failed += 1
     return [stats[k] for k in sorted(stats)]
+
+
+def _blank(v: float | None) -> float | str:
+    return "" if v is None else v
 
 
 def write_agents_csv(path: Path, stats: list[AgentStats]) -> None:
@@ -130,12 +169,15 @@ def write_agents_csv(path: Path, stats: list[AgentStats]) -> None:
         w = csv.writer(fh)
         w.writerow(["agent_id", "recordings", "failed", "audio_min", "mean_score",
                     "violations", "violations_per_hour", "top_violation_refs",
-                    "missing_steps", "top_missing_refs"])
+                    "missing_steps", "top_missing_refs", "interruptions",
+                    "interruptions_per_hour", "talk_share", "mean_pace_cpm",
+                    "speakers_inferred"])
         for s in stats:
             w.writerow([s.agent_id, s.recordings, s.failed, round(s.audio_s / 60, 2),
-                        "" if s.mean_score is None else s.mean_score, s.violations,
-                        "" if s.violations_per_hour is None else s.violations_per_hour,
-                        s.top(), s.missing, s.top_missing()])
+                        _blank(s.mean_score), s.violations, _blank(s.violations_per_hour),
+                        s.top(), s.missing, s.top_missing(), s.interruptions,
+                        _blank(s.interruptions_per_hour), _blank(s.talk_share),
+                        _blank(s.mean_pace), s.low_confidence])
     _replace(tmp, path)
 
 
@@ -238,6 +280,36 @@ def _refs_svg(counts: list[tuple[str, int]], standards: dict[str, str],
     return "".join(parts)
 
 
+def _agents_svg(stats: list[AgentStats], none: str, unit: str) -> str:
+    """Interruptions per hour of each agent (the longest bars first), with talk share and
+    pace in each bar's tooltip."""
+    rows = sorted((s for s in stats if s.interruptions_per_hour is not None),
+                  key=lambda s: -(s.interruptions_per_hour or 0.0))[:20]
+    w, row_h, left = 560, 22, 160
+    if not rows:
+        return ('<svg id="agents-chart" class="chart" viewBox="0 0 560 40" width="560" '
+                f'height="40"><text x="8" y="24" font-size="13" fill="#555">{_e(none)}'
+                '</text></svg>')
+    h = row_h * len(rows) + 10
+    peak = max(s.interruptions_per_hour or 0.0 for s in rows) or 1.0
+    parts = [f'<svg id="agents-chart" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
+             f'height="{h}" role="img" aria-label="{_e(unit)}">']
+    for i, st in enumerate(rows):
+        y = 5 + i * row_h
+        value = st.interruptions_per_hour or 0.0
+        bw = (w - left - 60) * value / peak
+        tip = (f"{st.agent_id}: {value} {unit}; talk share {st.talk_share}; "
+               f"pace {st.mean_pace}")
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
+                     f'{_e(st.agent_id[:20])}</text>')
+        parts.append(f'<rect class="bar" x="{left}" y="{y + 3}" width="{max(bw, 1):.1f}" '
+                     f'height="{row_h - 6}" fill="#8e44ad"><title>{_e(tip)}</title></rect>')
+        parts.append(f'<text x="{left + bw + 4:.1f}" y="{y + 15}" font-size="12">'
+                     f'{value:g}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 _CSS = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;
 color:#222;max-width:1200px}
@@ -310,6 +382,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "why": ("原因", "why"), "none": ("无。", "None."),
     "no_violations": ("没有违规。", "No violations."), "run": ("运行", "run"),
     "n_recordings": ("段录音", "recording(s)"), "hours": ("小时", "h"),
+    "interrupt_h": ("打断/小时", "interruptions / h"),
+    "talk_share": ("坐席说话占比(%)", "agent talk share (%)"),
+    "pace": ("语速(字/分钟)", "pace (chars/min)"),
+    "by_agent": ("各坐席每小时打断客户次数", "Agents' interruptions per hour"),
+    "no_analytics": ("没有通话分析数据。", "No call analytics."),
 }
 
 
@@ -354,18 +431,24 @@ def write_report_html(path: Path, rows: list[dict[str, Any]], failures: list[dic
         _histogram_svg(scores, t("n_recordings")),
         f"</section><section><h2>{t('by_ref')}</h2>",
         _refs_svg(ref_counts, standards, t("no_violations")),
+        f"</section><section><h2>{t('by_agent')}</h2>",
+        _agents_svg(stats, t("no_analytics"), t("interrupt_h")),
         "</section></div>",
         f"<h2>{t('agents')}</h2>",
         f'<table id="agents" class="sortable"><thead><tr><th>{t("agent")}</th>'
         f'<th class="num">{t("recordings")}</th><th class="num">{t("failed")}</th>'
         f'<th class="num">{t("audio_min")}</th><th class="num">{t("mean_score")}</th>'
         f'<th class="num">{t("violations")}</th><th class="num">{t("viol_h")}</th>'
+        f'<th class="num">{t("interrupt_h")}</th><th class="num">{t("talk_share")}</th>'
+        f'<th class="num">{t("pace")}</th>'
         f"<th>{t('top_viol')}</th><th>{t('top_missing')}</th></tr></thead><tbody>",
     ]
     for s in stats:
+        share = None if s.talk_share is None else round(s.talk_share * 100, 1)
         p.append(f"<tr><td>{_e(s.agent_id)}</td>{_num(s.recordings)}{_num(s.failed)}"
                  f"{_num(round(s.audio_s / 60, 1))}{_num(s.mean_score)}{_num(s.violations)}"
-                 f"{_num(s.violations_per_hour)}<td>{_e(s.top())}</td>"
+                 f"{_num(s.violations_per_hour)}{_num(s.interruptions_per_hour)}"
+                 f"{_num(share)}{_num(s.mean_pace)}<td>{_e(s.top())}</td>"
                  f"<td>{_e(s.top_missing())}</td></tr>")
     p.append("</tbody></table>")
 

@@ -20,6 +20,7 @@ _CODES: dict[str, dict[str, tuple[str, str]]] = {
                "out_of_order": ("顺序不对", "out of order"),
                "unanswered_trigger": ("未回应客户", "unanswered trigger"),
                "violation": ("违规", "violation"),
+               "observation": ("通话观察", "observation"),
                "violation (no template)": ("违规(无模板,不扣分)", "violation (no template)")},
     "speaker": {"agent": ("坐席", "agent"), "customer": ("客户", "customer"),
                 "unknown": ("未知", "unknown")},
@@ -43,9 +44,34 @@ _TEXT: dict[str, tuple[str, str]] = {
     "recording": ("{source}:{duration:.1f} 秒,{channels} 个声道,说话人{speakers},场景 {scenario},"
                   "得分 {score}", "{source}: {duration:.1f}s, {channels} channel(s), speakers "
                   "{speakers}, scenario {scenario}, score {score}"),
+    "analytics": ("通话分析:坐席说话 {agent:.0f} 秒(占 {share:.0%}),客户 {customer:.0f} 秒,"
+                  "同时说话 {overlap:.1f} 秒,无人说话 {silence:.0f} 秒;坐席打断客户 {ai} 次,"
+                  "客户打断坐席 {ci} 次,附和 {bc} 次;坐席语速 {pace:.0f} 字/分钟",
+                  "call: agent talked {agent:.0f}s ({share:.0%}), customer {customer:.0f}s, "
+                  "both at once {overlap:.1f}s, nobody {silence:.0f}s; the agent interrupted "
+                  "{ai} time(s), the customer {ci}, back-channels {bc}; agent pace {pace:.0f} "
+                  "characters/min"),
+    "analytics_mono": ("(单声道录音:说话人由声纹推断,同时说话分辨不出,以上数字仅供参考)",
+                       "(mono recording: speakers inferred from their voices, overlapping "
+                       "speech not seen; indicative only)"),
+    "interruption": ("打断 {at}:坐席在客户说话时插话,同时说话 {overlap:.1f} 秒",
+                     "interruption at {at}: the agent cut in while the customer spoke, "
+                     "{overlap:.1f}s together"),
+    "customer_interruption": ("客户插话 {at}(不扣分)", "the customer cut in at {at} (no deduction)"),
+    "silence": ("长时间无人说话 {start}–{end}({seconds:.1f} 秒)",
+                "long silence {start}-{end} ({seconds:.1f}s)"),
+    "raised_voice": ("音量提高 {value:.1f} dB(高于坐席中位 {baseline:.1f} dBFS)",
+                     "voice raised {value:.1f} dB above the agent's median ({baseline:.1f} dBFS)"),
+    "rushing": ("语速过快:坐席中位语速的 {value:.1f} 倍({baseline:.0f} 字/分钟)",
+                "rushing: {value:.1f}x the agent's median pace ({baseline:.0f} characters/min)"),
     "stereo": ("按声道区分", "stereo"),
     "inferred_speakers": ("推断", "inferred"),
 }
+
+
+def _clock(t: float) -> str:
+    m, s = divmod(max(0.0, t), 60)
+    return f"{int(m)}:{s:04.1f}"
 
 
 class Words:
@@ -93,6 +119,29 @@ class Words:
 
     def score(self, score: int | None) -> str:
         return self("no_template") if score is None else f"{score}/100"
+
+    def analytics(self, a: Mapping[str, Any]) -> list[str]:
+        """A recording's call analytics as lines: the summary, each interruption, long
+        silence and observation (times as m:ss)."""
+        if not a:
+            return []
+        out = [self("analytics", agent=a["talk_s"]["agent"], customer=a["talk_s"]["customer"],
+                    share=a["talk_share"]["agent"], overlap=a["overlap_s"],
+                    silence=a["non_talk_s"], ai=a["agent_interruptions"],
+                    ci=a["customer_interruptions"], bc=a["backchannels"],
+                    pace=a["pace_cpm"].get("agent", 0.0))]
+        if a.get("speaker_confidence") != "high":
+            out.append(self("analytics_mono"))
+        for i in a["interruptions"]:
+            key = "interruption" if i["by"] == "agent" else "customer_interruption"
+            out.append(self(key, at=_clock(i["at"]), overlap=i["overlap_s"]))
+        for s in a["long_silences"]:
+            out.append(self("silence", start=_clock(s["start"]), end=_clock(s["end"]),
+                            seconds=s["seconds"]))
+        for o in a["observations"]:
+            out.append(self("turn", n=o["utterance"]) + " " +
+                       self(o["kind"], value=o["value"], baseline=o["baseline"]))
+        return out
 
     def deduction(self, d: Mapping[str, Any]) -> str:
         """One deduction: points, reason, the refs with names, where."""

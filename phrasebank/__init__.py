@@ -19,6 +19,7 @@ from .forms import GAP, SLOT, expand_form, split_alternatives
 from .loader import DEFAULT_PATH, PhrasebankError, load, loads
 from .model import (
     LEXICON_STANDARD,
+    CallAnalyticsConfig,
     Entry,
     LexiconGroup,
     MatchingConfig,
@@ -54,6 +55,7 @@ __all__ = [
     "LEXICON_STANDARD",
     "SLOT",
     "VIOLATION_KINDS",
+    "CallAnalyticsConfig",
     "Channel",
     "Entry",
     "Kind",

@@ -12,9 +12,11 @@ import yaml
 from .concepts import build_concepts
 from .forms import expand_form
 from .model import (
+    CallAnalyticsConfig,
     Entry,
     LexiconGroup,
     MatchingConfig,
+    ObservationRule,
     Phrasebank,
     SemanticConfig,
     Step,
@@ -48,6 +50,60 @@ def _as_list(v: Any) -> list[Any]:
     if v is None:
         return []
     return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+_ANALYTICS_NUMBERS = {  # key: (lowest, highest, integer)
+    "min_overlap_s": (0.0, 10.0, False), "backchannel_max_s": (0.0, 10.0, False),
+    "min_interrupted_s": (0.0, 60.0, False), "flag_from": (1, 1000, True),
+    "long_silence_s": (0.5, 600.0, False), "raised_voice_db": (1.0, 40.0, False),
+    "rushing_ratio": (1.05, 10.0, False), "rushing_min_chars": (1, 1000, True),
+    "baseline_min_utterances": (2, 1000, True)}
+_ANALYTICS_RULES = ("interruption", "raised_voice", "rushing")
+
+
+def _call_analytics(doc: Any, problems: list[str]) -> CallAnalyticsConfig:
+    """The ``call_analytics`` section over the defaults of :class:`CallAnalyticsConfig`."""
+    default = CallAnalyticsConfig()
+    if doc is None:
+        return default
+    if not isinstance(doc, dict):
+        problems.append("call_analytics: must be a mapping")
+        return default
+    unknown = set(doc) - set(_ANALYTICS_NUMBERS) - set(_ANALYTICS_RULES)
+    if unknown:
+        problems.append(f"call_analytics: unknown keys {', '.join(sorted(map(str, unknown)))}")
+    values: dict[str, Any] = {}
+    for key, (low, high, integer) in _ANALYTICS_NUMBERS.items():
+        if key not in doc:
+            continue
+        v = doc[key]
+        ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+        if isinstance(v, bool) or not ok or not low <= v <= high:
+            problems.append(f"call_analytics.{key}: must be {'an integer' if integer else 'a number'}"
+                            f" from {low} to {high}, got {v!r}")
+        else:
+            values[key] = v
+    for key in _ANALYTICS_RULES:
+        if key not in doc:
+            continue
+        rule, base = doc[key], getattr(default, key)
+        where = f"call_analytics.{key}"
+        if not isinstance(rule, dict):
+            problems.append(f"{where}: must be a mapping (ref, name, standard, weight)")
+            continue
+        extra = set(rule) - {"ref", "name", "standard", "weight"}
+        if extra:
+            problems.append(f"{where}: unknown keys {', '.join(sorted(map(str, extra)))}")
+        ref = str(rule.get("ref", base.ref))
+        weight = rule.get("weight", base.weight)
+        if not _REF_RE.match(ref):
+            problems.append(f"{where}.ref: not a ref like 9.12, got {ref!r}")
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+            problems.append(f"{where}.weight: must be an integer 0-100, got {weight!r}")
+            weight = base.weight
+        values[key] = ObservationRule(ref, str(rule.get("name", base.name)),
+                                      str(rule.get("standard", base.standard)), weight)
+    return CallAnalyticsConfig(**values)
 
 
 def loads(text: str, source: str = "phrasebank") -> Phrasebank:
@@ -300,6 +356,8 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
                           if str(x).strip())
         semantic = SemanticConfig(float(sim), float(margin), negatives)
 
+    call_analytics = _call_analytics(doc.get("call_analytics"), problems)
+
     if not entries:
         problems.append("entries: the bank has no entries")
     if problems:
@@ -319,6 +377,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         domain_words=domain_words,
         hotword_list=hotword_list,
         semantic=semantic,
+        call_analytics=call_analytics,
         source=source,
         raw=raw_text,
     )

@@ -10,6 +10,8 @@ from .vocab import VIOLATION_KINDS
 
 __all__ = [
     "LEXICON_STANDARD",
+    "CallAnalyticsConfig",
+    "ObservationRule",
     "Entry",
     "LexiconGroup",
     "MatchingConfig",
@@ -124,6 +126,38 @@ class SemanticConfig:
 
 
 @dataclass(frozen=True)
+class ObservationRule:
+    """A finding of call analytics (timing, loudness), with the standard line it serves."""
+
+    ref: str
+    name: str  # the short name shown beside the ref
+    standard: str  # the standard's words
+    weight: int  # points each one takes off a scored conversation; 0: reported only
+
+
+@dataclass(frozen=True)
+class CallAnalyticsConfig:
+    """The ``call_analytics`` section: how timing and loudness become findings (see
+    :mod:`analyzer.analytics`). Each default is the one in ``standard.yaml``."""
+
+    interruption: ObservationRule = field(default_factory=lambda: ObservationRule(
+        "9.12", "无故打断客户", "不无故打断客户的话,要等待客户将问题讲完后再询问或答复。", 15))
+    min_overlap_s: float = 0.3  # both voices at once at least this long
+    backchannel_max_s: float = 1.0  # speech shorter than this (嗯, 对, 好的) never interrupts
+    min_interrupted_s: float = 1.0  # the speech cut into is at least this long
+    flag_from: int = 1  # interruptions in one call before the first is flagged
+    long_silence_s: float = 3.0  # a silence at least this long is listed
+    raised_voice: ObservationRule = field(default_factory=lambda: ObservationRule(
+        "9.16", "提高音量", "任何情况下不与客户争执。不以粗鲁语言和生、冷、硬、顶的态度对待客户。", 0))
+    raised_voice_db: float = 6.0  # an agent utterance this far above the agent's median
+    rushing: ObservationRule = field(default_factory=lambda: ObservationRule(
+        "3.4", "语速过快", "态度热情大方,诚恳有礼。", 0))
+    rushing_ratio: float = 1.5  # an agent utterance this many times the agent's median pace
+    rushing_min_chars: int = 8  # shorter utterances have no meaningful pace
+    baseline_min_utterances: int = 3  # a speaker's median needs at least this many
+
+
+@dataclass(frozen=True)
 class Phrasebank:
     """A validated phrasebank. Build it with :func:`phrasebank.load` or :func:`loads`."""
 
@@ -144,6 +178,7 @@ class Phrasebank:
     hotword_list: tuple[str, ...] = ()
     """Domain vocabulary for the recogniser, most useful first."""
     semantic: SemanticConfig = field(default_factory=SemanticConfig)
+    call_analytics: CallAnalyticsConfig = field(default_factory=CallAnalyticsConfig)
     source: str = ""
     raw: str = field(default="", repr=False, compare=False)
 
@@ -166,18 +201,30 @@ class Phrasebank:
             raise UnknownScenario(scenario, [t.scenario for t in self.templates])
         return t
 
+    def _analytics_rule(self, ref: str) -> ObservationRule | None:
+        ca = self.call_analytics
+        return next((r for r in (ca.interruption, ca.raised_voice, ca.rushing)
+                     if r.ref == ref), None)
+
     def ref_name(self, ref: str) -> str:
-        """The short name of a ref (8.0: the standard's words for uncivil speech)."""
+        """The short name of a ref (8.0: the standard's words for uncivil speech; a call
+        analytics finding: its rule's name)."""
         if ref == "8.0":
             return "其他不文明用语"
         e = self.entry(ref)
-        return e.short_name if e else ""
+        if e is not None:
+            return e.short_name
+        rule = self._analytics_rule(ref)
+        return rule.name if rule is not None else ""
 
     def standard_text(self, ref: str) -> str:
         if ref == "8.0":
             return LEXICON_STANDARD
         e = self.entry(ref)
-        return e.text if e else ""
+        if e is not None:
+            return e.text
+        rule = self._analytics_rule(ref)
+        return rule.standard if rule is not None else ""
 
     def hotwords(self, max_chars: int = 120) -> str:
         """The hotword list as one space-separated string of at most ``max_chars``."""

@@ -82,10 +82,10 @@ function flagHTML(f, fid, added) {
 // The selected utterance's "add a missed flag" button (one at a time, not one per row).
 const ADD_BUTTON = `<button type="button" class="add" data-act="add" title="在这句上补标漏检的条目">补标</button>`;
 
-function uttHTML(u, i, added) {
+function uttHTML(u, i, added, overlap = false) {
   const flags = u.flags || [];
   const kinds = new Set(flags.map((f) => f.kind));
-  let cls = "utt sp-" + esc(u.speaker);
+  let cls = "utt sp-" + esc(u.speaker) + (overlap ? " overlap" : "");
   for (const k of kinds) cls += " has-" + esc(k);
   if (added && added.length) cls += " has-added";
   let chips = "";
@@ -94,6 +94,57 @@ function uttHTML(u, i, added) {
   return `<li class="${cls}" id="u${i}" data-i="${i}" tabindex="0">` +
     `<span class="t">${clock(u.start)}</span><span class="sp">${esc(label("speaker", u.speaker))}</span>` +
     `<div class="tx">${markedText(u.text, flags)}</div>` + (chips ? `<ul class="flags">${chips}</ul>` : "") + `</li>`;
+}
+
+// Call analytics on the timeline: interruptions and long silences where they happen.
+function eventsOf(result) {
+  const a = (result && result.analytics) || {};
+  const ev = [];
+  for (const x of a.interruptions || []) {
+    const who = x.by === "agent" ? "坐席打断客户" : "客户插话";
+    ev.push({ t: x.at, cls: "ev-interrupt ev-" + x.by, text: `${who} ${clock(x.at)}(同时说话 ${x.overlap_s} 秒)` +
+      (x.flagged ? " · 9.12" : "") });
+  }
+  for (const s of a.long_silences || []) {
+    ev.push({ t: s.start, cls: "ev-silence", text: `无人说话 ${s.seconds} 秒(${clock(s.start)}–${clock(s.end)})` });
+  }
+  return ev.sort((x, y) => x.t - y.t);
+}
+
+function eventHTML(e) {
+  return `<li class="event ${esc(e.cls)}" data-t="${esc(e.t)}">${esc(e.text)}</li>`;
+}
+
+// Utterances taking part in an interruption (cut into, or cutting in): marked on the timeline.
+function overlapSet(result) {
+  const set = new Set();
+  for (const x of ((result && result.analytics) || {}).interruptions || []) {
+    if (x.interrupting !== null && x.interrupting !== undefined) set.add(x.interrupting);
+    if (x.interrupted !== null && x.interrupted !== undefined) set.add(x.interrupted);
+  }
+  return set;
+}
+
+function analyticsHTML(m) {
+  const a = m.analytics;
+  if (!a || !a.talk_s) return "";
+  const pct = (v) => `${Math.round((v || 0) * 100)}%`;
+  let h = `<details open class="pan" id="analytics"><summary>通话分析</summary><table class="an"><tbody>` +
+    `<tr><td>坐席说话</td><td class="n">${esc(a.talk_s.agent)} 秒(${pct(a.talk_share.agent)})</td></tr>` +
+    `<tr><td>客户说话</td><td class="n">${esc(a.talk_s.customer)} 秒(${pct(a.talk_share.customer)})</td></tr>` +
+    `<tr><td>同时说话</td><td class="n">${esc(a.overlap_s)} 秒</td></tr>` +
+    `<tr><td>无人说话</td><td class="n">${esc(a.non_talk_s)} 秒</td></tr>` +
+    `<tr><td>坐席打断客户</td><td class="n" id="agent-interruptions">${esc(a.agent_interruptions)} 次</td></tr>` +
+    `<tr><td>客户插话</td><td class="n">${esc(a.customer_interruptions)} 次</td></tr>` +
+    `<tr><td>附和(嗯、对)</td><td class="n">${esc(a.backchannels)} 次</td></tr>` +
+    `<tr><td>坐席语速</td><td class="n">${esc((a.pace_cpm || {}).agent ?? "—")} 字/分钟</td></tr></tbody></table>`;
+  if (a.speaker_confidence !== "high") h += `<p class="warn">单声道录音:说话人由声纹推断,同时说话分辨不出,以上数字仅供参考。</p>`;
+  const obs = a.observations || [];
+  if (obs.length) {
+    h += `<ul class="obs">` + obs.map((o) => `<li><b class="ref">${esc(o.ref)}</b> ${esc(o.name)} ` +
+      `${o.kind === "raised_voice" ? `+${esc(o.value)} dB` : `×${esc(o.value)}`} ${seekLink(o.utterance, m.utterances || [], true)}</li>`).join("") + `</ul>`;
+  }
+  return h + `</details>`;
 }
 
 function addedByUtt(rec) {
@@ -201,6 +252,8 @@ export function panelHTML(rec, ctx) {
   h += `</tbody><tfoot><tr><td>合计扣分</td><td class="n" id="machine-deducted">−${mt}</td>${two ? `<td class="n" id="reviewed-deducted">−${rt}</td>` : ""}</tr>` +
     `<tr><td>得分 = max(0, 100 − 合计)</td><td class="n" id="machine-total">${scoreText(m.score)}</td>${two ? `<td class="n" id="reviewed-total">${scoreText(r.score)}</td>` : ""}</tr></tfoot></table></details>`;
 
+  h += analyticsHTML(m);
+
   // the violations, for moving through a long call
   const flagged = [];
   utts.forEach((u, i) => (u.flags || []).forEach((f) => { if (VIOLATION.has(f.kind)) flagged.push([i, f]); }));
@@ -252,8 +305,13 @@ export function showRecording(root, id, ctx) {
     const src = rec.audio_url || "";
     const list = utts();
     const added = addedByUtt(rec);
-    const parts = new Array(list.length);
-    for (let i = 0; i < list.length; i++) parts[i] = uttHTML(list[i], i, added.get(i));
+    const events = eventsOf(rec.result), overlapped = overlapSet(rec.result);
+    const parts = [];
+    for (let i = 0; i < list.length; i++) {
+      while (events.length && events[0].t <= list[i].start + 0.6) parts.push(eventHTML(events.shift()));
+      parts.push(uttHTML(list[i], i, added.get(i), overlapped.has(i)));
+    }
+    for (const e of events) parts.push(eventHTML(e));
     const html = `<div class="rec-grid"><div class="rec-main"><div class="player">` +
       `<audio id="player" controls preload="metadata"></audio>${LEGEND}</div>` +
       `<ol id="timeline" class="timeline" data-count="${list.length}">${parts.join("")}</ol></div>` +
@@ -371,7 +429,7 @@ export function showRecording(root, id, ctx) {
     const el = root.querySelector("#u" + i);
     if (!el) return;
     const wasSel = el.classList.contains("sel"), wasCur = el.classList.contains("cur");
-    el.outerHTML = uttHTML(utts()[i], i, addedByUtt(rec).get(i));
+    el.outerHTML = uttHTML(utts()[i], i, addedByUtt(rec).get(i), overlapSet(rec.result).has(i));
     const fresh = root.querySelector("#u" + i);
     if (wasSel) select(fresh);
     if (wasCur) fresh.classList.add("cur");

@@ -36,13 +36,26 @@ def to_vtt(result: dict[str, Any], words: Words | None = None) -> str:
     lines = ["", f"NOTE {result['source']} {w('scenario')} {w.scenario(result['scenario'])} "
              f"{w('score')} {w.score(result['score'])} phrasebank {result['phrasebank_version']}",
              ""]
+    analytics = result.get("analytics") or {}
+    lines += [f"NOTE {line.replace('-->', '→')}\n" for line in w.analytics(analytics)[:2]]
+    # each interruption and long silence as a NOTE where it happens
+    events = sorted([(i["at"], w("interruption" if i["by"] == "agent" else
+                                 "customer_interruption", at=_ts(i["at"]),
+                                 overlap=i["overlap_s"]))
+                     for i in analytics.get("interruptions", [])] +
+                    [(s["start"], w("silence", start=_ts(s["start"]), end=_ts(s["end"]),
+                                    seconds=s["seconds"]))
+                     for s in analytics.get("long_silences", [])])
     for i, u in enumerate(result["utterances"], 1):
+        while events and events[0][0] <= u["start"]:
+            lines += [f"NOTE {events.pop(0)[1].replace('-->', '→')}", ""]
         if u["flags"]:
             notes = "; ".join(f"{w.code('kind', f['kind'])} {w.ref(f['ref'])} 「{f['matched']}」"
                               for f in u["flags"])
             lines += [f"NOTE flags: {notes.replace('-->', '→')}", ""]
         lines += [str(i), f"{_ts(u['start'])} --> {_ts(u['end'])}",
                   f"<v {u['speaker']}>{u['text']}", ""]
+    lines += [f"NOTE {text.replace('-->', '→')}\n" for _, text in events]
     return "\n".join(lines)
 
 
@@ -59,6 +72,7 @@ def to_text(result: dict[str, Any], words: Words | None = None) -> str:
                    f"{u['text']}" + (f"   ⟵ {flags}" if flags else ""))
     for d in result["deductions"]:
         out.append(f"  {w.deduction(d)}")
+    out += [f"  {line}" for line in w.analytics(result.get("analytics") or {})]
     return "\n".join(out)
 
 

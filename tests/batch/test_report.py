@@ -21,7 +21,7 @@ def test_report_is_self_contained(local_run):
     page = (local_run["out"] / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
-    assert page.count("<svg") == 2 and "<script>" in page
+    assert page.count("<svg") == 3 and "<script>" in page
 
 
 def test_report_renders_in_chromium(local_run, browser):
@@ -46,6 +46,16 @@ def test_report_renders_in_chromium(local_run, browser):
     assert "8.2" in refs.text_content()
     assert _box_ok(page.locator("#agents"))
     assert page.locator("#agents tbody tr").count() == 1
+    # call analytics per agent: interruptions per hour, from the rows' own analytics
+    rows = read_jsonl(out / "results.jsonl")
+    timed = [r for r in rows if r.get("analytics")]
+    assert timed
+    per_hour = sum(r["analytics"]["agent_interruptions"] for r in timed) / (
+        sum(r["duration"] for r in timed) / 3600)
+    agents_chart = page.locator("#agents-chart")
+    assert _box_ok(agents_chart) and agents_chart.locator("rect.bar").count() == 1
+    cell = page.locator("#agents tbody tr td:nth-child(8)")
+    assert float(cell.get_attribute("data-v")) == round(per_hour, 2)
     worst = page.locator("#worst tbody tr")
     assert worst.count() == 1 and _box_ok(worst.first)
     assert "taboo_agent_right.wav" in worst.first.text_content()
@@ -104,3 +114,30 @@ def test_worst_utterances_are_the_agents():
                {"reason": "violation", "points": 20, "refs": ["8.1"], "turn": 1,
                 "detail": "8.1"}]}
     assert [w["text"] for w in worst_utterances([row])] == ["你问我我问谁"]
+
+
+def test_agents_csv_has_the_call_analytics_columns(tmp_path):
+    import csv
+
+    from batch.report import write_agents_csv
+
+    def row(agent, duration, interruptions, agent_talk, customer_talk, utts, paces):
+        return {"agent_id": agent, "duration": duration, "score": 80, "violations": [],
+                "missing": [], "utterances": utts,
+                "analytics": {"agent_interruptions": interruptions,
+                              "talk_s": {"agent": agent_talk, "customer": customer_talk,
+                                         "unknown": 0.0},
+                              "speaker_confidence": "high",
+                              "utterances": [{"pace_cpm": p} for p in paces]}}
+
+    utts = [{"speaker": "agent", "start": 0.0, "end": 6.0},
+            {"speaker": "customer", "start": 6.0, "end": 9.0}]
+    rows = [row("甲", 1800.0, 3, 600.0, 400.0, utts, [240.0, 100.0]),
+            row("甲", 1800.0, 1, 200.0, 800.0, utts, [180.0, 100.0])]
+    path = tmp_path / "agents.csv"
+    write_agents_csv(path, agent_stats(rows))
+    got = list(csv.DictReader(path.open(encoding="utf-8")))[0]
+    assert float(got["interruptions_per_hour"]) == 4.0  # 4 in one hour
+    assert float(got["talk_share"]) == 0.4  # 800 of 2000 s
+    assert float(got["mean_pace_cpm"]) == 210.0  # 24 + 18 characters in 12 s
+    assert got["speakers_inferred"] == "0"

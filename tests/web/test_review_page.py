@@ -494,3 +494,59 @@ def _no_server_errors(site: Site) -> Any:
     yield
     log = site.server.log()
     assert "Traceback" not in log and "unhandled error" not in log, log[-3000:]
+
+
+# -- call analytics on the page ------------------------------------------------------------------
+
+def test_interruptions_on_the_timeline_and_a_9_12_flag_reviewed(site: Site,
+                                                                watched: Watched) -> None:
+    """A telephone call in which the agent cuts the customer off (v2di01, real model): the
+    timeline marks each interruption and long silence where it happens, the panel shows the
+    call's figures, and the 9.12 flag is confirmed or rejected like any flag."""
+    from tests.conftest import SHARED
+
+    wav = SHARED / "corpus" / "v2" / "audio" / "interruptions" / "v2di01.wav"
+    api = site.api("all")
+    r = api.post("/v1/recordings", files={"file": (wav.name, wav.read_bytes())},
+                 data={"agent_id": "E2E-9.12", "agent_channel": "left"})
+    assert r.status_code == 202, r.text
+    rid = r.json()["id"]
+    deadline = time.monotonic() + 240
+    while (rec := api.get(f"/v1/recordings/{rid}").json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, rec["status"]
+        time.sleep(1)
+    assert rec["status"] == "done", rec.get("error")
+    a = rec["result"]["analytics"]
+    utts = rec["result"]["utterances"]
+    flags = [(i, f) for i, u in enumerate(utts) for f in u["flags"] if f["ref"] == "9.12"]
+    assert a["agent_interruptions"] >= 1 and len(flags) == a["agent_interruptions"]
+
+    page = watched.page
+    sign_in(page, site.url, site.server.keys["all"])
+    page.goto(f"{site.url}/#/r/{rid}")
+    page.wait_for_selector("#timeline[data-painted]")
+    marks = page.locator("#timeline > li.event.ev-interrupt")
+    assert marks.count() == len(a["interruptions"])
+    assert page.locator("#timeline > li.event.ev-silence").count() == len(a["long_silences"])
+    assert "坐席打断客户" in marks.first.text_content()
+    # each mark sits just before the utterance that cut in
+    i, flag = flags[0]
+    nxt = page.locator("#timeline > li.ev-agent").first.evaluate(
+        "e => e.nextElementSibling && e.nextElementSibling.id")
+    assert nxt == f"u{i}"
+    assert "overlap" in page.locator(f"#u{i}").get_attribute("class")
+    assert page.locator("#agent-interruptions").text_content().strip() == \
+        f"{a['agent_interruptions']} 次"
+    shot(page, "recording-interruptions")
+
+    # reject the first 9.12 flag: the reviewed score gets that deduction back
+    chip = page.locator(f'#u{i} .flag[data-f="{flag["id"]}"]')
+    assert "9.12" in chip.text_content()
+    chip.locator('button[data-act="rejected"]').click()
+    page.wait_for_selector(f'.flag.v-rejected[data-f="{flag["id"]}"]')
+    after = api.get(f"/v1/recordings/{rid}").json()
+    points = sum(d["points"] for d in rec["result"]["deductions"]
+                 if d["turn"] == i and "9.12" in d["refs"])
+    assert points > 0
+    assert after["review"]["reviewed_score"] == min(100, rec["score"] + points)
+    assert watched.unexpected_errors() == []

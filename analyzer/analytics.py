@@ -1,0 +1,338 @@
+"""Call analytics: who spoke when, interruptions, silences, pace and loudness.
+
+The words of a call are checked by the matcher; this stage reads its timing and loudness,
+as a QA reviewer listening to it would (section 9 item 12: never interrupt the customer;
+item 16 and section 3: no hard or hurried manner). Input is the speech of each speaker as
+time ranges: in a stereo call the voice activity of each channel (one speaker each, so
+overlapping speech is seen as it happened, see :func:`voice_activity`), in a mono recording the utterances with the
+speakers attributed to them (overlaps there are only as good as that attribution, and the
+result says so with ``speaker_confidence``). Thresholds and what each finding costs are the
+phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`).
+
+- **Interruptions**: one speaker starts while the other is still speaking and both go on
+  together for at least ``min_overlap_s``; the speech cut into lasts at least
+  ``min_interrupted_s`` and the speech that cuts in at least ``backchannel_max_s`` (a
+  嗯/对/好的 over someone is a back-channel, counted apart and never an interruption).
+- **Talk**: talk time and share per speaker, time both speak at once, time nobody speaks,
+  and the silences of at least ``long_silence_s`` with the utterances around them.
+- **Pace**: characters per minute of each utterance and of each speaker; an agent utterance
+  at ``rushing_ratio`` times the agent's median pace is an observation.
+- **Loudness**: each utterance's active level (dB relative to full scale, on its own
+  channel); an agent utterance ``raised_voice_db`` above the agent's median in the same
+  recording is an observation (relative, because recorders and lines differ).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from phrasebank import CallAnalyticsConfig
+
+from .audio import SAMPLE_RATE
+
+__all__ = [
+    "CallAnalytics",
+    "Interruption",
+    "Observation",
+    "Silence",
+    "SpeechRange",
+    "analyse_call",
+    "voice_activity",
+]
+
+_FRAME = SAMPLE_RATE // 50  # 20 ms frames for loudness
+
+
+@dataclass(frozen=True)
+class SpeechRange:
+    """A stretch of one speaker's voice, in seconds of the recording."""
+
+    speaker: str  # agent | customer | unknown
+    start: float
+    end: float
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class Interruption:
+    """``by`` started speaking at ``at`` while the other was still speaking."""
+
+    by: str  # agent | customer
+    at: float
+    overlap_s: float  # both speaking at once
+    cut_off_start: float  # when the speech cut into began
+    interrupting: int | None  # the utterance that cut in (index in the result's utterances)
+    interrupted: int | None  # the utterance cut into
+    flagged: bool = False  # an agent interruption that became a discipline flag
+
+
+@dataclass
+class Silence:
+    start: float
+    end: float
+    seconds: float
+    after: int | None  # the utterance before it
+    before: int | None  # the utterance after it
+
+
+@dataclass
+class Observation:
+    """A finding of timing or loudness on one utterance (raised_voice | rushing)."""
+
+    kind: str
+    utterance: int
+    ref: str
+    name: str
+    value: float  # dB above the median, or the pace's ratio to the median
+    baseline: float  # the speaker's median (dBFS, or characters per minute)
+    weight: int
+
+
+@dataclass
+class CallAnalytics:
+    """The timing and loudness figures of one recording (``to_dict()`` is its JSON)."""
+
+    method: str  # channels (stereo: one speaker per channel) | utterances (mono)
+    speaker_confidence: str  # high (channels) | medium (mono, voices) | low (mono, words)
+    duration_s: float
+    talk_s: dict[str, float]
+    talk_share: dict[str, float]
+    overlap_s: float
+    non_talk_s: float
+    interruptions: list[Interruption]
+    backchannels: int
+    long_silences: list[Silence]
+    pace_cpm: dict[str, float]  # characters per minute per speaker
+    utterances: list[dict[str, Any]]  # per utterance: pace_cpm, loudness_db
+    observations: list[Observation]
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def agent_interruptions(self) -> list[Interruption]:
+        return [i for i in self.interruptions if i.by == "agent"]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["agent_interruptions"] = len(self.agent_interruptions)
+        d["customer_interruptions"] = len(self.interruptions) - d["agent_interruptions"]
+        return d
+
+
+# -- speech ranges -------------------------------------------------------------------------
+
+def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65,
+                   min_burst_s: float = 0.1) -> list[SpeechRange]:
+    """The speech of one speaker's own channel as ranges, from the energy of its 20 ms
+    frames: a frame speaks when it is within 35 dB of the channel's loud speech (its 95th
+    percentile) and at least 10 dB above its noise floor (its 10th percentile); pauses
+    shorter than ``merge_gap_s`` stay inside a range (a comma's pause is part of a turn: cut
+    there, "喂, | 您好…" looked like a 0.4 s back-channel and the rest like a late start),
+    bursts shorter than ``min_burst_s`` are dropped.
+
+    Not the recogniser's VAD: Silero drops a short word followed by a pause ("好好,…",
+    "喂,…"), which is exactly how an agent cuts in; on the v2 telephone recordings its
+    ranges started 0.7-1.0 s late there and the interruptions went unseen.
+    """
+    n = audio.size // _FRAME
+    if n == 0:
+        return []
+    power = np.mean(np.square(audio[: n * _FRAME].reshape(n, _FRAME), dtype=np.float64), axis=1)
+    level = 10 * np.log10(power + 1e-12)
+    floor, loud = np.percentile(level, 10), np.percentile(level, 95)
+    if loud - floor < 10:  # nothing stands out of the noise: no speech
+        return []
+    active = level >= max(floor + 10, loud - 35)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], active.astype(np.int8), [0]))))
+    spans = [[s / 50, e / 50] for s, e in zip(edges[::2], edges[1::2], strict=True)]
+    merged: list[list[float]] = []
+    for span in spans:
+        if merged and span[0] - merged[-1][1] < merge_gap_s:
+            merged[-1][1] = span[1]
+        else:
+            merged.append(span)
+    return [SpeechRange(speaker, round(s, 2), round(e, 2)) for s, e in merged
+            if e - s >= min_burst_s]
+
+
+def _merge(ranges: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _overlap(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:
+    """Seconds covered by both of two sets of merged ranges."""
+    i = j = 0
+    total = 0.0
+    while i < len(a) and j < len(b):
+        s, e = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if e > s:
+            total += e - s
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+# -- the figures ---------------------------------------------------------------------------
+
+def _spoken_chars(text: str) -> int:
+    """Characters that are spoken: letters and digits (a CJK character is a syllable)."""
+    return sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+
+
+def _level_db(audio: np.ndarray, start: float, end: float) -> float | None:
+    """The active level of ``audio`` between two times: the mean power of its louder half
+    of 20 ms frames, in dB relative to full scale (pauses inside do not lower it)."""
+    a = audio[int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)]
+    n = a.size // _FRAME
+    if n < 5:
+        return None
+    power = np.mean(np.square(a[: n * _FRAME].reshape(n, _FRAME), dtype=np.float64), axis=1)
+    loud = np.sort(power)[n // 2:]
+    mean = float(np.mean(loud))
+    return round(10 * math.log10(mean), 2) if mean > 1e-12 else None
+
+
+def _at(utterances: Sequence[Any], speaker: str, t: float, slack: float = 0.6) -> int | None:
+    """The utterance of ``speaker`` under time ``t`` (or the nearest within ``slack``)."""
+    best, best_d = None, slack
+    for i, u in enumerate(utterances):
+        if u.speaker != speaker:
+            continue
+        d = 0.0 if u.start <= t <= u.end else min(abs(u.start - t), abs(u.end - t))
+        if d < best_d or (best is None and d <= best_d):
+            best, best_d = i, d
+    return best
+
+
+def _interruptions(ranges: Sequence[SpeechRange], cfg: CallAnalyticsConfig,
+                   utterances: Sequence[Any]) -> tuple[list[Interruption], int]:
+    """Interruptions both ways, and the number of back-channels."""
+    found: list[Interruption] = []
+    backchannels = 0
+    by_speaker = {sp: [r for r in ranges if r.speaker == sp] for sp in ("agent", "customer")}
+    for who, other in (("agent", "customer"), ("customer", "agent")):
+        for r in by_speaker[who]:
+            # the other's speech going on when r starts
+            under = [o for o in by_speaker[other] if o.start < r.start < o.end]
+            if not under:
+                continue
+            o = max(under, key=lambda x: x.end)
+            overlap = min(o.end, r.end) - r.start
+            if overlap < cfg.min_overlap_s:
+                continue
+            if r.length < cfg.backchannel_max_s:
+                if who == "customer":
+                    backchannels += 1
+                continue
+            if o.length < cfg.min_interrupted_s:
+                continue
+            found.append(Interruption(
+                by=who, at=r.start, overlap_s=round(overlap, 2), cut_off_start=o.start,
+                interrupting=_at(utterances, who, r.start + min(0.3, r.length / 2)),
+                interrupted=_at(utterances, other, r.start)))
+    found.sort(key=lambda i: i.at)
+    return found, backchannels
+
+
+def _median(xs: Sequence[float]) -> float:
+    return float(np.median(np.asarray(xs))) if xs else 0.0
+
+
+def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
+                 ranges: Sequence[SpeechRange], channels: Sequence[np.ndarray],
+                 duration: float, cfg: CallAnalyticsConfig, *, method: str,
+                 speaker_confidence: str = "high") -> CallAnalytics:
+    """The analytics of one recording.
+
+    ``utterances`` have ``start``, ``end``, ``speaker`` and ``text`` (the conversation's
+    turns), ``channel_of[i]`` is the channel utterance ``i`` was heard on; ``ranges`` are
+    the speech of each speaker (see :func:`speech_ranges_from_chunks`; for a mono
+    recording, the utterances' own times); ``channels`` the decoded audio.
+    """
+    speakers = ("agent", "customer", "unknown")
+    merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
+              for sp in speakers}
+    talk = {sp: round(sum(e - s for s, e in merged[sp]), 2) for sp in speakers}
+    everyone = _merge([(r.start, r.end) for r in ranges])
+    total_talk = sum(e - s for s, e in everyone)
+    share = {sp: round(talk[sp] / sum(talk.values()), 3) if sum(talk.values()) else 0.0
+             for sp in speakers}
+    overlap = _overlap(merged["agent"], merged["customer"])
+
+    silences = []
+    edges = [(0.0, 0.0), *everyone, (duration, duration)]
+    for (_, prev_end), (next_start, _) in zip(edges, edges[1:], strict=False):
+        gap = next_start - prev_end
+        if gap >= cfg.long_silence_s and 0 < prev_end and next_start < duration:
+            before = max((i for i, u in enumerate(utterances) if u.end <= prev_end + 0.3),
+                         default=None)
+            after = min((i for i, u in enumerate(utterances) if u.start >= next_start - 0.3),
+                        default=None)
+            silences.append(Silence(round(prev_end, 2), round(next_start, 2), round(gap, 2),
+                                    before, after))
+    silences.sort(key=lambda s: -s.seconds)
+
+    interruptions, backchannels = _interruptions(ranges, cfg, utterances)
+
+    per_utt: list[dict[str, Any]] = []
+    chars_by: dict[str, int] = {}
+    secs_by: dict[str, float] = {}
+    for u, ch in zip(utterances, channel_of, strict=True):
+        seconds = max(u.end - u.start, 1e-3)
+        chars = _spoken_chars(u.text)
+        audio = channels[min(ch, len(channels) - 1)] if channels else None
+        level = _level_db(audio, u.start, u.end) if audio is not None else None
+        per_utt.append({"pace_cpm": round(chars / seconds * 60, 1), "chars": chars,
+                        "loudness_db": level})
+        chars_by[u.speaker] = chars_by.get(u.speaker, 0) + chars
+        secs_by[u.speaker] = secs_by.get(u.speaker, 0.0) + seconds
+    pace = {sp: round(chars_by[sp] / secs_by[sp] * 60, 1) for sp in chars_by if secs_by[sp]}
+
+    observations: list[Observation] = []
+    agent = [i for i, u in enumerate(utterances) if u.speaker == "agent"]
+    levels = [per_utt[i]["loudness_db"] for i in agent if per_utt[i]["loudness_db"] is not None]
+    if len(levels) >= cfg.baseline_min_utterances:
+        median = _median(levels)
+        for i in agent:
+            lvl = per_utt[i]["loudness_db"]
+            if lvl is not None and lvl - median >= cfg.raised_voice_db:
+                rule = cfg.raised_voice
+                observations.append(Observation("raised_voice", i, rule.ref, rule.name,
+                                                round(lvl - median, 1), round(median, 1),
+                                                rule.weight))
+    timed = [i for i in agent if per_utt[i]["chars"] >= cfg.rushing_min_chars]
+    if len(timed) >= cfg.baseline_min_utterances:
+        median = _median([per_utt[i]["pace_cpm"] for i in timed])
+        for i in timed:
+            ratio = per_utt[i]["pace_cpm"] / median if median else 0.0
+            if ratio >= cfg.rushing_ratio:
+                rule = cfg.rushing
+                observations.append(Observation("rushing", i, rule.ref, rule.name,
+                                                round(ratio, 2), round(median, 1), rule.weight))
+    observations.sort(key=lambda o: (o.utterance, o.kind))
+    for d in per_utt:
+        d.pop("chars")
+
+    return CallAnalytics(
+        method=method, speaker_confidence=speaker_confidence,
+        duration_s=round(duration, 2), talk_s=talk, talk_share=share,
+        overlap_s=round(overlap, 2), non_talk_s=round(max(0.0, duration - total_talk), 2),
+        interruptions=interruptions, backchannels=backchannels, long_silences=silences,
+        pace_cpm=pace, utterances=per_utt, observations=observations,
+        config=asdict(cfg))

@@ -1,0 +1,197 @@
+"""Call analytics against the v2 recordings' timelines (issue: call analytics).
+
+For every recording of ``corpus/v2/audio/interruptions`` and ``corpus/v2/audio/dialogues``
+(each with its ``ID.timeline.json``: every turn's start and end in the mixed file), runs the
+default pipeline (``SpeechPipeline.analyze``, as ``huashu analyze``) and compares:
+
+- agent and customer interruptions with the timeline's (an agent turn that starts at least
+  0.3 s before the end of a customer turn of at least 1 s that started before it; the same
+  with the roles swapped), matched within ``--tolerance`` seconds of the turn's start:
+  precision and recall, stereo and mono apart;
+- back-channels (customer turns under 1 s over agent speech) reported as interruptions:
+  must be none;
+- talk time per speaker against the timeline's turns (their ``parts`` where a turn was said
+  in two breaths): relative error;
+- raised voice (the timeline's ``raised`` turns) against the raised-voice observations;
+- the silences of at least ``long_silence_s`` against the timeline's;
+- cost: the analytics step's time as a share of the recording's whole analysis.
+
+    python bench/analytics_bench.py [--tolerance 0.5] [--set interruptions,dialogues]
+
+Writes ``bench/out/analytics_bench.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("HUASHU_SHARED", ROOT.parent / "shared"))
+OUT = ROOT / "bench" / "out"
+log = logging.getLogger("bench.analytics")
+
+
+def _spans(turn: dict[str, Any]) -> list[tuple[float, float]]:
+    return [tuple(p) for p in turn.get("parts") or [(turn["start"], turn["end"])]]  # type: ignore[misc]
+
+
+def _merged_length(spans: list[tuple[float, float]]) -> float:
+    total, cur_s, cur_e = 0.0, None, None
+    for s, e in sorted(spans):
+        if cur_e is None or s > cur_e:
+            if cur_e is not None:
+                total += cur_e - cur_s  # type: ignore[operator]
+            cur_s, cur_e = s, e
+        else:
+            cur_e = max(cur_e, e)
+    if cur_e is not None:
+        total += cur_e - cur_s  # type: ignore[operator]
+    return total
+
+
+def truth(timeline: dict[str, Any]) -> dict[str, Any]:
+    """Events that follow from the timeline's times (its README's definitions)."""
+    turns = timeline["turns"]
+    events: dict[str, list[float]] = {"agent": [], "customer": [], "backchannel": []}
+    for i, t in enumerate(turns):
+        for o in turns[:i]:
+            if o["speaker"] == t["speaker"]:
+                continue
+            if t["speaker"] == "customer" and t["end"] - t["start"] < 1.0 and \
+                    o["start"] < t["start"] < o["end"]:
+                events["backchannel"].append(t["start"])
+                break
+            if o["start"] < t["start"] and o["end"] - o["start"] >= 1.0 and \
+                    o["end"] - t["start"] >= 0.3:
+                events[t["speaker"]].append(t["start"])
+                break
+    talk = {sp: _merged_length([s for t in turns if t["speaker"] == sp for s in _spans(t)])
+            for sp in ("agent", "customer")}
+    every = sorted(s for t in turns for s in _spans(t))
+    silences = []
+    end = every[0][1] if every else 0.0
+    for s, e in every[1:]:
+        if s - end >= 3.0:
+            silences.append((end, s))
+        end = max(end, e)
+    raised = [(t["start"], t["end"]) for t in turns if t.get("raised")]
+    return {"interruptions": events, "talk": talk, "silences": silences, "raised": raised}
+
+
+def _match(pred: list[float], gold: list[float], tol: float) -> int:
+    used: set[int] = set()
+    hit = 0
+    for p in pred:
+        k = next((j for j, g in enumerate(gold) if j not in used and abs(p - g) <= tol), None)
+        if k is not None:
+            used.add(k)
+            hit += 1
+    return hit
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tolerance", type=float, default=0.5)
+    ap.add_argument("--set", default="interruptions,dialogues")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    sys.path.insert(0, str(ROOT))
+    from huashu.compose import load_speech_pipeline
+    from huashu.config import get_settings
+
+    pipeline = load_speech_pipeline(get_settings())
+    rows = []
+    for name in args.set.split(","):
+        folder = SHARED / "corpus" / "v2" / "audio" / name
+        for tl_path in sorted(folder.glob("*.timeline.json")):
+            tl = json.loads(tl_path.read_text())
+            audio = folder / tl["audio"]
+            t0 = time.perf_counter()
+            res = pipeline.analyze(audio)
+            wall = time.perf_counter() - t0
+            an = res.analytics
+            gold = truth(tl)
+            pred = {"agent": [i["at"] for i in an["interruptions"] if i["by"] == "agent"],
+                    "customer": [i["at"] for i in an["interruptions"] if i["by"] == "customer"]}
+            all_pred = pred["agent"] + pred["customer"]
+            utt = res.utterances
+            raised_pred = [(utt[o["utterance"]]["start"], utt[o["utterance"]]["end"])
+                           for o in an["observations"] if o["kind"] == "raised_voice"]
+            row = {
+                "id": tl["id"], "set": name, "stereo": res.channels == 2,
+                "agent_pred": len(pred["agent"]), "agent_gold": len(gold["interruptions"]["agent"]),
+                "agent_hit": _match(pred["agent"], gold["interruptions"]["agent"], args.tolerance),
+                "customer_pred": len(pred["customer"]),
+                "customer_gold": len(gold["interruptions"]["customer"]),
+                "customer_hit": _match(pred["customer"], gold["interruptions"]["customer"],
+                                       args.tolerance),
+                "backchannels_gold": len(gold["interruptions"]["backchannel"]),
+                "backchannels_as_interruptions": _match(
+                    all_pred, gold["interruptions"]["backchannel"], args.tolerance),
+                "talk_error": {sp: round((an["talk_s"][sp] - gold["talk"][sp])
+                                         / gold["talk"][sp], 3) if gold["talk"][sp] else None
+                               for sp in ("agent", "customer")},
+                "raised_gold": len(gold["raised"]),
+                "raised_pred": len(raised_pred),
+                "raised_hit": sum(1 for g in gold["raised"] if any(
+                    min(g[1], p[1]) - max(g[0], p[0]) > 0 for p in raised_pred)),
+                "silences_gold": len(gold["silences"]),
+                "silences_pred": len(an["long_silences"]),
+                "silences_hit": _match([s["start"] for s in an["long_silences"]],
+                                       [s for s, _ in gold["silences"]], 1.0),
+                "analytics_s": res.timing.get("analytics_s", 0.0), "wall_s": round(wall, 3),
+            }
+            log.info("%s", row)
+            rows.append(row)
+
+    def totals(sel: list[dict[str, Any]]) -> dict[str, Any]:
+        def ratio(a: int, b: int) -> float | None:
+            return round(a / b, 3) if b else None
+
+        s = {k: sum(r[k] for r in sel) for k in (
+            "agent_pred", "agent_gold", "agent_hit", "customer_pred", "customer_gold",
+            "customer_hit", "backchannels_gold", "backchannels_as_interruptions",
+            "raised_gold", "raised_pred", "raised_hit", "silences_gold", "silences_pred",
+            "silences_hit")}
+        errs = {sp: [abs(r["talk_error"][sp]) for r in sel if r["talk_error"][sp] is not None]
+                for sp in ("agent", "customer")}
+        return {
+            "recordings": len(sel),
+            "agent_interruptions": {"precision": ratio(s["agent_hit"], s["agent_pred"]),
+                                    "recall": ratio(s["agent_hit"], s["agent_gold"]),
+                                    "found": s["agent_pred"], "gold": s["agent_gold"]},
+            "customer_interruptions": {"precision": ratio(s["customer_hit"], s["customer_pred"]),
+                                       "recall": ratio(s["customer_hit"], s["customer_gold"]),
+                                       "found": s["customer_pred"], "gold": s["customer_gold"]},
+            "backchannels": s["backchannels_gold"],
+            "backchannels_counted_as_interruptions": s["backchannels_as_interruptions"],
+            "talk_error_max": {sp: round(max(v), 3) if v else None for sp, v in errs.items()},
+            "talk_error_mean": {sp: round(sum(v) / len(v), 3) if v else None
+                                for sp, v in errs.items()},
+            "raised_voice": {"gold": s["raised_gold"], "found": s["raised_pred"],
+                             "hit": s["raised_hit"]},
+            "long_silences": {"gold": s["silences_gold"], "found": s["silences_pred"],
+                              "hit": s["silences_hit"]},
+            "analytics_share_of_wall": round(sum(r["analytics_s"] for r in sel)
+                                             / max(sum(r["wall_s"] for r in sel), 1e-9), 4),
+        }
+
+    out = {"tolerance_s": args.tolerance,
+           "stereo": totals([r for r in rows if r["stereo"]]),
+           "mono": totals([r for r in rows if not r["stereo"]]),
+           "recordings": rows}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "analytics_bench.json").write_text(json.dumps(out, indent=1, ensure_ascii=False))
+    print(json.dumps({k: out[k] for k in ("stereo", "mono")}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""Call analytics on speech ranges and synthetic levels (no recogniser): interruptions,
+back-channels, talk, silences, pace and loudness, and the phrasebank section behind them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import phrasebank as pb
+from analyzer.adherence import Turn
+from analyzer.analytics import SpeechRange, analyse_call, voice_activity
+from analyzer.audio import SAMPLE_RATE
+
+CFG = pb.load().call_analytics
+
+
+def _call(turns: list[Turn], ranges: list[SpeechRange], duration: float = 60.0,
+          channels: list[np.ndarray] | None = None, channel_of: list[int] | None = None,
+          cfg: pb.CallAnalyticsConfig = CFG):
+    channels = channels if channels is not None else [np.zeros(int(duration * SAMPLE_RATE),
+                                                               dtype=np.float32)]
+    return analyse_call(turns, channel_of or [0] * len(turns), ranges, channels, duration, cfg,
+                        method="channels")
+
+
+def _t(speaker: str, start: float, end: float, text: str = "好的好的我知道了") -> Turn:
+    return Turn(speaker=speaker, text=text, start=start, end=end)
+
+
+def test_agent_cutting_in_is_an_interruption_and_a_backchannel_is_not() -> None:
+    turns = [_t("customer", 0.0, 5.0), _t("agent", 4.2, 8.0), _t("customer", 7.6, 8.1, "嗯")]
+    ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
+    a = _call(turns, ranges)
+    assert [(i.by, i.at, i.interrupting, i.interrupted) for i in a.interruptions] == \
+        [("agent", 4.2, 1, 0)]
+    assert a.interruptions[0].overlap_s == pytest.approx(0.8)
+    assert a.backchannels == 1
+    assert a.overlap_s == pytest.approx(0.8 + 0.4)
+
+
+def test_short_overlap_and_short_speech_cut_into_are_not_interruptions() -> None:
+    # the agent starts 0.2 s before the customer stops (a turn taken a little early)
+    early = [_t("customer", 0.0, 5.0), _t("agent", 4.8, 9.0)]
+    assert _call(early, [SpeechRange(t.speaker, t.start, t.end) for t in early]  # type: ignore[arg-type]
+                 ).interruptions == []
+    # the customer's 0.8 s "对对对" is no turn to be cut off
+    short = [_t("customer", 0.0, 0.8), _t("agent", 0.3, 5.0)]
+    assert _call(short, [SpeechRange(t.speaker, t.start, t.end) for t in short]  # type: ignore[arg-type]
+                 ).interruptions == []
+
+
+def test_customer_interruptions_are_counted_apart() -> None:
+    turns = [_t("agent", 0.0, 6.0), _t("customer", 5.0, 9.0)]
+    a = _call(turns, [SpeechRange(t.speaker, t.start, t.end) for t in turns])  # type: ignore[arg-type]
+    assert [i.by for i in a.interruptions] == ["customer"]
+    assert a.to_dict()["agent_interruptions"] == 0
+    assert a.to_dict()["customer_interruptions"] == 1
+
+
+def test_thresholds_come_from_the_phrasebank() -> None:
+    turns = [_t("customer", 0.0, 5.0), _t("agent", 4.2, 8.0)]
+    ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
+    strict = pb.loads(pb.load().raw.replace("  min_overlap_s: 0.3", "  min_overlap_s: 1.0"))
+    assert strict.call_analytics.min_overlap_s == 1.0
+    assert _call(turns, ranges, cfg=strict.call_analytics).interruptions == []
+    assert len(_call(turns, ranges).interruptions) == 1
+
+
+def test_talk_share_silences_and_non_talk_time() -> None:
+    turns = [_t("agent", 1.0, 5.0), _t("customer", 5.5, 7.5), _t("agent", 14.0, 18.0)]
+    a = _call(turns, [SpeechRange(t.speaker, t.start, t.end) for t in turns],  # type: ignore[arg-type]
+              duration=20.0)
+    assert a.talk_s["agent"] == pytest.approx(8.0) and a.talk_s["customer"] == pytest.approx(2.0)
+    assert a.talk_share["agent"] == pytest.approx(0.8)
+    assert a.non_talk_s == pytest.approx(10.0)
+    assert [(s.start, s.end, s.after, s.before) for s in a.long_silences] == \
+        [(7.5, 14.0, 1, 2)]  # the 1 s at the start and the 2 s at the end are no gap between turns
+
+
+def test_raised_voice_is_relative_to_the_agents_own_median() -> None:
+    sr = SAMPLE_RATE
+    rng = np.random.default_rng(0)
+    audio = np.zeros(40 * sr, dtype=np.float32)
+    turns = []
+    for k in range(5):
+        start = k * 8.0
+        gain = 0.05 * (10 ** (9 / 20) if k == 3 else 1.0)  # the fourth turn 9 dB up
+        audio[int(start * sr): int((start + 4) * sr)] = gain * rng.standard_normal(4 * sr)
+        turns.append(_t("agent", start, start + 4))
+    a = _call(turns, [SpeechRange("agent", t.start, t.end) for t in turns],  # type: ignore[arg-type]
+              duration=40.0, channels=[audio])
+    raised = [o for o in a.observations if o.kind == "raised_voice"]
+    assert [o.utterance for o in raised] == [3]
+    assert raised[0].value == pytest.approx(9.0, abs=0.5) and raised[0].ref == "9.16"
+    # the same recording 20 dB quieter: the same finding (relative, not absolute)
+    b = _call(turns, [SpeechRange("agent", t.start, t.end) for t in turns],  # type: ignore[arg-type]
+              duration=40.0, channels=[audio * 0.1])
+    assert [o.utterance for o in b.observations if o.kind == "raised_voice"] == [3]
+
+
+def test_rushing_is_pace_far_above_the_agents_median() -> None:
+    text = "您好我是移动公司的工程师今天来给您修宽带"  # 20 characters
+    turns = [_t("agent", 0.0, 5.0, text), _t("agent", 6.0, 11.0, text),
+             _t("agent", 12.0, 17.0, text), _t("agent", 18.0, 20.0, text)]
+    a = _call(turns, [SpeechRange("agent", t.start, t.end) for t in turns])  # type: ignore[arg-type]
+    assert a.utterances[0]["pace_cpm"] == pytest.approx(240.0)
+    rushing = [o for o in a.observations if o.kind == "rushing"]
+    assert [(o.utterance, o.value) for o in rushing] == [(3, 2.5)]
+    assert rushing[0].weight == 0  # reported, deducted nowhere by default
+
+
+def test_voice_activity_of_a_channel_bridges_a_comma_but_not_a_breath() -> None:
+    sr = SAMPLE_RATE
+    rng = np.random.default_rng(1)
+    audio = np.full(10 * sr, 1e-4, dtype=np.float32) * rng.standard_normal(10 * sr).astype(
+        np.float32)  # a quiet line
+    for s, e in ((1.0, 1.2), (1.7, 4.0), (4.8, 6.0), (8.0, 8.05)):  # 喂, | … | after a breath
+        a, b = round(s * sr), round(e * sr)
+        audio[a:b] += 0.1 * rng.standard_normal(b - a).astype(np.float32)
+    got = [(r.start, r.end) for r in voice_activity(audio, "agent")]
+    # the 0.5 s pause after 喂 is inside the turn, the 0.8 s breath ends it, 50 ms is no speech
+    assert got == [(1.0, 4.0), (4.8, 6.0)]
+    assert voice_activity(np.zeros(5 * sr, dtype=np.float32), "agent") == []
+
+
+def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> None:
+    from analyzer import Analyzer
+
+    an = Analyzer.load()
+    turns = [_t("agent", 0.0, 2.0, "您好"), _t("agent", 3.0, 5.0, "我看一下")]
+    ob = {"utterance": 1, "kind": "rushing", "ref": "3.4", "name": "语速过快", "value": 2.1,
+          "weight": 5}
+    rep = an.score(turns, scenario="onsite_visit", observations=[ob])
+    base = an.score(turns, scenario="onsite_visit")
+    got = [d for d in rep.deductions if d.reason == "observation"]
+    assert [(d.points, d.refs, d.turn) for d in got] == [(5, ["3.4"], 1)]
+    assert rep.score == max(0, base.score - 5)  # type: ignore[operator]
+    assert an.score(turns, scenario="onsite_visit",
+                    observations=[{**ob, "weight": 0}]).score == base.score
+
+
+@pytest.mark.parametrize("bad, problem", [
+    ("  min_overlap_s: 0.3", "  min_overlap_s: -1"),
+    ("  flag_from: 1", "  flag_from: 0"),
+    ('  rushing: {ref: "3.4"', '  rushing: {ref: "three"'),
+    ("  long_silence_s: 3.0", "  long_silence_s: 3.0\n  loudness: 5"),
+])
+def test_the_section_is_validated_on_load(bad: str, problem: str) -> None:
+    raw = pb.load().raw
+    assert bad in raw
+    with pytest.raises(pb.PhrasebankError) as err:
+        pb.loads(raw.replace(bad, problem, 1))
+    assert "call_analytics" in str(err.value)
+
+
+# -- a real telephone recording through the whole pipeline -----------------------------------
+
+def _gold_interruptions(turns: list[dict]) -> dict[str, list[float]]:
+    """The corpus README's definitions, from the timeline's times."""
+    found: dict[str, list[float]] = {"agent": [], "customer": [], "backchannel": []}
+    for i, t in enumerate(turns):
+        for o in turns[:i]:
+            if o["speaker"] == t["speaker"]:
+                continue
+            if t["speaker"] == "customer" and t["end"] - t["start"] < 1.0 and \
+                    o["start"] < t["start"] < o["end"]:
+                found["backchannel"].append(t["start"])
+            elif o["start"] < t["start"] and o["end"] - o["start"] >= 1.0 and \
+                    o["end"] - t["start"] >= 0.3:
+                found[t["speaker"]].append(t["start"])
+    return found
+
+
+def test_a_stereo_call_reports_interruptions_talk_and_flags_9_12(speech, shared) -> None:
+    import json
+
+    from huashu.cli.speech import to_text, to_vtt
+    from huashu.words import Words
+
+    folder = shared / "corpus" / "v2" / "audio" / "interruptions"
+    tl = json.loads((folder / "v2di01.timeline.json").read_text(encoding="utf-8"))
+    gold = _gold_interruptions(tl["turns"])
+    assert gold["agent"] and gold["customer"] and gold["backchannel"]  # what the call holds
+    r = speech.analyze(folder / tl["audio"]).to_dict()
+    a = r["analytics"]
+    assert a["method"] == "channels" and a["speaker_confidence"] == "high"
+    for who in ("agent", "customer"):
+        got = [i["at"] for i in a["interruptions"] if i["by"] == who]
+        assert len(got) == len(gold[who])
+        assert all(abs(g - p) <= 0.5 for g, p in zip(gold[who], got, strict=True)), (who, got)
+    # a back-channel is no interruption
+    assert not any(abs(i["at"] - b) <= 0.5 for i in a["interruptions"]
+                   for b in gold["backchannel"])
+    for who in ("agent", "customer"):
+        truth = sum(e - s for t in tl["turns"] if t["speaker"] == who
+                    for s, e in (t.get("parts") or [(t["start"], t["end"])]))
+        assert a["talk_s"][who] == pytest.approx(truth, rel=0.05)
+    # each agent interruption is a 9.12 flag on the agent's utterance that cut in, deducted
+    flagged = [(i, f) for i, u in enumerate(r["utterances"]) for f in u["flags"]
+               if f["ref"] == "9.12"]
+    assert len(flagged) == len(gold["agent"])
+    for (i, f), g in zip(flagged, gold["agent"], strict=True):
+        u = r["utterances"][i]
+        assert u["speaker"] == "agent" and f["kind"] == "discipline"
+        assert f["category"] == "interruption" and abs(u["start"] - g) <= 1.0
+    assert [v["ref"] for v in r["violations"]].count("9.12") == len(gold["agent"])
+    assert sum(d["points"] for d in r["deductions"] if d["refs"] == ["9.12"]) == \
+        15 * len(gold["agent"])
+    # the raised turn of the timeline is the one raised-voice observation
+    raised = [t for t in tl["turns"] if t.get("raised")]
+    obs = [o for o in a["observations"] if o["kind"] == "raised_voice"]
+    assert len(obs) == len(raised) == 1
+    u = r["utterances"][obs[0]["utterance"]]
+    assert u["start"] < raised[0]["end"] and raised[0]["start"] < u["end"]
+    # people-facing output names them in Chinese
+    words = Words("zh", speech.analyzer.bank)
+    text = to_text(r, words)
+    assert f"坐席打断客户 {len(gold['agent'])} 次" in text and "9.12 无故打断客户" in text
+    assert "打断" in to_vtt(r, words)
+
+
+# -- mono: who speaks, by voice ---------------------------------------------------------------
+
+def test_a_mono_visit_has_its_speakers_by_voice(speech, shared) -> None:
+    """A badge recording (both voices in one channel): every utterance has a speaker, and by
+    duration they agree with the timeline's turns."""
+    import json
+
+    folder = shared / "corpus" / "v2" / "audio" / "dialogues"
+    tl = json.loads((folder / "v2dd07.timeline.json").read_text(encoding="utf-8"))
+    r = speech.analyze(folder / tl["audio"]).to_dict()
+    assert r["channels"] == 1 and r["speaker_attribution"]["method"] == "voices"
+    assert r["speaker_attribution"]["model"].startswith("resemblyzer")
+    right = total = 0.0
+    for u in r["utterances"]:
+        assert u["speaker"] in ("agent", "customer") and 0 <= u["speaker_confidence"] <= 1
+        best = max(tl["turns"], key=lambda t: min(u["end"], t["end"]) - max(u["start"],
+                                                                             t["start"]))
+        total += u["end"] - u["start"]
+        right += (u["end"] - u["start"]) * (best["speaker"] == u["speaker"])
+    assert right / total >= 0.9
+    assert r["analytics"]["speaker_confidence"] in ("medium", "low")
