@@ -8,14 +8,19 @@ hallucinate there). Each word is mapped back to its chunk, hence to its channel 
 in the recording. An utterance ends where its chunk ends (the speaker paused for at least
 ``min_silence_ms``, or the chunk belongs to another channel), at a sentence end followed by
 a short gap, or at a longer gap between words, so two turns are never merged.
-``condition_on_previous_text`` is off (no repetition loops); the prompt is simplified
-Chinese and the text is converted to simplified with OpenCC.
+``condition_on_previous_text`` is off (no repetition loops); there is no prompt by default,
+and the text is converted to simplified with OpenCC. A group whose text runs away (a loop,
+more characters than its speech time allows, segments Whisper's own checks still reject at
+the last temperature) is decoded again without the prompt when one was given, and whatever
+loop or overflow remains is cut (:func:`runaway`, :func:`cut_loops`).
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -58,12 +63,23 @@ class TranscribeOptions:
     chunks): the model computes a group's spectrogram at once, so this bounds memory."""
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4)
     """Decoding temperatures; fallback stops at 0.4 (hot samples are rarely right)."""
-    initial_prompt: str = "以下是宽带上门服务的普通话对话。"
-    """Prompt in simplified Chinese, so that Whisper writes simplified characters."""
+    initial_prompt: str = ""
+    """Prompt given to Whisper; empty: none. None by default, measured: the service prompt
+    以下是宽带上门服务的普通话对话。 helped the clean v2 recordings (refs recall 0.795 against
+    0.773, violations 7/8 against 6/8) but hurt their noisy copies (refs 0.568 against
+    0.659, violations 4/8 against 6/8) and real read speech (富士康 heard as 故事康; on the
+    AISHELL clip it made the decoder loop); the text is made simplified with OpenCC anyway."""
     seed: int = 20261202
     """Seed of the sampling at temperatures above 0, set before each recording: the same
     file gives the same text (CTranslate2's generator is process-wide, so with several
     recordings at once in one process their order still matters)."""
+    max_chars_per_s: float = 9.0
+    """More spoken characters than this per second of speech is a decoder that ran away
+    (Mandarin is read at 4-6 a second, spoken fast at 7-8): the group is decoded again
+    without the prompt, and loops and overflow are cut from what remains."""
+    max_tokens_per_s: float = 15.0
+    """Tokens the decoder may write per second of speech in a window (plus 20): a short clip
+    cannot cost 448 tokens at each temperature (a 4.3 s clip took 47-107 s that way)."""
     hotwords_max_chars: int = 0
     """Bound on the phrasebank's domain words passed as ``hotwords``; 0 = none. Off by
     default: with the base model, hotwords made Whisper repeat them in a loop instead of
@@ -100,6 +116,53 @@ def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[i
     return [(int(t["start"]), int(t["end"])) for t in ts]
 
 
+_LOOP = re.compile(r"(.{2,8}?)\1{2,}|(.)\2{4,}")
+
+
+def spoken_chars(text: str) -> int:
+    """Letters and digits (a CJK character is a syllable); no punctuation, no spaces."""
+    return sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+
+
+def runaway(text: str, budget: int) -> bool:
+    """A decoder that ran away: more spoken characters than ``budget``, or a phrase said
+    three times running (a character five times: 对对对 is speech, 问问问问问 is not)."""
+    said = "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+    return len(said) > budget or _LOOP.search(said) is not None
+
+
+def cut_loops(words: list[Any], budget: int) -> list[Any]:
+    """Words with any run of a repeated 1-6 word phrase cut to two, then the spoken
+    characters cut at ``budget`` (what the speech time allows)."""
+    def key(w: Any) -> str:
+        return "".join(c for c in w.word if unicodedata.category(c)[0] in "LN")
+
+    out: list[Any] = []
+    i = 0
+    while i < len(words):
+        skip = 0
+        for k in range(1, min(6, len(out) // 2) + 1):
+            unit = [key(w) for w in out[-k:]]
+            nxt = [key(w) for w in words[i:i + k]]
+            # a third time of what was just said twice (or its start, at the very end)
+            if any(nxt) and unit == [key(w) for w in out[-2 * k:-k]] and \
+                    nxt == unit[:len(nxt)] and (len(nxt) == k or i + len(nxt) == len(words)):
+                skip = len(nxt)
+                break
+        if skip:
+            i += skip
+        else:
+            out.append(words[i])
+            i += 1
+    kept, total = [], 0
+    for w in out:
+        total += spoken_chars(w.word)
+        if total > budget:
+            break
+        kept.append(w)
+    return kept
+
+
 def _offset(progress: Callable[[float], None] | None,
             done: float) -> Callable[[float], None] | None:
     """Progress of one group, reported as progress of the whole recording."""
@@ -119,6 +182,17 @@ class Transcriber:
         self.options = options or TranscribeOptions()
         self.hotwords = (hotwords or "")[: self.options.hotwords_max_chars] or None
         self.to_simplified = to_simplified or (lambda s: s)
+
+    def _max_new_tokens(self, length: float, prompt: str | None) -> int | None:
+        """The decoder's budget per 30 s window: ``max_tokens_per_s`` of its audio plus 20,
+        within Whisper's 448 positions less those the prompt takes (faster-whisper keeps at
+        most 223 of its tokens, and 4 more start the window); None: the model's own."""
+        want = int(min(30.0, length) * self.options.max_tokens_per_s) + 20
+        taken = 5
+        if prompt:
+            taken += min(223, len(self.model.hf_tokenizer.encode(" " + prompt.strip()).ids))
+        room = 448 - taken
+        return want if want < room else None
 
     def _transcribe_group(self, channels: Sequence[np.ndarray],
                           chunks: list[tuple[int, int, int]], utterances: list[Utterance],
@@ -142,44 +216,82 @@ class Transcriber:
                 pos += joiner.size
         stream = np.concatenate(pieces)
         del pieces
-        share = sum(e - s for s, e, _ in chunks) / sr / max(total, 1e-9)
+        speech_s = sum(e - s for s, e, _ in chunks) / sr
+        share = speech_s / max(total, 1e-9)
         length = stream.size / sr
-        segments, _ = self.model.transcribe(
-            stream, language=o.language, beam_size=o.beam_size, vad_filter=False,
-            word_timestamps=True, condition_on_previous_text=False,
-            temperature=list(o.temperature), initial_prompt=o.initial_prompt,
-            hotwords=self.hotwords)
+
+        last_t = max(o.temperature)
+
+        def decode(prompt: str | None) -> tuple[list[Any], int]:
+            """The words of the segments the decoder stood by, and how many it did not:
+            those still failing Whisper's own checks at the last temperature (compression
+            ratio over 2.4: a loop; mean log-probability under -1: words it made up)."""
+            segments, _ = self.model.transcribe(
+                stream, language=o.language, beam_size=o.beam_size, vad_filter=False,
+                word_timestamps=True, condition_on_previous_text=False,
+                temperature=list(o.temperature), initial_prompt=prompt,
+                hotwords=self.hotwords,
+                max_new_tokens=self._max_new_tokens(length, prompt))
+            words: list[Any] = []
+            failed = 0
+            for seg in segments:
+                if progress is not None:
+                    progress(share * min(1.0, seg.end / length))
+                if seg.temperature >= last_t and (seg.compression_ratio > 2.4
+                                                  or seg.avg_logprob < -1.0):
+                    failed += 1
+                    log.debug("dropped a segment the decoder did not stand by: %r", seg.text)
+                    continue
+                words.extend(seg.words or ())
+            return words, failed
+
+        budget = int(o.max_chars_per_s * max(speech_s, 1.0))
+        words, failed = decode(o.initial_prompt or None)
+        if o.initial_prompt and (failed or runaway("".join(w.word for w in words), budget)):
+            # The prompt primes its own words (请问, 服务): on speech unlike it (read news)
+            # the decoder looped on them. Without it, this group is decoded as plain
+            # faster-whisper would.
+            retry, failed_again = decode(None)
+            log.info("decoding ran away with the prompt (%d characters for %.1f s of speech, "
+                     "%d segment(s) dropped); without it: %d characters, %d dropped",
+                     spoken_chars("".join(w.word for w in words)), speech_s, failed,
+                     spoken_chars("".join(w.word for w in retry)), failed_again)
+            if failed_again <= failed:
+                words = retry
+        words = cut_loops(words, budget)
         # Groups are cut between chunks, so no utterance goes on from one group to the next.
         cur: Utterance | None = None
         cur_chunk = -1
-        for seg in segments:
-            if progress is not None:
-                progress(share * min(1.0, seg.end / length))
-            for w in seg.words or ():
-                # A word belongs to the chunk in which it ends: after a pause Whisper pulls a
-                # word's start early into the silence laid before its chunk (often further
-                # than half of it), while its end stays inside the chunk.
-                k = max(0, bisect.bisect_right(starts, w.end - 0.02) - 1)
-                s, e, ch = chunks[k]
-                offset = s / sr - starts[k]
-                w_start = max(s / sr, w.start + offset)
-                w_end = max(w_start, min(e / sr, w.end + offset))
-                if cur is not None:
-                    gap = w_start - cur.end
-                    # A new chunk means the speaker paused (VAD heard min_silence_ms of
-                    # silence) or another channel speaks: never one utterance across it.
-                    if k != cur_chunk or gap >= o.pause_s or (
-                            gap >= o.sentence_pause_s and cur.text.endswith(_SENTENCE_END)):
-                        utterances.append(cur)
-                        cur = None
-                if cur is None:
-                    cur = Utterance(start=w_start, end=w_end, text="", confidence=0.0,
-                                    channel=ch)
-                    cur_chunk = k
-                cur.text += w.word
-                cur.end = w_end
-                cur.words.append({"start": w_start, "end": w_end, "word": w.word,
-                                  "probability": w.probability})
+        for w in words:
+            # A word belongs to the chunk in which it ends: after a pause Whisper pulls a
+            # word's start early into the silence laid before its chunk (often further
+            # than half of it), while its end stays inside the chunk.
+            k = max(0, bisect.bisect_right(starts, w.end - 0.02) - 1)
+            s, e, ch = chunks[k]
+            offset = s / sr - starts[k]
+            w_start = max(s / sr, w.start + offset)
+            w_end = max(w_start, min(e / sr, w.end + offset))
+            if w_end - w_start < 0.01 and w.start + offset >= e / sr:
+                # wholly inside the silence laid between chunks: nobody said it (without a
+                # prompt Whisper now and then writes a 对 there)
+                log.debug("dropped a word heard in the silence between chunks: %r", w.word)
+                continue
+            if cur is not None:
+                gap = w_start - cur.end
+                # A new chunk means the speaker paused (VAD heard min_silence_ms of
+                # silence) or another channel speaks: never one utterance across it.
+                if k != cur_chunk or gap >= o.pause_s or (
+                        gap >= o.sentence_pause_s and cur.text.endswith(_SENTENCE_END)):
+                    utterances.append(cur)
+                    cur = None
+            if cur is None:
+                cur = Utterance(start=w_start, end=w_end, text="", confidence=0.0,
+                                channel=ch)
+                cur_chunk = k
+            cur.text += w.word
+            cur.end = w_end
+            cur.words.append({"start": w_start, "end": w_end, "word": w.word,
+                              "probability": w.probability})
         if cur is not None:
             utterances.append(cur)
         return share

@@ -1,14 +1,17 @@
 """Benchmark of the speech path (issue: recordings in, flagged utterances out).
 
 In one run:
-- accuracy: ``huashu analyze`` over ``shared/corpus/audio/dialogues`` and
-  ``dialogues_noisy`` (15 dB SNR), scored by ``shared/tools/score_audio.py``;
+- accuracy: ``huashu analyze`` over the v1 dev recordings (``corpus/audio/dialogues``,
+  ``dialogues_noisy`` at 15 dB SNR), the v2 ones (``corpus/v2/audio/dialogues``, their
+  noisy copies at 10 dB, ``interruptions``: telephone stereo and badge mono), scored by
+  ``shared/tools/score_audio.py`` (mono speaker accuracy included), and the real read speech
+  of ``corpus/external/real_speech`` (flags, characters per second, the AISHELL clip's CER);
 - cost: total wall time of that one ``huashu analyze`` process against one plain
   faster-whisper process — the same model folder, the same threads, ``beam_size=5``,
   ``language="zh"``, default options otherwise — transcribing the same files (stereo ones
   included; start-up and model load counted on both sides);
-- memory: peak RSS of ``huashu analyze`` on a 10-minute stereo recording (built from a
-  dev dialogue repeated), in a process of its own.
+- memory: peak RSS of ``huashu analyze`` on a 10-minute stereo call and a 10-minute mono
+  visit (dev recordings repeated), each in a process of its own.
 
 usage: python bench/asr_bench.py [--shared ../shared] [--out bench/out] [--threads 2]
 """
@@ -61,6 +64,39 @@ print(json.dumps({"seconds": time.perf_counter() - t0}))
 HUASHU = [sys.executable, "-m", "huashu", "analyze"]
 
 
+def SETS(shared: Path) -> dict[str, Path]:  # noqa: N802 - a table, read like a constant
+    """The recordings scored: the v1 and v2 dev sets and the real read speech."""
+    return {"dialogues": shared / "corpus" / "audio" / "dialogues",
+            "dialogues_noisy": shared / "corpus" / "audio" / "dialogues_noisy",
+            "v2/dialogues": shared / "corpus" / "v2" / "audio" / "dialogues",
+            "v2/dialogues_noisy": shared / "corpus" / "v2" / "audio" / "dialogues_noisy",
+            "v2/interruptions": shared / "corpus" / "v2" / "audio" / "interruptions",
+            "real_speech": shared / "corpus" / "external" / "real_speech"}
+
+
+# the published reference of the AISHELL clip (real_speech/README); the others have none
+REAL_REFERENCE = {"aishell-BAC009S0724W0121.wav": "广州市房地产中介协会分析"}
+
+
+def _real_speech(files: list[str], by_file: dict[str, dict]) -> dict[str, object]:
+    """Real read speech: text, characters per second, flags, and the CER where published."""
+    from rapidfuzz.distance import Levenshtein
+
+    out: dict[str, object] = {}
+    for f in files:
+        r = by_file[f]
+        text = "".join(u["text"] for u in r.get("utterances", []))
+        said = "".join(c for c in text if c.isalnum())
+        row: dict[str, object] = {"text": text, "chars_per_s": round(len(said) / max(
+            r.get("duration") or 1.0, 1e-3), 2), "flags": sum(len(u["flags"]) for u in
+                                                             r.get("utterances", []))}
+        ref = REAL_REFERENCE.get(Path(f).name)
+        if ref:
+            row["cer"] = round(Levenshtein.distance(ref, said) / len(ref), 3)
+        out[Path(f).name] = row
+    return out
+
+
 def _child_cpu() -> float:
     import resource
 
@@ -82,10 +118,9 @@ def accuracy_and_cost(shared: Path, out: Path, threads: int,
 
     # joined once, before any timing
     model_dir = str(resolve_model(model_spec(get_settings().speech)).path)
-    sets = ("dialogues", "dialogues_noisy")
-    files = {name: sorted(glob.glob(str(shared / "corpus" / "audio" / name / "*.wav")) +
-                          glob.glob(str(shared / "corpus" / "audio" / name / "*.mp3")))
-             for name in sets}
+    files = {name: sorted(glob.glob(str(folder / "*.wav")) + glob.glob(str(folder / "*.mp3")))
+             for name, folder in SETS(shared).items()}
+    sets = tuple(files)
     every = [f for name in sets for f in files[name]]
     res: dict[str, object] = {"threads": threads, "files": len(every)}
     # Each side is one process over all the files and pays its own start-up (imports, model
@@ -113,14 +148,17 @@ def accuracy_and_cost(shared: Path, out: Path, threads: int,
                 c_ours += cpu
                 out_rows = out_rows or p.stdout
     rows = [json.loads(x) for x in out_rows.splitlines() if x.strip()]
-    for name in sets:
-        path = out / f"{name}.analyze.jsonl"
+    by_file = {r["source"]: r for r in rows}
+    for name, folder in SETS(shared).items():
+        path = out / f"{name.replace('/', '_')}.analyze.jsonl"
         with open(path, "w", encoding="utf-8") as fh:
-            for r in rows:
-                if Path(r["source"]).parent.name == name:
-                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        res[name] = {"files": len(files[name]),
-                     "score_audio": _score_audio(shared, shared / "corpus" / "audio" / name, path)}
+            for f in files[name]:
+                fh.write(json.dumps(by_file[f], ensure_ascii=False) + "\n")
+        if name == "real_speech":
+            res[name] = _real_speech(files[name], by_file)
+        else:
+            res[name] = {"files": len(files[name]),
+                         "score_audio": _score_audio(shared, folder, path)}
     res["cost"] = {"rounds": rounds, "huashu_analyze_s": round(t_ours, 2),
                    "plain_faster_whisper_s": round(t_plain, 2),
                    "ratio": round(t_ours / t_plain, 3),
@@ -132,12 +170,13 @@ def accuracy_and_cost(shared: Path, out: Path, threads: int,
     return res
 
 
-def memory(shared: Path, out: Path, threads: int) -> dict[str, object]:
-    """Peak RSS of ``huashu analyze`` on a 10-minute stereo call (a dev dialogue repeated)."""
+def memory(shared: Path, out: Path, threads: int, source: Path,
+           name: str) -> dict[str, object]:
+    """Peak RSS of ``huashu analyze`` on a 10-minute recording (``source`` repeated)."""
     from analyzer.audio import decode, tile_to, write_wav
 
-    path = out / "ten_minutes_stereo.wav"
-    write_wav(path, tile_to(decode(shared / "corpus" / "audio" / "dialogues" / "dd01.wav"), 600))
+    path = out / name
+    write_wav(path, tile_to(decode(source), 600))
     # A fresh process whose only child is huashu analyze: RUSAGE_CHILDREN is its peak.
     code = ("import json, resource, subprocess, sys, time; t = time.perf_counter(); "
             "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
@@ -165,13 +204,22 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, object] = {"accuracy_cost": accuracy_and_cost(args.shared, args.out,
                                                                     args.threads, args.rounds)}
     if not args.skip_memory:
-        result["memory_10min_stereo"] = memory(args.shared, args.out, args.threads)
+        result["memory_10min_stereo"] = memory(
+            args.shared, args.out, args.threads,
+            args.shared / "corpus" / "audio" / "dialogues" / "dd01.wav", "ten_minutes_stereo.wav")
+        result["memory_10min_mono_visit"] = memory(
+            args.shared, args.out, args.threads,
+            args.shared / "corpus" / "v2" / "audio" / "dialogues" / "v2dd03.mp3",
+            "ten_minutes_mono.wav")
     (args.out / "asr_bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1),
                                              encoding="utf-8")
     ac = result["accuracy_cost"]
-    for name in ("dialogues", "dialogues_noisy"):
+    for name in SETS(args.shared):
         r = ac[name]  # type: ignore[index]
-        log.info("%-16s %s", name, r["score_audio"].replace("\n", "\n" + " " * 17))
+        if name == "real_speech":
+            log.info("%-19s %s", name, json.dumps(r, ensure_ascii=False))
+        else:
+            log.info("%-19s %s", name, r["score_audio"].replace("\n", "\n" + " " * 20))
     c = ac["cost"]  # type: ignore[index]
     log.info("cost (%d rounds, %d files): huashu analyze %.1fs vs plain faster-whisper %.1fs "
              "wall: ratio %.2f; CPU %.1fs vs %.1fs: ratio %.2f", c["rounds"], ac["files"],  # type: ignore[index]
@@ -179,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
              c["huashu_analyze_cpu_s"], c["plain_faster_whisper_cpu_s"], c["cpu_ratio"])
     if "memory_10min_stereo" in result:
         log.info("10-minute stereo call: %s", result["memory_10min_stereo"])
+        log.info("10-minute mono visit: %s", result["memory_10min_mono_visit"])
     log.info("written %s", args.out / "asr_bench.json")
     return 0
 

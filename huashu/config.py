@@ -47,6 +47,11 @@ class SpeechSettings(BaseSettings):
     cpu_threads: int = Field(default=0, ge=0, le=256,
                              description="CPU threads for the model (0: all cores).")
     beam_size: int = Field(default=5, ge=1, le=20, description="Beam size of the decoder.")
+    initial_prompt: str = Field(
+        default="", max_length=200,
+        description="Prompt given to Whisper; empty (default, measured: see "
+                    "analyzer/transcribe.py): none. A group it makes run away is decoded "
+                    "again without it.")
     semantic: bool = Field(
         default=True,
         description="Find script lines said in other words by meaning (a sentence model, "

@@ -28,6 +28,7 @@ __all__ = [
     "ModelError",
     "ModelInfo",
     "ModelSpec",
+    "SpeakerModelError",
     "load_whisper",
     "model_name",
     "packaged_model_dir",
@@ -45,6 +46,10 @@ _MARKER = ".huashu-verified.json"
 
 class ModelError(RuntimeError):
     """The model cannot be found, joined or verified; the message says why."""
+
+
+class SpeakerModelError(ModelError):
+    """The speaker encoder's weights are missing or unreadable; the message says how to fix it."""
 
 
 @dataclass(frozen=True)

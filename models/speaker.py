@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from . import SpeakerModelError
+
 __all__ = ["SPEAKER_MODEL", "SpeakerModelError", "VoiceEncoder", "encoder_weights_path",
            "read_legacy_torch"]
 
@@ -43,8 +45,6 @@ _N_MELS = 40
 _PARTIAL = 160  # frames in one window: 1.6 s
 
 
-class SpeakerModelError(RuntimeError):
-    """The speaker encoder's weights are missing or unreadable; the message says how to fix it."""
 
 
 def encoder_weights_path() -> Path:

@@ -15,6 +15,7 @@ import argparse
 import logging
 import sys
 
+from models import ModelError
 from phrasebank import PhrasebankError
 
 from ..config import SettingsError, get_settings
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
                         stream=sys.stderr)
     try:
         return int(args.func(args) or 0)
-    except (RowError, PhrasebankError, SettingsError) as exc:
+    except (RowError, PhrasebankError, SettingsError, ModelError) as exc:
+        # a missing or broken model folder, a missing speaker encoder: its message, no trace
         log.error("%s", exc)
         return 2
     except BrokenPipeError:

@@ -62,3 +62,13 @@ def test_one_voice_falls_back_to_the_words() -> None:
                                      [True, False, False], enc)
     assert info["method"] == "words"
     assert [t.speaker for t in turns] == ["agent", "unknown", "unknown"]
+
+
+def test_a_script_line_is_the_agents_whatever_the_voice() -> None:
+    a, b = _rng_voice(7), _rng_voice(8)
+    enc = _Voices({1: a, 2: b})
+    plan = [(0.0, 4.0, 1), (4.5, 6.0, 2), (6.5, 10.0, 1), (10.5, 13.0, 2)]
+    says = [True, False, True, True]  # the last, in the other voice, says 5.12
+    turns, _ = attribute_speakers(_audio(plan), [(s, e) for s, e, _ in plan], says, enc)
+    assert [t.speaker for t in turns] == ["agent", "customer", "agent", "agent"]
+    assert turns[3].confidence < turns[0].confidence

@@ -67,3 +67,22 @@ def test_ten_minute_stereo_call_in_bounded_memory(tmp_path):
     assert abs(res["dur"] - 600) < 1
     assert res["n"] >= 25 * 5  # ~25 copies of a call with 7 utterances each
     assert res["rss"] * 1024 < 1024 ** 3, f"peak RSS {res['rss'] / 1024:.0f} MiB"
+
+
+def test_a_broken_model_folder_is_named_without_a_traceback(tmp_path):
+    import os
+
+    empty = tmp_path / "model"
+    empty.mkdir()
+    (empty / "config.json").write_text("{}")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "config.json").write_text("{}")
+    (damaged / "model.bin").write_bytes(b"\0" * 4096)  # not a CTranslate2 model
+    for folder, words in ((empty, "is not a CTranslate2 model folder"),
+                          (damaged, "cannot be loaded")):
+        p = subprocess.run([*RUN, str(FIXTURES / "greet.wav")], capture_output=True, text=True,
+                           timeout=300, env={**os.environ, "HUASHU_MODEL_DIR": str(folder)})
+        assert p.returncode == 2, p.stderr
+        assert words in p.stderr and str(folder) in p.stderr
+        assert "Traceback" not in p.stderr and p.stdout == ""

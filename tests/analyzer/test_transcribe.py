@@ -74,3 +74,62 @@ def test_progress_is_monotonic_and_ends_at_one(transcriber):
     transcriber.transcribe([left, right], progress=seen.append)
     assert len(seen) >= 2 and seen[-1] == 1.0 and all(0 <= x <= 1 for x in seen)
     assert seen == sorted(seen), seen  # never goes back
+
+
+# -- decoding that cannot run away ---------------------------------------------------------------
+
+class _W:
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+
+def test_runaway_by_loops_and_by_characters_per_second() -> None:
+    from analyzer.transcribe import runaway
+
+    assert runaway("广州市房地产中介协会分析这些东西,这些东西,这些东西", 100)
+    assert runaway("请问问问问问", 100)
+    assert not runaway("好好好,对对,谢谢谢谢", 100)  # people do say these
+    assert runaway("您好" * 3 + "我是工程师", 100)
+    assert runaway("一二三四五六七八九十", 9) and not runaway("一二三四五六七八九", 9)
+
+
+def test_loops_are_cut_to_two_and_the_text_to_what_time_allows() -> None:
+    from analyzer.transcribe import cut_loops
+
+    words = [_W(w) for w in ["广州市", "房地产", "分析", "这些", "东西", ",", "这些", "东西",
+                             ",", "这些", "东西", ",", "这些", "东西"]]
+    kept = "".join(w.word for w in cut_loops(words, 100))
+    assert kept == "广州市房地产分析这些东西,这些东西,"
+    assert "".join(w.word for w in cut_loops(words, 9)) == "广州市房地产分析"
+    ok = [_W(w) for w in ["好", "好", "我", "看看"]]
+    assert cut_loops(ok, 100) == ok
+
+
+def _cer(ref: str, hyp: str) -> float:
+    from rapidfuzz.distance import Levenshtein
+
+    keep = [c for c in hyp if c.isalnum()]
+    return Levenshtein.distance(ref, "".join(keep)) / len(ref)
+
+
+def test_real_read_speech_does_not_run_away(speech, shared, analyzer) -> None:
+    """A real AISHELL recording of read news (not a service call): with the service prompt
+    the decoder looped on 这些东西 (236 characters, up to 107 s). Now: no loop, no more
+    characters than the time allows, no flag, and no worse than plain faster-whisper."""
+    from analyzer.transcribe import runaway, spoken_chars
+
+    folder = shared / "corpus" / "external" / "real_speech"
+    wav = folder / "aishell-BAC009S0724W0121.wav"
+    reference = "广州市房地产中介协会分析"
+    r = speech.analyze(wav).to_dict()
+    text = "".join(u["text"] for u in r["utterances"])
+    assert not runaway(text, int(9 * r["duration"]))
+    assert spoken_chars(text) <= 9 * r["duration"]
+    segments, _ = speech.model.transcribe(str(wav), language="zh", beam_size=5)
+    plain = analyzer.normaliser.to_simplified("".join(s.text for s in segments))
+    assert _cer(reference, text) <= _cer(reference, plain), (text, plain)
+    assert r["violations"] == []
+    for other in ("wenet-mid.wav", "wenet-long.wav"):
+        o = speech.analyze(folder / other).to_dict()
+        said = "".join(u["text"] for u in o["utterances"])
+        assert said and not runaway(said, int(9 * o["duration"])) and o["violations"] == []
