@@ -25,7 +25,6 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -35,6 +34,7 @@ import numpy as np
 from phrasebank import CallAnalyticsConfig
 
 from .audio import SAMPLE_RATE
+from .transcribe import spoken_chars
 
 __all__ = [
     "CallAnalytics",
@@ -72,7 +72,7 @@ class Interruption:
     cut_off_start: float  # when the speech cut into began
     interrupting: int | None  # the utterance that cut in (index in the result's utterances)
     interrupted: int | None  # the utterance cut into
-    flagged: bool = False  # an agent interruption that became a discipline flag
+    flagged: bool = False  # an agent interruption that is a discipline flag (flag_from on)
 
 
 @dataclass
@@ -142,31 +142,32 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     "喂,…"), which is exactly how an agent cuts in; on the v2 telephone recordings its
     ranges started 0.7-1.0 s late there and the interruptions went unseen.
     """
-    n = audio.size // _FRAME
-    if n == 0:
+    power = _frame_power(audio)
+    if power.size == 0:
         return []
-    power = np.mean(np.square(audio[: n * _FRAME].reshape(n, _FRAME), dtype=np.float64), axis=1)
     level = 10 * np.log10(power + 1e-12)
     floor, loud = np.percentile(level, 10), np.percentile(level, 95)
     if loud - floor < 10:  # nothing stands out of the noise: no speech
         return []
     active = level >= max(floor + 10, loud - 35)
     edges = np.flatnonzero(np.diff(np.concatenate(([0], active.astype(np.int8), [0]))))
-    spans = [[s / 50, e / 50] for s, e in zip(edges[::2], edges[1::2], strict=True)]
-    merged: list[list[float]] = []
-    for span in spans:
-        if merged and span[0] - merged[-1][1] < merge_gap_s:
-            merged[-1][1] = span[1]
-        else:
-            merged.append(span)
-    return [SpeechRange(speaker, round(s, 2), round(e, 2)) for s, e in merged
-            if e - s >= min_burst_s]
+    spans = [(s / 50, e / 50) for s, e in zip(edges[::2], edges[1::2], strict=True)]
+    return [SpeechRange(speaker, round(s, 2), round(e, 2))
+            for s, e in _merge(spans, gap=merge_gap_s) if e - s >= min_burst_s]
 
 
-def _merge(ranges: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+def _frame_power(audio: np.ndarray) -> np.ndarray:
+    """Mean power of each whole 20 ms frame."""
+    n = audio.size // _FRAME
+    return np.mean(np.square(audio[: n * _FRAME].reshape(n, _FRAME), dtype=np.float64), axis=1)
+
+
+def _merge(ranges: Sequence[tuple[float, float]], gap: float = 0.0,
+           ) -> list[tuple[float, float]]:
+    """Ranges joined where they overlap or are less than ``gap`` apart."""
     out: list[list[float]] = []
     for s, e in sorted(ranges):
-        if out and s <= out[-1][1]:
+        if out and (s <= out[-1][1] or s - out[-1][1] < gap):
             out[-1][1] = max(out[-1][1], e)
         else:
             out.append([s, e])
@@ -190,19 +191,13 @@ def _overlap(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]])
 
 # -- the figures ---------------------------------------------------------------------------
 
-def _spoken_chars(text: str) -> int:
-    """Characters that are spoken: letters and digits (a CJK character is a syllable)."""
-    return sum(1 for c in text if unicodedata.category(c)[0] in "LN")
-
-
 def _level_db(audio: np.ndarray, start: float, end: float) -> float | None:
     """The active level of ``audio`` between two times: the mean power of its louder half
     of 20 ms frames, in dB relative to full scale (pauses inside do not lower it)."""
-    a = audio[int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)]
-    n = a.size // _FRAME
+    power = _frame_power(audio[int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)])
+    n = power.size
     if n < 5:
         return None
-    power = np.mean(np.square(a[: n * _FRAME].reshape(n, _FRAME), dtype=np.float64), axis=1)
     loud = np.sort(power)[n // 2:]
     mean = float(np.mean(loud))
     return round(10 * math.log10(mean), 2) if mean > 1e-12 else None
@@ -247,6 +242,11 @@ def _interruptions(ranges: Sequence[SpeechRange], cfg: CallAnalyticsConfig,
                 interrupting=_at(utterances, who, r.start + min(0.3, r.length / 2)),
                 interrupted=_at(utterances, other, r.start)))
     found.sort(key=lambda i: i.at)
+    # from the flag_from-th agent interruption of the call on, each is a 9.12 flag (when the
+    # utterance that cut in is known: the flag is put on it)
+    agent = [i for i in found if i.by == "agent"]
+    for n, intr in enumerate(agent, start=1):
+        intr.flagged = n >= cfg.flag_from and intr.interrupting is not None
     return found, backchannels
 
 
@@ -262,7 +262,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
 
     ``utterances`` have ``start``, ``end``, ``speaker`` and ``text`` (the conversation's
     turns), ``channel_of[i]`` is the channel utterance ``i`` was heard on; ``ranges`` are
-    the speech of each speaker (see :func:`speech_ranges_from_chunks`; for a mono
+    the speech of each speaker (see :func:`voice_activity`; for a mono
     recording, the utterances' own times); ``channels`` the decoded audio.
     """
     speakers = ("agent", "customer", "unknown")
@@ -291,15 +291,14 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     interruptions, backchannels = _interruptions(ranges, cfg, utterances)
 
     per_utt: list[dict[str, Any]] = []
+    chars_of = [spoken_chars(u.text) for u in utterances]
     chars_by: dict[str, int] = {}
     secs_by: dict[str, float] = {}
-    for u, ch in zip(utterances, channel_of, strict=True):
+    for u, ch, chars in zip(utterances, channel_of, chars_of, strict=True):
         seconds = max(u.end - u.start, 1e-3)
-        chars = _spoken_chars(u.text)
         audio = channels[min(ch, len(channels) - 1)] if channels else None
         level = _level_db(audio, u.start, u.end) if audio is not None else None
-        per_utt.append({"pace_cpm": round(chars / seconds * 60, 1), "chars": chars,
-                        "loudness_db": level})
+        per_utt.append({"pace_cpm": round(chars / seconds * 60, 1), "loudness_db": level})
         chars_by[u.speaker] = chars_by.get(u.speaker, 0) + chars
         secs_by[u.speaker] = secs_by.get(u.speaker, 0.0) + seconds
     pace = {sp: round(chars_by[sp] / secs_by[sp] * 60, 1) for sp in chars_by if secs_by[sp]}
@@ -316,7 +315,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                 observations.append(Observation("raised_voice", i, rule.ref, rule.name,
                                                 round(lvl - median, 1), round(median, 1),
                                                 rule.weight))
-    timed = [i for i in agent if per_utt[i]["chars"] >= cfg.rushing_min_chars]
+    timed = [i for i in agent if chars_of[i] >= cfg.rushing_min_chars]
     if len(timed) >= cfg.baseline_min_utterances:
         median = _median([per_utt[i]["pace_cpm"] for i in timed])
         for i in timed:
@@ -326,8 +325,6 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                 observations.append(Observation("rushing", i, rule.ref, rule.name,
                                                 round(ratio, 2), round(median, 1), rule.weight))
     observations.sort(key=lambda o: (o.utterance, o.kind))
-    for d in per_utt:
-        d.pop("chars")
 
     return CallAnalytics(
         method=method, speaker_confidence=speaker_confidence,

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.speaker import SPEAKER_MODEL
+from models.speaker import SPEAKER_MODEL, VoiceEncoder
 from phrasebank import CHANNELS
 
 from .adherence import Turn
@@ -107,11 +107,8 @@ class SpeechPipeline:
         self.options = options or SpeechOptions()
         self.model = model
         self.model_name = model_name
-        if speaker_encoder is None:
-            from models.speaker import VoiceEncoder
-
-            speaker_encoder = VoiceEncoder.load()  # 17 MB of weights, ~0.05 s
-        self.speaker_encoder = speaker_encoder
+        # 17 MB of weights, read in ~0.05 s
+        self.speaker_encoder = speaker_encoder or VoiceEncoder.load()
         self.transcriber = Transcriber(
             model, self.options.transcribe,
             hotwords=analyzer.bank.hotwords(self.options.transcribe.hotwords_max_chars),
@@ -182,7 +179,7 @@ class SpeechPipeline:
         turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
                  for u, w in zip(utts, who, strict=True)]
         t_speakers = time.perf_counter()
-        analytics = self._analytics(utts, turns, channels, duration, stereo, agent_channel,
+        analytics = self._analytics(utts, turns, channels, duration, agent_channel,
                                     attribution)
         del channels
         t_analytics = time.perf_counter()
@@ -215,39 +212,33 @@ class SpeechPipeline:
 
     # -- call analytics ------------------------------------------------------------------
     def _analytics(self, utts: list[Utterance], turns: list[Turn], channels: list[Any],
-                   duration: float, stereo: bool, agent_channel: str,
+                   duration: float, agent_channel: str,
                    attribution: dict[str, Any]) -> CallAnalytics:
-        cfg = self.analyzer.bank.call_analytics
-        if stereo:
-            confidence = "high"
-        elif attribution.get("method") == "voices" and attribution.get("evidence", 0) >= 0.7:
-            confidence = "medium"
-        else:
-            confidence = "low"
-        if stereo:
+        if attribution["method"] == "channels":
             # one speaker per channel: the voice activity shows who speaks over whom
             who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
             ranges = sorted((r for audio, sp in zip(channels, who, strict=True)
                              for r in voice_activity(audio, sp)), key=lambda r: r.start)
-            method = "channels"
+            method, confidence = "channels", "high"
         else:
-            ranges = [SpeechRange(t.speaker, u.start, u.end) for u, t in zip(utts, turns,
-                                                                               strict=True)]
-            method = "utterances"  # speakers from their voices; overlaps not seen
-        return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration, cfg,
-                            method=method, speaker_confidence=confidence)
+            # speakers from their voices (or words); overlaps in one channel are not seen
+            ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
+            method = "utterances"
+            confidence = "medium" if attribution["method"] == "voices" and \
+                attribution.get("evidence", 0) >= 0.7 else "low"
+        return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration,
+                            self.analyzer.bank.call_analytics, method=method,
+                            speaker_confidence=confidence)
 
     def _analytics_flags(self, analytics: CallAnalytics, turns: list[Turn]) -> list[list[Flag]]:
-        """A discipline flag on the agent's utterance that cut in, from the ``flag_from``-th
-        agent interruption of the call on."""
-        cfg = self.analyzer.bank.call_analytics
-        rule = cfg.interruption
+        """A discipline flag on the agent's utterance that cut in, for each interruption
+        that analytics flagged (from the ``flag_from``-th of the call on)."""
+        rule = self.analyzer.bank.call_analytics.interruption
         extra: list[list[Flag]] = [[] for _ in turns]
-        for n, intr in enumerate(analytics.agent_interruptions, start=1):
+        for intr in analytics.agent_interruptions:
             i = intr.interrupting
-            if n < cfg.flag_from or i is None:
+            if not intr.flagged or i is None:
                 continue
-            intr.flagged = True
             text = turns[i].text
             extra[i].append(Flag(ref=rule.ref, kind="discipline", score=1.0,
                                  span=(0, len(text)), matched=text, standard=rule.standard,

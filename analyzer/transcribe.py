@@ -29,7 +29,8 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 
-__all__ = ["TranscribeOptions", "Transcriber", "Utterance", "speech_chunks"]
+__all__ = ["TranscribeOptions", "Transcriber", "Utterance", "cut_loops", "runaway",
+           "speech_chunks", "spoken_chars"]
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +120,21 @@ def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[i
 _LOOP = re.compile(r"(.{2,8}?)\1{2,}|(.)\2{4,}")
 
 
+def _spoken(text: str) -> str:
+    """The letters and digits of ``text`` (a CJK character is a syllable): no punctuation,
+    no spaces."""
+    return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+
+
 def spoken_chars(text: str) -> int:
-    """Letters and digits (a CJK character is a syllable); no punctuation, no spaces."""
-    return sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+    """How many characters of ``text`` are spoken (:func:`_spoken`)."""
+    return len(_spoken(text))
 
 
 def runaway(text: str, budget: int) -> bool:
     """A decoder that ran away: more spoken characters than ``budget``, or a phrase said
     three times running (a character five times: 对对对 is speech, 问问问问问 is not)."""
-    said = "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+    said = _spoken(text)
     return len(said) > budget or _LOOP.search(said) is not None
 
 
@@ -135,7 +142,7 @@ def cut_loops(words: list[Any], budget: int) -> list[Any]:
     """Words with any run of a repeated 1-6 word phrase cut to two, then the spoken
     characters cut at ``budget`` (what the speech time allows)."""
     def key(w: Any) -> str:
-        return "".join(c for c in w.word if unicodedata.category(c)[0] in "LN")
+        return _spoken(w.word)
 
     out: list[Any] = []
     i = 0
