@@ -147,7 +147,7 @@ def agent_stats(rows: list[dict[str, Any]],
             s.interruptions += int(a.get("agent_interruptions", 0))
             s.agent_talk_s += float(a["talk_s"].get("agent", 0.0))
             s.all_talk_s += sum(float(v) for v in a["talk_s"].values())
-            s.low_confidence += a.get("speaker_confidence") == "low"
+            s.low_confidence += a.get("speaker_confidence") != "high"
             for u, ua in zip(r["utterances"], a.get("utterances") or [], strict=False):
                 if u.get("speaker") == "agent":
                     seconds = max(0.0, float(u["end"]) - float(u["start"]))

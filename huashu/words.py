@@ -4,7 +4,7 @@ default (QA staff read Chinese) or English (``--lang en``). JSON output keeps it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import phrasebank as pb
@@ -120,9 +120,9 @@ class Words:
     def score(self, score: int | None) -> str:
         return self("no_template") if score is None else f"{score}/100"
 
-    def analytics(self, a: Mapping[str, Any]) -> list[str]:
-        """A recording's call analytics as lines: the summary, each interruption, long
-        silence and observation (times as m:ss)."""
+    def analytics_summary(self, a: Mapping[str, Any]) -> list[str]:
+        """A recording's call analytics in a line (and a second when its speakers were
+        inferred from one channel)."""
         if not a:
             return []
         out = [self("analytics", agent=a["talk_s"]["agent"], customer=a["talk_s"]["customer"],
@@ -132,12 +132,27 @@ class Words:
                     pace=a["pace_cpm"].get("agent", 0.0))]
         if a.get("speaker_confidence") != "high":
             out.append(self("analytics_mono"))
-        for i in a["interruptions"]:
+        return out
+
+    def analytics_events(self, a: Mapping[str, Any],
+                         clock: Callable[[float], str] = _clock) -> list[tuple[float, str]]:
+        """Each interruption, then each long silence: ``(time, words)``, times written by
+        ``clock`` (m:ss by default)."""
+        out = []
+        for i in a.get("interruptions", []):
             key = "interruption" if i["by"] == "agent" else "customer_interruption"
-            out.append(self(key, at=_clock(i["at"]), overlap=i["overlap_s"]))
-        for s in a["long_silences"]:
-            out.append(self("silence", start=_clock(s["start"]), end=_clock(s["end"]),
-                            seconds=s["seconds"]))
+            out.append((i["at"], self(key, at=clock(i["at"]), overlap=i["overlap_s"])))
+        for s in a.get("long_silences", []):
+            out.append((s["start"], self("silence", start=clock(s["start"]),
+                                         end=clock(s["end"]), seconds=s["seconds"])))
+        return out
+
+    def analytics(self, a: Mapping[str, Any]) -> list[str]:
+        """A recording's call analytics as lines: the summary, each interruption, long
+        silence and observation (times as m:ss)."""
+        if not a:
+            return []
+        out = self.analytics_summary(a) + [words for _, words in self.analytics_events(a)]
         for o in a["observations"]:
             out.append(self("turn", n=o["utterance"]) + " " +
                        self(o["kind"], value=o["value"], baseline=o["baseline"]))

@@ -103,7 +103,7 @@ function eventsOf(result) {
   for (const x of a.interruptions || []) {
     const who = x.by === "agent" ? "坐席打断客户" : "客户插话";
     ev.push({ t: x.at, cls: "ev-interrupt ev-" + x.by, text: `${who} ${clock(x.at)}(同时说话 ${x.overlap_s} 秒)` +
-      (x.flagged ? " · 9.12" : "") });
+      (x.flagged ? " · " + ((a.config || {}).interruption || {}).ref : "") });
   }
   for (const s of a.long_silences || []) {
     ev.push({ t: s.start, cls: "ev-silence", text: `无人说话 ${s.seconds} 秒(${clock(s.start)}–${clock(s.end)})` });

@@ -37,15 +37,9 @@ def to_vtt(result: dict[str, Any], words: Words | None = None) -> str:
              f"{w('score')} {w.score(result['score'])} phrasebank {result['phrasebank_version']}",
              ""]
     analytics = result.get("analytics") or {}
-    lines += [f"NOTE {line.replace('-->', '→')}\n" for line in w.analytics(analytics)[:2]]
+    lines += [f"NOTE {line.replace('-->', '→')}\n" for line in w.analytics_summary(analytics)]
     # each interruption and long silence as a NOTE where it happens
-    events = sorted([(i["at"], w("interruption" if i["by"] == "agent" else
-                                 "customer_interruption", at=_ts(i["at"]),
-                                 overlap=i["overlap_s"]))
-                     for i in analytics.get("interruptions", [])] +
-                    [(s["start"], w("silence", start=_ts(s["start"]), end=_ts(s["end"]),
-                                    seconds=s["seconds"]))
-                     for s in analytics.get("long_silences", [])])
+    events = sorted(w.analytics_events(analytics, _ts))
     for i, u in enumerate(result["utterances"], 1):
         while events and events[0][0] <= u["start"]:
             lines += [f"NOTE {events.pop(0)[1].replace('-->', '→')}", ""]
