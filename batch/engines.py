@@ -100,8 +100,8 @@ def plan_workers(workers: int = 0, threads: int = 0, cores: int | None = None,
     The default is one single-threaded worker per core (on 2 cores, 8 recordings, 2 × 1 took
     11.7 s and 1 × 2 25.5 s idle; 17.5 against 23.3 s beside one busy process; 25.6 against
     41.3 s beside two: ``bench/batch_bench.py --copies 2 --busy N``; the base model's
-    decoder does not use a second thread well), never more workers than jobs. A split asked for beyond the cores is shrunk,
-    threads first, with a warning.
+    decoder does not use a second thread well), never more workers than jobs. A split asked
+    for beyond the cores is shrunk, threads first, with a warning.
     """
     cores = cores or available_cores()
     if workers <= 0 and threads <= 0:

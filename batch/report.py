@@ -254,30 +254,41 @@ def _histogram_svg(scores: list[int], unit: str = "recording(s)") -> str:
     return "".join(parts)
 
 
-def _refs_svg(counts: list[tuple[str, int]], standards: dict[str, str],
-              none: str = "No violations.") -> str:
-    w, row_h, left = 560, 22, 250
-    if not counts:
-        return ('<svg id="refs-chart" class="chart" viewBox="0 0 560 40" width="560" '
+def _bars_svg(chart_id: str, aria: str, bars: list[tuple[str, float, str, str]], none: str,
+              *, left: int, right: int, color: str) -> str:
+    """A horizontal bar chart: per bar its label, value, the value as shown and a tooltip
+    (plain text, escaped here); ``none`` when there are no bars."""
+    w, row_h = 560, 22
+    if not bars:
+        return (f'<svg id="{chart_id}" class="chart" viewBox="0 0 560 40" width="560" '
                 'height="40"><text x="8" y="24" font-size="13" fill="#555">'
                 f'{_e(none)}</text></svg>')
-    h = row_h * len(counts) + 10
-    peak = max(c for _, c in counts)
-    parts = [f'<svg id="refs-chart" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
-             f'height="{h}" role="img" aria-label="Violations by ref">']
-    for i, (ref, c) in enumerate(counts):
+    h = row_h * len(bars) + 10
+    peak = max(value for _, value, _, _ in bars) or 1.0
+    parts = [f'<svg id="{chart_id}" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
+             f'height="{h}" role="img" aria-label="{_e(aria)}">']
+    for i, (label, value, shown, tip) in enumerate(bars):
         y = 5 + i * row_h
-        std = standards.get(ref, "")
-        short = std if len(std) <= 16 else std[:15] + "…"
-        bw = (w - left - 40) * c / peak
+        bw = (w - left - right) * value / peak
         parts.append(f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
-                     f'{_e(ref)} {_e(short)}</text>')
+                     f'{_e(label)}</text>')
         parts.append(f'<rect class="bar" x="{left}" y="{y + 3}" width="{max(bw, 1):.1f}" '
-                     f'height="{row_h - 6}" fill="#c0392b"><title>{_e(ref)} {_e(std)}: {c}'
-                     '</title></rect>')
-        parts.append(f'<text x="{left + bw + 4:.1f}" y="{y + 15}" font-size="12">{c}</text>')
+                     f'height="{row_h - 6}" fill="{color}"><title>{_e(tip)}</title></rect>')
+        parts.append(f'<text x="{left + bw + 4:.1f}" y="{y + 15}" font-size="12">'
+                     f'{_e(shown)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _refs_svg(counts: list[tuple[str, int]], standards: dict[str, str],
+              none: str = "No violations.") -> str:
+    bars = []
+    for ref, c in counts:
+        std = standards.get(ref, "")
+        short = std if len(std) <= 16 else std[:15] + "…"
+        bars.append((f"{ref} {short}", float(c), str(c), f"{ref} {std}: {c}"))
+    return _bars_svg("refs-chart", "Violations by ref", bars, none, left=250, right=40,
+                     color="#c0392b")
 
 
 def _agents_svg(stats: list[AgentStats], none: str, unit: str) -> str:
@@ -285,29 +296,13 @@ def _agents_svg(stats: list[AgentStats], none: str, unit: str) -> str:
     pace in each bar's tooltip."""
     rows = sorted((s for s in stats if s.interruptions_per_hour is not None),
                   key=lambda s: -(s.interruptions_per_hour or 0.0))[:20]
-    w, row_h, left = 560, 22, 160
-    if not rows:
-        return ('<svg id="agents-chart" class="chart" viewBox="0 0 560 40" width="560" '
-                f'height="40"><text x="8" y="24" font-size="13" fill="#555">{_e(none)}'
-                '</text></svg>')
-    h = row_h * len(rows) + 10
-    peak = max(s.interruptions_per_hour or 0.0 for s in rows) or 1.0
-    parts = [f'<svg id="agents-chart" class="chart" viewBox="0 0 {w} {h}" width="{w}" '
-             f'height="{h}" role="img" aria-label="{_e(unit)}">']
-    for i, st in enumerate(rows):
-        y = 5 + i * row_h
+    bars = []
+    for st in rows:
         value = st.interruptions_per_hour or 0.0
-        bw = (w - left - 60) * value / peak
-        tip = (f"{st.agent_id}: {value} {unit}; talk share {st.talk_share}; "
-               f"pace {st.mean_pace}")
-        parts.append(f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
-                     f'{_e(st.agent_id[:20])}</text>')
-        parts.append(f'<rect class="bar" x="{left}" y="{y + 3}" width="{max(bw, 1):.1f}" '
-                     f'height="{row_h - 6}" fill="#8e44ad"><title>{_e(tip)}</title></rect>')
-        parts.append(f'<text x="{left + bw + 4:.1f}" y="{y + 15}" font-size="12">'
-                     f'{value:g}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        bars.append((st.agent_id[:20], value, f"{value:g}",
+                     f"{st.agent_id}: {value} {unit}; talk share {st.talk_share}; "
+                     f"pace {st.mean_pace}"))
+    return _bars_svg("agents-chart", unit, bars, none, left=160, right=60, color="#8e44ad")
 
 
 _CSS = """
