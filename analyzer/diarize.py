@@ -108,7 +108,7 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     # which voice is the agent's: script lines, then who opened, then who talked more
     script = [sum(1 for i in range(n) if labels[i] == k and says_script[i]) for k in (0, 1)]
     talk = [float(dur[labels == k].sum()) for k in (0, 1)]
-    first = int(labels[int(np.argmax(long_))]) if long_.any() else int(labels[0])
+    first = int(labels[int(np.argmax(long_))])  # the voice of the first long utterance
     score = [3.0 * script[k] + (1.0 if first == k else 0.0)
              + (0.5 if talk[k] > talk[1 - k] else 0.0) for k in (0, 1)]
     agent = int(np.argmax(score))

@@ -156,23 +156,19 @@ class CheckEndpoint:
     wraps a plain function as request -> response."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await _send_check(scope, receive, send)
-
-
-async def _send_check(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    scope.setdefault("route", hot_route)  # FastAPI's router names only its own routes
-    status, extra = 200, []
-    try:
-        body = orjson.dumps(await _answer_check(Request(scope, receive)))
-    except HTTPException as exc:
-        status = exc.status_code
-        body = orjson.dumps({"detail": exc.detail})
-        extra = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                 for k, v in (exc.headers or {}).items()]
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()), *extra]})
-    await send({"type": "http.response.body", "body": body})
+        scope.setdefault("route", hot_route)  # FastAPI's router names only its own routes
+        status, extra = 200, []
+        try:
+            body = orjson.dumps(await _answer_check(Request(scope, receive)))
+        except HTTPException as exc:
+            status = exc.status_code
+            body = orjson.dumps({"detail": exc.detail})
+            extra = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                     for k, v in (exc.headers or {}).items()]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()), *extra]})
+        await send({"type": "http.response.body", "body": body})
 
 
 hot_route = Route("/v1/check", CheckEndpoint(), methods=["POST"])
