@@ -274,10 +274,11 @@ def _refs(flags: Sequence[Any], ref: str) -> bool:
 
 
 def _test(an: Analyzer, s: Suggestion, utterances: Sequence[tuple[str, str]],
-          source: str, examples: int) -> SuggestionTest:
+          before: Sequence[Sequence[Any]], source: str, examples: int) -> SuggestionTest:
+    """``before``: the running bank's flags of ``utterances`` (the same for every
+    suggestion, so computed once by :func:`suggest`)."""
     candidate = Analyzer(pb.loads(apply_suggestion(an.bank.raw, s), source="candidate"),
                          an.options)
-    before = an.check_many(utterances, source=source)
     after = candidate.check_many(utterances, source=source)
     test = SuggestionTest(utterances=len(utterances), adds=0, removes=0)
     for (text, _), b, a in zip(utterances, before, after, strict=True):
@@ -305,10 +306,11 @@ def suggest(an: Analyzer, feedback: Sequence[Feedback],
     """Suggestions from ``feedback`` (at most ``limit``, most asked-for first), each tested
     on ``utterances`` (``(text, speaker)``, e.g. every stored one, of ``source``)."""
     built = sorted(_build(an, feedback), key=lambda s: -len(s.feedback))[:limit]
+    before = an.check_many(utterances, source=source) if built else []
     out = []
     for s in built:
         try:
-            s.test = _test(an, s, utterances, source, examples)
+            s.test = _test(an, s, utterances, before, source, examples)
         except ValueError as exc:  # the item does not fit the bank: say so, skip it
             log.warning("suggestion %s (%s %s) left out: %s", s.id, s.target, s.item, exc)
             continue
