@@ -120,32 +120,57 @@ class Analyzer:
         if self._use_semantic(semantic):
             found = self.by_meaning([text], [speaker], [flags])[0]
             if found is not None:
-                flags.append(found)
+                flags.append(self.semantic_stage().in_section(found, prefer_section))
         return flags
 
     def _use_semantic(self, semantic: bool | None) -> bool:
         return self.options.semantic if semantic is None else semantic
 
     def semantic_open(self, text: str, speaker: str, flags: Sequence[Flag]) -> bool:
-        """Whether an utterance is left open for the semantic stage: the agent's (or an
-        unknown speaker's), long enough, and neither a script line nor a violation found."""
-        return speaker != "customer" and \
-            len(self.normalise(text)) >= self.options.semantic_min_chars and \
-            not any(f.kind == "script" or f.is_violation for f in flags)
+        """Whether an utterance is left open for the semantic stage (:meth:`semantic_span`)."""
+        return self.semantic_span(text, speaker, flags) is not None
+
+    def semantic_span(self, text: str, speaker: str,
+                      flags: Sequence[Flag]) -> tuple[int, int] | None:
+        """What of an utterance the semantic stage compares, if any: an agent's (or unknown
+        speaker's) utterance with no violation found; the whole of it when no script line
+        was found either, else the longest stretch outside the lines found, when it holds
+        at least twice ``semantic_min_chars`` (one utterance may say two lines: 不客气,
+        应该的。以后想办个什么新业务…, where the first is a rule's and the second a
+        paraphrase). Shorter ones say no line (嗯好的)."""
+        if speaker == "customer" or any(f.is_violation for f in flags):
+            return None
+        least = self.options.semantic_min_chars
+        taken = sorted(f.span for f in flags if f.kind == "script")
+        if not taken:
+            return (0, len(text)) if len(self.normalise(text)) >= least else None
+        gaps, at = [], 0
+        for s, e in taken:
+            gaps.append((at, s))
+            at = max(at, e)
+        gaps.append((at, len(text)))
+        s, e = max(gaps, key=lambda g: g[1] - g[0])
+        while s < e and not text[s].isalnum():  # the stretch starts at its first word
+            s += 1
+        return (s, e) if len(self.normalise(text[s:e])) >= 2 * least else None
 
     def by_meaning(self, texts: Sequence[str], speakers: Sequence[str],
                    flags: Sequence[Sequence[Flag]]) -> list[Flag | None]:
-        """For each utterance left open (:meth:`semantic_open`), the script line it says by
-        meaning, if any (a flag naming the nearest example and the similarity)."""
-        open_rows = [i for i, (t, s, f) in enumerate(zip(texts, speakers, flags, strict=True))
-                     if self.semantic_open(t, s, f)]
+        """For each utterance left open (:meth:`semantic_span`), the script line it says by
+        meaning, if any (a flag naming the nearest example and the similarity), unless
+        that line (or its twin) is already found in it."""
+        spans = [self.semantic_span(t, s, f)
+                 for t, s, f in zip(texts, speakers, flags, strict=True)]
+        open_rows = [i for i, span in enumerate(spans) if span is not None]
         out: list[Flag | None] = [None] * len(texts)
         if not open_rows:
             return out
         stage = self.semantic_stage()
-        for i, m in zip(open_rows, stage.nearest([texts[i] for i in open_rows]), strict=True):
-            if m is not None:
-                out[i] = stage.flag(texts[i], m)
+        asked = [texts[i][spans[i][0]:spans[i][1]] for i in open_rows]  # type: ignore[index]
+        for i, m in zip(open_rows, stage.nearest(asked), strict=True):
+            if m is not None and not any(f.ref in stage.twins.get(m.ref, (m.ref,))
+                                         for f in flags[i]):
+                out[i] = stage.flag(texts[i], m, spans[i])
         return out
 
     def check_many(self, rows: Sequence[tuple[str, str]], *,
@@ -161,7 +186,7 @@ class Analyzer:
             found = self.by_meaning([t for t, _ in rows], [s for _, s in rows], out)
             for flags, f in zip(out, found, strict=True):
                 if f is not None:
-                    flags.append(f)
+                    flags.append(self.semantic_stage().in_section(f, prefer_section))
         return out
 
     def match_turns(self, turns: Sequence[Turn], source: str = "auto") -> list[UtteranceMatch]:
@@ -204,8 +229,12 @@ class Analyzer:
                     per_turn[i].append(replace(f, span=(f.span[0], second - 1), turns=(i, j)))
                     said.add(f.ref)
             for i, meant in enumerate(by_meaning):
-                if meant is not None and not any(g.kind == "script" for g in per_turn[i]):
-                    per_turn[i].append(meant)
+                # (a joined line may have been found in the words the stage compared)
+                if meant is not None and not any(
+                        g.kind == "script" and g.span[0] < meant.span[1] and
+                        meant.span[0] < g.span[1] for g in per_turn[i]):
+                    per_turn[i].append(self.semantic_stage().in_section(meant,
+                                                                        prefer or default))
             for i, extra in enumerate(extra_flags or ()):
                 per_turn[i].extend(extra)
             return per_turn

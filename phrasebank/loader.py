@@ -341,7 +341,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
     if not isinstance(sem, dict):
         problems.append("semantic: must be a mapping")
     else:
-        unknown = set(sem) - {"min_similarity", "margin", "negatives"}
+        unknown = set(sem) - {"min_similarity", "margin", "negatives", "twin_similarity"}
         if unknown:
             problems.append(f"semantic: unknown keys {', '.join(sorted(map(str, unknown)))}")
         sim = sem.get("min_similarity", semantic.min_similarity)
@@ -352,9 +352,13 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         if not isinstance(margin, (int, float)) or not 0 <= float(margin) < 1:
             problems.append(f"semantic.margin: must be a number in [0, 1), got {margin!r}")
             margin = semantic.margin
+        twin = sem.get("twin_similarity", semantic.twin_similarity)
+        if not isinstance(twin, (int, float)) or not 0 < float(twin) <= 1:
+            problems.append(f"semantic.twin_similarity: must be a number in (0, 1], got {twin!r}")
+            twin = semantic.twin_similarity
         negatives = tuple(str(x).strip() for x in _as_list(sem.get("negatives"))
                           if str(x).strip())
-        semantic = SemanticConfig(float(sim), float(margin), negatives)
+        semantic = SemanticConfig(float(sim), float(margin), negatives, float(twin))
 
     call_analytics = _call_analytics(doc.get("call_analytics"), problems)
 

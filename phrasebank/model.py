@@ -123,6 +123,10 @@ class SemanticConfig:
     min_similarity: float = 0.93  # the nearest example must be at least this close
     margin: float = 0.01  # and closer than any other line's or negative's by this much
     negatives: tuple[str, ...] = ()  # ordinary talk of the trade that credits no line
+    twin_similarity: float = 0.6
+    """Script lines of different sections whose standard texts are at least this alike
+    (rapidfuzz ratio / 100) are twins (1.1.2 and 5.3, 1.1.7 and 5.4): their examples do not
+    compete for the margin, and the conversation's section names the one credited."""
 
 
 @dataclass(frozen=True)

@@ -81,25 +81,33 @@ def resolve(hits: list[Hit], prefer: str | None) -> list[Resolved]:
         _longer(k, h) and k.ref != h.ref
         and k.start <= h.start + 1 and h.end <= k.end + 1 for k in scripts))),
         key=lambda h: _rank(h, prefer), reverse=True)
+    # Lines the standard repeats (1.1.2 and 5.3 share their rules) hit the same words with
+    # the same score: the first ranked stands for all, the others are named in ``also``,
+    # before any of them can be kept beside a hit of the other twin on other words.
+    firsts: dict[tuple[int, int, float], Resolved] = {}
+    for h in ranked:
+        first = firsts.setdefault((h.start, h.end, h.score), Resolved(h))
+        if first.hit.ref != h.ref and h.ref not in first.also:
+            first.also.append(h.ref)
     kept: list[Resolved] = []
     for h in ranked:
+        first = firsts[(h.start, h.end, h.score)]
+        if first.hit is not h:
+            continue
         clash = False
         for r in kept:
             k = r.hit
             overlap = min(h.end, k.end) - max(h.start, k.start)
             if overlap <= 0:
                 continue
-            if k.ref == h.ref:
+            if k.ref == h.ref or h.ref in r.also or k.ref in first.also:
                 clash = True
                 break
             if overlap > 0.5 * min(h.end - h.start, k.end - k.start):
                 clash = True
-                if (h.score == k.score and (h.start, h.end) == (k.start, k.end)
-                        and h.ref not in r.also):
-                    r.also.append(h.ref)  # the standard repeats this line
                 break
         if not clash:
-            kept.append(Resolved(h))
+            kept.append(first)
     return kept
 
 

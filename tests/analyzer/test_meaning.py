@@ -182,5 +182,52 @@ def test_examples_belong_to_script_lines_and_settings_are_checked():
         pb.loads(BANK + "semantic: {min_similarity: 2}\n")
     with pytest.raises(pb.PhrasebankError, match="unknown keys"):
         pb.loads(BANK + "semantic: {threshold: 0.9}\n")
+    with pytest.raises(pb.PhrasebankError, match="semantic.twin_similarity"):
+        pb.loads(BANK + "semantic: {twin_similarity: 0}\n")
     bank = pb.loads(BANK + "semantic: {margin: 0.05, negatives: [今天天气不错]}\n")
     assert bank.semantic.margin == 0.05 and bank.semantic.negatives == ("今天天气不错",)
+
+
+def test_lines_the_standard_repeats_in_two_sections_are_twins(analyzer):
+    from analyzer.matching.semantic import twin_groups
+
+    twins = twin_groups(analyzer.bank, analyzer.bank.semantic.twin_similarity)
+    assert twins["1.1.2"] == twins["5.3"] == ("1.1.2", "5.3")
+    assert twins["1.1.7"] == ("1.1.7", "5.4")
+    assert "5.5" not in twins  # 5.1 inside 5.5 is one section: a longer line, not a twin
+    assert twin_groups(analyzer.bank, 1.0) == {}  # no two lines are worded identically
+
+
+def test_the_conversations_section_names_the_twin_credited(analyzer):
+    # said by meaning: the stage's nearest example may be either twin's
+    text = "宽带坏了要去检查一下,您明天几点有空"
+    by_section = {p: refs(analyzer.check(text, source="typed", semantic=True, prefer_section=p))
+                  for p in ("1", "5")}
+    assert by_section == {"1": ["1.1.2"], "5": ["5.3"]}
+    # said by a rule both twins share: one flag, the other twin named in ``also``
+    text = "您前天报了宽带故障,需要上门检修一下,您看哪天方便,我们派人过去?"
+    for section, ref, twin in (("1", "1.1.2", "5.3"), ("5", "5.3", "1.1.2")):
+        [f] = analyzer.check(text, source="typed", prefer_section=section)
+        assert (f.ref, f.also) == (ref, (twin,))
+
+
+def test_an_utterance_saying_two_lines_gets_both(analyzer):
+    # the first by its words, the second in other words, by meaning over the rest
+    text = "这是我们应该做的。以后要是想了解新业务或者有别的事,随时打我电话,我尽力帮您解决。"
+    assert refs(analyzer.check(text, source="typed")) == ["5.13"]
+    first, second = analyzer.check(text, source="typed", semantic=True)
+    assert first.ref == "5.13" and second.ref == "5.15" and second.similar_to
+    assert text[second.span[0]:second.span[1]].startswith("以后") and \
+        second.span[0] >= first.span[1]
+
+
+@pytest.mark.parametrize("text", [
+    "对不起,给您带来麻烦了,我先看一下光猫的指示灯是不是正常",
+    "这是我们应该做的,您家的网线我顺便帮您理了一下,以后别压在柜子底下",
+    "您的宽带上网已经恢复,请您使用一下,密码还是原来那个,没有改过",
+    "好的,我将会在三点准时上门为您检修,我现在还在另一个客户家里,做完就过去",
+])
+def test_routine_talk_beside_a_line_credits_no_second_line(analyzer, text):
+    lexical = refs(analyzer.check(text, source="typed"))
+    assert len(lexical) == 1
+    assert refs(analyzer.check(text, source="typed", semantic=True)) == lexical
