@@ -257,13 +257,16 @@ def _median(xs: Sequence[float]) -> float:
 def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                  ranges: Sequence[SpeechRange], channels: Sequence[np.ndarray],
                  duration: float, cfg: CallAnalyticsConfig, *, method: str,
-                 speaker_confidence: str = "high") -> CallAnalytics:
+                 speaker_confidence: str = "high",
+                 levels: Sequence[float | None] | None = None) -> CallAnalytics:
     """The analytics of one recording.
 
     ``utterances`` have ``start``, ``end``, ``speaker`` and ``text`` (the conversation's
     turns), ``channel_of[i]`` is the channel utterance ``i`` was heard on; ``ranges`` are
     the speech of each speaker (see :func:`voice_activity`; for a mono
-    recording, the utterances' own times); ``channels`` the decoded audio.
+    recording, the utterances' own times); ``channels`` the decoded audio. ``levels``: the
+    utterances' loudness already measured (a stored result's ``utterances[i].loudness_db``,
+    when its speakers are corrected without the audio), instead of measuring ``channels``.
     """
     speakers = ("agent", "customer", "unknown")
     merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
@@ -296,8 +299,11 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     secs_by: dict[str, float] = {}
     for u, ch, chars in zip(utterances, channel_of, chars_of, strict=True):
         seconds = max(u.end - u.start, 1e-3)
-        audio = channels[min(ch, len(channels) - 1)] if channels else None
-        level = _level_db(audio, u.start, u.end) if audio is not None else None
+        if levels is not None:
+            level = levels[len(per_utt)]
+        else:
+            audio = channels[min(ch, len(channels) - 1)] if channels else None
+            level = _level_db(audio, u.start, u.end) if audio is not None else None
         per_utt.append({"pace_cpm": round(chars / seconds * 60, 1), "loudness_db": level})
         chars_by[u.speaker] = chars_by.get(u.speaker, 0) + chars
         secs_by[u.speaker] = secs_by.get(u.speaker, 0.0) + seconds
@@ -305,9 +311,10 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
 
     observations: list[Observation] = []
     agent = [i for i, u in enumerate(utterances) if u.speaker == "agent"]
-    levels = [per_utt[i]["loudness_db"] for i in agent if per_utt[i]["loudness_db"] is not None]
-    if len(levels) >= cfg.baseline_min_utterances:
-        median = _median(levels)
+    agent_levels = [per_utt[i]["loudness_db"] for i in agent
+                    if per_utt[i]["loudness_db"] is not None]
+    if len(agent_levels) >= cfg.baseline_min_utterances:
+        median = _median(agent_levels)
         for i in agent:
             lvl = per_utt[i]["loudness_db"]
             if lvl is not None and lvl - median >= cfg.raised_voice_db:

@@ -18,16 +18,16 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from models.speaker import SPEAKER_MODEL, VoiceEncoder
-from phrasebank import CHANNELS
+from phrasebank import CHANNELS, ObservationRule
 
-from .adherence import Turn
+from .adherence import AdherenceReport, Turn
 from .analytics import CallAnalytics, SpeechRange, analyse_call, voice_activity
 from .audio import SAMPLE_RATE, decode, probe
 from .diarize import DiarizeOptions, SpeakerTurn, attribute_speakers
@@ -37,7 +37,8 @@ from .matching import Flag
 from .text import Analyzer, AnalyzerOptions
 from .transcribe import TranscribeOptions, Transcriber, Utterance
 
-__all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording"]
+__all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
+           "interruption_flags", "score_recording", "swap_speakers"]
 
 log = logging.getLogger(__name__)
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -183,10 +184,8 @@ class SpeechPipeline:
                                     attribution)
         del channels
         t_analytics = time.perf_counter()
-        report = self.analyzer.score(
-            turns, scenario=scenario, source="asr", semantic=self.options.semantic,
-            extra_flags=self._analytics_flags(analytics, turns),
-            observations=[asdict(o) for o in analytics.observations])
+        report = score_recording(self.analyzer, turns, analytics, scenario=scenario,
+                                 semantic=self.options.semantic)
         utterances = []
         for u, t, w, rt in zip(utts, turns, who, report.turns, strict=True):
             utterances.append({"start": u.start, "end": u.end, "speaker": t.speaker,
@@ -230,21 +229,6 @@ class SpeechPipeline:
                             self.analyzer.bank.call_analytics, method=method,
                             speaker_confidence=confidence)
 
-    def _analytics_flags(self, analytics: CallAnalytics, turns: list[Turn]) -> list[list[Flag]]:
-        """A discipline flag on the agent's utterance that cut in, for each interruption
-        that analytics flagged (from the ``flag_from``-th of the call on)."""
-        rule = self.analyzer.bank.call_analytics.interruption
-        extra: list[list[Flag]] = [[] for _ in turns]
-        for intr in analytics.agent_interruptions:
-            i = intr.interrupting
-            if not intr.flagged or i is None:
-                continue
-            text = turns[i].text
-            extra[i].append(Flag(ref=rule.ref, kind="discipline", score=1.0,
-                                 span=(0, len(text)), matched=text, standard=rule.standard,
-                                 category="interruption", rule="call_analytics.interruption"))
-        return extra
-
     def _join_split_lines(self, utts: list[Utterance],
                           script_refs: Callable[[str], list[Flag]]) -> list[Utterance]:
         """Join neighbours of one channel when together they say a script line that
@@ -282,6 +266,89 @@ class SpeechPipeline:
         who, info = attribute_speakers(channels[0], [(u.start, u.end) for u in utts],
                                        says_script, self.speaker_encoder, self.options.diarize)
         return who, {**info, "model": SPEAKER_MODEL}
+
+
+def interruption_flags(analytics: CallAnalytics, turns: Sequence[Turn],
+                       rule: ObservationRule) -> list[list[Flag]]:
+    """A discipline flag (``rule``: the bank's ``call_analytics.interruption``) on the
+    agent's utterance that cut in, for each interruption that analytics flagged (from the
+    ``flag_from``-th of the call on); one list per turn."""
+    extra: list[list[Flag]] = [[] for _ in turns]
+    for intr in analytics.agent_interruptions:
+        i = intr.interrupting
+        if not intr.flagged or i is None:
+            continue
+        text = turns[i].text
+        extra[i].append(Flag(ref=rule.ref, kind="discipline", score=1.0,
+                             span=(0, len(text)), matched=text, standard=rule.standard,
+                             category="interruption", rule="call_analytics.interruption"))
+    return extra
+
+
+def score_recording(analyzer: Analyzer, turns: Sequence[Turn], analytics: CallAnalytics, *,
+                    scenario: str | None, semantic: bool) -> AdherenceReport:
+    """A recording's turns matched and scored, with the flags and observations of its call
+    analytics: what :meth:`SpeechPipeline.analyze` and :func:`swap_speakers` both do."""
+    return analyzer.score(
+        turns, scenario=scenario, source="asr", semantic=semantic,
+        extra_flags=interruption_flags(analytics, turns,
+                                       analyzer.bank.call_analytics.interruption),
+        observations=[asdict(o) for o in analytics.observations])
+
+
+_SWAPPED = {"agent": "customer", "customer": "agent"}
+
+
+def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
+                  scenario: str | None = None) -> dict[str, Any]:
+    """A mono recording's result (``RecordingResult.to_dict()``) with its two speakers
+    swapped, as a reviewer who heard that the voices were told the wrong way round asks:
+    every utterance's ``agent`` becomes ``customer`` and back (``unknown`` stays), and the
+    words are matched and the conversation scored again (agent-only lines and taboos follow
+    the speaker), the call analytics recomputed from the stored measurements (no audio, no
+    model: ``analyzer`` is the one of the result's phrasebank). ``scenario``: the one the
+    recording was submitted with (None: inferred again). Swapping twice gives the original
+    speakers back; ``speaker_attribution.swapped`` says which way it stands. Raises
+    ValueError for a stereo recording (its speakers are its channels)."""
+    if result.get("speakers") != "inferred":
+        raise ValueError("the speakers of a stereo recording are its channels: analyse it "
+                         "again with the other agent_channel instead")
+    utts = [dict(u) for u in result.get("utterances") or []]
+    turns = [Turn(speaker=_SWAPPED.get(u.get("speaker", "unknown"), "unknown"),
+                  text=u.get("text", ""), start=u.get("start"), end=u.get("end"))
+             for u in utts]
+    stored = result.get("analytics") or {}
+    measured = stored.get("utterances") or []
+    levels = [m.get("loudness_db") for m in measured] if len(measured) == len(utts) \
+        else [None] * len(utts)
+    analytics = analyse_call(
+        turns, [int(u.get("channel") or 0) for u in utts],
+        [SpeechRange(t.speaker, float(t.start or 0.0), float(t.end or 0.0))  # type: ignore[arg-type]
+         for t in turns],
+        [], float(result.get("duration") or 0.0), analyzer.bank.call_analytics,
+        method=stored.get("method", "utterances"),
+        speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels)
+    semantic = bool(((result.get("options") or {}).get("speech") or {}).get("semantic", True))
+    report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic)
+    for u, t, rt in zip(utts, turns, report.turns, strict=True):
+        u["speaker"] = t.speaker
+        u["flags"] = rt["flags"]
+    rep = report.to_dict()
+    attribution = dict(result.get("speaker_attribution") or {})
+    attribution["swapped"] = not attribution.get("swapped", False)
+    for key in ("script_lines", "talk_s"):
+        if isinstance(attribution.get(key), dict):
+            attribution[key] = {_SWAPPED.get(k, k): v for k, v in attribution[key].items()}
+    if attribution.get("opened_by") in _SWAPPED:
+        attribution["opened_by"] = _SWAPPED[attribution["opened_by"]]
+    if isinstance(attribution.get("agent_voice"), int):
+        attribution["agent_voice"] = 1 - attribution["agent_voice"]
+    return {**result, "utterances": utts, "scenario": report.scenario, "score": report.score,
+            "missing": rep["missing"], "violations": rep["violations"],
+            "deductions": rep["deductions"], "steps": rep["steps"],
+            "triggers": rep["triggers"], "out_of_order": rep["out_of_order"],
+            "scenario_evidence": rep["scenario_evidence"], "analytics": analytics.to_dict(),
+            "speaker_attribution": attribution}
 
 
 def speech_fingerprint(phrasebank_version: str, model_name: str, options: SpeechOptions,

@@ -36,11 +36,12 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .db import Database
 from .models import STATUSES, Recording, RecordingFlag, iso_utc, utcnow
 
-__all__ = ["JobQueue", "Job", "ListFilter", "SORTS", "flag_id",
+__all__ = ["JobQueue", "Job", "ListFilter", "SORTS", "flag_id", "store_flags",
            "machine_flags", "recording_dict", "review_dict"]
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,15 @@ def machine_flags(result: Mapping[str, Any]) -> dict[str, tuple[int, dict[str, A
         for f in u.get("flags") or []:
             out.setdefault(flag_id(i, f), (i, f))
     return out
+
+
+def store_flags(s: Session, rid: str, result: Mapping[str, Any]) -> None:
+    """Replace the stored flags of recording ``rid`` with those of ``result``."""
+    s.execute(delete(RecordingFlag).where(RecordingFlag.recording_id == rid))
+    rows = [{"recording_id": rid, "flag_id": fid, "utterance": i, "ref": f["ref"],
+             "kind": f["kind"]} for fid, (i, f) in machine_flags(result).items()]
+    if rows:
+        s.execute(insert(RecordingFlag), rows)
 
 
 def review_dict(r: Recording) -> dict[str, Any]:
@@ -283,11 +293,7 @@ class JobQueue:
                                     result=json.dumps(result, ensure_ascii=False)))
             if not res.rowcount:  # type: ignore[attr-defined]
                 return False
-            s.execute(delete(RecordingFlag).where(RecordingFlag.recording_id == rid))
-            rows = [{"recording_id": rid, "flag_id": fid, "utterance": i, "ref": f["ref"],
-                     "kind": f["kind"]} for fid, (i, f) in machine_flags(result).items()]
-            if rows:
-                s.execute(insert(RecordingFlag), rows)
+            store_flags(s, rid, result)
             return True
 
     def fail(self, rid: str, error: str) -> bool:

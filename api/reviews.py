@@ -28,12 +28,13 @@ from sqlalchemy.orm import Session, aliased
 import phrasebank as pb
 from analyzer.adherence import Turn
 from analyzer.matching import Flag
+from analyzer.speech import swap_speakers
 from analyzer.suggest import Feedback, Suggestion, suggest
 from analyzer.text import Analyzer
 from phrasebank import VIOLATION_KINDS
 
 from .db import Database
-from .jobs import flag_id, machine_flags, recording_dict, review_dict
+from .jobs import flag_id, machine_flags, recording_dict, review_dict, store_flags
 from .models import Recording, RecordingFlag, Verdict, iso_utc, utcnow
 
 __all__ = ["ReviewStore", "ReviewError", "ExportFilter", "PrecisionFilter", "EXPORT_FIELDS",
@@ -321,6 +322,53 @@ class ReviewStore:
                           matched=cur.matched, standard=cur.standard)
             out = self._commit(s, r, result, row)
         log.info("verdict on %s of %s withdrawn by %s", flag_id, rid, reviewer)
+        return out
+
+    def swap_speakers(self, rid: str, reviewer: str) -> dict[str, Any]:
+        """Swap the two speakers of a mono recording (the voices were told the wrong way
+        round): its utterances are matched and scored again under the phrasebank it was
+        analysed with (:func:`analyzer.speech.swap_speakers`; no audio, no model), its
+        flags and machine score replaced. A current verdict on a machine flag that is gone
+        is withdrawn (a ``withdrawn`` row by ``reviewer``: the history keeps it); added
+        flags stay. Swapping again restores the speakers and the flags."""
+        with self._lock, self.db.session() as s:
+            r, result = self._done(s, rid)
+            if result.get("speakers") != "inferred":
+                raise ReviewError(409, f"recording {rid} is stereo: its speakers are its "
+                                       "channels (upload it again with the other "
+                                       "agent_channel)")
+            an = self._analyzer_for(result.get("phrasebank_version"))
+            new = swap_speakers(an, result, scenario=r.scenario)
+            at = utcnow()
+            new["speaker_attribution"].update(swapped_by=reviewer, swapped_at=iso_utc(at))
+            flags = machine_flags(new)
+            gone = [v for v in self._current(s, rid).values()
+                    if v.verdict != "added" and v.flag_id not in flags]
+            for v in gone:
+                s.add(Verdict(recording_id=rid, flag_id=v.flag_id, utterance=v.utterance,
+                              ref=v.ref, kind=v.kind, verdict="withdrawn",
+                              comment="说话人已对调,原标记不再存在", reviewer=reviewer,
+                              created_at=at, text=v.text, matched=v.matched,
+                              standard=v.standard))
+            n_viol = len(new.get("violations") or [])
+            r.result = json.dumps(new, ensure_ascii=False)
+            r.score = new.get("score")
+            r.violations = n_viol
+            r.has_violations = n_viol > 0
+            store_flags(s, rid, new)
+            s.flush()
+            current = self._current(s, rid)
+            reviewed = self.reviewed_report(new, current)
+            r.review_state = self._state(new, current)
+            r.reviewed_score = reviewed["score"] if current else None
+            r.review_verdicts = len(current)
+            r.review_updated_at = at
+            s.flush()
+            out = {"review": review_dict(r), "reviewed": reviewed,
+                   "speaker_attribution": new["speaker_attribution"],
+                   "score": new.get("score"), "withdrawn": [v.flag_id for v in gone]}
+        log.info("speakers of %s swapped by %s (%d verdicts withdrawn)", rid, reviewer,
+                 len(gone))
         return out
 
     # -- export and precision --------------------------------------------------------------

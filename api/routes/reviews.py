@@ -155,6 +155,26 @@ async def delete_verdict(request: Request, recording_id: str, service: ServiceDe
     return JSONResponse(out)
 
 
+@router.post("/recordings/{recording_id}/speakers/swap", dependencies=[require("review")],
+             summary="Swap the two speakers of a mono recording (and score it again)",
+             responses={
+                 200: {"description": "{review, reviewed, speaker_attribution, score, "
+                                      "withdrawn}: the review after the swap, the flag ids "
+                                      "whose verdicts were withdrawn"},
+                 404: {"description": "No such recording"},
+                 409: {"description": "Not analysed yet, failed, or stereo (its speakers "
+                                      "are its channels)"}})
+async def swap_speakers(request: Request, recording_id: str,
+                        service: ServiceDep) -> JSONResponse:
+    """For a mono recording whose two voices were told the wrong way round: every agent
+    utterance becomes the customer's and back, the words are matched and the recording
+    scored again (the machine score changes; no audio is decoded again). Verdicts on
+    flags that are gone are withdrawn (kept in the history). Swapping again restores it."""
+    rid = _rid(recording_id)
+    out = await _call(service, service.reviews.swap_speakers, rid, request.state.key_name)
+    return JSONResponse(out)
+
+
 @router.get("/recordings/{recording_id}/verdicts", dependencies=[require("review")],
             summary="Every verdict row of a recording, oldest first (the history)")
 async def verdict_history(recording_id: str, service: ServiceDep) -> JSONResponse:

@@ -82,6 +82,13 @@ function flagHTML(f, fid, added) {
 // The selected utterance's "add a missed flag" button (one at a time, not one per row).
 const ADD_BUTTON = `<button type="button" class="add" data-act="add" title="在这句上补标漏检的条目">补标</button>`;
 
+// In a mono recording the speaker is inferred from the voice: say how sure that is.
+function confHTML(u) {
+  const c = u.speaker_confidence;
+  if (typeof c !== "number" || c >= 1) return "";
+  return `<span class="spc${c < 0.6 ? " low" : ""}" title="说话人推断置信度">${Math.round(c * 100)}%</span>`;
+}
+
 function uttHTML(u, i, added, overlap = false) {
   const flags = u.flags || [];
   const kinds = new Set(flags.map((f) => f.kind));
@@ -92,7 +99,7 @@ function uttHTML(u, i, added, overlap = false) {
   for (const f of flags) chips += flagHTML(f, flagId(f, i), false);
   if (added) for (const a of added) chips += flagHTML(a, a.flag_id, true);
   return `<li class="${cls}" id="u${i}" data-i="${i}" tabindex="0">` +
-    `<span class="t">${clock(u.start)}</span><span class="sp">${esc(label("speaker", u.speaker))}</span>` +
+    `<span class="t">${clock(u.start)}</span><span class="sp">${esc(label("speaker", u.speaker))}${confHTML(u)}</span>` +
     `<div class="tx">${markedText(u.text, flags)}</div>` + (chips ? `<ul class="flags">${chips}</ul>` : "") + `</li>`;
 }
 
@@ -276,6 +283,9 @@ function headHTML(rec, ctx) {
     `<span>时长 <b>${clock(rec.duration)}</b></span><span>上传 <b>${esc(when(rec.created_at))}</b></span>` +
     `<span>状态 <b class="st-${esc(rec.status)}">${esc(label("status", rec.status))}</b></span>` +
     (res.utterances ? `<span><b>${res.utterances.length}</b> 句</span>` : "") +
+    (res.speakers === "inferred" ? `<span>说话人 <b>${esc(label("attribution", (res.speaker_attribution || {}).method || "voices"))}</b>` +
+      `${(res.speaker_attribution || {}).swapped ? "(已人工对调)" : ""}</span>` +
+      `<button type="button" class="linkish" data-act="swap" id="swap-speakers">对调坐席与客户</button>` : "") +
     (rec.status === "done" ? `<button type="button" class="linkish to-panel" data-act="to-panel">评分与扣分明细 ↓</button>` : "") +
     (rec.status === "done" ? `<span class="hdr-scores">评分 机器 <b>${scoreText(rec.score)}</b> · 复核 <b>${esc(rec.review && rec.review.reviewed_score !== null && rec.review.reviewed_score !== undefined ? rec.review.reviewed_score : "—")}</b></span>` : "") + `</p>`;
 }
@@ -507,6 +517,25 @@ export function showRecording(root, id, ctx) {
     }
   }
 
+  async function swapSpeakers() {
+    const got = await ctx.dialog({
+      title: "对调坐席与客户",
+      body: `<p>单声道录音的说话人由声纹推断。若坐席与客户弄反了,对调后将重新匹配并评分;` +
+        `不再存在的标记上的复核结论会被撤销(历史保留)。再次对调可恢复。</p>`,
+      buttons: [["swap", "对调", "primary"], ["", "取消", ""]],
+    });
+    if (!got || got.value !== "swap") return;
+    try {
+      const resp = await api(`/v1/recordings/${encodeURIComponent(id)}/speakers/swap`, { method: "POST", body: {} });
+      if (!alive) return;
+      await load();
+      const n = (resp.withdrawn || []).length;
+      toast("已对调说话人" + (n ? `,撤销 ${n} 条复核` : ""));
+    } catch (e) {
+      if (alive) toast(errorWords(e), "error");
+    }
+  }
+
   async function note(fid) {
     const hit = findFlag(fid);
     if (!hit) return;
@@ -535,6 +564,7 @@ export function showRecording(root, id, ctx) {
       const a = act.dataset.act;
       if (a === "add") { addFlag(i); return; }
       if (a === "to-panel") { root.querySelector("#panel").scrollIntoView({ block: "start" }); return; }
+      if (a === "swap") { swapSpeakers(); return; }
       const fid = act.closest(".flag") && act.closest(".flag").dataset.f;
       if (!fid) return;
       if (a === "confirmed" || a === "rejected") verdict(fid, a);

@@ -43,6 +43,7 @@ export const LABEL = {
   review: { unreviewed: "未复核", partial: "部分复核", reviewed: "已复核" },
   kind: { taboo: "服务禁语", discipline: "服务纪律", script: "规范话术" },
   speaker: { agent: "坐席", customer: "客户", unknown: "未知" },
+  attribution: { voices: "按声纹推断", words: "按话术推断(声纹难分)", channels: "按声道" },
   verdict: { confirmed: "已确认", rejected: "已驳回", added: "补标" },
   reason: { missing_step: "缺少步骤", out_of_order: "步骤顺序错误",
             unanswered_trigger: "未回应客户诉求", violation: "违规" },

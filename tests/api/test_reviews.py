@@ -609,3 +609,59 @@ def test_playable_formats(name: str, transcoded: bool, tmp_path: Path) -> None:
         assert abs(n / o.codec_context.sample_rate - m / s.codec_context.sample_rate) < 0.05
     assert playable(src, f"sha-{name}", tmp_path).path.stat().st_mtime_ns == \
         p.path.stat().st_mtime_ns  # made once
+
+
+# -- speakers of a mono recording ------------------------------------------------------------
+def test_swapping_the_speakers_of_a_mono_recording_rescores_it(ctx: Ctx) -> None:
+    """A reviewer who hears that the voices were told the wrong way round swaps them: the
+    words are matched again under the new speakers (an agent-only line said by the customer
+    is no line), the machine score follows, a verdict on a flag that is gone is withdrawn
+    (its history kept), and a second swap restores the recording."""
+    gid = ctx.greet["id"]
+    with ctx.srv.client("review") as c:
+        _reset(c, gid)
+        before = c.get(f"/v1/recordings/{gid}").json()
+        res = before["result"]
+        assert res["speakers"] == "inferred"
+        agent_said = [(u["index"], f) for u in res["utterances"] if u["speaker"] == "agent"
+                      for f in u["flags"] if f["kind"] == "script"]
+        assert agent_said, "the greeting was not credited to the agent"
+        i, line = agent_said[0]
+        _post(c, gid, flag_id=line["id"], verdict="confirmed")
+        n_rows = len(c.get(f"/v1/recordings/{gid}/verdicts").json()["items"])
+
+        r = c.post(f"/v1/recordings/{gid}/speakers/swap")
+        assert r.status_code == 200, r.text
+        out = r.json()
+        assert out["withdrawn"] == [line["id"]]
+        assert out["speaker_attribution"]["swapped"] is True
+        after = c.get(f"/v1/recordings/{gid}").json()
+        swapped = {"agent": "customer", "customer": "agent", "unknown": "unknown"}
+        assert [u["speaker"] for u in after["result"]["utterances"]] == \
+            [swapped[u["speaker"]] for u in res["utterances"]]
+        assert not any(f["ref"] == line["ref"] for f in _flags(after))  # customers say no line
+        assert after["score"] == out["score"] == after["review"]["machine_score"]
+        assert after["score"] != before["score"]
+        assert after["result"]["speaker_attribution"]["swapped_by"] == "test-review"
+        rows = c.get(f"/v1/recordings/{gid}/verdicts").json()["items"]
+        assert len(rows) == n_rows + 1 and rows[-1]["verdict"] == "withdrawn"
+        assert rows[-1]["flag_id"] == line["id"] and not rows[-1]["current"]
+        listed = next(x for x in c.get("/v1/recordings").json()["items"] if x["id"] == gid)
+        assert listed["score"] == after["score"]
+
+        r = c.post(f"/v1/recordings/{gid}/speakers/swap")
+        assert r.status_code == 200 and r.json()["withdrawn"] == []
+        back = c.get(f"/v1/recordings/{gid}").json()
+        assert back["score"] == before["score"]
+        assert [(u["speaker"], [f["id"] for f in u["flags"]])
+                for u in back["result"]["utterances"]] == \
+            [(u["speaker"], [f["id"] for f in u["flags"]]) for u in res["utterances"]]
+        assert back["result"]["speaker_attribution"]["swapped"] is False
+
+        # a stereo call's speakers are its channels; an unknown recording is not found
+        r = c.post(f"/v1/recordings/{ctx.rid}/speakers/swap")
+        assert r.status_code == 409 and "stereo" in r.json()["detail"]
+        assert c.post("/v1/recordings/0123456789abcdef0123456789abcdef/speakers/swap"
+                      ).status_code == 404
+    with ctx.srv.client("upload") as c:  # reviewing is a scope of its own
+        assert c.post(f"/v1/recordings/{gid}/speakers/swap").status_code == 403

@@ -141,6 +141,11 @@ def _score_text(page: Any, sel: str) -> str:
     return page.locator(sel).text_content().strip()
 
 
+def _score_of(score: int | None) -> str:
+    """A machine score as the page writes it (no template: no score)."""
+    return "无模板" if score is None else str(score)
+
+
 def test_upload_listen_and_review_end_to_end(site: Site, watched: Watched) -> None:
     page = watched.page
     api = site.api("all")
@@ -549,4 +554,67 @@ def test_interruptions_on_the_timeline_and_a_9_12_flag_reviewed(site: Site,
                  if d["turn"] == i and "9.12" in d["refs"])
     assert points > 0
     assert after["review"]["reviewed_score"] == min(100, rec["score"] + points)
+    assert watched.unexpected_errors() == []
+
+
+def test_a_reviewer_swaps_the_speakers_of_a_mono_visit(site: Site, watched: Watched) -> None:
+    """A badge recording (v2di02: mono, two voices, real model): each utterance shows how
+    sure the voice attribution is; the reviewer swaps agent and customer from the page, and
+    the page shows the speakers and the machine score of the rescored recording; swapping
+    again restores them."""
+    from tests.conftest import SHARED
+
+    mp3 = SHARED / "corpus" / "v2" / "audio" / "interruptions" / "v2di02.mp3"
+    api = site.api("all")
+    r = api.post("/v1/recordings", files={"file": (mp3.name, mp3.read_bytes())},
+                 data={"agent_id": "E2E-mono"})
+    assert r.status_code == 202, r.text
+    rid = r.json()["id"]
+    deadline = time.monotonic() + 240
+    while (rec := api.get(f"/v1/recordings/{rid}").json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, rec["status"]
+        time.sleep(1)
+    assert rec["status"] == "done", rec.get("error")
+    res = rec["result"]
+    assert res["speakers"] == "inferred" and res["speaker_attribution"]["method"] == "voices"
+    utts = res["utterances"]
+    assert {u["speaker"] for u in utts} == {"agent", "customer"}
+
+    page = watched.page
+    sign_in(page, site.url, site.server.keys["all"])
+    page.goto(f"{site.url}/#/r/{rid}")
+    page.wait_for_selector("#u0")
+
+    def shown() -> list[str]:
+        return [page.locator(f"#u{i} .sp").evaluate("e => e.firstChild.textContent")
+                for i in range(len(utts))]
+
+    names = {"agent": "坐席", "customer": "客户"}
+    assert shown() == [names[u["speaker"]] for u in utts]
+    unsure = [i for i, u in enumerate(utts) if u["speaker_confidence"] < 1]
+    for i in unsure:
+        assert page.locator(f"#u{i} .spc").text_content() == \
+            f"{round(utts[i]['speaker_confidence'] * 100)}%"
+    assert "按声纹推断" in page.locator("#rec-head").text_content()
+
+    page.click("#swap-speakers")
+    page.click('#dlg-buttons button[value="swap"]')
+    page.wait_for_selector("#rec-head:has-text('已人工对调')")
+    after = api.get(f"/v1/recordings/{rid}").json()
+    swapped = {"agent": "customer", "customer": "agent"}
+    assert [u["speaker"] for u in after["result"]["utterances"]] == \
+        [swapped[u["speaker"]] for u in utts]
+    wait_js(page, "([a]) => document.querySelector('#u0 .sp').firstChild.textContent === a",
+            [names[swapped[utts[0]["speaker"]]]])
+    assert shown() == [names[swapped[u["speaker"]]] for u in utts]
+    assert _score_text(page, "#machine-score") == _score_of(after["score"])
+    assert after["score"] != rec["score"]  # the script lines are now the customer's: no line
+    shot(page, "recording-speakers-swapped")
+
+    page.click("#swap-speakers")
+    page.click('#dlg-buttons button[value="swap"]')
+    wait_js(page, "([a]) => document.querySelector('#u0 .sp').firstChild.textContent === a",
+            [names[utts[0]["speaker"]]])
+    back = api.get(f"/v1/recordings/{rid}").json()
+    assert back["score"] == rec["score"] and shown() == [names[u["speaker"]] for u in utts]
     assert watched.unexpected_errors() == []
