@@ -14,19 +14,25 @@ utterances fall back to the words: a script line is the agent's, anything else u
 An utterance that says a script line is the agent's whatever its voice (customers do not say
 the service's lines). Every utterance gets ``speaker`` and ``speaker_confidence`` (0-1: how
 far nearer its voice it is than the other, times how clear the evidence for the agent was).
+
+In one channel the recogniser may write two turns as one utterance (the customer answers
+within the pause that would have ended it). :func:`voice_change` finds where, inside a long
+utterance, 1.6 s windows of speech turn from one voice to the other, so that the pipeline
+cuts it there and attributes each part.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .audio import SAMPLE_RATE
 
-__all__ = ["DiarizeOptions", "SpeakerTurn", "attribute_speakers"]
+__all__ = ["Attribution", "DiarizeOptions", "SpeakerTurn", "attribute_speakers", "voice_change"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,27 @@ class DiarizeOptions:
     stray utterances, so the bar sits high."""
     iterations: int = 10
     """k-means rounds."""
+    split_min_s: float = 3.0
+    """Utterances at least this long are looked into for a change of voice inside them."""
+    split_hop_frames: int = 40
+    """Hop of the 1.6 s windows looked at inside an utterance (10 ms frames: 0.4 s)."""
+    split_min_windows: int = 2
+    """Each voice must hold at least this many windows (1.6 s + a hop: 2.0 s of speech)."""
+    split_margin: float = 0.05
+    """Each side's windows must be nearer their voice than the other by at least this much
+    on average (cosine), and three in four of them nearer it at all."""
+
+
+@dataclass
+class Attribution:
+    """What attribution says of a recording: each utterance's turn, the evidence (for the
+    result's ``speaker_attribution``), and the two voices when they were told apart."""
+
+    turns: list[SpeakerTurn]
+    info: dict[str, Any]
+    centroids: np.ndarray | None = field(default=None, repr=False)
+    """``(2, d)`` unit rows: the two voices (None: not told apart)."""
+    agent_voice: int | None = None
 
 
 @dataclass
@@ -76,17 +103,17 @@ def _kmeans2(x: np.ndarray, w: np.ndarray, rounds: int) -> tuple[np.ndarray, np.
 
 def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
                        says_script: Sequence[bool], encoder: object,
-                       options: DiarizeOptions | None = None) -> tuple[list[SpeakerTurn], dict]:
+                       options: DiarizeOptions | None = None) -> Attribution:
     """The speaker of each utterance of a mono recording.
 
     ``spans`` are the utterances' times, ``says_script[i]`` whether utterance ``i`` says an
-    agent's script line; ``encoder`` has ``embed_many(wavs) -> (n, d)``. Returns the turns
-    and the evidence (for the result: how the agent's voice was chosen).
+    agent's script line; ``encoder`` has ``embed_many(wavs) -> (n, d)``. Returns the turns,
+    the evidence (for the result: how the agent's voice was chosen) and the voices.
     """
     o = options or DiarizeOptions()
     n = len(spans)
     if n == 0:
-        return [], {"method": "none"}
+        return Attribution([], {"method": "none"})
     wavs = [audio[int(s * SAMPLE_RATE): max(int(s * SAMPLE_RATE) + 1, int(e * SAMPLE_RATE))]
             for s, e in spans]
     emb = np.asarray(encoder.embed_many(wavs), dtype=np.float32)  # type: ignore[attr-defined]
@@ -95,12 +122,13 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     by_words = [SpeakerTurn("agent" if s else "unknown", 0.9 if s else 0.0, None)
                 for s in says_script]
     if long_.sum() < 2:
-        return by_words, {"method": "words", "why": "too little speech to tell voices apart"}
+        return Attribution(by_words, {"method": "words",
+                                      "why": "too little speech to tell voices apart"})
     labels_long, cent = _kmeans2(emb[long_], dur[long_], o.iterations)
     between = float(cent[0] @ cent[1])
     if between >= o.same_voice or len(set(labels_long.tolist())) < 2:
-        return by_words, {"method": "words", "why": "one voice heard",
-                          "centroid_similarity": round(between, 3)}
+        return Attribution(by_words, {"method": "words", "why": "one voice heard",
+                                      "centroid_similarity": round(between, 3)})
     sims = emb @ cent.T  # (n, 2)
     labels = np.argmax(sims, axis=1)
     margin = np.abs(sims[:, 0] - sims[:, 1])
@@ -137,4 +165,47 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
             "opened_by": "agent" if first == agent else "customer",
             "talk_s": {"agent": round(talk[agent], 1), "customer": round(talk[1 - agent], 1)},
             "evidence": evidence}
-    return turns, info
+    return Attribution(turns, info, cent, agent)
+
+
+def voice_change(audio: np.ndarray, start: float, end: float, voices: np.ndarray,
+                 encoder: object, options: DiarizeOptions | None = None) -> float | None:
+    """Where the voice changes, once and clearly, from one of ``voices`` (``(2, d)``) to the
+    other inside the speech from ``start`` to ``end`` (seconds): the time, or None.
+
+    ``encoder`` has ``embed_windows(wav, hop_frames=) -> ((n, d), window seconds)``. Each
+    window is scored by how much nearer the first voice it is than the second; the change
+    is the split of the windows into a run nearer one voice and a run nearer the other
+    that leaves the least spread within each run (binary segmentation), each of
+    ``split_min_windows`` or more, each clearly its voice's
+    (``split_margin``), and it lies midway between the centres of the two windows either
+    side of it.
+    """
+    o = options or DiarizeOptions()
+    if end - start < o.split_min_s:
+        return None
+    wav = audio[int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)]
+    emb, window_s = encoder.embed_windows(wav, hop_frames=o.split_hop_frames)  # type: ignore[attr-defined]
+    emb = np.asarray(emb, dtype=np.float32)
+    n = len(emb)
+    m = o.split_min_windows
+    if n < 2 * m:
+        return None
+    nearer = emb @ voices[0] - emb @ voices[1]  # > 0: the first voice
+    best: tuple[float, int] | None = None
+    for k in range(m, n - m + 1):
+        left, right = float(nearer[:k].mean()), float(nearer[k:].mean())
+        if left * right >= 0 or min(abs(left), abs(right)) < o.split_margin:
+            continue
+        if np.mean(np.sign(nearer[:k]) == np.sign(left)) < 0.75 or \
+                np.mean(np.sign(nearer[k:]) == np.sign(right)) < 0.75:
+            continue
+        # the split that leaves the least spread within the two runs
+        gain = k * (n - k) / n * (left - right) ** 2
+        if best is None or gain > best[0]:
+            best = (gain, k)
+    if best is None:
+        return None
+    hop_s = o.split_hop_frames * 0.01
+    k = best[1]
+    return round(start + window_s / 2 + (k - 0.5) * hop_s, 3)

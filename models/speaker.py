@@ -240,6 +240,24 @@ class VoiceEncoder:
         e = np.maximum(0.0, x[:, -1] @ self.linear_w + self.linear_b)
         return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-9)
 
+    def embed_windows(self, wav: np.ndarray, *, hop_frames: int = 20,
+                      max_batch: int = 256) -> tuple[np.ndarray, float]:
+        """The embedding of each 1.6 s window of one piece of speech, ``hop_frames`` apart
+        (0.2 s by default): ``(windows, 256)``, unit rows, and the window's length in
+        seconds. Where the voice changes inside the piece, the windows' embeddings change
+        with it. A piece shorter than a window has none."""
+        rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64)))) if wav.size else 0.0
+        w = wav * (10 ** (-30 / 20) / rms) if rms > 1e-6 else wav
+        mel = self.mel_frames(w)
+        starts = list(range(0, mel.shape[0] - _PARTIAL + 1, hop_frames))
+        if not starts:
+            return np.zeros((0, 256), dtype=np.float32), _PARTIAL * _HOP / SAMPLE_RATE
+        windows = [mel[s:s + _PARTIAL] for s in starts]
+        out = np.concatenate([self._forward(np.stack(windows[i:i + max_batch]))
+                              for i in range(0, len(windows), max_batch)])
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out.astype(np.float32), _PARTIAL * _HOP / SAMPLE_RATE
+
     def embed_many(self, wavs: Sequence[np.ndarray], *, hop_frames: int = 77,
                    max_batch: int = 256) -> np.ndarray:
         """One embedding per piece of speech: the normalised mean of its 1.6 s windows

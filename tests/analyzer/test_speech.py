@@ -86,3 +86,41 @@ def test_progress_reaches_the_end(speech):
     seen = []
     speech.analyze(FIXTURES / "greet.wav", progress=seen.append)
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_a_line_cut_in_many_parts_is_joined_on_its_side(speech):
+    """A slow 1.1.6 that the recogniser cut in four, with the customer's 嗯 over it: the four
+    parts are one run (the back-channel stays apart); a long turn of the other side between
+    two parts stops the run; in a mono recording the sides are the attributed speakers."""
+    from analyzer.transcribe import Utterance
+
+    def u(start, end, text, side):
+        return Utterance(start, end, text, 0.9, side)
+
+    parts = [u(0.0, 1.0, "我是负责", 0), u(1.6, 3.0, "给您修宽带故障的工程师", 0),
+             u(2.8, 3.1, "嗯", 1), u(3.8, 5.9, "今天下午三点上门给您检修", 0),
+             u(6.5, 7.4, "您看可以吗?", 0)]
+    checked = {}
+
+    def script_refs(text):
+        if text not in checked:
+            checked[text] = speech.analyzer.check(text, speaker="unknown", source="asr",
+                                                  semantic=False)
+        return checked[text]
+
+    assert "1.1.6" not in {f.ref for p in parts for f in script_refs(p.text)}
+    runs = speech._join_split_lines(parts, [p.channel for p in parts], script_refs)
+    assert runs == [[0, 1, 3, 4], [2]]
+    joined = speech._joined(parts, runs[0])
+    assert (joined.start, joined.end) == (0.0, 7.4)
+    assert "1.1.6" in {f.ref for f in script_refs(joined.text)}
+    # the customer says more than a back-channel between two parts: no line across it
+    talk = [*parts[:2], u(3.2, 3.7, "我下午不在家呢", 1), *parts[3:]]
+    assert speech._join_split_lines(talk, [p.channel for p in talk], script_refs) == \
+        [[0], [1], [2], [3], [4]]
+    # mono: one channel, the sides are who said each utterance
+    mono = [Utterance(p.start, p.end, p.text, 0.9, 0) for p in parts]
+    sides = ["agent", "agent", "customer", "agent", "agent"]
+    assert speech._join_split_lines(mono, sides, script_refs) == [[0, 1, 3, 4], [2]]
+    assert speech._join_split_lines(mono, ["agent", "agent", "customer", "customer", "agent"],
+                                    script_refs) == [[0], [1], [2], [3], [4]]
