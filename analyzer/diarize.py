@@ -103,20 +103,29 @@ def _kmeans2(x: np.ndarray, w: np.ndarray, rounds: int) -> tuple[np.ndarray, np.
 
 def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
                        says_script: Sequence[bool], encoder: object,
-                       options: DiarizeOptions | None = None) -> Attribution:
+                       options: DiarizeOptions | None = None,
+                       cache: dict[tuple[float, float], np.ndarray] | None = None,
+                       ) -> Attribution:
     """The speaker of each utterance of a mono recording.
 
     ``spans`` are the utterances' times, ``says_script[i]`` whether utterance ``i`` says an
-    agent's script line; ``encoder`` has ``embed_many(wavs) -> (n, d)``. Returns the turns,
-    the evidence (for the result: how the agent's voice was chosen) and the voices.
+    agent's script line; ``encoder`` has ``embed_many(wavs) -> (n, d)``; ``cache`` holds
+    the embeddings of spans already embedded (filled here: attributing again after cuts
+    embeds only the new parts). Returns the turns, the evidence (for the result: how the
+    agent's voice was chosen) and the voices.
     """
     o = options or DiarizeOptions()
     n = len(spans)
     if n == 0:
         return Attribution([], {"method": "none"})
-    wavs = [audio[int(s * SAMPLE_RATE): max(int(s * SAMPLE_RATE) + 1, int(e * SAMPLE_RATE))]
-            for s, e in spans]
-    emb = np.asarray(encoder.embed_many(wavs), dtype=np.float32)  # type: ignore[attr-defined]
+    cache = {} if cache is None else cache
+    todo = [sp for sp in dict.fromkeys(spans) if sp not in cache]
+    if todo:
+        wavs = [audio[int(s * SAMPLE_RATE): max(int(s * SAMPLE_RATE) + 1, int(e * SAMPLE_RATE))]
+                for s, e in todo]
+        got = np.asarray(encoder.embed_many(wavs), dtype=np.float32)  # type: ignore[attr-defined]
+        cache.update(zip(todo, got, strict=True))
+    emb = np.stack([cache[sp] for sp in spans])
     dur = np.array([max(0.0, e - s) for s, e in spans])
     long_ = dur >= o.min_embed_s
     by_words = [SpeakerTurn("agent" if s else "unknown", 0.9 if s else 0.0, None)

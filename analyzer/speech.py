@@ -328,10 +328,12 @@ class SpeechPipeline:
                                       u.channel) for u in utts], \
                 {"method": "channels", "agent_channel": agent_channel}
 
+        embedded: dict[tuple[float, float], Any] = {}
+
         def attribute(us: list[Utterance]) -> Attribution:
             says = [any(f.kind == "script" for f in script_refs(u.text)) for u in us]
             return attribute_speakers(channels[0], [(u.start, u.end) for u in us], says,
-                                      self.speaker_encoder, self.options.diarize)
+                                      self.speaker_encoder, self.options.diarize, embedded)
 
         got = attribute(utts)
         if got.centroids is not None:
