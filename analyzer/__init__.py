@@ -3,8 +3,9 @@
 Pipeline stages, one module each: :mod:`.normalise` → :mod:`.phonetic` → :mod:`.segment` →
 :mod:`.matching` (a package: forms, index, align, resolve, lexicon) → :mod:`.adherence`;
 :class:`Analyzer` (:mod:`.text`) loads them once and runs them on text. Recordings:
-:mod:`.audio` → :mod:`.transcribe` → :mod:`.speech` (the recording pipeline), with
-:mod:`.errors` and :mod:`.fingerprint` shared by every caller.
+:mod:`.audio` → :mod:`.transcribe` → :mod:`.diarize` and :mod:`.utterances` (who spoke, lines
+joined, voices cut apart) → :mod:`.analytics` → :mod:`.speech` (the recording pipeline),
+with :mod:`.errors` and :mod:`.fingerprint` shared by every caller.
 """
 
 from .adherence import AdherenceReport, Turn

@@ -10,7 +10,11 @@ agent on the left unless told otherwise). In a mono recording the speakers are i
 agent's is chosen by evidence (:mod:`analyzer.diarize`); when the voices cannot be told
 apart, an utterance that says an agent script line is the agent's and any other ``unknown``
 (never guessed to be the customer's: an agent's taboo must not be excused as customer
-speech). Call analytics (:mod:`analyzer.analytics`) read the timing and loudness.
+speech). A line the recogniser cut into parts is joined, and, in one channel, an utterance
+holding two voices is cut where the voice changes (:mod:`analyzer.utterances`). Call
+analytics (:mod:`analyzer.analytics`) read the timing and loudness. A reviewer's swap of a
+mono recording's two speakers re-matches and re-scores its stored words
+(:func:`swap_speakers`).
 """
 
 from __future__ import annotations
@@ -30,18 +34,13 @@ from phrasebank import CHANNELS, ObservationRule
 from .adherence import AdherenceReport, Turn
 from .analytics import CallAnalytics, SpeechRange, analyse_call, voice_activity
 from .audio import SAMPLE_RATE, decode, probe
-from .diarize import (
-    Attribution,
-    DiarizeOptions,
-    SpeakerTurn,
-    attribute_speakers,
-    voice_change,
-)
+from .diarize import Attribution, DiarizeOptions, SpeakerTurn, attribute_speakers
 from .errors import AnalysisError, AnalysisFailure, Cancelled
 from .fingerprint import Fingerprint
 from .matching import Flag
 from .text import Analyzer, AnalyzerOptions
-from .transcribe import TranscribeOptions, Transcriber, Utterance, spoken_chars
+from .transcribe import TranscribeOptions, Transcriber, Utterance
+from .utterances import cut_at_voice_changes, join_runs, joined
 
 __all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
            "interruption_flags", "score_recording", "swap_speakers"]
@@ -184,18 +183,18 @@ class SpeechPipeline:
 
         utts = self.transcriber.transcribe(channels, progress=progress)
         if stereo:  # one channel is one speaker: a line's parts are joined on their channel
-            utts = [self._joined(utts, run) for run in
-                    self._join_split_lines(utts, [u.channel for u in utts], script_refs)]
+            utts = [joined(utts, run) for run in
+                    self._join_runs(utts, [u.channel for u in utts], script_refs)]
         t2 = time.perf_counter()
         utts, who, attribution = self._speakers(utts, channels, stereo, agent_channel,
                                                 script_refs)
         if not stereo:  # in one channel, a line's parts are joined once speakers are known
-            runs = self._join_split_lines(utts, [w.speaker for w in who], script_refs)
+            runs = self._join_runs(utts, [w.speaker for w in who], script_refs)
             if len(runs) != len(utts):
                 who = [who[r[0]] if len(r) == 1 else SpeakerTurn(
                     who[r[0]].speaker, min(who[k].confidence for k in r), who[r[0]].voice)
                     for r in runs]
-                utts = [self._joined(utts, r) for r in runs]
+                utts = [joined(utts, r) for r in runs]
         turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
                  for u, w in zip(utts, who, strict=True)]
         t_speakers = time.perf_counter()
@@ -248,71 +247,12 @@ class SpeechPipeline:
                             self.analyzer.bank.call_analytics, method=method,
                             speaker_confidence=confidence)
 
-    def _join_split_lines(self, utts: list[Utterance], sides: Sequence[object],
-                          script_refs: Callable[[str], list[Flag]]) -> list[list[int]]:
-        """The parts of script lines that the recogniser cut, as runs of utterance indices
-        to join (every other utterance a run of one): up to ``join_max_parts`` utterances of
-        one side (``sides[i]``: the channel of a stereo call, the speaker of a mono one),
-        each at most ``join_gap_s`` after the one before, with nothing between them but
-        short back-channels of another side (嗯, 对: at most the analyzer's
-        ``join_backchannel_chars``), are joined when together they say a script line that
-        none of them says alone (a pause inside 您好!我是…,请问是…吗? splits it in two; a
-        slow speaker's line may come in five). From each utterance the shortest such run
-        is taken, and the joined line may begin a longer one."""
-        o = self.options
-        chars = self.analyzer.options.join_backchannel_chars
-        runs: list[list[int]] = []
-        pending = [[i] for i in range(len(utts))]  # runs not yet placed, in time order
-
-        def text(run: list[int]) -> str:
-            return "".join(utts[k].text for k in run)
-
-        while pending:
-            first = pending[0]
-            side = sides[first[0]]
-            parts, between, found = [0], [], None
-            alone = {f.ref for f in script_refs(text(first))}
-            j = 1
-            while j < len(pending) and len(parts) < o.join_max_parts:
-                nxt = pending[j]
-                if sides[nxt[0]] != side or side == "unknown":
-                    if spoken_chars(text(nxt)) > chars:
-                        break
-                    between.append(j)  # a back-channel of the other side
-                    j += 1
-                    continue
-                if utts[nxt[0]].start - utts[pending[parts[-1]][-1]].end > o.join_gap_s:
-                    break
-                parts.append(j)
-                alone |= {f.ref for f in script_refs(text(nxt))}
-                joined = [k for p in parts for k in pending[p]]
-                if any(f.kind == "script" and f.ref not in alone
-                       for f in script_refs(text(joined))):
-                    found = joined
-                    break
-                j += 1
-            if found is None:
-                runs.append(first)
-                pending.pop(0)
-                continue
-            last = parts[-1]
-            kept = [pending[k] for k in between if k < last]
-            pending = [found, *kept, *pending[last + 1:]]
-        runs.sort(key=lambda r: r[0])
-        return runs
-
-    @staticmethod
-    def _joined(utts: list[Utterance], run: list[int]) -> Utterance:
-        """The utterances of ``run`` as one."""
-        if len(run) == 1:
-            return utts[run[0]]
-        parts = [utts[k] for k in run]
-        words = [w for u in parts for w in u.words]
-        return Utterance(
-            start=parts[0].start, end=parts[-1].end, text="".join(u.text for u in parts),
-            confidence=round(float(sum(w["probability"] for w in words) / len(words)), 3)
-            if words else min(u.confidence for u in parts),
-            channel=parts[0].channel, words=words)
+    def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
+                   script_refs: Callable[[str], list[Flag]]) -> list[list[int]]:
+        """:func:`analyzer.utterances.join_runs` with this pipeline's options."""
+        return join_runs(utts, sides, script_refs, gap_s=self.options.join_gap_s,
+                         max_parts=self.options.join_max_parts,
+                         backchannel_chars=self.analyzer.options.join_backchannel_chars)
 
     # -- speakers ------------------------------------------------------------------------
     def _speakers(self, utts: list[Utterance], channels: list[Any], stereo: bool,
@@ -320,7 +260,8 @@ class SpeechPipeline:
                   ) -> tuple[list[Utterance], list[SpeakerTurn], dict[str, Any]]:
         """Stereo: one speaker per channel. Mono: voices by speaker embeddings, the agent's
         chosen by evidence (:func:`analyzer.diarize.attribute_speakers`); an utterance in
-        which the voice changes is cut there first (:meth:`_cut_at_voice_changes`). The
+        which the voice changes is cut there first
+        (:func:`analyzer.utterances.cut_at_voice_changes`). The
         utterances (cut or not), their speakers and the evidence."""
         if stereo:
             agent = 0 if agent_channel == "left" else 1
@@ -337,44 +278,15 @@ class SpeechPipeline:
 
         got = attribute(utts)
         if got.centroids is not None:
-            cut = self._cut_at_voice_changes(utts, channels[0], got.centroids)
+            cut = cut_at_voice_changes(utts, channels[0], got.centroids,
+                                       self.speaker_encoder, self.options.diarize,
+                                       self.transcriber.to_simplified)
             if len(cut) != len(utts):
                 cuts = len(cut) - len(utts)
                 utts = cut
                 got = attribute(utts)  # the voices again, without the mixed utterances
                 got.info["cut_at_voice_change"] = cuts
         return utts, got.turns, {**got.info, "model": SPEAKER_MODEL}
-
-    def _cut_at_voice_changes(self, utts: list[Utterance], audio: Any,
-                              voices: Any) -> list[Utterance]:
-        """Each utterance in which the voice changes from one of ``voices`` to the other
-        (:func:`analyzer.diarize.voice_change`) cut in two at the word boundary nearest
-        the change; each part keeps its own words."""
-        o = self.options.diarize
-        out: list[Utterance] = []
-        for u in utts:
-            at = voice_change(audio, u.start, u.end, voices, self.speaker_encoder, o) \
-                if len(u.words) >= 2 else None
-            if at is None:
-                out.append(u)
-                continue
-            # the boundary between two words nearest the change, both parts holding speech
-            cuts = [(abs((u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at), k)
-                    for k in range(1, len(u.words))]
-            _, k = min(cuts)
-            parts = [u.words[:k], u.words[k:]]
-            texts = [self.transcriber.to_simplified("".join(w["word"] for w in p)).strip()
-                     for p in parts]
-            if not all(texts):
-                out.append(u)
-                continue
-            log.debug("cut %r at %.2f s: the voice changes", u.text, at)
-            for p, text in zip(parts, texts, strict=True):
-                out.append(Utterance(
-                    start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
-                    confidence=round(float(sum(w["probability"] for w in p) / len(p)), 3),
-                    channel=u.channel, words=p))
-        return out
 
 
 def interruption_flags(analytics: CallAnalytics, turns: Sequence[Turn],
