@@ -16,7 +16,7 @@ the service's lines). Every utterance gets ``speaker`` and ``speaker_confidence`
 far nearer its voice it is than the other, times how clear the evidence for the agent was).
 
 In one channel the recogniser may write two turns as one utterance (the customer answers
-within the pause that would have ended it). :func:`voice_change` finds where, inside a long
+within the pause that would have ended it). :func:`voice_changes` finds where, inside a long
 utterance, 1.6 s windows of speech turn from one voice to the other, so that the pipeline
 cuts it there and attributes each part.
 """
@@ -32,7 +32,8 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 
-__all__ = ["Attribution", "DiarizeOptions", "SpeakerTurn", "attribute_speakers", "voice_change"]
+__all__ = ["Attribution", "DiarizeOptions", "SpeakerTurn", "attribute_speakers",
+           "voice_changes"]
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ class DiarizeOptions:
     split_min_windows: int = 2
     """Each voice must hold at least this many windows (1.6 s + a hop: 2.0 s of speech)."""
     split_margin: float = 0.05
-    """Each side's windows must be nearer their voice than the other by at least this much
-    on average (cosine), and three in four of them nearer it at all."""
+    """Each voice's run of windows must be nearer it than the other by at least this much
+    on average (cosine)."""
 
 
 @dataclass
@@ -177,44 +178,55 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     return Attribution(turns, info, cent, agent)
 
 
-def voice_change(audio: np.ndarray, start: float, end: float, voices: np.ndarray,
-                 encoder: object, options: DiarizeOptions | None = None) -> float | None:
-    """Where the voice changes, once and clearly, from one of ``voices`` (``(2, d)``) to the
-    other inside the speech from ``start`` to ``end`` (seconds): the time, or None.
+def voice_changes(audio: np.ndarray, start: float, end: float, voices: np.ndarray,
+                  encoder: object, options: DiarizeOptions | None = None) -> list[float]:
+    """Where the voice changes from one of ``voices`` (``(2, d)``) to the other inside the
+    speech from ``start`` to ``end`` (seconds): the times, in order (none: one voice).
 
     ``encoder`` has ``embed_windows(wav, hop_frames=) -> ((n, d), window seconds)``. Each
-    window is scored by how much nearer the first voice it is than the second; the change
-    is the split of the windows into a run nearer one voice and a run nearer the other
-    that leaves the least spread within each run (binary segmentation), each of
-    ``split_min_windows`` or more, each clearly its voice's
-    (``split_margin``), and it lies midway between the centres of the two windows either
-    side of it.
+    window is nearer one voice or the other; runs of windows nearer one voice that are
+    shorter than ``split_min_windows``, or not clearly that voice's on average
+    (``split_margin``), are taken into their longer neighbour (the shortest run first): the
+    windows either side of a change hold both voices. A change lies midway between the
+    centres of the last window of one run and the first of the next.
     """
     o = options or DiarizeOptions()
     if end - start < o.split_min_s:
-        return None
+        return []
     wav = audio[int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)]
     emb, window_s = encoder.embed_windows(wav, hop_frames=o.split_hop_frames)  # type: ignore[attr-defined]
-    emb = np.asarray(emb, dtype=np.float32)
-    n = len(emb)
-    m = o.split_min_windows
-    if n < 2 * m:
-        return None
-    nearer = emb @ voices[0] - emb @ voices[1]  # > 0: the first voice
-    best: tuple[float, int] | None = None
-    for k in range(m, n - m + 1):
-        left, right = float(nearer[:k].mean()), float(nearer[k:].mean())
-        if left * right >= 0 or min(abs(left), abs(right)) < o.split_margin:
-            continue
-        if np.mean(np.sign(nearer[:k]) == np.sign(left)) < 0.75 or \
-                np.mean(np.sign(nearer[k:]) == np.sign(right)) < 0.75:
-            continue
-        # the split that leaves the least spread within the two runs
-        gain = k * (n - k) / n * (left - right) ** 2
-        if best is None or gain > best[0]:
-            best = (gain, k)
-    if best is None:
-        return None
+    nearer = np.asarray(emb, dtype=np.float32) @ (voices[0] - voices[1])  # > 0: the first
+    if len(nearer) < 2 * o.split_min_windows:
+        return []
+    runs: list[list[int]] = []  # [first window, end window, sign]
+    for j, x in enumerate(nearer):
+        sign = 1 if x >= 0 else -1
+        if runs and runs[-1][2] == sign:
+            runs[-1][1] = j + 1
+        else:
+            runs.append([j, j + 1, sign])
+
+    def weak(r: list[int]) -> bool:
+        return r[1] - r[0] < o.split_min_windows or \
+            abs(float(nearer[r[0]:r[1]].mean())) < o.split_margin
+
+    while len(runs) > 1 and any(weak(r) for r in runs):
+        k = min((i for i, r in enumerate(runs) if weak(r)),
+                key=lambda i: runs[i][1] - runs[i][0])
+        if k == 0 or (k + 1 < len(runs) and
+                      runs[k + 1][1] - runs[k + 1][0] > runs[k - 1][1] - runs[k - 1][0]):
+            runs[k + 1][0] = runs[k][0]
+        else:
+            runs[k - 1][1] = runs[k][1]
+        del runs[k]
+        merged: list[list[int]] = []  # runs of one sign that now meet are one
+        for r in runs:
+            if merged and merged[-1][2] == r[2]:
+                merged[-1][1] = r[1]
+            else:
+                merged.append(r)
+        runs = merged
+    if len(runs) < 2 or any(weak(r) for r in runs):
+        return []
     hop_s = o.split_hop_frames * 0.01
-    k = best[1]
-    return round(start + window_s / 2 + (k - 0.5) * hop_s, 3)
+    return [round(start + window_s / 2 + (r[0] - 0.5) * hop_s, 3) for r in runs[1:]]

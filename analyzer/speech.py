@@ -184,17 +184,25 @@ class SpeechPipeline:
         utts = self.transcriber.transcribe(channels, progress=progress)
         if stereo:  # one channel is one speaker: a line's parts are joined on their channel
             utts = [joined(utts, run) for run in
-                    self._join_runs(utts, [u.channel for u in utts], script_refs)]
+                    self._join_runs(utts, [u.channel for u in utts], script_refs,
+                                    self.options.join_max_parts)]
         t2 = time.perf_counter()
         utts, who, attribution = self._speakers(utts, channels, stereo, agent_channel,
                                                 script_refs)
-        if not stereo:  # in one channel, a line's parts are joined once speakers are known
-            runs = self._join_runs(utts, [w.speaker for w in who], script_refs)
-            if len(runs) != len(utts):
-                who = [who[r[0]] if len(r) == 1 else SpeakerTurn(
-                    who[r[0]].speaker, min(who[k].confidence for k in r), who[r[0]].voice)
-                    for r in runs]
-                utts = [joined(utts, r) for r in runs]
+        if not stereo:
+            # In one channel, a line's parts are joined once speakers are known: on one
+            # side (as many as join_max_parts); then two neighbours whatever their sides, as
+            # before speakers were known (the voices of one speaker can be told apart
+            # wrongly: v1's single-voice dd04 lost 1.2.1 otherwise). A joined line is the
+            # agent's.
+            for sides, most in (([w.speaker for w in who], self.options.join_max_parts),
+                                ([0] * len(who), 2)):
+                runs = self._join_runs(utts, sides, script_refs, most)
+                if len(runs) != len(utts):
+                    who = [who[r[0]] if len(r) == 1 else SpeakerTurn(
+                        "agent", min(who[k].confidence for k in r), who[r[0]].voice)
+                        for r in runs]
+                    utts = [joined(utts, r) for r in runs]
         turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
                  for u, w in zip(utts, who, strict=True)]
         t_speakers = time.perf_counter()
@@ -248,10 +256,10 @@ class SpeechPipeline:
                             speaker_confidence=confidence)
 
     def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
-                   script_refs: Callable[[str], list[Flag]]) -> list[list[int]]:
+                   script_refs: Callable[[str], list[Flag]], max_parts: int) -> list[list[int]]:
         """:func:`analyzer.utterances.join_runs` with this pipeline's options."""
         return join_runs(utts, sides, script_refs, gap_s=self.options.join_gap_s,
-                         max_parts=self.options.join_max_parts,
+                         max_parts=max_parts,
                          backchannel_chars=self.analyzer.options.join_backchannel_chars)
 
     # -- speakers ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ shortest run of one side's utterances that together say a line none of them says
 and :func:`joined` makes one utterance of them. In a mono recording the recogniser may also
 write the customer's answer into the agent's utterance (no pause between the two voices):
 :func:`cut_at_voice_changes` cuts it where the voice changes
-(:func:`analyzer.diarize.voice_change`), at the boundary between two words.
+(:func:`analyzer.diarize.voice_changes`), at the boundary between two words.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .diarize import DiarizeOptions, voice_change
+from .diarize import DiarizeOptions, voice_changes
 from .matching import Flag
 from .transcribe import Utterance, spoken_chars
 
@@ -94,24 +94,23 @@ def joined(utts: Sequence[Utterance], run: Sequence[int]) -> Utterance:
 def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: np.ndarray,
                          encoder: object, options: DiarizeOptions,
                          to_text: Callable[[str], str]) -> list[Utterance]:
-    """Each utterance in which the voice changes from one of ``voices`` to the other cut in
-    two at the boundary between two words nearest the change; each part keeps its own
-    words, its text made of them by ``to_text`` (the transcriber's: simplified)."""
+    """Each utterance in which the voice changes from one of ``voices`` to the other (in
+    noise the recogniser ran three and four turns into one) cut at the boundaries between
+    words nearest the changes; each part keeps its own words, its text made of them by
+    ``to_text`` (the transcriber's: simplified)."""
     out: list[Utterance] = []
     for u in utts:
-        at = voice_change(audio, u.start, u.end, voices, encoder, options) \
-            if len(u.words) >= 2 else None
-        if at is None:
-            out.append(u)
-            continue
-        k = min(range(1, len(u.words)),
-                key=lambda k: abs((u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at))
-        parts = [u.words[:k], u.words[k:]]
+        changes = voice_changes(audio, u.start, u.end, voices, encoder, options) \
+            if len(u.words) >= 2 else []
+        bounds = sorted({min(range(1, len(u.words)), key=lambda k: abs(
+            (u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at)) for at in changes})
+        edges = [0, *bounds, len(u.words)]
+        parts = [u.words[a:b] for a, b in zip(edges, edges[1:], strict=False)]
         texts = [to_text("".join(w["word"] for w in p)).strip() for p in parts]
-        if not all(texts):
+        if len(parts) == 1 or not all(texts):
             out.append(u)
             continue
-        log.debug("cut %r at %.2f s: the voice changes", u.text, at)
+        log.debug("cut %r in %d: the voice changes at %s s", u.text, len(parts), changes)
         out.extend(Utterance(
             start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
             confidence=round(float(sum(w["probability"] for w in p) / len(p)), 3),

@@ -96,18 +96,22 @@ class _Windows:
 
 
 def test_a_change_of_voice_inside_an_utterance_is_found_where_it_happens() -> None:
-    from analyzer.diarize import DiarizeOptions, voice_change
+    from analyzer.diarize import DiarizeOptions, voice_changes
 
     a, b = _rng_voice(9), _rng_voice(10)
     enc = _Windows({1: a, 2: b})
     voices = np.stack([a / np.linalg.norm(a), b / np.linalg.norm(b)])
     # the agent (voice 1) speaks 10-14.2 s, the customer answers at once until 17 s
     audio = _audio([(10.0, 14.2, 1), (14.2, 17.0, 2)])
-    at = voice_change(audio, 10.0, 17.0, voices, enc)
-    assert at is not None and abs(at - 14.2) <= 0.4
+    [at] = voice_changes(audio, 10.0, 17.0, voices, enc)
+    assert abs(at - 14.2) <= 0.4
+    # three turns: two changes
+    three = _audio([(10.0, 13.0, 2), (13.0, 16.4, 1), (16.4, 19.5, 2)])
+    got = voice_changes(three, 10.0, 19.5, voices, enc)
+    assert len(got) == 2 and abs(got[0] - 13.0) <= 0.4 and abs(got[1] - 16.4) <= 0.4
     # one voice throughout: no change; too short a second voice: no change either
-    assert voice_change(_audio([(10.0, 17.0, 1)]), 10.0, 17.0, voices, enc) is None
-    assert voice_change(_audio([(10.0, 16.2, 1), (16.2, 17.0, 2)]), 10.0, 17.0, voices,
-                        enc) is None
+    assert voice_changes(_audio([(10.0, 17.0, 1)]), 10.0, 17.0, voices, enc) == []
+    assert voice_changes(_audio([(10.0, 16.2, 1), (16.2, 17.0, 2)]), 10.0, 17.0, voices,
+                         enc) == []
     # an utterance shorter than split_min_s is not looked into
-    assert voice_change(audio, 12.5, 15.0, voices, enc, DiarizeOptions(split_min_s=3.0)) is None
+    assert voice_changes(audio, 12.5, 15.0, voices, enc, DiarizeOptions(split_min_s=3.0)) == []

@@ -110,18 +110,18 @@ def test_a_line_cut_in_many_parts_is_joined_on_its_side(speech):
         return checked[text]
 
     assert "1.1.6" not in {f.ref for p in parts for f in script_refs(p.text)}
-    runs = speech._join_runs(parts, [p.channel for p in parts], script_refs)
+    runs = speech._join_runs(parts, [p.channel for p in parts], script_refs, 5)
     assert runs == [[0, 1, 3, 4], [2]]
     joined = joined(parts, runs[0])
     assert (joined.start, joined.end) == (0.0, 7.4)
     assert "1.1.6" in {f.ref for f in script_refs(joined.text)}
     # the customer says more than a back-channel between two parts: no line across it
     talk = [*parts[:2], u(3.2, 3.7, "我下午不在家呢", 1), *parts[3:]]
-    assert speech._join_runs(talk, [p.channel for p in talk], script_refs) == \
+    assert speech._join_runs(talk, [p.channel for p in talk], script_refs, 5) == \
         [[0], [1], [2], [3], [4]]
     # mono: one channel, the sides are who said each utterance
     mono = [Utterance(p.start, p.end, p.text, 0.9, 0) for p in parts]
     sides = ["agent", "agent", "customer", "agent", "agent"]
-    assert speech._join_runs(mono, sides, script_refs) == [[0, 1, 3, 4], [2]]
+    assert speech._join_runs(mono, sides, script_refs, 5) == [[0, 1, 3, 4], [2]]
     assert speech._join_runs(mono, ["agent", "agent", "customer", "customer", "agent"],
-                                    script_refs) == [[0], [1], [2], [3], [4]]
+                             script_refs, 5) == [[0], [1], [2], [3], [4]]

@@ -1,0 +1,38 @@
+"""Utterances reshaped: an utterance holding two voices (or three turns) is cut where the
+voice changes, each part keeping its own words; one voice throughout is left whole."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyzer.diarize import DiarizeOptions
+from analyzer.transcribe import Utterance
+from analyzer.utterances import cut_at_voice_changes
+
+from .test_diarize import _audio, _rng_voice, _Windows
+
+
+def _utterance(words: list[tuple[float, float, str]]) -> Utterance:
+    return Utterance(words[0][0], words[-1][1], "".join(w for _, _, w in words), 0.9, 0,
+                     [{"start": s, "end": e, "word": w, "probability": 0.9}
+                      for s, e, w in words])
+
+
+def test_three_turns_run_into_one_utterance_are_cut_into_three() -> None:
+    a, b = _rng_voice(11), _rng_voice(12)
+    enc = _Windows({1: a, 2: b})
+    voices = np.stack([a / np.linalg.norm(a), b / np.linalg.norm(b)])
+    # customer 10-14, agent 14-17.2, customer 17.2-20.5, one word a second
+    audio = _audio([(10.0, 14.0, 2), (14.0, 17.2, 1), (17.2, 20.5, 2)])
+    said = "怎么才来啊路上堵车了那你也得说一声"
+    words = [(10.0 + k * 0.6, 10.0 + k * 0.6 + 0.5, said[k]) for k in range(17)]
+    [u] = [_utterance(words)]
+    parts = cut_at_voice_changes([u], audio, voices, enc, DiarizeOptions(), str)
+    assert len(parts) == 3
+    assert all(abs(p.start - q) <= 0.7 for p, q in zip(parts[1:], (14.0, 17.2), strict=True))
+    assert "".join(p.text for p in parts) == said  # every word kept, once, in order
+    assert [len(p.words) for p in parts] == [len(p.text) for p in parts]
+    # one voice throughout: whole
+    one = cut_at_voice_changes([u], _audio([(10.0, 20.5, 1)]), voices, enc,
+                               DiarizeOptions(), str)
+    assert one == [u]
