@@ -141,6 +141,23 @@ def _score_text(page: Any, sel: str) -> str:
     return page.locator(sel).text_content().strip()
 
 
+def _analysed(api: Any, name: str, **data: str) -> tuple[str, dict[str, Any]]:
+    """Upload a v2 interruptions recording (real model) and wait for its analysis: its id
+    and the finished recording."""
+    from tests.conftest import SHARED
+
+    path = SHARED / "corpus" / "v2" / "audio" / "interruptions" / name
+    r = api.post("/v1/recordings", files={"file": (path.name, path.read_bytes())}, data=data)
+    assert r.status_code == 202, r.text
+    rid = r.json()["id"]
+    deadline = time.monotonic() + 240
+    while (rec := api.get(f"/v1/recordings/{rid}").json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, rec["status"]
+        time.sleep(1)
+    assert rec["status"] == "done", rec.get("error")
+    return rid, rec
+
+
 def _score_of(score: int | None) -> str:
     """A machine score as the page writes it (no template: no score)."""
     return "无模板" if score is None else str(score)
@@ -508,19 +525,8 @@ def test_interruptions_on_the_timeline_and_a_9_12_flag_reviewed(site: Site,
     """A telephone call in which the agent cuts the customer off (v2di01, real model): the
     timeline marks each interruption and long silence where it happens, the panel shows the
     call's figures, and the 9.12 flag is confirmed or rejected like any flag."""
-    from tests.conftest import SHARED
-
-    wav = SHARED / "corpus" / "v2" / "audio" / "interruptions" / "v2di01.wav"
     api = site.api("all")
-    r = api.post("/v1/recordings", files={"file": (wav.name, wav.read_bytes())},
-                 data={"agent_id": "E2E-9.12", "agent_channel": "left"})
-    assert r.status_code == 202, r.text
-    rid = r.json()["id"]
-    deadline = time.monotonic() + 240
-    while (rec := api.get(f"/v1/recordings/{rid}").json())["status"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, rec["status"]
-        time.sleep(1)
-    assert rec["status"] == "done", rec.get("error")
+    rid, rec = _analysed(api, "v2di01.wav", agent_id="E2E-9.12", agent_channel="left")
     a = rec["result"]["analytics"]
     utts = rec["result"]["utterances"]
     flags = [(i, f) for i, u in enumerate(utts) for f in u["flags"] if f["ref"] == "9.12"]
@@ -562,19 +568,8 @@ def test_a_reviewer_swaps_the_speakers_of_a_mono_visit(site: Site, watched: Watc
     sure the voice attribution is; the reviewer swaps agent and customer from the page, and
     the page shows the speakers and the machine score of the rescored recording; swapping
     again restores them."""
-    from tests.conftest import SHARED
-
-    mp3 = SHARED / "corpus" / "v2" / "audio" / "interruptions" / "v2di02.mp3"
     api = site.api("all")
-    r = api.post("/v1/recordings", files={"file": (mp3.name, mp3.read_bytes())},
-                 data={"agent_id": "E2E-mono"})
-    assert r.status_code == 202, r.text
-    rid = r.json()["id"]
-    deadline = time.monotonic() + 240
-    while (rec := api.get(f"/v1/recordings/{rid}").json())["status"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, rec["status"]
-        time.sleep(1)
-    assert rec["status"] == "done", rec.get("error")
+    rid, rec = _analysed(api, "v2di02.mp3", agent_id="E2E-mono")
     res = rec["result"]
     assert res["speakers"] == "inferred" and res["speaker_attribution"]["method"] == "voices"
     utts = res["utterances"]
