@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from .db import Database
 from .models import STATUSES, Recording, RecordingFlag, iso_utc, utcnow
 
-__all__ = ["JobQueue", "Job", "ListFilter", "SORTS", "flag_id", "store_flags",
+__all__ = ["JobQueue", "Job", "ListFilter", "SORTS", "flag_id", "result_columns", "store_flags",
            "machine_flags", "recording_dict", "review_dict"]
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,14 @@ def machine_flags(result: Mapping[str, Any]) -> dict[str, tuple[int, dict[str, A
         for f in u.get("flags") or []:
             out.setdefault(flag_id(i, f), (i, f))
     return out
+
+
+def result_columns(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of a recording that its analysis sets: the result and what listings
+    filter and sort on (score, violations)."""
+    n_viol = len(result.get("violations") or [])
+    return {"score": result.get("score"), "violations": n_viol, "has_violations": n_viol > 0,
+            "result": json.dumps(result, ensure_ascii=False)}
 
 
 def store_flags(s: Session, rid: str, result: Mapping[str, Any]) -> None:
@@ -282,15 +290,12 @@ class JobQueue:
 
     def finish(self, rid: str, result: dict[str, Any]) -> bool:
         """Store a job's result and its flags (only if this worker still holds the job)."""
-        n_viol = len(result.get("violations") or [])
         with self.db.session() as s:
             res = s.execute(update(Recording)
                             .where(Recording.id == rid, Recording.worker == self.worker,
                                    Recording.status == "running")
                             .values(status="done", finished_at=utcnow(), lease_until=None,
-                                    error=None, score=result.get("score"), violations=n_viol,
-                                    has_violations=n_viol > 0,
-                                    result=json.dumps(result, ensure_ascii=False)))
+                                    error=None, **result_columns(result)))
             if not res.rowcount:  # type: ignore[attr-defined]
                 return False
             store_flags(s, rid, result)

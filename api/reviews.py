@@ -34,7 +34,14 @@ from analyzer.text import Analyzer
 from phrasebank import VIOLATION_KINDS
 
 from .db import Database
-from .jobs import flag_id, machine_flags, recording_dict, review_dict, store_flags
+from .jobs import (
+    flag_id,
+    machine_flags,
+    recording_dict,
+    result_columns,
+    review_dict,
+    store_flags,
+)
 from .models import Recording, RecordingFlag, Verdict, iso_utc, utcnow
 
 __all__ = ["ReviewStore", "ReviewError", "ExportFilter", "PrecisionFilter", "EXPORT_FIELDS",
@@ -242,15 +249,32 @@ class ReviewStore:
     def _commit(self, s: Session, r: Recording, result: dict[str, Any],
                 row: Verdict) -> dict[str, Any]:
         s.add(row)
+        reviewed = self._refresh(s, r, result, row.created_at)
+        return {"review": review_dict(r), "reviewed": reviewed, "verdict": verdict_dict(row, r)}
+
+    def _refresh(self, s: Session, r: Recording, result: dict[str, Any],
+                 at: datetime) -> dict[str, Any]:
+        """Recompute a recording's review columns from its current verdicts (after a change
+        at ``at``); its reviewed report."""
         s.flush()
         current = self._current(s, r.id)
         reviewed = self.reviewed_report(result, current)
         r.review_state = self._state(result, current)
         r.reviewed_score = reviewed["score"] if current else None
         r.review_verdicts = len(current)
-        r.review_updated_at = row.created_at
+        r.review_updated_at = at
         s.flush()
-        return {"review": review_dict(r), "reviewed": reviewed, "verdict": verdict_dict(row, r)}
+        return reviewed
+
+    @staticmethod
+    def _withdrawal(cur: Verdict, reviewer: str, at: datetime,
+                    comment: str | None = None) -> Verdict:
+        """The row that withdraws the current verdict ``cur``."""
+        return Verdict(recording_id=cur.recording_id, flag_id=cur.flag_id,
+                       utterance=cur.utterance, ref=cur.ref, kind=cur.kind,
+                       verdict="withdrawn", comment=comment, reviewer=reviewer,
+                       created_at=at, text=cur.text, matched=cur.matched,
+                       standard=cur.standard)
 
     def judge(self, rid: str, *, flag_id: str, verdict: str, comment: str | None,
               reviewer: str) -> dict[str, Any]:
@@ -316,11 +340,7 @@ class ReviewStore:
             if cur is None:
                 raise ReviewError(404, f"flag {flag_id!r} of recording {rid} has no verdict "
                                        "to withdraw")
-            row = Verdict(recording_id=rid, flag_id=flag_id, utterance=cur.utterance,
-                          ref=cur.ref, kind=cur.kind, verdict="withdrawn", comment=None,
-                          reviewer=reviewer, created_at=utcnow(), text=cur.text,
-                          matched=cur.matched, standard=cur.standard)
-            out = self._commit(s, r, result, row)
+            out = self._commit(s, r, result, self._withdrawal(cur, reviewer, utcnow()))
         log.info("verdict on %s of %s withdrawn by %s", flag_id, rid, reviewer)
         return out
 
@@ -333,37 +353,22 @@ class ReviewStore:
         flags stay. Swapping again restores the speakers and the flags."""
         with self._lock, self.db.session() as s:
             r, result = self._done(s, rid)
-            if result.get("speakers") != "inferred":
-                raise ReviewError(409, f"recording {rid} is stereo: its speakers are its "
-                                       "channels (upload it again with the other "
-                                       "agent_channel)")
             an = self._analyzer_for(result.get("phrasebank_version"))
-            new = swap_speakers(an, result, scenario=r.scenario)
+            try:
+                new = swap_speakers(an, result, scenario=r.scenario)
+            except ValueError as exc:  # a stereo call
+                raise ReviewError(409, f"recording {rid}: {exc}") from None
             at = utcnow()
             new["speaker_attribution"].update(swapped_by=reviewer, swapped_at=iso_utc(at))
             flags = machine_flags(new)
             gone = [v for v in self._current(s, rid).values()
                     if v.verdict != "added" and v.flag_id not in flags]
-            for v in gone:
-                s.add(Verdict(recording_id=rid, flag_id=v.flag_id, utterance=v.utterance,
-                              ref=v.ref, kind=v.kind, verdict="withdrawn",
-                              comment="说话人已对调,原标记不再存在", reviewer=reviewer,
-                              created_at=at, text=v.text, matched=v.matched,
-                              standard=v.standard))
-            n_viol = len(new.get("violations") or [])
-            r.result = json.dumps(new, ensure_ascii=False)
-            r.score = new.get("score")
-            r.violations = n_viol
-            r.has_violations = n_viol > 0
+            s.add_all(self._withdrawal(v, reviewer, at, "说话人已对调,原标记不再存在")
+                      for v in gone)
+            for column, value in result_columns(new).items():
+                setattr(r, column, value)
             store_flags(s, rid, new)
-            s.flush()
-            current = self._current(s, rid)
-            reviewed = self.reviewed_report(new, current)
-            r.review_state = self._state(new, current)
-            r.reviewed_score = reviewed["score"] if current else None
-            r.review_verdicts = len(current)
-            r.review_updated_at = at
-            s.flush()
+            reviewed = self._refresh(s, r, new, at)
             out = {"review": review_dict(r), "reviewed": reviewed,
                    "speaker_attribution": new["speaker_attribution"],
                    "score": new.get("score"), "withdrawn": [v.flag_id for v in gone]}
