@@ -240,47 +240,49 @@ class VoiceEncoder:
         e = np.maximum(0.0, x[:, -1] @ self.linear_w + self.linear_b)
         return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-9)
 
+    def _windows(self, wav: np.ndarray, hop_frames: int, pad: bool) -> list[np.ndarray]:
+        """The 1.6 s mel windows of one piece of speech, ``hop_frames`` apart, its volume
+        normalised first (-30 dBFS), as Resemblyzer's preprocessing does; ``pad``: a piece
+        shorter than a window is padded with silence (else it has none)."""
+        rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64)))) if wav.size else 0.0
+        mel = self.mel_frames(wav * (10 ** (-30 / 20) / rms) if rms > 1e-6 else wav)
+        if pad and mel.shape[0] < _PARTIAL:
+            mel = np.pad(mel, ((0, _PARTIAL - mel.shape[0]), (0, 0)))
+        return [mel[s:s + _PARTIAL] for s in range(0, mel.shape[0] - _PARTIAL + 1, hop_frames)]
+
+    def _forward_all(self, windows: Sequence[np.ndarray], max_batch: int) -> np.ndarray:
+        """The embeddings of ``windows`` (non-empty), ``max_batch`` at a time."""
+        return np.concatenate([self._forward(np.stack(windows[i:i + max_batch]))
+                               for i in range(0, len(windows), max_batch)])
+
     def embed_windows(self, wav: np.ndarray, *, hop_frames: int = 20,
                       max_batch: int = 256) -> tuple[np.ndarray, float]:
         """The embedding of each 1.6 s window of one piece of speech, ``hop_frames`` apart
         (0.2 s by default): ``(windows, 256)``, unit rows, and the window's length in
         seconds. Where the voice changes inside the piece, the windows' embeddings change
         with it. A piece shorter than a window has none."""
-        rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64)))) if wav.size else 0.0
-        w = wav * (10 ** (-30 / 20) / rms) if rms > 1e-6 else wav
-        mel = self.mel_frames(w)
-        starts = list(range(0, mel.shape[0] - _PARTIAL + 1, hop_frames))
-        if not starts:
-            return np.zeros((0, 256), dtype=np.float32), _PARTIAL * _HOP / SAMPLE_RATE
-        windows = [mel[s:s + _PARTIAL] for s in starts]
-        out = np.concatenate([self._forward(np.stack(windows[i:i + max_batch]))
-                              for i in range(0, len(windows), max_batch)])
+        window_s = _PARTIAL * _HOP / SAMPLE_RATE
+        windows = self._windows(wav, hop_frames, pad=False)
+        if not windows:
+            return np.zeros((0, 256), dtype=np.float32), window_s
+        out = self._forward_all(windows, max_batch)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-        return out.astype(np.float32), _PARTIAL * _HOP / SAMPLE_RATE
+        return out.astype(np.float32), window_s
 
     def embed_many(self, wavs: Sequence[np.ndarray], *, hop_frames: int = 77,
                    max_batch: int = 256) -> np.ndarray:
         """One embedding per piece of speech: the normalised mean of its 1.6 s windows
         (``hop_frames`` apart, Resemblyzer's rate of 1.3 a second; a piece shorter than a
-        window is padded with silence). Volume is normalised first (-30 dBFS), as
-        Resemblyzer's preprocessing does."""
+        window is padded with silence)."""
         windows: list[np.ndarray] = []
         owner: list[int] = []
         for k, wav in enumerate(wavs):
-            rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64)))) if wav.size else 0.0
-            w = wav * (10 ** (-30 / 20) / rms) if rms > 1e-6 else wav
-            mel = self.mel_frames(w)
-            if mel.shape[0] < _PARTIAL:
-                mel = np.pad(mel, ((0, _PARTIAL - mel.shape[0]), (0, 0)))
-            starts = list(range(0, mel.shape[0] - _PARTIAL + 1, hop_frames))
-            for s in starts:
-                windows.append(mel[s:s + _PARTIAL])
-                owner.append(k)
+            mine = self._windows(wav, hop_frames, pad=True)
+            windows.extend(mine)
+            owner.extend([k] * len(mine))
         out = np.zeros((len(wavs), 256), dtype=np.float32)
         if not windows:
             return out
-        partial = np.concatenate([self._forward(np.stack(windows[i:i + max_batch]))
-                                  for i in range(0, len(windows), max_batch)])
-        np.add.at(out, np.asarray(owner), partial)
+        np.add.at(out, np.asarray(owner), self._forward_all(windows, max_batch))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
