@@ -43,6 +43,7 @@ __all__ = [
     "Silence",
     "SpeechRange",
     "analyse_call",
+    "utterance_ranges",
     "voice_activity",
 ]
 
@@ -154,6 +155,13 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     spans = [(s / 50, e / 50) for s, e in zip(edges[::2], edges[1::2], strict=True)]
     return [SpeechRange(speaker, round(s, 2), round(e, 2))
             for s, e in _merge(spans, gap=merge_gap_s) if e - s >= min_burst_s]
+
+
+def utterance_ranges(utterances: Sequence[Any]) -> list[SpeechRange]:
+    """The speech of a mono recording as ranges: each utterance's own time, by its speaker
+    (in one channel an overlap of two voices is not seen)."""
+    return [SpeechRange(u.speaker, float(u.start or 0.0), float(u.end or 0.0))
+            for u in utterances]
 
 
 def _frame_power(audio: np.ndarray) -> np.ndarray:

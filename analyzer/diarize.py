@@ -71,7 +71,6 @@ class Attribution:
     info: dict[str, Any]
     centroids: np.ndarray | None = field(default=None, repr=False)
     """``(2, d)`` unit rows: the two voices (None: not told apart)."""
-    agent_voice: int | None = None
 
 
 @dataclass
@@ -175,7 +174,7 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
             "opened_by": "agent" if first == agent else "customer",
             "talk_s": {"agent": round(talk[agent], 1), "customer": round(talk[1 - agent], 1)},
             "evidence": evidence}
-    return Attribution(turns, info, cent, agent)
+    return Attribution(turns, info, cent)
 
 
 def voice_changes(audio: np.ndarray, start: float, end: float, voices: np.ndarray,

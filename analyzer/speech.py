@@ -32,7 +32,7 @@ from models.speaker import SPEAKER_MODEL, VoiceEncoder
 from phrasebank import CHANNELS, ObservationRule
 
 from .adherence import AdherenceReport, Turn
-from .analytics import CallAnalytics, SpeechRange, analyse_call, voice_activity
+from .analytics import CallAnalytics, analyse_call, utterance_ranges, voice_activity
 from .audio import SAMPLE_RATE, decode, probe
 from .diarize import Attribution, DiarizeOptions, SpeakerTurn, attribute_speakers
 from .errors import AnalysisError, AnalysisFailure, Cancelled
@@ -247,7 +247,7 @@ class SpeechPipeline:
             method, confidence = "channels", "high"
         else:
             # speakers from their voices (or words); overlaps in one channel are not seen
-            ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
+            ranges = utterance_ranges(turns)
             method = "utterances"
             confidence = "medium" if attribution["method"] == "voices" and \
                 attribution.get("evidence", 0) >= 0.7 else "low"
@@ -351,9 +351,7 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
     levels = [m.get("loudness_db") for m in measured] if len(measured) == len(utts) \
         else [None] * len(utts)
     analytics = analyse_call(
-        turns, [int(u.get("channel") or 0) for u in utts],
-        [SpeechRange(t.speaker, float(t.start or 0.0), float(t.end or 0.0))  # type: ignore[arg-type]
-         for t in turns],
+        turns, [int(u.get("channel") or 0) for u in utts], utterance_ranges(turns),
         [], float(result.get("duration") or 0.0), analyzer.bank.call_analytics,
         method=stored.get("method", "utterances"),
         speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels)

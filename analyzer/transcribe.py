@@ -30,7 +30,7 @@ import numpy as np
 from .audio import SAMPLE_RATE
 
 __all__ = ["TranscribeOptions", "Transcriber", "Utterance", "cut_loops", "runaway",
-           "speech_chunks", "spoken_chars"]
+           "speech_chunks", "spoken_chars", "words_confidence"]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,11 @@ class Utterance:
         d = asdict(self)
         d.pop("words")
         return d
+
+
+def words_confidence(words: Sequence[dict[str, Any]]) -> float:
+    """An utterance's confidence: the mean probability of its words (non-empty)."""
+    return round(float(np.mean([w["probability"] for w in words])), 3)
 
 
 def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[int, int]]:
@@ -336,7 +341,7 @@ class Transcriber:
             u.text = self.to_simplified(u.text.strip())
             if not u.text:
                 continue
-            u.confidence = round(float(np.mean([w["probability"] for w in u.words])), 3)
+            u.confidence = words_confidence(u.words)
             if u.confidence < o.min_confidence:
                 log.debug("dropped low-confidence utterance %r (%.2f)", u.text, u.confidence)
                 continue

@@ -18,7 +18,7 @@ import numpy as np
 
 from .diarize import DiarizeOptions, voice_changes
 from .matching import Flag
-from .transcribe import Utterance, spoken_chars
+from .transcribe import Utterance, spoken_chars, words_confidence
 
 __all__ = ["cut_at_voice_changes", "join_runs", "joined"]
 
@@ -86,8 +86,7 @@ def joined(utts: Sequence[Utterance], run: Sequence[int]) -> Utterance:
     words = [w for u in parts for w in u.words]
     return Utterance(
         start=parts[0].start, end=parts[-1].end, text="".join(u.text for u in parts),
-        confidence=round(float(sum(w["probability"] for w in words) / len(words)), 3)
-        if words else min(u.confidence for u in parts),
+        confidence=words_confidence(words) if words else min(u.confidence for u in parts),
         channel=parts[0].channel, words=words)
 
 
@@ -113,6 +112,6 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
         log.debug("cut %r in %d: the voice changes at %s s", u.text, len(parts), changes)
         out.extend(Utterance(
             start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
-            confidence=round(float(sum(w["probability"] for w in p) / len(p)), 3),
+            confidence=words_confidence(p),
             channel=u.channel, words=p) for p, text in zip(parts, texts, strict=True))
     return out
