@@ -231,3 +231,9 @@ def test_routine_talk_beside_a_line_credits_no_second_line(analyzer, text):
     lexical = refs(analyzer.check(text, source="typed"))
     assert len(lexical) == 1
     assert refs(analyzer.check(text, source="typed", semantic=True)) == lexical
+
+
+def test_the_reply_to_thanks_is_5_13_and_its_conditional_look_alike_is_not(analyzer):
+    assert "5.13" in refs(analyzer.check("不用谢不用谢,应该的", source="typed"))
+    # 应该的话: "if so", guarded in the bank
+    assert "5.13" not in refs(analyzer.check("不客气,应该的话明天就能好", source="typed"))
