@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from .audio import SAMPLE_RATE
+from .vad import speech_chunks
 
 __all__ = ["TranscribeOptions", "Transcriber", "Utterance", "cut_loops", "runaway",
-           "speech_chunks", "spoken_chars", "words_confidence"]
+           "spoken_chars", "words_confidence"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ class TranscribeOptions:
     """Beam size of the decoder."""
     vad: bool = True
     """Silero VAD: only speech reaches the model."""
+    vad_threshold: float = 0.5
+    """Highest speech threshold of Silero VAD (its own default). A channel gets a lower one
+    fitted to its own scores, down to ``vad_min_threshold`` (see :mod:`analyzer.vad`)."""
+    vad_min_threshold: float = 0.2
+    """Lowest fitted threshold; equal to ``vad_threshold``: one fixed threshold."""
     min_silence_ms: int = 400
     """A pause at least this long ends a speech chunk (and so an utterance)."""
     speech_pad_ms: int = 150
@@ -107,19 +113,6 @@ class Utterance:
 def words_confidence(words: Sequence[dict[str, Any]]) -> float:
     """An utterance's confidence: the mean probability of its words (non-empty)."""
     return round(float(np.mean([w["probability"] for w in words])), 3)
-
-
-def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[int, int]]:
-    """``[(start, end)]`` sample ranges of speech in one channel (Silero VAD)."""
-    if audio.size == 0:
-        return []
-    if not options.vad:
-        return [(0, int(audio.size))]
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    ts = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=options.min_silence_ms,
-                                                 speech_pad_ms=options.speech_pad_ms))
-    return [(int(t["start"]), int(t["end"])) for t in ts]
 
 
 _LOOP = re.compile(r"(.{2,8}?)\1{2,}|(.)\2{4,}")

@@ -31,6 +31,7 @@ def model_spec(speech: SpeechSettings, cpu_threads: int | None = None) -> ModelS
 def speech_options(speech: SpeechSettings) -> SpeechOptions:
     """The recording pipeline's options from the settings (the rest are defaults)."""
     return SpeechOptions(transcribe=TranscribeOptions(beam_size=speech.beam_size,
+                                                      vad_threshold=speech.vad_threshold,
                                                       initial_prompt=speech.initial_prompt),
                          semantic=speech.semantic)
 

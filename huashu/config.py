@@ -47,6 +47,11 @@ class SpeechSettings(BaseSettings):
     cpu_threads: int = Field(default=0, ge=0, le=256,
                              description="CPU threads for the model (0: all cores).")
     beam_size: int = Field(default=5, ge=1, le=20, description="Beam size of the decoder.")
+    vad_threshold: float = Field(
+        default=0.5, gt=0.0, lt=1.0,
+        description="Highest speech threshold of the voice activity detector (Silero); a "
+                    "channel gets a lower one fitted to its own scores (telephone audio), "
+                    "down to 0.2: see analyzer/vad.py.")
     initial_prompt: str = Field(
         default="", max_length=200,
         description="Prompt given to Whisper; empty (default, measured: see "

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from analyzer.audio import SAMPLE_RATE, decode
-from analyzer.transcribe import TranscribeOptions, Transcriber, speech_chunks
+from analyzer.transcribe import TranscribeOptions, Transcriber
+from analyzer.vad import fitted_threshold, speech_chunks
 from tests.conftest import FIXTURES
 
 
@@ -22,6 +23,40 @@ def test_vad_hears_no_speech(transcriber, name):
     (audio,) = decode(FIXTURES / name)
     assert speech_chunks(audio, transcriber.options) == []
     assert transcriber.transcribe([audio]) == []
+
+
+def test_threshold_fitted_to_the_channel():
+    rng = np.random.default_rng(7)
+    silence = rng.uniform(0.0, 0.03, 3000)
+    # band-limited speech: Silero scores it 0.3-0.9; the split falls between the classes
+    phone = np.concatenate([silence, rng.uniform(0.3, 0.9, 2000)])
+    assert 0.03 < fitted_threshold(phone, 0.5, 0.0) < 0.3
+    assert fitted_threshold(phone, 0.5, 0.2) == 0.2  # not below the floor
+    # wide-band speech scores ~1: the split is about the usual one
+    assert fitted_threshold(np.concatenate([silence, rng.uniform(0.9, 1.0, 2000)]),
+                            0.5, 0.2) >= 0.45
+    # a floor equal to the ceiling is one fixed threshold
+    assert fitted_threshold(phone, 0.5, 0.5) == 0.5
+    assert fitted_threshold(np.array([]), 0.5, 0.2) == 0.5
+    # noise that scores like speech keeps the threshold high
+    noisy = np.concatenate([rng.uniform(0.3, 0.6, 3000), rng.uniform(0.7, 0.95, 2000)])
+    assert fitted_threshold(noisy, 0.5, 0.2) == 0.5
+
+
+def test_quiet_telephone_speech_is_heard(shared, transcriber):
+    # v2dd05's agent channel (8 kHz call): 哦哦,那可能是我们登记的信息有误,对不起啊 (37.1 to
+    # 41.6 s), which Silero scores under its usual 0.5 throughout
+    agent = decode(shared / "corpus" / "v2" / "audio" / "dialogues" / "v2dd05.wav")[0]
+
+    def covered(options):
+        chunks = speech_chunks(agent, options)
+        heard = sum(min(e / SAMPLE_RATE, 41.6) - max(s / SAMPLE_RATE, 37.1)
+                    for s, e in chunks if e / SAMPLE_RATE > 37.1 and s / SAMPLE_RATE < 41.6)
+        return heard / 4.5
+
+    fixed = TranscribeOptions(vad_min_threshold=0.5)
+    assert covered(fixed) < 0.3
+    assert covered(transcriber.options) > 0.5
 
 
 def test_utterance_fields_and_simplified_text(transcriber, analyzer):
