@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pypinyin import Style, lazy_pinyin
 
-__all__ = ["PhoneticEncoder", "split_syllable", "FUZZY_INITIALS", "FUZZY_FINALS"]
+__all__ = ["PhoneticEncoder", "split_syllable", "FUZZY_INITIALS", "FUZZY_FINALS", "ANY_INITIAL",
+           "ANY_FINAL"]
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h",
              "j", "q", "x", "r", "z", "c", "s", "y", "w")
@@ -23,6 +24,10 @@ FUZZY_FINALS = {"ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "u
 _INITIAL_BASE = 0xE000
 _FINAL_BASE = 0xE400
 _OTHER_FINAL = chr(0xE7FF)  # the "final" of a non-Chinese character
+ANY_INITIAL = "[\ue000-\ue3ff]"
+"""A regular-expression class of every initial token (a Chinese syllable's first token)."""
+ANY_FINAL = "[\ue400-\ue7fe]"
+"""A regular-expression class of every final token (a Chinese syllable's second token)."""
 
 
 def split_syllable(py: str) -> tuple[str, str]:

@@ -42,7 +42,7 @@ from .results import Flag, MatchOptions
 from .rules import RuleHit, RuleSet
 from .sources import SourcePolicy, policy, policy_for
 
-__all__ = ["RULE_SCORE", "Flag", "MatchOptions", "Matcher", "UtteranceMatch", "sounds_of"]
+__all__ = ["NEAR_RULE_SCORE", "RULE_SCORE", "Flag", "MatchOptions", "Matcher", "UtteranceMatch", "sounds_of"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,9 @@ _SOUND_SLICES = [s for i in range(512) for s in (slice(2 * i, 2 * i + 2),
 RULE_SCORE = 0.9
 """The score of a finding by a rule: below a form said word for word, above the
 thresholds (a rule is the bank's own description of the line, not a similarity)."""
+NEAR_RULE_SCORE = 0.85
+"""The score of a finding by a rule with one word half heard (:mod:`.rules`): below one
+heard whole."""
 
 
 @dataclass(slots=True)
@@ -108,7 +111,8 @@ class Matcher:
         self.rules: RuleSet[Entry | tuple[str, str]] = RuleSet(
             self.compiled, chain(((r, e) for e in bank.entries for r in e.rules),
                                  ((r, (g.category, g.label))
-                                  for g in bank.lexicon for r in g.rules)), vocabulary)
+                                  for g in bank.lexicon for r in g.rules)), vocabulary,
+            near_if=lambda p: isinstance(p, Entry) and p.kind == "script")
         self.entry_guards: RuleSet[str] = RuleSet(
             self.compiled, ((r, e.ref) for e in bank.entries for r in e.guards))
         self._guarded_refs = frozenset(e.ref for e in bank.entries if e.guards)
@@ -177,12 +181,14 @@ class Matcher:
         counts = self.index.count(sounds)
         hits = self._align(self.index.candidates(counts, speaker), chars, code, sp)
         lexicon_rule_hits: list[RuleHit[Any]] = []
-        for h in self.rules.find(norm, sounds, sp.soundalike_rules_from):
+        for h in self.rules.find(norm, sounds, sp.soundalike_rules_from, code=code,
+                                 near_min_chars=sp.near_rules_from):
             e = h.payload
             if isinstance(e, Entry):
                 if applies_to(e, speaker):
-                    hits.append(Hit(e, RULE_SCORE, h.start, h.end, h.end - h.start,
-                                    self._order[e.ref], h.rule))
+                    hits.append(Hit(e, NEAR_RULE_SCORE if h.near else RULE_SCORE, h.start,
+                                    h.end, h.end - h.start, self._order[e.ref], h.rule,
+                                    h.near))
             else:
                 lexicon_rule_hits.append(h)
         if not hits and m <= self.options.retry_max_syllables:

@@ -32,6 +32,7 @@ class Hit:
     syllables: int  # of the form (of the match, for a rule): longer lines win ties
     order: int  # the entry's place in the bank: the first listed wins the last ties
     rule: str | None = None
+    near_sound: bool = False  # the rule matched with one word half heard
 
     @property
     def ref(self) -> str:
@@ -117,4 +118,4 @@ def to_flag(norm: Normalised, r: Resolved) -> Flag:
     s, e = norm.span(h.start, h.end)
     return Flag(ref=h.ref, kind=h.entry.kind, score=h.score, span=(s, e),
                 matched=norm.source[s:e], standard=h.entry.text, also=tuple(r.also),
-                rule=h.rule)
+                rule=h.rule, near_sound=h.near_sound)

@@ -30,6 +30,7 @@ class Flag:
     rule: str | None = None  # the phrasebank rule that matched (None: a form, a word)
     turns: tuple[int, ...] = ()  # a line said over several turns: every turn it spans
     similar_to: str | None = None  # by meaning: the bank's example nearest to the words
+    near_sound: bool = False  # by a rule, one word of it half heard (嘴时 for 准时)
 
     @property
     def is_violation(self) -> bool:
@@ -49,6 +50,8 @@ class Flag:
             d["turns"] = list(self.turns)
         if self.similar_to is not None:
             d["similar_to"] = self.similar_to
+        if self.near_sound:
+            d["near_sound"] = True
         return d
 
     @classmethod
@@ -59,7 +62,7 @@ class Flag:
                    matched=str(d.get("matched", "")), standard=str(d.get("standard", "")),
                    category=d.get("category"), also=tuple(d.get("also") or ()),
                    rule=d.get("rule"), turns=tuple(d.get("turns") or ()),
-                   similar_to=d.get("similar_to"))
+                   similar_to=d.get("similar_to"), near_sound=bool(d.get("near_sound")))
 
 
 @dataclass(frozen=True)

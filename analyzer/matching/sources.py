@@ -32,6 +32,9 @@ class SourcePolicy:
     None: rules match as written."""
     short_forms_exact: bool
     """Short forms (你们必须) need every character (else all but one of 3+)."""
+    near_rules_from: int | None = None
+    """Rules whose every match has at least this many characters also match with one word
+    half heard (see :mod:`.rules`); None: never."""
 
     def word_same_needed(self, word: str, exact: bool) -> int:
         """Characters of ``word`` that a match must have as written."""
@@ -48,7 +51,7 @@ _POLICIES = {
     # rules of 6+ characters)
     "auto": SourcePolicy("auto", 4, 6, False),
     # a recogniser's output: by sound, except the words the bank marks exact
-    "asr": SourcePolicy("asr", 2, 4, False),
+    "asr": SourcePolicy("asr", 2, 4, False, 4),
 }
 
 

@@ -82,6 +82,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"    {w('standard')}: {f.standard}{extra}", file=out)
             if f.similar_to:
                 print(f"    {w('by_meaning')}: {f.similar_to}", file=out)
+            if f.near_sound:
+                print(f"    {w('near_sound')}", file=out)
         return 0
 
     failed = rows = 0

@@ -147,6 +147,41 @@ def test_sound_alikes_only_where_the_text_came_from_a_recogniser(analyzer):
         assert analyzer.check(text) == [], text  # nor when the source is unknown
 
 
+def test_a_word_half_heard_in_a_recognisers_script_line(analyzer):
+    from analyzer.matching import NEAR_RULE_SCORE, RULE_SCORE
+
+    # 嘴时 for 准时: the initial right, the final wrong (what Whisper base wrote on a visit)
+    heard = "那我明天早上七点半嘴时到您家给您修"
+    [flag] = analyzer.check(heard, source="asr")
+    assert (flag.ref, flag.score) == ("1.1.7", NEAR_RULE_SCORE)
+    assert analyzer.check(heard, source="typed") == []  # typed text says what it says
+    [whole] = analyzer.check("那我明天早上七点半准时到您家给您修", source="asr")
+    assert (whole.ref, whole.score) == ("1.1.7", RULE_SCORE)
+    # the flag says so, in a stored result too
+    assert flag.near_sound and not whole.near_sound
+    assert flag.to_dict()["near_sound"] is True and "near_sound" not in whole.to_dict()
+    assert type(flag).from_dict(flag.to_dict()) == flag
+    # 哪间 for 哪天: the final right
+    assert refs_asr(analyzer, "您看哪间方便,我们派人过去") == ["1.1.2"]
+    # one word, not two: 过气 for 过去 as well is no longer the line
+    assert refs_asr(analyzer, "您看哪间方便,我们派人过气") == []
+    # a word of one syllable is never half heard: 多 (its final) is not 我
+    assert refs_asr(analyzer, "那多明天早上七点半准时到您家给您修") == []
+
+
+def test_violations_need_their_words_heard(analyzer):
+    # Half-heard words are for script lines only: a taboo's rule never matches that way
+    # (read as a recogniser's, these routine sentences matched an 8.0 rule's words so).
+    for text in ("您好,请问这是三单元吗", "我用我自己的手机测一下网速",
+                 "这条线明天物业施工可能会断,到时候您打这个电话,我们马上过来"):
+        assert [f for f in analyzer.check(text, source="asr")
+                if f.kind != "script"] == [], text
+
+
+def refs_asr(analyzer, text):
+    return sorted({f.ref for f in analyzer.check(text, source="asr")})
+
+
 def test_extension_b_characters_have_a_sound():
     from analyzer.phonetic import PhoneticEncoder
 
