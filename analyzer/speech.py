@@ -40,7 +40,7 @@ from .fingerprint import Fingerprint
 from .matching import Flag
 from .text import Analyzer, AnalyzerOptions
 from .transcribe import TranscribeOptions, Transcriber, Utterance
-from .utterances import cut_at_voice_changes, join_runs, joined
+from .utterances import cut_around_lines, cut_at_voice_changes, join_runs, joined
 
 __all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
            "interruption_flags", "score_recording", "swap_speakers"]
@@ -274,7 +274,8 @@ class SpeechPipeline:
         """Stereo: one speaker per channel. Mono: voices by speaker embeddings, the agent's
         chosen by evidence (:func:`analyzer.diarize.attribute_speakers`); an utterance in
         which the voice changes is cut there first
-        (:func:`analyzer.utterances.cut_at_voice_changes`). The
+        (:func:`analyzer.utterances.cut_at_voice_changes`), then the other voice's words
+        beside an agent's script line (:func:`analyzer.utterances.cut_around_lines`). The
         utterances (cut or not), their speakers and the evidence."""
         if stereo:
             agent = 0 if agent_channel == "left" else 1
@@ -299,6 +300,24 @@ class SpeechPipeline:
                 utts = cut
                 got = attribute(utts)  # the voices again, without the mixed utterances
                 got.info["cut_at_voice_change"] = cuts
+        if got.centroids is not None and isinstance(got.info.get("agent_voice"), int):
+            o = self.options.diarize
+
+            def line_spans(text: str) -> list[tuple[int, int]]:
+                return [f.span for f in script_refs(text) if f.kind == "script"]
+
+            cut = cut_around_lines(utts, [t.speaker == "agent" for t in got.turns], line_spans,
+                                   channels[0], got.centroids, got.info["agent_voice"],
+                                   self.speaker_encoder, self.transcriber.to_simplified,
+                                   min_s=o.min_embed_s, margin=o.split_margin)
+            if len(cut) != len(utts):
+                again = attribute(cut)
+                # Kept only while the voices are still told apart: in noise, the pieces
+                # cut off made v2dd03's two voices one (centroids 0.97 alike), and every
+                # utterance lost its speaker.
+                if again.centroids is not None:
+                    again.info["cut_around_line"] = len(cut) - len(utts)
+                    utts, got = cut, again
         return utts, got.turns, {**got.info, "model": SPEAKER_MODEL}
 
 

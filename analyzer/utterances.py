@@ -6,7 +6,10 @@ shortest run of one side's utterances that together say a line none of them says
 and :func:`joined` makes one utterance of them. In a mono recording the recogniser may also
 write the customer's answer into the agent's utterance (no pause between the two voices):
 :func:`cut_at_voice_changes` cuts it where the voice changes
-(:func:`analyzer.diarize.voice_changes`), at the boundary between two words.
+(:func:`analyzer.diarize.voice_changes`), at the boundary between two words. Where the two
+voices overlap, the windows hold both and no change is seen; but a script line found inside
+an utterance is the agent's, so :func:`cut_around_lines` cuts off what comes before or
+after it when that stretch is the other voice's.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .audio import SAMPLE_RATE
 from .diarize import DiarizeOptions, voice_changes
 from .matching import Flag
 from .transcribe import Utterance, spoken_chars, words_confidence
 
-__all__ = ["cut_at_voice_changes", "join_runs", "joined"]
+__all__ = ["cut_around_lines", "cut_at_voice_changes", "join_runs", "joined"]
 
 log = logging.getLogger(__name__)
 
@@ -114,4 +118,76 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
             start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
             confidence=words_confidence(p),
             channel=u.channel, words=p) for p, text in zip(parts, texts, strict=True))
+    return out
+
+
+def _word_offsets(u: Utterance, to_text: Callable[[str], str]) -> list[int] | None:
+    """Where each word of ``u`` starts in ``u.text`` (and where the text ends), or None when
+    the words, made text one by one, do not add up to it."""
+    offsets, pos = [], 0
+    for k, w in enumerate(u.words):
+        t = to_text(w["word"])
+        if k == 0:
+            t = t.lstrip()
+        offsets.append(pos)
+        pos += len(t)
+    if pos != len(u.text.rstrip()) and pos != len(u.text):
+        return None
+    offsets.append(pos)
+    return offsets
+
+
+def cut_around_lines(utts: Sequence[Utterance], agent_said: Sequence[bool],
+                     line_spans: Callable[[str], list[tuple[int, int]]], audio: np.ndarray,
+                     voices: np.ndarray, agent_voice: int, encoder: object,
+                     to_text: Callable[[str], str], *, min_s: float,
+                     margin: float) -> list[Utterance]:
+    """Utterances given to the agent (``agent_said``) that hold a script line
+    (``line_spans``: its character spans) after or before at least ``min_s`` of other words
+    (v2di06: the customer's 我看个戏曲视频转半天圈 ran into the agent's 您家光猫装在哪儿了,
+    the two voices overlapping): those words are cut off at the boundary between words when
+    their voice is nearer the other of ``voices`` than the agent's by ``margin``
+    (cosine)."""
+    out: list[Utterance] = []
+    for u, said in zip(utts, agent_said, strict=True):
+        spans = line_spans(u.text) if said and len(u.words) >= 2 else []
+        offsets = _word_offsets(u, to_text) if spans else None
+        if not spans or offsets is None:
+            out.append(u)
+            continue
+        first = min(s for s, _ in spans)
+        last = max(e for _, e in spans)
+        # the word in which the line starts, and the first word after it ends
+        k0 = max(k for k in range(len(u.words)) if offsets[k] <= first)
+        k1 = min((k for k in range(len(u.words)) if offsets[k] >= last), default=len(u.words))
+        pieces = []  # (first word, end word) of the stretches to look at
+        if k0 > 0 and u.words[k0]["start"] - u.start >= min_s:
+            pieces.append((0, k0))
+        if k1 < len(u.words) and u.end - u.words[k1]["start"] >= min_s:
+            pieces.append((k1, len(u.words)))
+        if not pieces:
+            out.append(u)
+            continue
+        wavs = [audio[int(u.words[a]["start"] * SAMPLE_RATE): int(u.words[b - 1]["end"]
+                                                                  * SAMPLE_RATE)]
+                for a, b in pieces]
+        emb = np.asarray(encoder.embed_many(wavs), dtype=np.float32)  # type: ignore[attr-defined]
+        sims = emb @ voices.T
+        other = [p for p, sim in zip(pieces, sims, strict=True)
+                 if sim[1 - agent_voice] - sim[agent_voice] >= margin]
+        if not other:
+            out.append(u)
+            continue
+        edges = sorted({0, len(u.words), *(k for p in other for k in p)})
+        parts = [u.words[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+        texts = [to_text("".join(w["word"] for w in p)).strip() for p in parts]
+        if not all(texts):
+            out.append(u)
+            continue
+        log.debug("cut %r in %d around its script line: another voice beside it", u.text,
+                  len(parts))
+        out.extend(Utterance(
+            start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
+            confidence=words_confidence(p), channel=u.channel, words=p)
+            for p, text in zip(parts, texts, strict=True))
     return out

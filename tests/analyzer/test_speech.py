@@ -125,3 +125,20 @@ def test_a_line_cut_in_many_parts_is_joined_on_its_side(speech):
     assert speech._join_runs(mono, sides, script_refs, 5) == [[0, 1, 3, 4], [2]]
     assert speech._join_runs(mono, ["agent", "agent", "customer", "customer", "agent"],
                              script_refs, 5) == [[0], [1], [2], [3], [4]]
+
+
+def test_the_other_voice_before_a_line_is_cut_off(speech, shared):
+    """A badge recording where the customer still speaks as the agent asks where the modem
+    is (v2di06, the voices overlapping 1.3 s): Whisper wrote both as one utterance and the
+    voice windows see no change; the words before the agent's 5.6 line are the customer's,
+    cut off and given to the customer."""
+    folder = shared / "corpus" / "v2" / "audio" / "interruptions"
+    tl = json.loads((folder / "v2di06.timeline.json").read_text(encoding="utf-8"))
+    r = speech.analyze(folder / tl["audio"]).to_dict()
+    assert r["speaker_attribution"].get("cut_around_line", 0) >= 1
+    [line] = [u for u in r["utterances"] if any(f["ref"] == "5.6" for f in u["flags"])]
+    assert line["speaker"] == "agent"
+    agent_turn = next(t for t in tl["turns"] if "5.6" in t["refs"])
+    assert abs(line["start"] - agent_turn["start"]) <= 0.5  # begins where the agent does
+    before = [u for u in r["utterances"] if line["start"] - 3.0 <= u["end"] <= line["start"]]
+    assert before and all(u["speaker"] == "customer" for u in before)
