@@ -61,22 +61,19 @@ class SameSound(dict[int, str]):
         return r
 
 
-def _near_short(needs: tuple[tuple[tuple[str, ...], ...], ...], sounds: set[str]) -> int | None:
+def _near_short(needs: tuple[tuple[frozenset[str], ...], ...], sounds: set[str]) -> int | None:
     """Whether an utterance of these syllables can hold a match with one word half heard:
     every required token but one has a word all of whose syllables it holds, and that one
-    a word of which it holds all syllables but one. None: it cannot; else the index of the
-    token short of a syllable, -1 when none is (any may be the one half heard)."""
+    a word of two or more of which it holds all syllables but one. None: it cannot; else the
+    index of the token short of a syllable, -1 when none is (any may be the one half
+    heard)."""
     short = -1
     for k, words in enumerate(needs):
-        best = 0  # syllables a word of the token lacks, at best
         for w in words:
-            lack = sum(x not in sounds for x in w)
-            if lack == 0:
+            if w <= sounds:
                 break
-            if lack == 1 and len(w) >= 2:
-                best = 1
         else:
-            if best == 0 or short >= 0:
+            if short >= 0 or not any(len(w) >= 2 and len(w - sounds) == 1 for w in words):
                 return None
             short = k
     return short
@@ -105,8 +102,8 @@ class _Compiled(Generic[P]):
     # Over the phonetic code, per required token that has a word of two or more Chinese
     # syllables: the rule with that token's words half heard (in group 1), the others whole.
     near: dict[int, re.Pattern[str]] | None
-    # per required token, its words as syllables (see _near_short), and all of them
-    near_needs: tuple[tuple[tuple[str, ...], ...], ...]
+    # per required token, its words as sets of syllables (see _near_short), and all of them
+    near_needs: tuple[tuple[frozenset[str], ...], ...]
     near_any: tuple[frozenset[str], ...]
     payload: P
     min_chars: int
@@ -129,6 +126,7 @@ class RuleSet(Generic[P]):
         # up (code -> rules), the others tested on the rules found. Measured on the bench
         # rows: 16 rules ran per utterance with one anchor, 2.3 with two, 1.2 with three.
         postings: dict[str, set[int]] = {}  # first anchor's code -> rules
+        near_postings: dict[str, list[int]] = {}  # see _near_keys
         self.extra: list[tuple[frozenset[str], ...]] = []  # per rule, its other anchors
         for rule, payload in rules:
             tokens = [self._normalised(t) for t in rule.tokens]
@@ -137,13 +135,16 @@ class RuleSet(Generic[P]):
             source = "".join(self._regex(t) for t in tokens)
             sounds = None
             near: dict[int, re.Pattern[str]] | None = None
-            near_needs: tuple[tuple[tuple[str, ...], ...], ...] = ()
+            near_needs: tuple[tuple[frozenset[str], ...], ...] = ()
             if self.same_sound is not None and rule.min_chars >= MIN_SOUNDALIKE_CHARS:
                 sounds = re.compile("".join(self._regex(t, self.same_sound) for t in tokens))
                 if near_if is not None and near_if(payload):
                     near = self._near_patterns(tokens)
                     near_needs = self._near_needs(tokens)
             i = len(self.rules)
+            if near:
+                for x in self._near_keys(tokens):
+                    near_postings.setdefault(x, []).append(i)
             self.rules.append(_Compiled(
                 re.compile(source), sounds, near, near_needs,
                 tuple(frozenset(x for w in words for x in w) for words in near_needs),
@@ -153,15 +154,6 @@ class RuleSet(Generic[P]):
                 postings.setdefault(c, set()).add(i)
             self.extra.append(tuple(frozenset(a) for a in anchors[1:]))
         self.postings = {c: tuple(sorted(r)) for c, r in postings.items()}
-        # Rules that may match with a word half heard, looked up by the syllables of their
-        # least likely required token (a match holds one of them, see _near_possible).
-        near_postings: dict[str, list[int]] = {}
-        like = self.bank.sound_likelihood
-        for i, r in enumerate(self.rules):
-            if r.near and r.near_any:
-                rarest = min(r.near_any, key=lambda u: sum(map(like, u)))
-                for x in rarest:
-                    near_postings.setdefault(x, []).append(i)
         self.near_postings = {x: tuple(v) for x, v in near_postings.items()}
         self.near_keys = frozenset(self.near_postings)
         # a set intersected with a set iterates over the smaller one, with a dict over the
@@ -220,16 +212,41 @@ class RuleSet(Generic[P]):
     def _required(t: Choice | Gap | str) -> bool:
         return isinstance(t, Choice) and not t.optional and END not in t.words
 
+    def _near_keys(self, tokens: list[Choice | Gap | str]) -> set[str]:
+        """The sounds a rule is looked up by for a match with one word half heard: of its two
+        required tokens least likely in speech, each word's least likely pair of syllables
+        (a one-syllable word: its syllable). At most one token is half heard, so a match
+        holds a word of the other whole, hence its key. A rule of one required token: every
+        syllable of its words (all but one of them are heard)."""
+        like = self.bank.sound_likelihood
+        encode = self.bank.encode
+        keyed: list[tuple[float, int, set[str], Choice]] = []
+        for t in tokens:
+            if isinstance(t, Choice) and self._required(t):
+                keys = set()
+                for w in t.words:
+                    c = encode(w)
+                    pairs = [c[x:x + 4] for x in range(0, len(c) - 2, 2)]
+                    keys.add(min(pairs, key=like) if pairs else c)
+                keyed.append((sum(map(like, keys)), len(keyed), keys, t))
+        keyed.sort(key=lambda k: (k[0], k[1]))
+        if len(keyed) >= 2:
+            return keyed[0][2] | keyed[1][2]
+        if keyed:
+            code = "".join(encode(w) for w in keyed[0][3].words)
+            return {code[x:x + 2] for x in range(0, len(code), 2)}
+        return set()
+
     def _near_needs(self, tokens: list[Choice | Gap | str]
-                    ) -> tuple[tuple[tuple[str, ...], ...], ...]:
-        """Per required token, its words as syllables (codes)."""
+                    ) -> tuple[tuple[frozenset[str], ...], ...]:
+        """Per required token, its words as sets of syllables (codes)."""
         needs = []
         for t in tokens:
             if isinstance(t, Choice) and self._required(t):
                 words = []
                 for w in t.words:
                     code = self.bank.encode(w)
-                    words.append(tuple(code[i:i + 2] for i in range(0, len(code), 2)))
+                    words.append(frozenset(code[i:i + 2] for i in range(0, len(code), 2)))
                 needs.append(tuple(words))
         return tuple(needs)
 
@@ -319,10 +336,10 @@ class RuleSet(Generic[P]):
     def _find_near(self, code: str, sounds: set[str], min_chars: int, found: set[int],
                    out: list[RuleHit[P]]) -> None:
         # Run on every rule, the regular expressions cost ~0.25 ms an utterance. The rules
-        # looked up by a syllable, then two tests of the syllables each needs leave few to
-        # run: one in C (a syllable of each token), then the exact one (measured on 5,000
-        # bench rows read as a recogniser's: 3,300 → N utterances a second; as typed text,
-        # which never runs this, 24,000).
+        # looked up by their keys (_near_keys), then two tests of the syllables each needs
+        # leave few to run: one in C (a syllable of each token), then the exact one
+        # (measured on 5,000 bench rows read as a recogniser's: 3,300 -> 16,400 utterances a
+        # second; 24,000 without it).
         keys = sounds.intersection(self.near_keys)
         if not keys:
             return
