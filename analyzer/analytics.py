@@ -43,6 +43,7 @@ __all__ = [
     "Silence",
     "SpeechRange",
     "analyse_call",
+    "speech_ranges",
     "utterance_ranges",
     "voice_activity",
 ]
@@ -116,6 +117,9 @@ class CallAnalytics:
     utterances: list[dict[str, Any]]  # per utterance: pace_cpm, loudness_db
     observations: list[Observation]
     config: dict[str, Any] = field(default_factory=dict)
+    speech: list[list[float]] = field(default_factory=list)
+    """Mono: the voice activity detector's speech ``[start, end]`` that talk time is
+    measured on (kept so that a speaker swap measures it again without the audio)."""
 
     @property
     def agent_interruptions(self) -> list[Interruption]:
@@ -162,6 +166,47 @@ def utterance_ranges(utterances: Sequence[Any]) -> list[SpeechRange]:
     (in one channel an overlap of two voices is not seen)."""
     return [SpeechRange(u.speaker, float(u.start or 0.0), float(u.end or 0.0))
             for u in utterances]
+
+
+def speech_ranges(speech: Sequence[Sequence[float]], utterances: Sequence[Any], *,
+                  reach_s: float = 0.6) -> list[SpeechRange]:
+    """The speech of a mono recording as ranges: the voice activity detector's speech
+    (``speech``: ``[start, end]`` seconds), each stretch given to the speaker of the
+    utterance it lies in, else of the nearest utterance within ``reach_s``; further from
+    any words it is left out (a door, a chair: on v2dd04 and v2dd07 the detector's "speech"
+    inside the long silences hid them). Utterances are the words' times, tighter than the
+    voice; and speech the recogniser wrote no words for (the end of a turn the other voice
+    cut into) is still someone's talk. Measured on the 7 v2 mono recordings against their timelines, mean
+    talk time error agent 11.6% -> 10.3%, customer 24.6% -> 18.3% (utterance times alone:
+    :func:`utterance_ranges`)."""
+    spans = sorted((float(u.start or 0.0), float(u.end or 0.0), u.speaker)
+                   for u in utterances)
+    out: list[SpeechRange] = []
+    for a, b in speech:
+        near = [x for x in spans if x[1] > a - reach_s and x[0] < b + reach_s]
+        cuts = {a, b}
+        for (_, e1, _), (s2, _, _) in zip(near, near[1:], strict=False):
+            cuts.add(min(max((e1 + s2) / 2, a), b))
+        for s0, e0, _ in near:
+            cuts.update(min(max(t, a), b) for t in (s0, e0, s0 - reach_s, e0 + reach_s))
+        edges = sorted(cuts)
+        for lo, hi in zip(edges, edges[1:], strict=False):
+            if hi - lo <= 1e-6:
+                continue
+            mid = (lo + hi) / 2
+            inside = [x for x in near if x[0] <= mid <= x[1]]
+            if inside:
+                who = inside[0][2]
+            else:
+                dist, who = min(((max(x[0] - mid, mid - x[1]), x[2]) for x in near),
+                                default=(reach_s + 1.0, "unknown"))
+                if dist > reach_s:
+                    continue
+            if out and out[-1].speaker == who and abs(out[-1].end - lo) < 1e-6:
+                out[-1] = SpeechRange(who, out[-1].start, hi)
+            else:
+                out.append(SpeechRange(who, lo, hi))
+    return out
 
 
 def _frame_power(audio: np.ndarray) -> np.ndarray:
@@ -266,7 +311,9 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                  ranges: Sequence[SpeechRange], channels: Sequence[np.ndarray],
                  duration: float, cfg: CallAnalyticsConfig, *, method: str,
                  speaker_confidence: str = "high",
-                 levels: Sequence[float | None] | None = None) -> CallAnalytics:
+                 levels: Sequence[float | None] | None = None,
+                 speech: Sequence[Sequence[float]] = (),
+                 said: Sequence[SpeechRange] | None = None) -> CallAnalytics:
     """The analytics of one recording.
 
     ``utterances`` have ``start``, ``end``, ``speaker`` and ``text`` (the conversation's
@@ -275,6 +322,10 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     recording, the utterances' own times); ``channels`` the decoded audio. ``levels``: the
     utterances' loudness already measured (a stored result's ``utterances[i].loudness_db``,
     when its speakers are corrected without the audio), instead of measuring ``channels``.
+    ``speech``: what ``ranges`` were made of, for a mono recording (kept in the result);
+    ``said``: where words were said, if not ``ranges``: the long silences lie between them
+    (the detector's speech is padded: v2dd04's and v2dd07's silences of 3.2 s measured
+    2.99 s between it).
     """
     speakers = ("agent", "customer", "unknown")
     merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
@@ -287,7 +338,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     overlap = _overlap(merged["agent"], merged["customer"])
 
     silences = []
-    edges = [(0.0, 0.0), *everyone, (duration, duration)]
+    spoken = everyone if said is None else _merge([(r.start, r.end) for r in said])
+    edges = [(0.0, 0.0), *spoken, (duration, duration)]
     for (_, prev_end), (next_start, _) in zip(edges, edges[1:], strict=False):
         gap = next_start - prev_end
         if gap >= cfg.long_silence_s and 0 < prev_end and next_start < duration:
@@ -347,4 +399,4 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         overlap_s=round(overlap, 2), non_talk_s=round(max(0.0, duration - total_talk), 2),
         interruptions=interruptions, backchannels=backchannels, long_silences=silences,
         pace_cpm=pace, utterances=per_utt, observations=observations,
-        config=asdict(cfg))
+        config=asdict(cfg), speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech])

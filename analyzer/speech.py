@@ -32,7 +32,13 @@ from models.speaker import SPEAKER_MODEL, VoiceEncoder
 from phrasebank import CHANNELS, ObservationRule
 
 from .adherence import AdherenceReport, Turn
-from .analytics import CallAnalytics, analyse_call, utterance_ranges, voice_activity
+from .analytics import (
+    CallAnalytics,
+    analyse_call,
+    speech_ranges,
+    utterance_ranges,
+    voice_activity,
+)
 from .audio import SAMPLE_RATE, decode, probe
 from .diarize import Attribution, DiarizeOptions, SpeakerTurn, attribute_speakers
 from .errors import AnalysisError, AnalysisFailure, Cancelled
@@ -181,7 +187,8 @@ class SpeechPipeline:
                                                     semantic=False)
             return checked[text]
 
-        utts = self.transcriber.transcribe(channels, progress=progress)
+        chunks = self.transcriber.speech(channels)
+        utts = self.transcriber.transcribe(channels, progress=progress, chunks=chunks)
         if stereo:  # one channel is one speaker: a line's parts are joined on their channel
             utts = [joined(utts, run) for run in
                     self._join_runs(utts, [u.channel for u in utts], script_refs,
@@ -212,7 +219,7 @@ class SpeechPipeline:
                  for u, w in zip(utts, who, strict=True)]
         t_speakers = time.perf_counter()
         analytics = self._analytics(utts, turns, channels, duration, agent_channel,
-                                    attribution)
+                                    attribution, chunks)
         del channels
         t_analytics = time.perf_counter()
         report = score_recording(self.analyzer, turns, analytics, scenario=scenario,
@@ -242,8 +249,10 @@ class SpeechPipeline:
 
     # -- call analytics ------------------------------------------------------------------
     def _analytics(self, utts: list[Utterance], turns: list[Turn], channels: list[Any],
-                   duration: float, agent_channel: str,
-                   attribution: dict[str, Any]) -> CallAnalytics:
+                   duration: float, agent_channel: str, attribution: dict[str, Any],
+                   chunks: Sequence[tuple[int, int, int]]) -> CallAnalytics:
+        """``chunks``: the speech the recogniser was given (:meth:`Transcriber.speech`)."""
+        speech: list[tuple[float, float]] = []
         if attribution["method"] == "channels":
             # one speaker per channel: the voice activity shows who speaks over whom
             who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
@@ -252,13 +261,15 @@ class SpeechPipeline:
             method, confidence = "channels", "high"
         else:
             # speakers from their voices (or words); overlaps in one channel are not seen
-            ranges = utterance_ranges(turns)
+            speech = [(s / SAMPLE_RATE, e / SAMPLE_RATE) for s, e, _ in chunks]
+            ranges = speech_ranges(speech, turns)
             method = "utterances"
             confidence = "medium" if attribution["method"] == "voices" and \
                 attribution.get("evidence", 0) >= 0.7 else "low"
         return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration,
                             self.analyzer.bank.call_analytics, method=method,
-                            speaker_confidence=confidence)
+                            speaker_confidence=confidence, speech=speech,
+                            said=utterance_ranges(turns) if speech else None)
 
     def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
                    script_refs: Callable[[str], list[Flag]], max_parts: int) -> list[list[int]]:
@@ -374,11 +385,14 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
     measured = stored.get("utterances") or []
     levels = [m.get("loudness_db") for m in measured] if len(measured) == len(utts) \
         else [None] * len(utts)
+    speech = stored.get("speech") or []
     analytics = analyse_call(
-        turns, [int(u.get("channel") or 0) for u in utts], utterance_ranges(turns),
+        turns, [int(u.get("channel") or 0) for u in utts],
+        speech_ranges(speech, turns) if speech else utterance_ranges(turns),
         [], float(result.get("duration") or 0.0), analyzer.bank.call_analytics,
         method=stored.get("method", "utterances"),
-        speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels)
+        speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels,
+        speech=speech, said=utterance_ranges(turns) if speech else None)
     semantic = bool(((result.get("options") or {}).get("speech") or {}).get("semantic", True))
     report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic)
     for u, t, rt in zip(utts, turns, report.turns, strict=True):

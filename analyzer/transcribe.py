@@ -301,16 +301,23 @@ class Transcriber:
             utterances.append(cur)
         return share
 
+    def speech(self, channels: Sequence[np.ndarray]) -> list[tuple[int, int, int]]:
+        """``(start, end, channel)`` sample ranges of speech of all channels, in time order
+        (what :meth:`transcribe` transcribes)."""
+        return sorted((s, e, ch) for ch, audio in enumerate(channels)
+                      for s, e in speech_chunks(audio, self.options))
+
     def transcribe(self, channels: Sequence[np.ndarray],
-                   progress: Callable[[float], None] | None = None) -> list[Utterance]:
-        """Utterances of all channels, in time order."""
+                   progress: Callable[[float], None] | None = None, *,
+                   chunks: Sequence[tuple[int, int, int]] | None = None) -> list[Utterance]:
+        """Utterances of all channels, in time order; ``chunks``: their :meth:`speech`,
+        when already found."""
         import ctranslate2
 
         o = self.options
         sr = SAMPLE_RATE
         ctranslate2.set_random_seed(o.seed)
-        chunks = sorted((s, e, ch) for ch, audio in enumerate(channels)
-                        for s, e in speech_chunks(audio, o))
+        chunks = list(chunks) if chunks is not None else self.speech(channels)
         if not chunks:
             return []
         # Groups of chunks, each at most group_s of speech (a longer chunk is a group alone).

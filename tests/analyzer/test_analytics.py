@@ -233,3 +233,20 @@ def test_a_mono_visit_has_its_speakers_by_voice(speech, shared) -> None:
     # not joined into it (with a word half heard, the two read as the call's 1.1.1).
     first = r["utterances"][0]
     assert [f["ref"] for f in first["flags"]] == ["5.1"] and "进来" not in first["text"]
+
+
+def test_mono_talk_is_the_detectors_speech_given_to_the_nearest_speaker() -> None:
+    from types import SimpleNamespace
+
+    from analyzer.analytics import speech_ranges
+
+    def u(start, end, speaker):
+        return SimpleNamespace(start=start, end=end, speaker=speaker)
+
+    ranges = speech_ranges([(0.0, 10.0), (20.0, 21.0)],
+                           [u(1.0, 4.0, "agent"), u(5.0, 8.0, "customer")], reach_s=0.6)
+    got = [(r.speaker, round(r.start, 2), round(r.end, 2)) for r in ranges]
+    # before the first words and after the last, within reach: theirs; between two
+    # utterances, split halfway; "speech" far from any words: left out
+    assert got == [("agent", 0.4, 4.5), ("customer", 4.5, 8.6)]
+    assert speech_ranges([], [u(1.0, 4.0, "agent")]) == []

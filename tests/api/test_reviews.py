@@ -643,6 +643,11 @@ def test_swapping_the_speakers_of_a_mono_recording_rescores_it(ctx: Ctx) -> None
         assert after["score"] == out["score"] == after["review"]["machine_score"]
         assert after["score"] != before["score"]
         assert after["result"]["speaker_attribution"]["swapped_by"] == "test-review"
+        # talk time is measured again on the stored speech, its speakers exchanged
+        talk, talk_after = res["analytics"]["talk_s"], after["result"]["analytics"]["talk_s"]
+        assert res["analytics"]["speech"]
+        assert (talk_after["agent"], talk_after["customer"]) == \
+            (talk["customer"], talk["agent"])
         rows = c.get(f"/v1/recordings/{gid}/verdicts").json()["items"]
         assert len(rows) == n_rows + 1 and rows[-1]["verdict"] == "withdrawn"
         assert rows[-1]["flag_id"] == line["id"] and not rows[-1]["current"]
