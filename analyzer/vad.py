@@ -11,7 +11,7 @@ own frames' scores into two classes (Otsu's method over a histogram), when that 
 than ``vad_threshold``, and never below ``vad_min_threshold``. A clean telephone channel (its
 silences score ~0.01) gets 0.28-0.38; a noisy copy of it, whose noise itself scores up to
 0.8, 0.38-0.46; badge audio keeps 0.5. Measured on the v2 recordings: speech not covered
-86 s → 61 s of 1,080; time covered outside speech 69 s → 71 s.
+86 s → 55 s of 1,080; time covered outside speech 69 s → 72 s.
 """
 
 from __future__ import annotations
