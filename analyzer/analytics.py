@@ -312,8 +312,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                  duration: float, cfg: CallAnalyticsConfig, *, method: str,
                  speaker_confidence: str = "high",
                  levels: Sequence[float | None] | None = None,
-                 speech: Sequence[Sequence[float]] = (),
-                 said: Sequence[SpeechRange] | None = None) -> CallAnalytics:
+                 speech: Sequence[Sequence[float]] = ()) -> CallAnalytics:
     """The analytics of one recording.
 
     ``utterances`` have ``start``, ``end``, ``speaker`` and ``text`` (the conversation's
@@ -322,10 +321,9 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     recording, the utterances' own times); ``channels`` the decoded audio. ``levels``: the
     utterances' loudness already measured (a stored result's ``utterances[i].loudness_db``,
     when its speakers are corrected without the audio), instead of measuring ``channels``.
-    ``speech``: what ``ranges`` were made of, for a mono recording (kept in the result);
-    ``said``: where words were said, if not ``ranges``: the long silences lie between them
-    (the detector's speech is padded: v2dd04's and v2dd07's silences of 3.2 s measured
-    2.99 s between it).
+    ``speech``: what ``ranges`` were made of, for a mono recording (kept in the result); the
+    long silences then lie between the utterances, not between the detector's speech, which
+    is padded (v2dd04's and v2dd07's silences of 3.2 s measured 2.99 s between it).
     """
     speakers = ("agent", "customer", "unknown")
     merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
@@ -338,7 +336,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     overlap = _overlap(merged["agent"], merged["customer"])
 
     silences = []
-    spoken = everyone if said is None else _merge([(r.start, r.end) for r in said])
+    spoken = _merge([(r.start, r.end) for r in utterance_ranges(utterances)]) if speech \
+        else everyone
     edges = [(0.0, 0.0), *spoken, (duration, duration)]
     for (_, prev_end), (next_start, _) in zip(edges, edges[1:], strict=False):
         gap = next_start - prev_end

@@ -268,8 +268,7 @@ class SpeechPipeline:
                 attribution.get("evidence", 0) >= 0.7 else "low"
         return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration,
                             self.analyzer.bank.call_analytics, method=method,
-                            speaker_confidence=confidence, speech=speech,
-                            said=utterance_ranges(turns) if speech else None)
+                            speaker_confidence=confidence, speech=speech)
 
     def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
                    script_refs: Callable[[str], list[Flag]], max_parts: int) -> list[list[int]]:
@@ -392,7 +391,7 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
         [], float(result.get("duration") or 0.0), analyzer.bank.call_analytics,
         method=stored.get("method", "utterances"),
         speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels,
-        speech=speech, said=utterance_ranges(turns) if speech else None)
+        speech=speech)
     semantic = bool(((result.get("options") or {}).get("speech") or {}).get("semantic", True))
     report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic)
     for u, t, rt in zip(utts, turns, report.turns, strict=True):

@@ -105,20 +105,27 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
     for u in utts:
         changes = voice_changes(audio, u.start, u.end, voices, encoder, options) \
             if len(u.words) >= 2 else []
-        bounds = sorted({min(range(1, len(u.words)), key=lambda k: abs(
-            (u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at)) for at in changes})
-        edges = [0, *bounds, len(u.words)]
-        parts = [u.words[a:b] for a, b in zip(edges, edges[1:], strict=False)]
-        texts = [to_text("".join(w["word"] for w in p)).strip() for p in parts]
-        if len(parts) == 1 or not all(texts):
-            out.append(u)
-            continue
-        log.debug("cut %r in %d: the voice changes at %s s", u.text, len(parts), changes)
-        out.extend(Utterance(
-            start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
-            confidence=words_confidence(p),
-            channel=u.channel, words=p) for p, text in zip(parts, texts, strict=True))
+        bounds = {min(range(1, len(u.words)), key=lambda k: abs(
+            (u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at)) for at in changes}
+        parts = _cut(u, bounds, to_text)
+        if len(parts) > 1:
+            log.debug("cut %r in %d: the voice changes at %s s", u.text, len(parts), changes)
+        out.extend(parts)
     return out
+
+
+def _cut(u: Utterance, bounds: set[int], to_text: Callable[[str], str]) -> list[Utterance]:
+    """``u`` cut before each word of ``bounds``, each part keeping its own words, its text
+    made of them by ``to_text``; ``[u]`` when that leaves one part (or none: no words) or a
+    part without text."""
+    edges = sorted({0, len(u.words), *bounds})
+    parts = [u.words[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    texts = [to_text("".join(w["word"] for w in p)).strip() for p in parts]
+    if len(parts) <= 1 or not all(texts):
+        return [u]
+    return [Utterance(start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
+                      confidence=words_confidence(p), channel=u.channel, words=p)
+            for p, text in zip(parts, texts, strict=True)]
 
 
 def _word_offsets(u: Utterance, to_text: Callable[[str], str]) -> list[int] | None:
@@ -175,19 +182,9 @@ def cut_around_lines(utts: Sequence[Utterance], agent_said: Sequence[bool],
         sims = emb @ voices.T
         other = [p for p, sim in zip(pieces, sims, strict=True)
                  if sim[1 - agent_voice] - sim[agent_voice] >= margin]
-        if not other:
-            out.append(u)
-            continue
-        edges = sorted({0, len(u.words), *(k for p in other for k in p)})
-        parts = [u.words[a:b] for a, b in zip(edges, edges[1:], strict=False)]
-        texts = [to_text("".join(w["word"] for w in p)).strip() for p in parts]
-        if not all(texts):
-            out.append(u)
-            continue
-        log.debug("cut %r in %d around its script line: another voice beside it", u.text,
-                  len(parts))
-        out.extend(Utterance(
-            start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
-            confidence=words_confidence(p), channel=u.channel, words=p)
-            for p, text in zip(parts, texts, strict=True))
+        parts = _cut(u, {k for p in other for k in p}, to_text)
+        if len(parts) > 1:
+            log.debug("cut %r in %d around its script line: another voice beside it", u.text,
+                      len(parts))
+        out.extend(parts)
     return out
