@@ -44,9 +44,18 @@ from .diarize import Attribution, DiarizeOptions, SpeakerTurn, attribute_speaker
 from .errors import AnalysisError, AnalysisFailure, Cancelled
 from .fingerprint import Fingerprint
 from .matching import Flag
+from .reread import (
+    OneOff,
+    Reading,
+    RereadOptions,
+    reading_flags,
+    reread_spans,
+    unsure_positions,
+    violation_words,
+)
 from .text import Analyzer, AnalyzerOptions
 from .transcribe import TranscribeOptions, Transcriber, Utterance
-from .utterances import cut_around_lines, cut_at_voice_changes, join_runs, joined
+from .utterances import cut_around_lines, cut_at_voice_changes, join_runs, joined, word_offsets
 
 __all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
            "interruption_flags", "score_recording", "swap_speakers"]
@@ -74,6 +83,9 @@ class SpeechOptions:
     recording's analysis takes seconds, the stage ~12 ms an open utterance."""
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     """Who speaks in a mono recording (:mod:`analyzer.diarize`)."""
+    reread: RereadOptions = field(default_factory=RereadOptions)
+    """Utterances decoded again alone where an unsure word stood in a violation's way
+    (:mod:`analyzer.reread`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +140,7 @@ class SpeechPipeline:
             model, self.options.transcribe,
             hotwords=analyzer.bank.hotwords(self.options.transcribe.hotwords_max_chars),
             to_simplified=analyzer.normaliser.to_simplified)
+        self.one_off = OneOff(violation_words(analyzer.bank))  # 5,000 keys, built in ~10 ms
 
     @classmethod
     def load(cls, spec: Any, *, phrasebank: str | Path | None = None,
@@ -218,18 +231,22 @@ class SpeechPipeline:
         turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
                  for u, w in zip(utts, who, strict=True)]
         t_speakers = time.perf_counter()
+        readings = self._second_readings(utts, channels)
+        t_reread = time.perf_counter()
         analytics = self._analytics(utts, turns, channels, duration, agent_channel,
                                     attribution, chunks)
         del channels
         t_analytics = time.perf_counter()
         report = score_recording(self.analyzer, turns, analytics, scenario=scenario,
-                                 semantic=self.options.semantic)
+                                 semantic=self.options.semantic, readings=readings)
         utterances = []
-        for u, t, w, rt in zip(utts, turns, who, report.turns, strict=True):
+        for u, t, w, rt, reading in zip(utts, turns, who, report.turns, readings, strict=True):
             utterances.append({"start": u.start, "end": u.end, "speaker": t.speaker,
                                "speaker_confidence": w.confidence, "channel": u.channel,
                                "text": u.text, "confidence": u.confidence,
                                "flags": rt["flags"]})
+            if reading is not None:
+                utterances[-1]["reading"] = reading.to_dict()
         rep = report.to_dict()
         t3 = time.perf_counter()
         fp = self.fingerprint(agent_channel)
@@ -244,8 +261,42 @@ class SpeechPipeline:
             speaker_attribution=attribution,
             timing={"decode_s": round(t1 - t0, 3), "transcribe_s": round(t2 - t1, 3),
                     "speakers_s": round(t_speakers - t2, 3),
-                    "analytics_s": round(t_analytics - t_speakers, 3),
+                    "reread_s": round(t_reread - t_speakers, 3),
+                    "analytics_s": round(t_analytics - t_reread, 3),
                     "analyze_s": round(t3 - t_analytics, 3)})
+
+    # -- second readings -----------------------------------------------------------------
+    def _second_readings(self, utts: Sequence[Utterance], channels: Sequence[Any]
+                         ) -> list[Reading | None]:
+        """Per utterance, its second reading where an unsure word stood in a violation's
+        way (:mod:`analyzer.reread`), else None. Looked for in every utterance, whoever said
+        it, so that a reviewer's swap of the speakers finds them too; at most
+        ``reread.most``, the least confident first."""
+        o = self.options.reread
+        out: list[Reading | None] = [None] * len(utts)
+        if o.most <= 0:
+            return out
+
+        def violations(text: str) -> list[Flag]:
+            return [f for f in self.analyzer.check(text, speaker="agent", source="asr",
+                                                   semantic=False) if f.is_violation]
+
+        wanted: list[tuple[float, int, dict[str, tuple[int, int]]]] = []
+        for k, u in enumerate(utts):
+            unsure = unsure_positions(u, word_offsets(u, self.transcriber.to_simplified),
+                                      o.unsure_below)
+            spans = reread_spans(u.text, unsure, self.one_off, violations, o.min_chars) \
+                if unsure else {}
+            if spans:
+                wanted.append((u.confidence, k, spans))
+        for _, k, spans in sorted(wanted)[:o.most]:
+            u = utts[k]
+            text = self.transcriber.reread(channels[u.channel], u.start - o.pad_s,
+                                           u.end + o.pad_s)
+            log.debug("read %r again: %r (for %s)", u.text, text, sorted(spans))
+            if text:
+                out[k] = Reading(text, spans)
+        return out
 
     # -- call analytics ------------------------------------------------------------------
     def _analytics(self, utts: list[Utterance], turns: list[Turn], channels: list[Any],
@@ -314,12 +365,15 @@ class SpeechPipeline:
             o = self.options.diarize
 
             def line_spans(text: str) -> list[tuple[int, int]]:
-                return [f.span for f in script_refs(text) if f.kind == "script"]
+                # words only the agent says: its script lines and its violations
+                return [f.span for f in script_refs(text)
+                        if f.kind == "script" or f.is_violation]
 
             cut = cut_around_lines(utts, [t.speaker == "agent" for t in got.turns], line_spans,
                                    channels[0], got.centroids, got.info["agent_voice"],
                                    self.speaker_encoder, self.transcriber.to_simplified,
-                                   min_s=o.min_embed_s, margin=o.split_margin)
+                                   min_s=o.min_embed_s, margin=o.split_margin,
+                                   agent_margin=o.agent_words_margin)
             if len(cut) != len(utts):
                 again = attribute(cut)
                 # Kept only while the voices are still told apart: in noise, the pieces
@@ -327,6 +381,8 @@ class SpeechPipeline:
                 # utterance lost its speaker.
                 if again.centroids is not None:
                     again.info["cut_around_line"] = len(cut) - len(utts)
+                    if "cut_at_voice_change" in got.info:
+                        again.info["cut_at_voice_change"] = got.info["cut_at_voice_change"]
                     utts, got = cut, again
         return utts, got.turns, {**got.info, "model": SPEAKER_MODEL}
 
@@ -349,14 +405,23 @@ def interruption_flags(analytics: CallAnalytics, turns: Sequence[Turn],
 
 
 def score_recording(analyzer: Analyzer, turns: Sequence[Turn], analytics: CallAnalytics, *,
-                    scenario: str | None, semantic: bool) -> AdherenceReport:
+                    scenario: str | None, semantic: bool,
+                    readings: Sequence[Reading | None] = ()) -> AdherenceReport:
     """A recording's turns matched and scored, with the flags and observations of its call
-    analytics: what :meth:`SpeechPipeline.analyze` and :func:`swap_speakers` both do."""
-    return analyzer.score(
-        turns, scenario=scenario, source="asr", semantic=semantic,
-        extra_flags=interruption_flags(analytics, turns,
-                                       analyzer.bank.call_analytics.interruption),
-        observations=[asdict(o) for o in analytics.observations])
+    analytics and the violations of the utterances' second readings (``readings``, one per
+    turn or none: :mod:`analyzer.reread`) said by the agent: what
+    :meth:`SpeechPipeline.analyze` and :func:`swap_speakers` both do."""
+    extra = interruption_flags(analytics, turns, analyzer.bank.call_analytics.interruption)
+    for k, (t, reading) in enumerate(zip(turns, readings, strict=False)):
+        if reading is not None and t.speaker != "customer":
+            def violations(text: str, who: str = t.speaker) -> list[Flag]:
+                return [f for f in analyzer.check(text, speaker=who, source="asr",
+                                                  semantic=False) if f.is_violation]
+
+            extra[k].extend(reading_flags(t.text, reading, violations))
+    return analyzer.score(turns, scenario=scenario, source="asr", semantic=semantic,
+                          extra_flags=extra,
+                          observations=[asdict(o) for o in analytics.observations])
 
 
 _SWAPPED = {"agent": "customer", "customer": "agent"}
@@ -393,7 +458,8 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
         speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels,
         speech=speech)
     semantic = bool(((result.get("options") or {}).get("speech") or {}).get("semantic", True))
-    report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic)
+    report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic,
+                             readings=[Reading.from_dict(u.get("reading")) for u in utts])
     for u, t, rt in zip(utts, turns, report.turns, strict=True):
         u["speaker"] = t.speaker
         u["flags"] = rt["flags"]

@@ -301,6 +301,25 @@ class Transcriber:
             utterances.append(cur)
         return share
 
+    def reread(self, audio: np.ndarray, start: float, end: float) -> str | None:
+        """The words of ``audio`` from ``start`` to ``end`` (seconds) decoded alone: none of
+        the stream around them, no prompt, temperature 0 (see :mod:`analyzer.reread`); None
+        when the decoder ran away (``max_chars_per_s``)."""
+        o = self.options
+        clip = audio[max(0, int(start * SAMPLE_RATE)): max(0, int(end * SAMPLE_RATE))]
+        length = clip.size / SAMPLE_RATE
+        if length < 0.1:
+            return None
+        segments, _ = self.model.transcribe(
+            clip, language=o.language, beam_size=o.beam_size, vad_filter=False,
+            without_timestamps=True, condition_on_previous_text=False, temperature=0.0,
+            max_new_tokens=self._max_new_tokens(length, None))
+        text = self.to_simplified("".join(seg.text for seg in segments).strip())
+        if runaway(text, int(o.max_chars_per_s * max(length, 1.0))):
+            log.debug("a second reading ran away: %r", text)
+            return None
+        return text
+
     def speech(self, channels: Sequence[np.ndarray]) -> list[tuple[int, int, int]]:
         """``(start, end, channel)`` sample ranges of speech of all channels, in time order
         (what :meth:`transcribe` transcribes)."""

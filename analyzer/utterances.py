@@ -24,7 +24,7 @@ from .diarize import DiarizeOptions, voice_changes
 from .matching import Flag
 from .transcribe import Utterance, spoken_chars, words_confidence
 
-__all__ = ["cut_around_lines", "cut_at_voice_changes", "join_runs", "joined"]
+__all__ = ["cut_around_lines", "cut_at_voice_changes", "join_runs", "joined", "word_offsets"]
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def _cut(u: Utterance, bounds: set[int], to_text: Callable[[str], str]) -> list[
             for p, text in zip(parts, texts, strict=True)]
 
 
-def _word_offsets(u: Utterance, to_text: Callable[[str], str]) -> list[int] | None:
+def word_offsets(u: Utterance, to_text: Callable[[str], str]) -> list[int] | None:
     """Where each word of ``u`` starts in ``u.text`` (and where the text ends), or None when
     the words, made text one by one, do not add up to it."""
     offsets, pos = [], 0
@@ -147,18 +147,25 @@ def _word_offsets(u: Utterance, to_text: Callable[[str], str]) -> list[int] | No
 def cut_around_lines(utts: Sequence[Utterance], agent_said: Sequence[bool],
                      line_spans: Callable[[str], list[tuple[int, int]]], audio: np.ndarray,
                      voices: np.ndarray, agent_voice: int, encoder: object,
-                     to_text: Callable[[str], str], *, min_s: float,
-                     margin: float) -> list[Utterance]:
-    """Utterances given to the agent (``agent_said``) that hold a script line
-    (``line_spans``: its character spans) after or before at least ``min_s`` of other words
-    (v2di06: the customer's 我看个戏曲视频转半天圈 ran into the agent's 您家光猫装在哪儿了,
-    the two voices overlapping): those words are cut off at the boundary between words when
-    their voice is nearer the other of ``voices`` than the agent's by ``margin``
-    (cosine)."""
+                     to_text: Callable[[str], str], *, min_s: float, margin: float,
+                     agent_margin: float) -> list[Utterance]:
+    """Utterances that hold words only the agent says (``line_spans``: the character spans
+    of script lines and violations) beside other words, cut at the boundaries between words
+    where the voices say the two are different speakers:
+
+    - given to the agent (``agent_said``): the words before or after the line (at least
+      ``min_s`` of them) are cut off when their voice is nearer the other of ``voices``
+      than the agent's by ``margin`` (cosine). v2di06: the customer's 我看个戏曲视频转半天圈
+      ran into the agent's 您家光猫装在哪儿了, the two voices overlapping;
+    - given to the customer: the line itself (at least ``min_s`` of it) is cut out when its
+      voice is nearer the agent's by ``agent_margin``. v2dd04: the agent's 这个不归我们管 came
+      0.4 s after the customer's question, too short a stretch for the 1.6 s windows of
+      :func:`analyzer.diarize.voice_changes` to see, and the recogniser wrote the two as one.
+    """
     out: list[Utterance] = []
     for u, said in zip(utts, agent_said, strict=True):
-        spans = line_spans(u.text) if said and len(u.words) >= 2 else []
-        offsets = _word_offsets(u, to_text) if spans else None
+        spans = line_spans(u.text) if len(u.words) >= 2 else []
+        offsets = word_offsets(u, to_text) if spans else None
         if not spans or offsets is None:
             out.append(u)
             continue
@@ -168,10 +175,14 @@ def cut_around_lines(utts: Sequence[Utterance], agent_said: Sequence[bool],
         k0 = max(k for k in range(len(u.words)) if offsets[k] <= first)
         k1 = min((k for k in range(len(u.words)) if offsets[k] >= last), default=len(u.words))
         pieces = []  # (first word, end word) of the stretches to look at
-        if k0 > 0 and u.words[k0]["start"] - u.start >= min_s:
-            pieces.append((0, k0))
-        if k1 < len(u.words) and u.end - u.words[k1]["start"] >= min_s:
-            pieces.append((k1, len(u.words)))
+        if said:
+            if k0 > 0 and u.words[k0]["start"] - u.start >= min_s:
+                pieces.append((0, k0))
+            if k1 < len(u.words) and u.end - u.words[k1]["start"] >= min_s:
+                pieces.append((k1, len(u.words)))
+        elif (k0 > 0 or k1 < len(u.words)) and \
+                u.words[k1 - 1]["end"] - u.words[k0]["start"] >= min_s:
+            pieces.append((k0, k1))
         if not pieces:
             out.append(u)
             continue
@@ -180,11 +191,14 @@ def cut_around_lines(utts: Sequence[Utterance], agent_said: Sequence[bool],
                 for a, b in pieces]
         emb = np.asarray(encoder.embed_many(wavs), dtype=np.float32)  # type: ignore[attr-defined]
         sims = emb @ voices.T
-        other = [p for p, sim in zip(pieces, sims, strict=True)
-                 if sim[1 - agent_voice] - sim[agent_voice] >= margin]
+        # the piece's voice is the one it should not be: the customer's beside the agent's
+        # line, the agent's inside the customer's utterance
+        nearer_customer = sims[:, 1 - agent_voice] - sims[:, agent_voice]
+        other = [p for p, lean in zip(pieces, nearer_customer, strict=True)
+                 if (lean >= margin if said else -lean >= agent_margin)]
         parts = _cut(u, {k for p in other for k in p}, to_text)
         if len(parts) > 1:
-            log.debug("cut %r in %d around its script line: another voice beside it", u.text,
-                      len(parts))
+            log.debug("cut %r in %d around words only the agent says: %s", u.text, len(parts),
+                      "another voice beside them" if said else "the agent's voice")
         out.extend(parts)
     return out

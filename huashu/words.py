@@ -32,6 +32,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "by_meaning": ("按语义最接近", "by meaning, nearest"),
     "near_sound": ("近音: 规则中一个词只听对一半 (声母或韵母)",
                    "by sound: one word of the rule half heard (its initial or final)"),
+    "reading": ("重听", "read again"),
     "no_template": ("无模板", "no template"),
     "inferred": ("推断", "inferred"),
     "given": ("指定", "given"),

@@ -31,6 +31,7 @@ class Flag:
     turns: tuple[int, ...] = ()  # a line said over several turns: every turn it spans
     similar_to: str | None = None  # by meaning: the bank's example nearest to the words
     near_sound: bool = False  # by a rule, one word of it half heard (嘴时 for 准时)
+    reading: str | None = None  # found in the recogniser's second reading (analyzer.reread)
 
     @property
     def is_violation(self) -> bool:
@@ -52,6 +53,8 @@ class Flag:
             d["similar_to"] = self.similar_to
         if self.near_sound:
             d["near_sound"] = True
+        if self.reading is not None:
+            d["reading"] = self.reading
         return d
 
     @classmethod
@@ -62,7 +65,8 @@ class Flag:
                    matched=str(d.get("matched", "")), standard=str(d.get("standard", "")),
                    category=d.get("category"), also=tuple(d.get("also") or ()),
                    rule=d.get("rule"), turns=tuple(d.get("turns") or ()),
-                   similar_to=d.get("similar_to"), near_sound=bool(d.get("near_sound")))
+                   similar_to=d.get("similar_to"), near_sound=bool(d.get("near_sound")),
+                   reading=d.get("reading"))
 
 
 @dataclass(frozen=True)

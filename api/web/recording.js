@@ -63,7 +63,9 @@ function flagHTML(f, fid, added) {
   // A script line met needs no verdict (one may be given through the dialog): its chip is
   // kept light, which matters in a long call where most agent lines carry one.
   const matched = added || !f.matched || (!violation && f.score >= 1) ? ""
-    : `<span class="fm">识别:“${esc(f.matched)}”${sim ? " · " + sim : ""}</span>`;
+    : `<span class="fm">识别:“${esc(f.matched)}”${sim ? " · " + sim : ""}` +
+      // found in the recogniser's second reading of the utterance, decoded alone
+      `${f.reading ? ` · 重听:“${esc(f.reading)}”` : ""}</span>`;
   let acts;
   if (added) acts = `<button type="button" data-act="undo">撤销补标</button>`;
   else if (!violation) {

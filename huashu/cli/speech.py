@@ -45,6 +45,7 @@ def to_vtt(result: dict[str, Any], words: Words | None = None) -> str:
             lines += [f"NOTE {events.pop(0)[1].replace('-->', '→')}", ""]
         if u["flags"]:
             notes = "; ".join(f"{w.code('kind', f['kind'])} {w.ref(f['ref'])} 「{f['matched']}」"
+                              + (f" {w('reading')}「{f['reading']}」" if f.get("reading") else "")
                               for f in u["flags"])
             lines += [f"NOTE flags: {notes.replace('-->', '→')}", ""]
         lines += [str(i), f"{_ts(u['start'])} --> {_ts(u['end'])}",
@@ -64,6 +65,8 @@ def to_text(result: dict[str, Any], words: Words | None = None) -> str:
         flags = ", ".join(w.ref(f["ref"]) for f in u["flags"])
         out.append(f"  [{u['start']:7.2f}-{u['end']:7.2f}] {w.code('speaker', u['speaker'])}  "
                    f"{u['text']}" + (f"   ⟵ {flags}" if flags else ""))
+        if u.get("reading"):  # decoded again alone (analyzer.reread)
+            out.append(f"  {'':17} {w('reading')}: {u['reading']['text']}")
     for d in result["deductions"]:
         out.append(f"  {w.deduction(d)}")
     out += [f"  {line}" for line in w.analytics(result.get("analytics") or {})]

@@ -142,3 +142,23 @@ def test_the_other_voice_before_a_line_is_cut_off(speech, shared):
     assert abs(line["start"] - agent_turn["start"]) <= 0.5  # begins where the agent does
     before = [u for u in r["utterances"] if line["start"] - 3.0 <= u["end"] <= line["start"]]
     assert before and all(u["speaker"] == "customer" for u in before)
+
+
+def test_the_agents_violations_inside_and_misheard_are_found(speech, shared):
+    """A badge visit whose agent says four violations (v2dd04, its timeline): 这个不归我们管
+    (8.8) follows the customer's question after 0.4 s and Whisper wrote the two as one
+    utterance, too short a stretch for the voice windows; 你这人听不懂人话 (8.0) came out of
+    the stream with 人 heard wrong and unsure. The words only the agent says are cut out of
+    the customer's utterance by their voice, and the unsure word is read again alone: every
+    violation of the timeline is found, on the agent."""
+    folder = shared / "corpus" / "v2" / "audio" / "dialogues"
+    tl = json.loads((folder / "v2dd04.timeline.json").read_text(encoding="utf-8"))
+    r = speech.analyze(folder / tl["audio"]).to_dict()
+    agent = {f["ref"] for u in r["utterances"] if u["speaker"] == "agent" for f in u["flags"]}
+    assert set(tl["violations"]) <= agent
+    said = next(t for t in tl["turns"] if "8.8" in t["refs"])
+    [u] = [u for u in r["utterances"] if any(f["ref"] == "8.8" for f in u["flags"])]
+    assert abs(u["start"] - said["start"]) <= 0.5  # cut where the agent begins
+    assert r["speaker_attribution"].get("cut_around_line", 0) >= 1
+    [reread] = [u for u in r["utterances"] if u.get("reading")]  # only that one read again
+    assert any(f.get("reading") == reread["reading"]["text"] for f in reread["flags"])

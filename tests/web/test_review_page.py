@@ -141,12 +141,13 @@ def _score_text(page: Any, sel: str) -> str:
     return page.locator(sel).text_content().strip()
 
 
-def _analysed(api: Any, name: str, **data: str) -> tuple[str, dict[str, Any]]:
-    """Upload a v2 interruptions recording (real model) and wait for its analysis: its id
+def _analysed(api: Any, name: str, folder: str = "interruptions",
+              **data: str) -> tuple[str, dict[str, Any]]:
+    """Upload a v2 recording (of ``folder``; real model) and wait for its analysis: its id
     and the finished recording."""
     from tests.conftest import SHARED
 
-    path = SHARED / "corpus" / "v2" / "audio" / "interruptions" / name
+    path = SHARED / "corpus" / "v2" / "audio" / folder / name
     r = api.post("/v1/recordings", files={"file": (path.name, path.read_bytes())}, data=data)
     assert r.status_code == 202, r.text
     rid = r.json()["id"]
@@ -612,4 +613,35 @@ def test_a_reviewer_swaps_the_speakers_of_a_mono_visit(site: Site, watched: Watc
             [names[utts[0]["speaker"]]])
     back = api.get(f"/v1/recordings/{rid}").json()
     assert back["score"] == rec["score"] and shown() == [names[u["speaker"]] for u in utts]
+    assert watched.unexpected_errors() == []
+
+
+def test_a_violation_found_in_a_second_reading_shows_both_readings(site: Site,
+                                                                     watched: Watched) -> None:
+    """v2dd04 (badge, real model): in the stream Whisper wrote the agent's 你这人听不懂人话是吧
+    with 人 heard as another character, unsure; decoded again alone it says 人话. The page
+    shows the 8.0 flag with the words as first heard and the second reading, and the
+    reviewer confirms it like any other."""
+    api = site.api("all")
+    rid, rec = _analysed(api, "v2dd04.mp3", folder="dialogues", agent_id="E2E-reread")
+    utts = rec["result"]["utterances"]
+    [(i, flag)] = [(i, f) for i, u in enumerate(utts) for f in u["flags"] if f.get("reading")]
+    assert flag["ref"] == "8.0" and "听不懂人话" in flag["reading"]
+    assert utts[i]["speaker"] == "agent" and "人话" not in utts[i]["text"]
+    assert utts[i]["reading"]["text"] == flag["reading"]
+    assert any(v["ref"] == "8.0" for v in rec["result"]["violations"])
+
+    page = watched.page
+    sign_in(page, site.url, site.server.keys["all"])
+    page.goto(f"{site.url}/#/r/{rid}")
+    page.wait_for_selector(f"#u{i}")
+    chip = page.locator(f"#u{i} li.flag", has_text="重听")
+    assert chip.count() == 1
+    text = chip.text_content()
+    assert f"识别:“{flag['matched']}”" in text and f"重听:“{flag['reading']}”" in text
+    # the highlight is over the words as first heard
+    a, b = flag["span"]
+    assert page.locator(f"#u{i} mark.hl").first.text_content() == utts[i]["text"][a:b]
+    chip.locator('button[data-act="confirmed"]').click()
+    page.wait_for_selector(f"#u{i} li.flag.v-confirmed")
     assert watched.unexpected_errors() == []
