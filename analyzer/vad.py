@@ -20,12 +20,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .audio import SAMPLE_RATE
+
 if TYPE_CHECKING:
     from .transcribe import TranscribeOptions
 
-__all__ = ["fitted_threshold", "speech_chunks"]
+__all__ = ["FRAME_S", "fitted_threshold", "speech_chunks", "speech_scores", "speech_threshold"]
 
 _WINDOW = 512  # samples Silero scores at a time (32 ms at 16 kHz)
+FRAME_S = _WINDOW / SAMPLE_RATE
+"""Seconds of audio each speech score is of."""
 _BINS = 50
 
 
@@ -52,20 +56,38 @@ def fitted_threshold(probs: np.ndarray, ceiling: float, floor: float) -> float:
     return min(ceiling, max(floor, best))
 
 
+def speech_scores(audio: np.ndarray) -> np.ndarray:
+    """Silero's speech score of each :data:`FRAME_S` window of one channel (16 kHz)."""
+    from faster_whisper.vad import get_vad_model
+
+    if audio.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    return np.asarray(get_vad_model()(np.pad(audio, (0, _WINDOW - audio.size % _WINDOW))),
+                      dtype=np.float32).ravel()
+
+
+def speech_threshold(scores: np.ndarray, options: TranscribeOptions) -> float:
+    """The speech threshold of a channel with these :func:`speech_scores`: fitted to them
+    between ``vad_min_threshold`` and ``vad_threshold``."""
+    threshold = options.vad_threshold
+    if options.vad_min_threshold < threshold:
+        threshold = fitted_threshold(scores, threshold, options.vad_min_threshold)
+    return threshold
+
+
 def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[int, int]]:
     """``[(start, end)]`` sample ranges of speech in one channel (16 kHz)."""
     if audio.size == 0:
         return []
     if not options.vad:
         return [(0, int(audio.size))]
-    from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     threshold = options.vad_threshold
     if options.vad_min_threshold < threshold:
         # Scoring the channel costs ~0.13% of its duration on a core: it is scored twice
         # (here and in get_speech_timestamps), 1.3 s over the 33 bench recordings.
-        probs = np.asarray(get_vad_model()(np.pad(audio, (0, _WINDOW - audio.size % _WINDOW))))
-        threshold = fitted_threshold(probs.ravel(), threshold, options.vad_min_threshold)
+        threshold = speech_threshold(speech_scores(audio), options)
     ts = get_speech_timestamps(audio, VadOptions(threshold=threshold,
                                                  min_silence_duration_ms=options.min_silence_ms,
                                                  speech_pad_ms=options.speech_pad_ms))

@@ -60,6 +60,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "interruption": ("打断 {at}:坐席在客户说话时插话,同时说话 {overlap:.1f} 秒",
                      "interruption at {at}: the agent cut in while the customer spoke, "
                      "{overlap:.1f}s together"),
+    "interruption_no_pause": ("打断 {at}:客户话音未停坐席即开口(单声道录音,同时说话多久测不出,不扣分)",
+                              "interruption at {at}: the agent began with no pause after the "
+                              "customer (mono: time together not measured; no deduction)"),
     "customer_interruption": ("客户插话 {at}(不扣分)", "the customer cut in at {at} (no deduction)"),
     "silence": ("长时间无人说话 {start}–{end}({seconds:.1f} 秒)",
                 "long silence {start}-{end} ({seconds:.1f}s)"),
@@ -143,7 +146,8 @@ class Words:
         ``clock`` (m:ss by default)."""
         out = []
         for i in a.get("interruptions", []):
-            key = "interruption" if i["by"] == "agent" else "customer_interruption"
+            key = "customer_interruption" if i["by"] != "agent" else \
+                "interruption" if i.get("overlap_s") is not None else "interruption_no_pause"
             out.append((i["at"], self(key, at=clock(i["at"]), overlap=i["overlap_s"])))
         for s in a.get("long_silences", []):
             out.append((s["start"], self("silence", start=clock(s["start"]),

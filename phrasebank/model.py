@@ -149,6 +149,7 @@ class CallAnalyticsConfig:
     min_overlap_s: float = 0.3  # both voices at once at least this long
     backchannel_max_s: float = 1.0  # speech shorter than this (嗯, 对, 好的) never interrupts
     min_interrupted_s: float = 1.0  # the speech cut into is at least this long
+    takeover_max_gap_s: float = 0.25  # mono: the agent this soon after, with no pause
     flag_from: int = 1  # interruptions in one call before the first is flagged
     long_silence_s: float = 3.0  # a silence at least this long is listed
     raised_voice: ObservationRule = field(default_factory=lambda: ObservationRule(

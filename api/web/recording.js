@@ -111,7 +111,9 @@ function eventsOf(result) {
   const ev = [];
   for (const x of a.interruptions || []) {
     const who = x.by === "agent" ? "坐席打断客户" : "客户插话";
-    ev.push({ t: x.at, cls: "ev-interrupt ev-" + x.by, text: `${who} ${clock(x.at)}(同时说话 ${x.overlap_s} 秒)` +
+    // one channel: no overlap measured, only that the voice did not pause at the change
+    const how = x.overlap_s == null ? "话音未停即接话,单声道测不出同时说话多久" : `同时说话 ${x.overlap_s} 秒`;
+    ev.push({ t: x.at, cls: "ev-interrupt ev-" + x.by, text: `${who} ${clock(x.at)}(${how})` +
       (x.flagged ? " · " + ((a.config || {}).interruption || {}).ref : "") });
   }
   for (const s of a.long_silences || []) {

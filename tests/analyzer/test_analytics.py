@@ -250,3 +250,36 @@ def test_mono_talk_is_the_detectors_speech_given_to_the_nearest_speaker() -> Non
     # utterances, split halfway; "speech" far from any words: left out
     assert got == [("agent", 0.4, 4.5), ("customer", 4.5, 8.6)]
     assert speech_ranges([], [u(1.0, 4.0, "agent")]) == []
+
+
+def test_mono_change_of_speaker_with_no_pause_is_an_interruption_never_flagged() -> None:
+    """In one channel an overlap is not seen: the agent starting at most takeover_max_gap_s
+    after the customer's words, the detector's score never falling below the channel's
+    threshold around it, is listed with evidence no_pause and no overlap."""
+    from analyzer.analytics import pauseless_changes
+
+    frame = 0.032
+    scores = np.full(int(20 / frame), 0.9, dtype=np.float32)
+    scores[int(8.1 / frame):int(8.5 / frame)] = 0.05  # a pause of 0.4 s at 8.1-8.5
+    turns = [_t("customer", 0.5, 4.0), _t("agent", 4.1, 8.0), _t("customer", 8.6, 12.0),
+             _t("agent", 12.0, 12.5, "嗯"), _t("customer", 13.5, 16.0)]
+    changes = pauseless_changes(turns, scores, 0.5, frame, CFG.takeover_max_gap_s)
+    # 4.0 -> 4.1: no pause; 8.0 -> 8.6: a pause (and too far); 12.0 -> 12.0: no pause;
+    # 12.5 -> 13.5: too far apart
+    assert changes == [0, 2]
+    assert pauseless_changes(turns, scores, 0.95, frame, CFG.takeover_max_gap_s) == []
+    a = analyse_call(turns, [0] * len(turns), [SpeechRange(t.speaker, t.start, t.end)
+                                               for t in turns],  # type: ignore[arg-type]
+                     [], 20.0, CFG, method="utterances", levels=[None] * len(turns),
+                     no_pause=changes)
+    # the agent's 嗯 (under backchannel_max_s) after the customer is no interruption
+    assert [(i.by, i.at, i.interrupting, i.interrupted, i.overlap_s, i.evidence, i.flagged)
+            for i in a.interruptions] == [("agent", 4.1, 1, 0, None, "no_pause", False)]
+    assert a.to_dict()["agent_interruptions"] == 1 and a.no_pause == [0, 2]
+    # swapped speakers (a reviewer's correction): both changes are now the customer's, and
+    # only the agent's are listed
+    swapped = [Turn({"agent": "customer", "customer": "agent"}[t.speaker], t.text, t.start,
+                    t.end) for t in turns]
+    b = analyse_call(swapped, [0] * len(turns), [], [], 20.0, CFG, method="utterances",
+                     levels=[None] * len(turns), no_pause=a.no_pause)
+    assert b.interruptions == [] and b.no_pause == [0, 2]
