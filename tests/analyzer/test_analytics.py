@@ -276,6 +276,11 @@ def test_mono_change_of_speaker_with_no_pause_is_an_interruption_never_flagged()
     assert [(i.by, i.at, i.interrupting, i.interrupted, i.overlap_s, i.evidence, i.flagged)
             for i in a.interruptions] == [("agent", 4.1, 1, 0, None, "no_pause", False)]
     assert a.to_dict()["agent_interruptions"] == 1 and a.no_pause == [0, 2]
+    # people read that no overlap was measured (never a number made up for it)
+    from huashu.words import Words
+
+    [(at, line)] = Words().analytics_events(a.to_dict())
+    assert at == 4.1 and "话音未停" in line and "同时说话多久测不出" in line
     # swapped speakers (a reviewer's correction): both changes are now the customer's, and
     # only the agent's are listed
     swapped = [Turn({"agent": "customer", "customer": "agent"}[t.speaker], t.text, t.start,
