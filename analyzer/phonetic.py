@@ -24,9 +24,9 @@ FUZZY_FINALS = {"ing": "in", "eng": "en", "ang": "an", "iang": "ian", "uang": "u
 _INITIAL_BASE = 0xE000
 _FINAL_BASE = 0xE400
 _OTHER_FINAL = chr(0xE7FF)  # the "final" of a non-Chinese character
-ANY_INITIAL = "[\ue000-\ue3ff]"
+ANY_INITIAL = f"[{chr(_INITIAL_BASE)}-{chr(_FINAL_BASE - 1)}]"
 """A regular-expression class of every initial token (a Chinese syllable's first token)."""
-ANY_FINAL = "[\ue400-\ue7fe]"
+ANY_FINAL = f"[{chr(_FINAL_BASE)}-{chr(ord(_OTHER_FINAL) - 1)}]"
 """A regular-expression class of every final token (a Chinese syllable's second token)."""
 
 

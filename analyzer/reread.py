@@ -30,7 +30,7 @@ how many a recording may have.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from phrasebank import Phrasebank
@@ -174,8 +174,6 @@ def reading_flags(text: str, reading: Reading, check: Callable[[str], list[Flag]
     for f in check(reading.text):
         span = reading.spans.get(f.ref)
         if span is not None and all(g.ref != f.ref for g in out):
-            a, b = span
-            out.append(Flag(ref=f.ref, kind=f.kind, score=f.score, span=(a, b),
-                            matched=text[a:b], standard=f.standard, category=f.category,
-                            rule=f.rule, reading=reading.text))
+            out.append(replace(f, span=span, matched=text[span[0]:span[1]],
+                               reading=reading.text))
     return out

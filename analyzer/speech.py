@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from models.speaker import SPEAKER_MODEL, VoiceEncoder
 from phrasebank import CHANNELS, ObservationRule
 
@@ -202,7 +204,9 @@ class SpeechPipeline:
                                                     semantic=False)
             return checked[text]
 
-        chunks = self.transcriber.speech(channels)
+        # mono: the detector's scores of the channel serve its threshold and the analytics
+        scores = None if stereo else speech_scores(channels[0])
+        chunks = self.transcriber.speech(channels, None if scores is None else [scores])
         utts = self.transcriber.transcribe(channels, progress=progress, chunks=chunks)
         if stereo:  # one channel is one speaker: a line's parts are joined on their channel
             utts = [joined(utts, run) for run in
@@ -236,7 +240,7 @@ class SpeechPipeline:
         readings = self._second_readings(utts, channels)
         t_reread = time.perf_counter()
         analytics = self._analytics(utts, turns, channels, duration, agent_channel,
-                                    attribution, chunks)
+                                    attribution, chunks, scores)
         del channels
         t_analytics = time.perf_counter()
         report = score_recording(self.analyzer, turns, analytics, scenario=scenario,
@@ -279,10 +283,7 @@ class SpeechPipeline:
         if o.most <= 0:
             return out
 
-        def violations(text: str) -> list[Flag]:
-            return [f for f in self.analyzer.check(text, speaker="agent", source="asr",
-                                                   semantic=False) if f.is_violation]
-
+        violations = _said_violations(self.analyzer, "agent")
         wanted: list[tuple[float, int, dict[str, tuple[int, int]]]] = []
         for k, u in enumerate(utts):
             unsure = unsure_positions(u, word_offsets(u, self.transcriber.to_simplified),
@@ -303,8 +304,10 @@ class SpeechPipeline:
     # -- call analytics ------------------------------------------------------------------
     def _analytics(self, utts: list[Utterance], turns: list[Turn], channels: list[Any],
                    duration: float, agent_channel: str, attribution: dict[str, Any],
-                   chunks: Sequence[tuple[int, int, int]]) -> CallAnalytics:
-        """``chunks``: the speech the recogniser was given (:meth:`Transcriber.speech`)."""
+                   chunks: Sequence[tuple[int, int, int]],
+                   scores: np.ndarray | None) -> CallAnalytics:
+        """``chunks``: the speech the recogniser was given (:meth:`Transcriber.speech`);
+        ``scores``: a mono channel's :func:`analyzer.vad.speech_scores`."""
         speech: list[tuple[float, float]] = []
         no_pause: list[int] = []
         if attribution["method"] == "channels":
@@ -317,8 +320,7 @@ class SpeechPipeline:
             # speakers from their voices (or words); overlaps in one channel are not seen
             speech = [(s / SAMPLE_RATE, e / SAMPLE_RATE) for s, e, _ in chunks]
             ranges = speech_ranges(speech, turns)
-            # the channel scored again: ~0.13% of its duration on a core (0.07 s a minute)
-            scores = speech_scores(channels[0])
+            assert scores is not None  # analyze scores every mono channel
             no_pause = pauseless_changes(
                 turns, scores, speech_threshold(scores, self.transcriber.options), FRAME_S,
                 self.analyzer.bank.call_analytics.takeover_max_gap_s)
@@ -343,8 +345,9 @@ class SpeechPipeline:
         """Stereo: one speaker per channel. Mono: voices by speaker embeddings, the agent's
         chosen by evidence (:func:`analyzer.diarize.attribute_speakers`); an utterance in
         which the voice changes is cut there first
-        (:func:`analyzer.utterances.cut_at_voice_changes`), then the other voice's words
-        beside an agent's script line (:func:`analyzer.utterances.cut_around_lines`). The
+        (:func:`analyzer.utterances.cut_at_voice_changes`), then around the words only the
+        agent says, script lines and violations, where a voice beside or inside them says
+        another speaker (:func:`analyzer.utterances.cut_around_lines`). The
         utterances (cut or not), their speakers and the evidence."""
         if stereo:
             agent = 0 if agent_channel == "left" else 1
@@ -412,6 +415,15 @@ def interruption_flags(analytics: CallAnalytics, turns: Sequence[Turn],
     return extra
 
 
+def _said_violations(analyzer: Analyzer, speaker: str) -> Callable[[str], list[Flag]]:
+    """The violations that ``analyzer`` finds in a recogniser's text said by ``speaker``
+    (what :mod:`analyzer.reread` looks for and confirms)."""
+    def violations(text: str) -> list[Flag]:
+        return [f for f in analyzer.check(text, speaker=speaker, source="asr", semantic=False)
+                if f.is_violation]
+    return violations
+
+
 def score_recording(analyzer: Analyzer, turns: Sequence[Turn], analytics: CallAnalytics, *,
                     scenario: str | None, semantic: bool,
                     readings: Sequence[Reading | None] = ()) -> AdherenceReport:
@@ -422,11 +434,8 @@ def score_recording(analyzer: Analyzer, turns: Sequence[Turn], analytics: CallAn
     extra = interruption_flags(analytics, turns, analyzer.bank.call_analytics.interruption)
     for k, (t, reading) in enumerate(zip(turns, readings, strict=False)):
         if reading is not None and t.speaker != "customer":
-            def violations(text: str, who: str = t.speaker) -> list[Flag]:
-                return [f for f in analyzer.check(text, speaker=who, source="asr",
-                                                  semantic=False) if f.is_violation]
-
-            extra[k].extend(reading_flags(t.text, reading, violations))
+            extra[k].extend(reading_flags(t.text, reading,
+                                          _said_violations(analyzer, t.speaker)))
     return analyzer.score(turns, scenario=scenario, source="asr", semantic=semantic,
                           extra_flags=extra,
                           observations=[asdict(o) for o in analytics.observations])

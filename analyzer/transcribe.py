@@ -320,11 +320,14 @@ class Transcriber:
             return None
         return text
 
-    def speech(self, channels: Sequence[np.ndarray]) -> list[tuple[int, int, int]]:
+    def speech(self, channels: Sequence[np.ndarray],
+               scores: Sequence[np.ndarray] | None = None) -> list[tuple[int, int, int]]:
         """``(start, end, channel)`` sample ranges of speech of all channels, in time order
-        (what :meth:`transcribe` transcribes)."""
+        (what :meth:`transcribe` transcribes); ``scores``: the channels'
+        :func:`analyzer.vad.speech_scores`, when already computed."""
         return sorted((s, e, ch) for ch, audio in enumerate(channels)
-                      for s, e in speech_chunks(audio, self.options))
+                      for s, e in speech_chunks(audio, self.options,
+                                                None if scores is None else scores[ch]))
 
     def transcribe(self, channels: Sequence[np.ndarray],
                    progress: Callable[[float], None] | None = None, *,

@@ -7,9 +7,11 @@ and :func:`joined` makes one utterance of them. In a mono recording the recognis
 write the customer's answer into the agent's utterance (no pause between the two voices):
 :func:`cut_at_voice_changes` cuts it where the voice changes
 (:func:`analyzer.diarize.voice_changes`), at the boundary between two words. Where the two
-voices overlap, the windows hold both and no change is seen; but a script line found inside
-an utterance is the agent's, so :func:`cut_around_lines` cuts off what comes before or
-after it when that stretch is the other voice's.
+voices overlap or follow closely, the windows hold both and no change is seen; but words
+only the agent says (a script line, a violation) are the agent's, so
+:func:`cut_around_lines` cuts off what comes beside them in the agent's utterance when its
+voice is the other's, and cuts them out of the customer's when their voice is the
+agent's.
 """
 
 from __future__ import annotations

@@ -75,8 +75,10 @@ def speech_threshold(scores: np.ndarray, options: TranscribeOptions) -> float:
     return threshold
 
 
-def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[int, int]]:
-    """``[(start, end)]`` sample ranges of speech in one channel (16 kHz)."""
+def speech_chunks(audio: np.ndarray, options: TranscribeOptions,
+                  scores: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """``[(start, end)]`` sample ranges of speech in one channel (16 kHz); ``scores``: its
+    :func:`speech_scores`, when already computed."""
     if audio.size == 0:
         return []
     if not options.vad:
@@ -87,7 +89,8 @@ def speech_chunks(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[i
     if options.vad_min_threshold < threshold:
         # Scoring the channel costs ~0.13% of its duration on a core: it is scored twice
         # (here and in get_speech_timestamps), 1.3 s over the 33 bench recordings.
-        threshold = speech_threshold(speech_scores(audio), options)
+        threshold = speech_threshold(speech_scores(audio) if scores is None else scores,
+                                     options)
     ts = get_speech_timestamps(audio, VadOptions(threshold=threshold,
                                                  min_silence_duration_ms=options.min_silence_ms,
                                                  speech_pad_ms=options.speech_pad_ms))
