@@ -244,10 +244,12 @@ def pauseless_changes(utterances: Sequence[Any], scores: np.ndarray, threshold: 
 
 
 def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
+               speech: dict[str, list[tuple[float, float]]],
                cfg: CallAnalyticsConfig) -> list[Interruption]:
     """The changes from the customer to the agent among ``no_pause``
-    (:func:`pauseless_changes`) that are interruptions: the speech cut into at least
-    ``min_interrupted_s``, the speech that cuts in at least ``backchannel_max_s``."""
+    (:func:`pauseless_changes`) that are interruptions: the turn cut into at least
+    ``min_interrupted_s``, the turn that cuts in at least ``backchannel_max_s``
+    (``speech``: each speaker's merged speech ranges)."""
     found = []
     for i in no_pause:
         if i + 1 >= len(utterances):
@@ -255,7 +257,20 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
         a, b = utterances[i], utterances[i + 1]
         if (a.speaker, b.speaker) != ("customer", "agent"):
             continue
-        if a.end - a.start < cfg.min_interrupted_s or b.end - b.start < cfg.backchannel_max_s:
+        # each side's speech is its turn: its run of utterances before or from the change
+        # (an utterance cut where the voice changed is a part of one), the last one
+        # reaching to the end of its speaker's voice (``speech``: the detector's goes on
+        # where the recogniser wrote no more words: v2di04's 打搅您了, 再见)
+        first = i
+        while first > 0 and utterances[first - 1].speaker == a.speaker:
+            first -= 1
+        last = i + 1
+        while last + 1 < len(utterances) and utterances[last + 1].speaker == b.speaker:
+            last += 1
+        end = utterances[last].end
+        end = max([end, *(e for s, e in speech[b.speaker] if s - 0.05 <= end <= e)])
+        if a.end - utterances[first].start < cfg.min_interrupted_s or \
+                end - b.start < cfg.backchannel_max_s:
             continue
         found.append(Interruption(by=b.speaker, at=b.start, overlap_s=None, cut_off_start=a.start,
                                   interrupting=i + 1, interrupted=i, evidence="no_pause"))
@@ -407,7 +422,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
 
     interruptions, backchannels = _interruptions(ranges, cfg, utterances)
     if no_pause:
-        interruptions = sorted(interruptions + _takeovers(utterances, no_pause, cfg),
+        interruptions = sorted(interruptions + _takeovers(utterances, no_pause, merged, cfg),
                                key=lambda i: i.at)
 
     per_utt: list[dict[str, Any]] = []

@@ -43,7 +43,7 @@ from .analytics import (
     voice_activity,
 )
 from .audio import SAMPLE_RATE, decode, probe
-from .diarize import Attribution, DiarizeOptions, SpeakerTurn, attribute_speakers
+from .diarize import Attribution, DiarizeOptions, SpeakerTurn, attribute_speakers, edge_changes
 from .errors import AnalysisError, AnalysisFailure, Cancelled
 from .fingerprint import Fingerprint
 from .matching import Flag
@@ -58,7 +58,14 @@ from .reread import (
 )
 from .text import Analyzer, AnalyzerOptions
 from .transcribe import TranscribeOptions, Transcriber, Utterance
-from .utterances import cut_around_lines, cut_at_voice_changes, join_runs, joined, word_offsets
+from .utterances import (
+    cut_around_lines,
+    cut_at_edges,
+    cut_at_voice_changes,
+    join_runs,
+    joined,
+    word_offsets,
+)
 from .vad import FRAME_S, speech_scores, speech_threshold
 
 __all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
@@ -362,6 +369,10 @@ class SpeechPipeline:
             return attribute_speakers(channels[0], [(u.start, u.end) for u in us], says,
                                       self.speaker_encoder, self.options.diarize, embedded)
 
+        def agent_only_spans(text: str) -> list[tuple[int, int]]:
+            # words only the agent says: its script lines and its violations
+            return [f.span for f in script_refs(text) if f.kind == "script" or f.is_violation]
+
         got = attribute(utts)
         if got.centroids is not None:
             cut = cut_at_voice_changes(utts, channels[0], got.centroids,
@@ -375,12 +386,8 @@ class SpeechPipeline:
         if got.centroids is not None and isinstance(got.info.get("agent_voice"), int):
             o = self.options.diarize
 
-            def line_spans(text: str) -> list[tuple[int, int]]:
-                # words only the agent says: its script lines and its violations
-                return [f.span for f in script_refs(text)
-                        if f.kind == "script" or f.is_violation]
-
-            cut = cut_around_lines(utts, [t.speaker == "agent" for t in got.turns], line_spans,
+            cut = cut_around_lines(utts, [t.speaker == "agent" for t in got.turns],
+                                   agent_only_spans,
                                    channels[0], got.centroids, got.info["agent_voice"],
                                    self.speaker_encoder, self.transcriber.to_simplified,
                                    min_s=o.min_embed_s, margin=o.split_margin,
@@ -394,6 +401,21 @@ class SpeechPipeline:
                     again.info["cut_around_line"] = len(cut) - len(utts)
                     if "cut_at_voice_change" in got.info:
                         again.info["cut_at_voice_change"] = got.info["cut_at_voice_change"]
+                    utts, got = cut, again
+        if got.centroids is not None:
+            o = self.options.diarize
+            changes = edge_changes(channels[0], [(u.start, u.end) for u in utts],
+                                   [t.voice for t in got.turns], got.centroids,
+                                   self.speaker_encoder, o)
+            cut = cut_at_edges(utts, changes, agent_only_spans, self.transcriber.to_simplified,
+                               reach_s=o.edge_window_frames * 0.01 / 2)
+            if len(cut) != len(utts):
+                again = attribute(cut)
+                if again.centroids is not None:  # as above
+                    for key in ("cut_at_voice_change", "cut_around_line"):
+                        if key in got.info:
+                            again.info[key] = got.info[key]
+                    again.info["cut_at_edge"] = len(cut) - len(utts)
                     utts, got = cut, again
         return utts, got.turns, {**got.info, "model": SPEAKER_MODEL}
 

@@ -26,7 +26,8 @@ from .diarize import DiarizeOptions, voice_changes
 from .matching import Flag
 from .transcribe import Utterance, spoken_chars, words_confidence
 
-__all__ = ["cut_around_lines", "cut_at_voice_changes", "join_runs", "joined", "word_offsets"]
+__all__ = ["cut_around_lines", "cut_at_edges", "cut_at_voice_changes", "join_runs", "joined",
+           "word_offsets"]
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,40 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
         parts = _cut(u, bounds, to_text)
         if len(parts) > 1:
             log.debug("cut %r in %d: the voice changes at %s s", u.text, len(parts), changes)
+        out.extend(parts)
+    return out
+
+
+def cut_at_edges(utts: Sequence[Utterance], changes: Sequence[tuple[float, int] | None],
+                 keep_whole: Callable[[str], list[tuple[int, int]]],
+                 to_text: Callable[[str], str], *, reach_s: float) -> list[Utterance]:
+    """Each utterance with a change of voice (``changes[i]``: its time, from
+    :func:`analyzer.diarize.edge_changes`) cut at the boundary between words nearest it,
+    when that is within ``reach_s`` of it (where voices overlap there is no pause to cut
+    at: v2di04's 打搅您了 over the customer's 不耽误了); never inside the character spans ``keep_whole``
+    gives for its text (the words only the agent says: a line cut in two would be
+    lost)."""
+    out: list[Utterance] = []
+    for u, change in zip(utts, changes, strict=True):
+        offsets = word_offsets(u, to_text) if change is not None and len(u.words) >= 2 \
+            else None
+        if change is None or offsets is None:
+            out.append(u)
+            continue
+        kept = keep_whole(u.text)
+        free = [k for k in range(1, len(u.words))
+                if not any(a < offsets[k] < b for a, b in kept)]
+        if not free:
+            out.append(u)
+            continue
+        at = change[0]
+        k = min(free, key=lambda k: abs((u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at))
+        if abs((u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at) > reach_s:
+            out.append(u)
+            continue
+        parts = _cut(u, {k}, to_text)
+        if len(parts) > 1:
+            log.debug("cut %r at %.2f s: the voice changes at its edge", u.text, at)
         out.extend(parts)
     return out
 

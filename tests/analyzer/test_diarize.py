@@ -85,14 +85,18 @@ class _Windows:
     def __init__(self, voices: dict[int, np.ndarray]) -> None:
         self.voices = {k: v / np.linalg.norm(v) for k, v in voices.items()}
 
-    def embed_windows(self, wav, hop_frames):
-        win, hop = 16000 * 16 // 10, 160 * hop_frames
+    def embed_windows(self, wav, hop_frames, window_frames=160):
+        win, hop = 160 * window_frames, 160 * hop_frames
         rows = []
         for s in range(0, len(wav) - win + 1, hop):
             ids, counts = np.unique(np.round(wav[s:s + win]).astype(int), return_counts=True)
-            mix = sum(c * self.voices[i] for i, c in zip(ids, counts, strict=True))
+            mix = sum(c * self.voices[i] for i, c in zip(ids, counts, strict=True) if i)
             rows.append(mix / np.linalg.norm(mix))
-        return np.array(rows), 1.6
+        return np.array(rows), window_frames / 100
+
+    def embed_windows_many(self, wavs, hop_frames, window_frames=160):
+        return [self.embed_windows(w, hop_frames, window_frames)[0] for w in wavs], \
+            window_frames / 100
 
 
 def test_a_change_of_voice_inside_an_utterance_is_found_where_it_happens() -> None:
@@ -115,3 +119,53 @@ def test_a_change_of_voice_inside_an_utterance_is_found_where_it_happens() -> No
                          enc) == []
     # an utterance shorter than split_min_s is not looked into
     assert voice_changes(audio, 12.5, 15.0, voices, enc, DiarizeOptions(split_min_s=3.0)) == []
+
+
+def test_a_second_of_the_other_voice_at_an_utterances_edge_is_found() -> None:
+    """Too short for the 1.6 s windows, the other voice's last words at the head of an
+    utterance (or its first at the tail) are seen by 1 s windows, against the two voices'
+    own leaning in the same recording."""
+    from analyzer.diarize import DiarizeOptions, edge_changes, voice_changes
+
+    a, b = _rng_voice(13), _rng_voice(14)
+    enc = _Windows({1: a, 2: b + 0.3 * a})  # two voices somewhat alike, as real ones are
+    voices = np.stack([a / np.linalg.norm(a), (b + 0.3 * a) / np.linalg.norm(b + 0.3 * a)])
+    # voice 2 (the customer) 0-4 s; then one utterance 4.5-7.5 s whose first 1.2 s are
+    # still the customer's, the rest voice 1's; voice 1 again 8-12 s; then voice 2 13-16 s
+    # with voice 1's last 1.2 s in it; one voice throughout 17-20 s
+    audio = _audio([(0.0, 4.0, 2), (4.5, 5.7, 2), (5.7, 7.5, 1), (8.0, 12.0, 1),
+                    (13.0, 14.8, 2), (14.8, 16.0, 1), (17.0, 20.0, 1)])
+    spans = [(0.0, 4.0), (4.5, 7.5), (8.0, 12.0), (13.0, 16.0), (17.0, 20.0)]
+    span_voices = [1, 0, 0, 1, 0]
+    assert voice_changes(audio, 4.5, 7.5, voices, enc) == []  # the long windows see nothing
+    got = edge_changes(audio, spans, span_voices, voices, enc)
+    assert got[0] is None and got[2] is None and got[4] is None
+    assert got[1] is not None and abs(got[1][0] - 5.7) <= 0.3 and got[1][1] == 0
+    assert got[3] is not None and abs(got[3][0] - 14.8) <= 0.3 and got[3][1] == 0
+    # voices too alike in these windows: nothing is looked for
+    assert edge_changes(audio, spans, span_voices, voices, enc,
+                        DiarizeOptions(edge_min_separation=2.1)) == [None] * 5
+    # an utterance with no voice (not told apart) is not looked into
+    assert edge_changes(audio, spans, [1, None, 0, 1, 0], voices, enc)[1] is None
+
+
+def test_an_overlap_seen_from_both_sides_of_a_boundary_cuts_neither() -> None:
+    """The tail of one utterance leaning to the next speaker and the head of the next,
+    following at once, leaning back to the first: two voices at once, not two changes."""
+    from analyzer.diarize import edge_changes
+
+    a, b = _rng_voice(15), _rng_voice(16)
+    enc = _Windows({1: a, 2: b})
+    voices = np.stack([a / np.linalg.norm(a), b / np.linalg.norm(b)])
+    # utterance 1 (voice 2) 0-4 s ends in 1.2 s of voice 1; utterance 2 (voice 1) 4-8 s
+    # starts with 1.2 s of voice 2
+    audio = _audio([(0.0, 2.8, 2), (2.8, 4.0, 1), (4.0, 5.2, 2), (5.2, 8.0, 1),
+                    (9.0, 12.0, 2), (13.0, 16.0, 1)])
+    spans = [(0.0, 4.0), (4.0, 8.0), (9.0, 12.0), (13.0, 16.0)]
+    assert edge_changes(audio, spans, [1, 0, 1, 0], voices, enc) == [None] * 4
+    # the same two apart by a pause: two changes
+    apart = [(0.0, 4.0), (4.5, 8.5), (9.0, 12.0), (13.0, 16.0)]
+    audio2 = _audio([(0.0, 2.8, 2), (2.8, 4.0, 1), (4.5, 5.7, 2), (5.7, 8.5, 1),
+                     (9.0, 12.0, 2), (13.0, 16.0, 1)])
+    got = edge_changes(audio2, apart, [1, 0, 1, 0], voices, enc)
+    assert got[0] is not None and got[1] is not None

@@ -36,3 +36,30 @@ def test_three_turns_run_into_one_utterance_are_cut_into_three() -> None:
     one = cut_at_voice_changes([u], _audio([(10.0, 20.5, 1)]), voices, enc,
                                DiarizeOptions(), str)
     assert one == [u]
+
+
+def test_a_change_at_an_edge_cuts_at_the_nearest_word_boundary_never_inside_a_line() -> None:
+    from analyzer.utterances import cut_at_edges
+
+    said = "到底什么原因啊我刚在楼下看了一下"
+    words = [(28.0 + k * 0.3, 28.0 + k * 0.3 + 0.25, said[k]) for k in range(len(said))]
+    u = _utterance(words)
+
+    def nothing_kept(text: str) -> list[tuple[int, int]]:
+        return []
+
+    # the voice changes at 30.05 s: between 啊 (ends 29.95) and 我 (starts 30.1)
+    head, tail = cut_at_edges([u], [(30.05, 0)], nothing_kept, str, reach_s=0.5)
+    assert (head.text, tail.text) == ("到底什么原因啊", "我刚在楼下看了一下")
+    assert head.end <= tail.start and len(head.words) + len(tail.words) == len(said)
+    # no change: whole; a change beyond reach of every boundary: whole
+    assert cut_at_edges([u], [None], nothing_kept, str, reach_s=0.5) == [u]
+    assert cut_at_edges([u], [(40.0, 0)], nothing_kept, str, reach_s=0.5) == [u]
+
+    # a line the agent says is never cut in two: the nearest boundary outside it is taken
+    def line_kept(text: str) -> list[tuple[int, int]]:
+        return [(4, 12)]  # 原因啊我刚在楼下
+
+    head, tail = cut_at_edges([u], [(30.05, 0)], line_kept, str, reach_s=2.0)
+    assert not (4 < len(head.text) < 12) and head.text + tail.text == said
+    assert cut_at_edges([u], [(30.05, 0)], line_kept, str, reach_s=0.5) == [u]
