@@ -18,8 +18,10 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
   the change (the speech detector's score stays above the channel's threshold:
   :func:`pauseless_changes`) is an interruption with ``evidence`` ``no_pause`` and no
   overlap measured, never flagged. The agent's only: on the 7 v2 mono recordings the
-  agent's were 3 of the 6 real ones and none false, while both of the customer's were a
-  cut between voices placed one word early inside the agent's own speech.
+  agent's were 5 of the 6 real ones and none false (3 of 6 before the turns written into
+  another's utterance were cut off: :func:`analyzer.diarize.edge_changes`), while both of
+  the customer's were a cut between voices placed one word early inside the agent's own
+  speech. Each side is measured by its turn (:func:`_takeovers`).
 - **Talk**: talk time and share per speaker, time both speak at once, time nobody speaks,
   and the silences of at least ``long_silence_s`` with the utterances around them.
 - **Pace**: characters per minute of each utterance and of each speaker; an agent utterance
@@ -227,10 +229,11 @@ def pauseless_changes(utterances: Sequence[Any], scores: np.ndarray, threshold: 
     voice never pauses: the speech detector's ``scores`` (one per ``frame_s``) stay at or
     above the channel's ``threshold`` from ``margin_s`` before the first of the two times to
     ``margin_s`` after the other. Where the turn passed without overlap on the 7 v2 badge
-    recordings, the scores fell below the threshold (mostly for 0.35-0.75 s); at 3 of the 6
-    places the agent cut in, they stayed above 0.64 through the change (at the other 3 the
-    recogniser's words did not show the change where it was). Speakers are not looked at:
-    :func:`analyse_call` does."""
+    recordings, the scores fell below the threshold (mostly for 0.35-0.75 s); at 5 of the 6
+    places the agent cut in, they stayed above the threshold through the change as the
+    utterances were cut (at the sixth, v2di02, the customer's last words were never
+    written and a pause inside the customer's turn came just before the agent). Speakers
+    are not looked at: :func:`analyse_call` does."""
     out = []
     for i, (a, b) in enumerate(zip(utterances, utterances[1:], strict=False)):
         if b.start - a.end > max_gap_s:

@@ -18,7 +18,9 @@ far nearer its voice it is than the other, times how clear the evidence for the 
 In one channel the recogniser may write two turns as one utterance (the customer answers
 within the pause that would have ended it). :func:`voice_changes` finds where, inside a long
 utterance, 1.6 s windows of speech turn from one voice to the other, so that the pipeline
-cuts it there and attributes each part.
+cuts it there and attributes each part. A turn's last or first second written into the
+other speaker's utterance is too short for those windows: :func:`edge_changes` looks for it
+with 1 s windows, against the two voices' own leaning in the same recording.
 """
 
 from __future__ import annotations

@@ -354,8 +354,10 @@ class SpeechPipeline:
         which the voice changes is cut there first
         (:func:`analyzer.utterances.cut_at_voice_changes`), then around the words only the
         agent says, script lines and violations, where a voice beside or inside them says
-        another speaker (:func:`analyzer.utterances.cut_around_lines`). The
-        utterances (cut or not), their speakers and the evidence."""
+        another speaker (:func:`analyzer.utterances.cut_around_lines`), then where a second
+        of the other voice lies at an edge (:func:`analyzer.diarize.edge_changes`,
+        :func:`analyzer.utterances.cut_at_edges`). The utterances (cut or not), their
+        speakers and the evidence."""
         if stereo:
             agent = 0 if agent_channel == "left" else 1
             return utts, [SpeakerTurn("agent" if u.channel == agent else "customer", 1.0,

@@ -11,7 +11,8 @@ voices overlap or follow closely, the windows hold both and no change is seen; b
 only the agent says (a script line, a violation) are the agent's, so
 :func:`cut_around_lines` cuts off what comes beside them in the agent's utterance when its
 voice is the other's, and cuts them out of the customer's when their voice is the
-agent's.
+agent's. A second of the other voice at an utterance's edge, too short for those windows
+(:func:`analyzer.diarize.edge_changes`), is cut off by :func:`cut_at_edges`.
 """
 
 from __future__ import annotations

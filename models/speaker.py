@@ -281,24 +281,29 @@ class VoiceEncoder:
                            window_frames: int = _PARTIAL, max_batch: int = 256,
                            ) -> tuple[list[np.ndarray], float]:
         """:meth:`embed_windows` of several pieces at once, their windows run through the
-        network together (one batch of 256 windows costs far less than 17 small ones: the
-        network steps through each window's frames one by one, whatever the batch)."""
+        network ``max_batch`` at a time, across pieces (fewer, fuller batches: the network
+        steps through each window's frames one by one, whatever the batch), holding at most
+        one batch of windows (a 10-minute visit has some 2,500)."""
         if not 1 <= window_frames <= _PARTIAL:
             raise ValueError(f"window_frames must be 1-{_PARTIAL}, not {window_frames}")
         window_s = window_frames * _HOP / SAMPLE_RATE
-        per_piece = [self._windows(wav, hop_frames, pad=False, window_frames=window_frames)
-                     for wav in wavs]
-        flat = [w for piece in per_piece for w in piece]
-        if not flat:
-            return [np.zeros((0, 256), dtype=np.float32) for _ in wavs], window_s
-        emb = self._forward_all(flat, max_batch)
-        emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
-        emb = emb.astype(np.float32)
-        out, at = [], 0
-        for piece in per_piece:
-            out.append(emb[at:at + len(piece)] if piece else np.zeros((0, 256), np.float32))
-            at += len(piece)
-        return out, window_s
+        counts: list[int] = []
+        pending: list[np.ndarray] = []  # windows not yet run: at most a batch is held
+        done: list[np.ndarray] = []
+        for wav in wavs:
+            mine = self._windows(wav, hop_frames, pad=False, window_frames=window_frames)
+            counts.append(len(mine))
+            pending.extend(mine)
+            while len(pending) >= max_batch:
+                done.append(self._forward(np.stack(pending[:max_batch])))
+                del pending[:max_batch]
+        if pending:
+            done.append(self._forward(np.stack(pending)))
+        emb = np.concatenate(done) if done else np.zeros((0, 256), dtype=np.float32)
+        emb = (emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
+               ).astype(np.float32)
+        bounds = np.cumsum([0, *counts])
+        return [emb[a:b] for a, b in zip(bounds, bounds[1:], strict=False)], window_s
 
     def embed_many(self, wavs: Sequence[np.ndarray], *, hop_frames: int = 77,
                    max_batch: int = 256) -> np.ndarray:

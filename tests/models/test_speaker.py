@@ -75,3 +75,38 @@ def test_two_real_voices_are_told_apart(encoder: VoiceEncoder, shared) -> None:
     same = [sims[i, j] for i in range(len(who)) for j in range(i) if who[i] == who[j]]
     diff = [sims[i, j] for i in range(len(who)) for j in range(i) if who[i] != who[j]]
     assert same and diff and np.mean(same) > np.mean(diff) + 0.15
+
+
+def test_short_windows_lean_to_their_own_voice_batched_or_not(encoder: VoiceEncoder,
+                                                              shared) -> None:
+    """1 s windows (padded with silence to the encoder's 1.6 s) of two real voices: each
+    lies nearer its own voice's turns than the other's, and embedding several pieces in one
+    batch gives what each alone gives."""
+    folder = shared / "corpus" / "v2" / "audio" / "dialogues"
+    tl = json.loads((folder / "v2dd03.timeline.json").read_text(encoding="utf-8"))
+    audio = decode(folder / tl["audio"])[0]
+    turns = [t for t in tl["turns"] if t["end"] - t["start"] >= 2.5]
+    pieces = [audio[int(t["start"] * SAMPLE_RATE): int(t["end"] * SAMPLE_RATE)] for t in turns]
+    whole = encoder.embed_many(pieces)
+    voice = {sp: whole[[t["speaker"] == sp for t in turns]].sum(axis=0)
+             for sp in ("agent", "customer")}
+    voice = {sp: v / np.linalg.norm(v) for sp, v in voice.items()}  # unit, as centroids are
+    many, window_s = encoder.embed_windows_many(pieces, hop_frames=40, window_frames=100)
+    assert window_s == 1.0 and len(many) == len(pieces)
+    lean: dict[str, list[float]] = {"agent": [], "customer": []}
+    for t, piece, got in zip(turns, pieces, many, strict=True):
+        # windows start every 0.4 s while a whole 1 s fits
+        assert len(got) == (len(piece) // 160 + 1 - 100) // 40 + 1
+        assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
+        lean[t["speaker"]].extend((got @ (voice["agent"] - voice["customer"])).tolist())
+    # as analyzer.diarize.edge_changes reads them: the voices' windows lie apart by more
+    # than it asks (edge_min_separation), and most lie on their own side of the middle
+    agent, customer = (np.asarray(lean[sp]) for sp in ("agent", "customer"))
+    middle = (agent.mean() + customer.mean()) / 2
+    assert agent.mean() - customer.mean() >= 0.15
+    right = (agent > middle).sum() + (customer < middle).sum()
+    assert right / (agent.size + customer.size) >= 0.9
+    alone, _ = encoder.embed_windows(pieces[1], hop_frames=40, window_frames=100)
+    assert np.allclose(alone, many[1], atol=1e-5)
+    with pytest.raises(ValueError, match="window_frames"):
+        encoder.embed_windows(pieces[0], window_frames=161)
