@@ -16,7 +16,12 @@ default pipeline (``SpeechPipeline.analyze``, as ``huashu analyze``) and compare
 - the silences of at least ``long_silence_s`` against the timeline's;
 - cost: the analytics step's time as a share of the recording's whole analysis.
 
-    python bench/analytics_bench.py [--tolerance 0.5] [--set interruptions,dialogues]
+With ``--mixdown``, each stereo call is also analysed with its two channels mixed into one
+(a mono recording whose overlaps are real, of two telephone voices; never tuned on as
+mono), and reported apart as ``mixdown``: a check that the mono figures carry beyond the
+badge recordings.
+
+    python bench/analytics_bench.py [--tolerance 0.5] [--set interruptions,dialogues] [--mixdown]
 
 Writes ``bench/out/analytics_bench.json``.
 """
@@ -28,6 +33,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -100,56 +106,68 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tolerance", type=float, default=0.5)
     ap.add_argument("--set", default="interruptions,dialogues")
+    ap.add_argument("--mixdown", action="store_true",
+                    help="also analyse each stereo call mixed into one channel")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sys.path.insert(0, str(ROOT))
+    from analyzer.audio import decode, write_wav
     from huashu.compose import load_speech_pipeline
     from huashu.config import get_settings
 
     pipeline = load_speech_pipeline(get_settings())
     rows = []
+    work = tempfile.TemporaryDirectory(prefix="huashu-mixdown-")
+    todo: list[tuple[str, dict[str, Any], Path, bool]] = []  # set, timeline, audio, mixed
     for name in args.set.split(","):
         folder = SHARED / "corpus" / "v2" / "audio" / name
         for tl_path in sorted(folder.glob("*.timeline.json")):
             tl = json.loads(tl_path.read_text())
-            audio = folder / tl["audio"]
-            t0 = time.perf_counter()
-            res = pipeline.analyze(audio)
-            wall = time.perf_counter() - t0
-            an = res.analytics
-            gold = truth(tl)
-            pred = {"agent": [i["at"] for i in an["interruptions"] if i["by"] == "agent"],
-                    "customer": [i["at"] for i in an["interruptions"] if i["by"] == "customer"]}
-            all_pred = pred["agent"] + pred["customer"]
-            utt = res.utterances
-            raised_pred = [(utt[o["utterance"]]["start"], utt[o["utterance"]]["end"])
-                           for o in an["observations"] if o["kind"] == "raised_voice"]
-            row = {
-                "id": tl["id"], "set": name, "stereo": res.channels == 2,
-                "agent_pred": len(pred["agent"]), "agent_gold": len(gold["interruptions"]["agent"]),
-                "agent_hit": _match(pred["agent"], gold["interruptions"]["agent"], args.tolerance),
-                "customer_pred": len(pred["customer"]),
-                "customer_gold": len(gold["interruptions"]["customer"]),
-                "customer_hit": _match(pred["customer"], gold["interruptions"]["customer"],
-                                       args.tolerance),
-                "backchannels_gold": len(gold["interruptions"]["backchannel"]),
-                "backchannels_as_interruptions": _match(
-                    all_pred, gold["interruptions"]["backchannel"], args.tolerance),
-                "talk_error": {sp: round((an["talk_s"][sp] - gold["talk"][sp])
-                                         / gold["talk"][sp], 3) if gold["talk"][sp] else None
-                               for sp in ("agent", "customer")},
-                "raised_gold": len(gold["raised"]),
-                "raised_pred": len(raised_pred),
-                "raised_hit": sum(1 for g in gold["raised"] if any(
-                    min(g[1], p[1]) - max(g[0], p[0]) > 0 for p in raised_pred)),
-                "silences_gold": len(gold["silences"]),
-                "silences_pred": len(an["long_silences"]),
-                "silences_hit": _match([s["start"] for s in an["long_silences"]],
-                                       [s for s, _ in gold["silences"]], 1.0),
-                "analytics_s": res.timing.get("analytics_s", 0.0), "wall_s": round(wall, 3),
-            }
-            log.info("%s", row)
-            rows.append(row)
+            todo.append((name, tl, folder / tl["audio"], False))
+            if args.mixdown and tl.get("channels") != "mono":
+                channels = decode(folder / tl["audio"])
+                if len(channels) == 2:
+                    one = Path(work.name) / f"{tl['id']}.wav"
+                    write_wav(one, [(channels[0] + channels[1]) / 2])
+                    todo.append((name, tl, one, True))
+    for name, tl, audio, mixed in todo:
+        t0 = time.perf_counter()
+        res = pipeline.analyze(audio)
+        wall = time.perf_counter() - t0
+        an = res.analytics
+        gold = truth(tl)
+        pred = {"agent": [i["at"] for i in an["interruptions"] if i["by"] == "agent"],
+                "customer": [i["at"] for i in an["interruptions"] if i["by"] == "customer"]}
+        all_pred = pred["agent"] + pred["customer"]
+        utt = res.utterances
+        raised_pred = [(utt[o["utterance"]]["start"], utt[o["utterance"]]["end"])
+                       for o in an["observations"] if o["kind"] == "raised_voice"]
+        row = {
+            "id": tl["id"], "set": name, "stereo": res.channels == 2, "mixdown": mixed,
+            "agent_pred": len(pred["agent"]), "agent_gold": len(gold["interruptions"]["agent"]),
+            "agent_hit": _match(pred["agent"], gold["interruptions"]["agent"], args.tolerance),
+            "customer_pred": len(pred["customer"]),
+            "customer_gold": len(gold["interruptions"]["customer"]),
+            "customer_hit": _match(pred["customer"], gold["interruptions"]["customer"],
+                                   args.tolerance),
+            "backchannels_gold": len(gold["interruptions"]["backchannel"]),
+            "backchannels_as_interruptions": _match(
+                all_pred, gold["interruptions"]["backchannel"], args.tolerance),
+            "talk_error": {sp: round((an["talk_s"][sp] - gold["talk"][sp])
+                                     / gold["talk"][sp], 3) if gold["talk"][sp] else None
+                           for sp in ("agent", "customer")},
+            "raised_gold": len(gold["raised"]),
+            "raised_pred": len(raised_pred),
+            "raised_hit": sum(1 for g in gold["raised"] if any(
+                min(g[1], p[1]) - max(g[0], p[0]) > 0 for p in raised_pred)),
+            "silences_gold": len(gold["silences"]),
+            "silences_pred": len(an["long_silences"]),
+            "silences_hit": _match([s["start"] for s in an["long_silences"]],
+                                   [s for s, _ in gold["silences"]], 1.0),
+            "analytics_s": res.timing.get("analytics_s", 0.0), "wall_s": round(wall, 3),
+        }
+        log.info("%s", row)
+        rows.append(row)
 
     def totals(sel: list[dict[str, Any]]) -> dict[str, Any]:
         def ratio(a: int, b: int) -> float | None:
@@ -185,11 +203,13 @@ def main() -> int:
 
     out = {"tolerance_s": args.tolerance,
            "stereo": totals([r for r in rows if r["stereo"]]),
-           "mono": totals([r for r in rows if not r["stereo"]]),
+           "mono": totals([r for r in rows if not r["stereo"] and not r["mixdown"]]),
+           **({"mixdown": totals([r for r in rows if r["mixdown"]])} if args.mixdown else {}),
            "recordings": rows}
+    work.cleanup()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "analytics_bench.json").write_text(json.dumps(out, indent=1, ensure_ascii=False))
-    print(json.dumps({k: out[k] for k in ("stereo", "mono")}, indent=1))
+    print(json.dumps({k: out[k] for k in ("stereo", "mono", "mixdown") if k in out}, indent=1))
     return 0
 
 
