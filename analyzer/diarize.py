@@ -275,11 +275,10 @@ def edge_changes(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     leaning's middle and its scale (the mean leaning of each voice's windows). The change
     is at the best split of an utterance's windows into a head and a tail, when the two
     lie on either side of the middle and differ by at least ``edge_min_step`` of the
-    scale. Where
-    the tail of one utterance and the head of the next, which follows at once, would both
-    change, and to opposite voices, neither does (v2di04: an overlap of 0.5 s at the
-    boundary was seen from both sides). Nothing is looked for when the voices lie less
-    than ``edge_min_separation`` apart. On the 7 v2 badge recordings 6 utterances were cut
+    scale. Where the tail of one utterance and the head of the next, which follows at
+    once, would both change, and to opposite voices, neither does: both see one overlap
+    (v2di04 at 17.5 s, the voices together for 1.4 s). Nothing is looked for when the
+    voices lie less than ``edge_min_separation`` apart. On the 7 v2 badge recordings 6 utterances were cut
     this way, each where the timeline's speaker changes (the rule of opposite changes kept
     two cuts at that v2di04 place out); on the 7 stereo v2 calls mixed into one channel,
     never looked at while this was built, 6, each at a change of speaker too.
