@@ -20,7 +20,7 @@ import logging
 import pickle
 import struct
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -258,10 +258,25 @@ class VoiceEncoder:
             out = [np.pad(w, ((0, _PARTIAL - window_frames), (0, 0))) for w in out]
         return out
 
-    def _forward_all(self, windows: Sequence[np.ndarray], max_batch: int) -> np.ndarray:
-        """The embeddings of ``windows`` (non-empty), ``max_batch`` at a time."""
-        return np.concatenate([self._forward(np.stack(windows[i:i + max_batch]))
-                               for i in range(0, len(windows), max_batch)])
+    def _run(self, pieces: Iterable[list[np.ndarray]], max_batch: int,
+             ) -> tuple[np.ndarray, list[int]]:
+        """The embeddings of the windows of ``pieces`` (each a list of windows), in order, and
+        how many windows each piece had. The windows run through the network ``max_batch``
+        at a time across pieces (fewer, fuller batches: the network steps through each
+        window's frames one by one, whatever the batch), holding at most one batch of
+        windows not yet run (a 10-minute visit has some 2,500)."""
+        counts: list[int] = []
+        pending: list[np.ndarray] = []
+        done: list[np.ndarray] = []
+        for windows in pieces:
+            counts.append(len(windows))
+            pending.extend(windows)
+            while len(pending) >= max_batch:
+                done.append(self._forward(np.stack(pending[:max_batch])))
+                del pending[:max_batch]
+        if pending:
+            done.append(self._forward(np.stack(pending)))
+        return (np.concatenate(done) if done else np.zeros((0, 256), dtype=np.float32)), counts
 
     def embed_windows(self, wav: np.ndarray, *, hop_frames: int = 20,
                       window_frames: int = _PARTIAL,
@@ -280,45 +295,27 @@ class VoiceEncoder:
     def embed_windows_many(self, wavs: Sequence[np.ndarray], *, hop_frames: int = 20,
                            window_frames: int = _PARTIAL, max_batch: int = 256,
                            ) -> tuple[list[np.ndarray], float]:
-        """:meth:`embed_windows` of several pieces at once, their windows run through the
-        network ``max_batch`` at a time, across pieces (fewer, fuller batches: the network
-        steps through each window's frames one by one, whatever the batch), holding at most
-        one batch of windows (a 10-minute visit has some 2,500)."""
+        """:meth:`embed_windows` of several pieces at once (their windows run through the
+        network together: :meth:`_run`)."""
         if not 1 <= window_frames <= _PARTIAL:
             raise ValueError(f"window_frames must be 1-{_PARTIAL}, not {window_frames}")
-        window_s = window_frames * _HOP / SAMPLE_RATE
-        counts: list[int] = []
-        pending: list[np.ndarray] = []  # windows not yet run: at most a batch is held
-        done: list[np.ndarray] = []
-        for wav in wavs:
-            mine = self._windows(wav, hop_frames, pad=False, window_frames=window_frames)
-            counts.append(len(mine))
-            pending.extend(mine)
-            while len(pending) >= max_batch:
-                done.append(self._forward(np.stack(pending[:max_batch])))
-                del pending[:max_batch]
-        if pending:
-            done.append(self._forward(np.stack(pending)))
-        emb = np.concatenate(done) if done else np.zeros((0, 256), dtype=np.float32)
+        emb, counts = self._run((self._windows(wav, hop_frames, pad=False,
+                                               window_frames=window_frames) for wav in wavs),
+                                max_batch)
         emb = (emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
                ).astype(np.float32)
         bounds = np.cumsum([0, *counts])
-        return [emb[a:b] for a, b in zip(bounds, bounds[1:], strict=False)], window_s
+        return ([emb[a:b] for a, b in zip(bounds, bounds[1:], strict=False)],
+                window_frames * _HOP / SAMPLE_RATE)
 
     def embed_many(self, wavs: Sequence[np.ndarray], *, hop_frames: int = 77,
                    max_batch: int = 256) -> np.ndarray:
         """One embedding per piece of speech: the normalised mean of its 1.6 s windows
         (``hop_frames`` apart, Resemblyzer's rate of 1.3 a second; a piece shorter than a
         window is padded with silence)."""
-        windows: list[np.ndarray] = []
-        owner: list[int] = []
-        for k, wav in enumerate(wavs):
-            mine = self._windows(wav, hop_frames, pad=True)
-            windows.extend(mine)
-            owner.extend([k] * len(mine))
+        emb, counts = self._run((self._windows(wav, hop_frames, pad=True) for wav in wavs),
+                                max_batch)
         out = np.zeros((len(wavs), 256), dtype=np.float32)
-        if not windows:
-            return out
-        np.add.at(out, np.asarray(owner), self._forward_all(windows, max_batch))
+        np.add.at(out, np.repeat(np.arange(len(wavs)), counts), emb)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
