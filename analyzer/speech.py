@@ -375,50 +375,44 @@ class SpeechPipeline:
             # words only the agent says: its script lines and its violations
             return [f.span for f in script_refs(text) if f.kind == "script" or f.is_violation]
 
+        def recut(cut: list[Utterance], key: str) -> Attribution | None:
+            # the voices again after a cut around lines or at edges, with the cuts counted
+            # so far; None when they are no longer told apart: kept only while they are (in
+            # noise, the pieces cut off around lines made v2dd03's two voices one, centroids
+            # 0.97 alike, and every utterance lost its speaker)
+            again = attribute(cut)
+            if again.centroids is None:
+                return None
+            again.info.update({k: v for k, v in got.info.items() if k.startswith("cut_")})
+            again.info[key] = len(cut) - len(utts)
+            return again
+
+        o = self.options.diarize
         got = attribute(utts)
         if got.centroids is not None:
             cut = cut_at_voice_changes(utts, channels[0], got.centroids,
-                                       self.speaker_encoder, self.options.diarize,
-                                       self.transcriber.to_simplified)
+                                       self.speaker_encoder, o, self.transcriber.to_simplified)
             if len(cut) != len(utts):
-                cuts = len(cut) - len(utts)
-                utts = cut
-                got = attribute(utts)  # the voices again, without the mixed utterances
-                got.info["cut_at_voice_change"] = cuts
+                again = attribute(cut)  # the voices again, without the mixed utterances
+                again.info["cut_at_voice_change"] = len(cut) - len(utts)
+                utts, got = cut, again
         if got.centroids is not None and isinstance(got.info.get("agent_voice"), int):
-            o = self.options.diarize
-
             cut = cut_around_lines(utts, [t.speaker == "agent" for t in got.turns],
                                    agent_only_spans,
                                    channels[0], got.centroids, got.info["agent_voice"],
                                    self.speaker_encoder, self.transcriber.to_simplified,
                                    min_s=o.min_embed_s, margin=o.split_margin,
                                    agent_margin=o.agent_words_margin)
-            if len(cut) != len(utts):
-                again = attribute(cut)
-                # Kept only while the voices are still told apart: in noise, the pieces
-                # cut off made v2dd03's two voices one (centroids 0.97 alike), and every
-                # utterance lost its speaker.
-                if again.centroids is not None:
-                    again.info["cut_around_line"] = len(cut) - len(utts)
-                    if "cut_at_voice_change" in got.info:
-                        again.info["cut_at_voice_change"] = got.info["cut_at_voice_change"]
-                    utts, got = cut, again
+            if len(cut) != len(utts) and (kept := recut(cut, "cut_around_line")) is not None:
+                utts, got = cut, kept
         if got.centroids is not None:
-            o = self.options.diarize
             changes = edge_changes(channels[0], [(u.start, u.end) for u in utts],
                                    [t.voice for t in got.turns], got.centroids,
                                    self.speaker_encoder, o)
             cut = cut_at_edges(utts, changes, agent_only_spans, self.transcriber.to_simplified,
                                reach_s=o.edge_window_frames * 0.01 / 2)
-            if len(cut) != len(utts):
-                again = attribute(cut)
-                if again.centroids is not None:  # as above
-                    for key in ("cut_at_voice_change", "cut_around_line"):
-                        if key in got.info:
-                            again.info[key] = got.info[key]
-                    again.info["cut_at_edge"] = len(cut) - len(utts)
-                    utts, got = cut, again
+            if len(cut) != len(utts) and (kept := recut(cut, "cut_at_edge")) is not None:
+                utts, got = cut, kept
         return utts, got.turns, {**got.info, "model": SPEAKER_MODEL}
 
 
