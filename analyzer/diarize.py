@@ -267,8 +267,8 @@ def edge_changes(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     ``(time, voice after it)``, or None.
 
     In one channel the recogniser writes the end of one speaker's turn into the other's
-    utterance when they overlap or follow without a pause (v2dd08: the customer's 到底什么原因啊
-    and the agent's 我刚在楼下看了一下 in one utterance of 2.6 s; v2di04: the agent's
+    utterance when they overlap or follow without a pause (v2dd08: the customer's
+    到底什么原因啊 and the agent's 我刚在楼下看了一下 in one utterance of 2.6 s; v2di04: the agent's
     打搅您了 at the end of 5 s of the customer's). Each utterance's short windows
     (``edge_window_frames``, ``edge_hop_frames`` apart) lean to one voice or the other
     (cosine to the first minus cosine to the second); the recording's two voices give the
@@ -278,17 +278,18 @@ def edge_changes(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     scale. Where the tail of one utterance and the head of the next, which follows at
     once, would both change, and to opposite voices, neither does: both see one overlap
     (v2di04 at 17.5 s, the voices together for 1.4 s). Nothing is looked for when the
-    voices lie less than ``edge_min_separation`` apart. On the 7 v2 badge recordings 6 utterances were cut
-    this way, each where the timeline's speaker changes (the rule of opposite changes kept
-    two cuts at that v2di04 place out); on the 7 stereo v2 calls mixed into one channel,
-    never looked at while this was built, 6, each at a change of speaker too.
+    voices lie less than ``edge_min_separation`` apart. On the 7 v2 badge recordings 6
+    utterances were cut this way, each where the timeline's speaker changes (the rule of
+    opposite changes kept two cuts at that v2di04 place out); on the 7 stereo v2 calls
+    mixed into one channel, never looked at while this was built, 6, each at a change of
+    speaker too.
     """
     o = options or DiarizeOptions()
     hop_s = o.edge_hop_frames * 0.01
     window_s = o.edge_window_frames * 0.01
     looked = [i for i, ((start, end), voice) in enumerate(zip(spans, span_voices, strict=True))
               if voice is not None and end - start >= window_s + o.edge_min_windows * hop_s]
-    embs, window_s = encoder.embed_windows_many(  # type: ignore[attr-defined]
+    embs, _ = encoder.embed_windows_many(  # type: ignore[attr-defined]
         [audio[int(spans[i][0] * SAMPLE_RATE): int(spans[i][1] * SAMPLE_RATE)] for i in looked],
         hop_frames=o.edge_hop_frames, window_frames=o.edge_window_frames)
     leans: list[np.ndarray | None] = [None] * len(spans)
@@ -310,7 +311,7 @@ def edge_changes(audio: np.ndarray, spans: Sequence[tuple[float, float]],
             continue
         # the split that explains the most of the leanings' variance (binary segmentation:
         # the largest k (n - k) (head - tail)^2); the largest step alone favours a few
-        # extreme windows at an end and placed v2dd08's change 1.2 s early
+        # extreme windows at an end and placed v2dd08's change 1.3 s early
         n = len(lean)
         splits = range(o.edge_min_windows, n - o.edge_min_windows + 1)
         if not splits:

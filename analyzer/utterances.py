@@ -124,9 +124,9 @@ def cut_at_edges(utts: Sequence[Utterance], changes: Sequence[tuple[float, int] 
     """Each utterance with a change of voice (``changes[i]``: its time, from
     :func:`analyzer.diarize.edge_changes`) cut at the boundary between words nearest it,
     when that is within ``reach_s`` of it (where voices overlap there is no pause to cut
-    at: v2di04's 打搅您了 over the customer's 不耽误了); never inside the character spans ``keep_whole``
-    gives for its text (the words only the agent says: a line cut in two would be
-    lost)."""
+    at: v2di04's 打搅您了 over the customer's 不耽误了); never inside the character spans
+    ``keep_whole`` gives for its text (the words only the agent says: a line cut in two
+    would be lost)."""
     out: list[Utterance] = []
     for u, change in zip(utts, changes, strict=True):
         offsets = word_offsets(u, to_text) if change is not None and len(u.words) >= 2 \
