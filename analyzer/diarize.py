@@ -88,6 +88,17 @@ class DiarizeOptions:
     lean that way. v2dd04's 这个不归我们管, its first word's start pulled 0.4 s back into
     the customer's question, leaned 0.03 to the agent; the customer's own words before it,
     0.20 to the customer."""
+    change_pause_reach_s: float = 0.5
+    """Where the speaker changes between two neighbouring utterances, their meeting moves to
+    the pause nearest it (the speech detector's frames below the channel's threshold) within
+    this reach, the first ending where the pause begins and the second starting where it
+    ends. The recogniser's word times stray at a change of voice: on the 7 v2 badge
+    recordings its edges lay up to 0.5 s from the timeline's (the customer's 能 of 能刷了
+    written as the agent's last word, timed across the pause), while the pause's edges lay
+    within 0.07 s of them at every change that had a pause (see
+    :func:`analyzer.utterances.snap_to_pauses`)."""
+    change_pause_min_s: float = 0.06
+    """The shortest pause a change of speaker is moved to (two detector frames)."""
 
 
 @dataclass

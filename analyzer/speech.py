@@ -64,9 +64,10 @@ from .utterances import (
     cut_at_voice_changes,
     join_runs,
     joined,
+    snap_to_pauses,
     word_offsets,
 )
-from .vad import FRAME_S, speech_scores, speech_threshold
+from .vad import FRAME_S, pauses, speech_scores, speech_threshold
 
 __all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
            "interruption_flags", "score_recording", "swap_speakers"]
@@ -241,13 +242,24 @@ class SpeechPipeline:
                         "agent", min(who[k].confidence for k in r), who[r[0]].voice)
                         for r in runs]
                     utts = [joined(utts, r) for r in runs]
-        turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
-                 for u, w in zip(utts, who, strict=True)]
         t_speakers = time.perf_counter()
         readings = self._second_readings(utts, channels)
         t_reread = time.perf_counter()
+        scored: tuple[np.ndarray, float] | None = None
+        if not stereo:
+            # A change of speaker lies in the pause between the two voices, not where the
+            # recogniser's word times put it. After the second readings, which read
+            # each utterance's words where the recogniser timed them.
+            assert scores is not None  # analyze scores every mono channel
+            scored = (scores, speech_threshold(scores, self.transcriber.options))
+            o = self.options.diarize
+            utts = snap_to_pauses(utts, [w.speaker for w in who],
+                                  pauses(*scored, o.change_pause_min_s),
+                                  reach_s=o.change_pause_reach_s)
+        turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
+                 for u, w in zip(utts, who, strict=True)]
         analytics = self._analytics(utts, turns, channels, duration, agent_channel,
-                                    attribution, chunks, scores)
+                                    attribution, chunks, scored)
         del channels
         t_analytics = time.perf_counter()
         report = score_recording(self.analyzer, turns, analytics, scenario=scenario,
@@ -312,9 +324,10 @@ class SpeechPipeline:
     def _analytics(self, utts: list[Utterance], turns: list[Turn], channels: list[Any],
                    duration: float, agent_channel: str, attribution: dict[str, Any],
                    chunks: Sequence[tuple[int, int, int]],
-                   scores: np.ndarray | None) -> CallAnalytics:
+                   scored: tuple[np.ndarray, float] | None) -> CallAnalytics:
         """``chunks``: the speech the recogniser was given (:meth:`Transcriber.speech`);
-        ``scores``: a mono channel's :func:`analyzer.vad.speech_scores`."""
+        ``scored``: a mono channel's :func:`analyzer.vad.speech_scores` and its
+        :func:`analyzer.vad.speech_threshold`."""
         speech: list[tuple[float, float]] = []
         no_pause: list[int] = []
         if attribution["method"] == "channels":
@@ -327,10 +340,9 @@ class SpeechPipeline:
             # speakers from their voices (or words); overlaps in one channel are not seen
             speech = [(s / SAMPLE_RATE, e / SAMPLE_RATE) for s, e, _ in chunks]
             ranges = speech_ranges(speech, turns)
-            assert scores is not None  # analyze scores every mono channel
-            no_pause = pauseless_changes(
-                turns, scores, speech_threshold(scores, self.transcriber.options), FRAME_S,
-                self.analyzer.bank.call_analytics.takeover_max_gap_s)
+            assert scored is not None  # analyze scores every mono channel
+            no_pause = pauseless_changes(turns, *scored, FRAME_S,
+                                         self.analyzer.bank.call_analytics.takeover_max_gap_s)
             method = "utterances"
             confidence = "medium" if attribution["method"] == "voices" and \
                 attribution.get("evidence", 0) >= 0.7 else "low"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from .matching import Flag
 from .transcribe import Utterance, spoken_chars, words_confidence
 
 __all__ = ["cut_around_lines", "cut_at_edges", "cut_at_voice_changes", "join_runs", "joined",
-           "word_offsets"]
+           "snap_to_pauses", "word_offsets"]
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,32 @@ def cut_at_edges(utts: Sequence[Utterance], changes: Sequence[tuple[float, int] 
         if len(parts) > 1:
             log.debug("cut %r at %.2f s: the voice changes at its edge", u.text, at)
         out.extend(parts)
+    return out
+
+
+def snap_to_pauses(utts: Sequence[Utterance], speakers: Sequence[str],
+                   pauses: Sequence[tuple[float, float]], *, reach_s: float) -> list[Utterance]:
+    """``utts`` (in time order, ``speakers[i]`` said ``utts[i]``) with each change of speaker
+    moved to a pause: where two neighbours' speakers differ, the first now ends where the
+    pause nearest their meeting (``pauses``: ``(start, end)`` seconds, in time order) begins
+    and the second starts where it ends, when that pause lies within ``reach_s`` of the
+    meeting and inside the two (after the first's start, before the second's end). Without
+    such a pause (the voices overlap, or follow at once) the times stay. Texts and words
+    stay: only the times move, for the analytics' talk time and silences."""
+    out = list(utts)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if speakers[i] == speakers[i + 1]:
+            continue
+        lo, hi = min(a.end, b.start), max(a.end, b.start)
+        near = [(round(s, 2), round(e, 2)) for s, e in pauses
+                if e > lo - reach_s and s < hi + reach_s]
+        near = [(s, e) for s, e in near if a.start < s and e < b.end]
+        if not near:
+            continue
+        start, end = min(near, key=lambda p: max(p[0] - hi, lo - p[1], 0.0))
+        out[i] = replace(a, end=start)
+        out[i + 1] = replace(b, start=end)
     return out
 
 

@@ -9,13 +9,22 @@ import pytest
 
 from analyzer.audio import SAMPLE_RATE, decode
 from analyzer.transcribe import TranscribeOptions, Transcriber
-from analyzer.vad import fitted_threshold, speech_chunks
+from analyzer.vad import FRAME_S, fitted_threshold, pauses, speech_chunks
 from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def transcriber(speech):
     return speech.transcriber
+
+
+def test_pauses_are_runs_of_frames_below_the_threshold():
+    scores = np.array([0.9, 0.9, 0.1, 0.2, 0.1, 0.9, 0.3, 0.9, 0.05, 0.05])
+    # a run of one frame is shorter than two frames' minimum; the last run reaches the end
+    assert pauses(scores, 0.5, 2 * FRAME_S) == [(round(2 * FRAME_S, 3), round(5 * FRAME_S, 3)),
+                                               (round(8 * FRAME_S, 3), round(10 * FRAME_S, 3))]
+    assert len(pauses(scores, 0.5, FRAME_S)) == 3
+    assert pauses(scores, 0.01, FRAME_S) == [] and pauses(np.array([]), 0.5, FRAME_S) == []
 
 
 @pytest.mark.parametrize("name", ["silence.wav", "noise.wav"])

@@ -63,3 +63,28 @@ def test_a_change_at_an_edge_cuts_at_the_nearest_word_boundary_never_inside_a_li
     head, tail = cut_at_edges([u], [(30.05, 0)], line_kept, str, reach_s=2.0)
     assert not (4 < len(head.text) < 12) and head.text + tail.text == said
     assert cut_at_edges([u], [(30.05, 0)], line_kept, str, reach_s=0.5) == [u]
+
+
+def test_a_change_of_speaker_moves_to_the_pause_nearest_it() -> None:
+    from analyzer.utterances import snap_to_pauses
+
+    agent = _utterance([(58.5, 59.0, "网"), (59.0, 61.6, "通了"), (61.6, 62.4, "能")])
+    customer = _utterance([(62.4, 63.7, "刷了")])
+    later = _utterance([(64.4, 66.0, "好的")])
+    # the voice pauses from 61.73 to 62.05 (the customer's 能 was timed as the agent's),
+    # and at a comma of the customer's (62.78-63.10): the nearer one is the change
+    pauses = [(61.73, 62.05), (62.78, 63.10), (63.9, 64.5)]
+    a, c, g = snap_to_pauses([agent, customer, later], ["agent", "customer", "agent"],
+                             pauses, reach_s=0.5)
+    assert (a.end, c.start) == (61.73, 62.05) and (c.end, g.start) == (63.9, 64.5)
+    assert (a.start, a.text, a.words, g.end) == (58.5, agent.text, agent.words, 66.0)
+    # one speaker's neighbours, and a pause beyond reach, leave the times as they were
+    same = snap_to_pauses([agent, customer], ["agent", "agent"], pauses, reach_s=0.5)
+    assert same == [agent, customer]
+    assert snap_to_pauses([agent, customer], ["agent", "customer"], [(60.0, 60.3)],
+                          reach_s=0.5) == [agent, customer]
+    # no pause at all (the voices overlap): unchanged; a pause never swallows an utterance
+    assert snap_to_pauses([agent, customer], ["agent", "customer"], [],
+                          reach_s=0.5) == [agent, customer]
+    assert snap_to_pauses([agent, customer], ["agent", "customer"], [(62.3, 63.8)],
+                          reach_s=0.5) == [agent, customer]
