@@ -295,13 +295,18 @@ def test_mono_change_of_speaker_with_no_pause_is_an_interruption_never_flagged()
 
     [(at, line)] = Words().analytics_events(a.to_dict())
     assert at == 4.1 and "话音未停" in line and "同时说话多久测不出" in line
-    # swapped speakers (a reviewer's correction): both changes are now the customer's, and
-    # only the agent's are listed
+    # swapped speakers (a reviewer's correction): the customer now cuts in at 4.1, counted
+    # apart and never flagged; the customer's 嗯 after the agent is no interruption either
     swapped = [Turn({"agent": "customer", "customer": "agent"}[t.speaker], t.text, t.start,
                     t.end) for t in turns]
     b = analyse_call(swapped, [0] * len(turns), [], [], 20.0, CFG, method="utterances",
                      levels=[None] * len(turns), no_pause=a.no_pause)
-    assert b.interruptions == [] and b.no_pause == [0, 2]
+    assert [(i.by, i.at, i.interrupting, i.interrupted, i.evidence, i.flagged)
+            for i in b.interruptions] == [("customer", 4.1, 1, 0, "no_pause", False)]
+    assert b.to_dict()["customer_interruptions"] == 1 and b.agent_interruptions == []
+    assert b.no_pause == [0, 2]
+    [(at, line)] = Words().analytics_events(b.to_dict())
+    assert at == 4.1 and "客户插话" in line
 
 
 def test_a_mono_takeover_measures_each_side_by_its_turn_and_the_detectors_speech() -> None:
