@@ -47,6 +47,7 @@ from phrasebank import CallAnalyticsConfig
 
 from .audio import SAMPLE_RATE
 from .transcribe import spoken_chars
+from .vad import runs
 
 __all__ = [
     "CallAnalytics",
@@ -172,8 +173,7 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     if loud - floor < 10:  # nothing stands out of the noise: no speech
         return []
     active = level >= max(floor + 10, loud - 35)
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], active.astype(np.int8), [0]))))
-    spans = [(s / 50, e / 50) for s, e in zip(edges[::2], edges[1::2], strict=True)]
+    spans = [(s / 50, e / 50) for s, e in runs(active)]
     return [SpeechRange(speaker, round(s, 2), round(e, 2))
             for s, e in _merge(spans, gap=merge_gap_s) if e - s >= min_burst_s]
 

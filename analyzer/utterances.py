@@ -112,8 +112,8 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
     for u in utts:
         changes = voice_changes(audio, u.start, u.end, voices, encoder, options) \
             if len(u.words) >= 2 else []
-        bounds = {min(range(1, len(u.words)), key=lambda k: abs(
-            (u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at)) for at in changes}
+        bounds = {min(range(1, len(u.words)), key=lambda k: abs(_between(u, k) - at))
+                  for at in changes}
         parts = _cut(u, bounds, to_text)
         if len(parts) > 1:
             log.debug("cut %r in %d: the voice changes at %s s", u.text, len(parts), changes)
@@ -144,8 +144,8 @@ def cut_at_edges(utts: Sequence[Utterance], changes: Sequence[tuple[float, int] 
             out.append(u)
             continue
         at = change[0]
-        k = min(free, key=lambda k: abs((u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at))
-        if abs((u.words[k - 1]["end"] + u.words[k]["start"]) / 2 - at) > reach_s:
+        k = min(free, key=lambda k: abs(_between(u, k) - at))
+        if abs(_between(u, k) - at) > reach_s:
             out.append(u)
             continue
         parts = _cut(u, {k}, to_text)
@@ -179,6 +179,11 @@ def snap_to_pauses(utts: Sequence[Utterance], speakers: Sequence[str],
         out[i] = replace(a, end=start)
         out[i + 1] = replace(b, start=end)
     return out
+
+
+def _between(u: Utterance, k: int) -> float:
+    """The time of the boundary before word ``k`` of ``u``: between its words k-1 and k."""
+    return float((u.words[k - 1]["end"] + u.words[k]["start"]) / 2)
 
 
 def _cut(u: Utterance, bounds: set[int], to_text: Callable[[str], str]) -> list[Utterance]:

@@ -25,7 +25,7 @@ from .audio import SAMPLE_RATE
 if TYPE_CHECKING:
     from .transcribe import TranscribeOptions
 
-__all__ = ["FRAME_S", "fitted_threshold", "pauses", "speech_chunks", "speech_scores",
+__all__ = ["FRAME_S", "fitted_threshold", "pauses", "runs", "speech_chunks", "speech_scores",
            "speech_threshold"]
 
 _WINDOW = 512  # samples Silero scores at a time (32 ms at 16 kHz)
@@ -76,14 +76,18 @@ def speech_threshold(scores: np.ndarray, options: TranscribeOptions) -> float:
     return threshold
 
 
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, end)`` indices (end exclusive) of each run of true frames in ``mask``."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
 def pauses(scores: np.ndarray, threshold: float, min_s: float) -> list[tuple[float, float]]:
     """The pauses of a channel with these :func:`speech_scores`: ``(start, end)`` seconds of
     each run of frames scoring below ``threshold`` at least ``min_s`` long."""
-    low = np.concatenate(([0], (scores < threshold).astype(np.int8), [0]))
-    edges = np.flatnonzero(np.diff(low))
     min_frames = max(1, round(min_s / FRAME_S))
-    return [(round(float(a * FRAME_S), 3), round(float(b * FRAME_S), 3))
-            for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_frames]
+    return [(round(a * FRAME_S, 3), round(b * FRAME_S, 3))
+            for a, b in runs(scores < threshold) if b - a >= min_frames]
 
 
 def speech_chunks(audio: np.ndarray, options: TranscribeOptions,
