@@ -36,7 +36,6 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -45,7 +44,7 @@ import numpy as np
 
 from phrasebank import CallAnalyticsConfig
 
-from .audio import SAMPLE_RATE
+from .audio import active_level_db, frame_power
 from .transcribe import spoken_chars
 from .vad import runs
 
@@ -61,9 +60,6 @@ __all__ = [
     "utterance_ranges",
     "voice_activity",
 ]
-
-_FRAME = SAMPLE_RATE // 50  # 20 ms frames for loudness
-
 
 @dataclass(frozen=True)
 class SpeechRange:
@@ -165,7 +161,7 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     "喂,…"), which is exactly how an agent cuts in; on the v2 telephone recordings its
     ranges started 0.7-1.0 s late there and the interruptions went unseen.
     """
-    power = _frame_power(audio)
+    power = frame_power(audio)
     if power.size == 0:
         return []
     level = 10 * np.log10(power + 1e-12)
@@ -283,12 +279,6 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
     return found
 
 
-def _frame_power(audio: np.ndarray) -> np.ndarray:
-    """Mean power of each whole 20 ms frame."""
-    n = audio.size // _FRAME
-    return np.mean(np.square(audio[: n * _FRAME].reshape(n, _FRAME), dtype=np.float64), axis=1)
-
-
 def _merge(ranges: Sequence[tuple[float, float]], gap: float = 0.0,
            ) -> list[tuple[float, float]]:
     """Ranges joined where they overlap or are less than ``gap`` apart."""
@@ -317,18 +307,6 @@ def _overlap(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]])
 
 
 # -- the figures ---------------------------------------------------------------------------
-
-def _level_db(audio: np.ndarray, start: float, end: float) -> float | None:
-    """The active level of ``audio`` between two times: the mean power of its louder half
-    of 20 ms frames, in dB relative to full scale (pauses inside do not lower it)."""
-    power = _frame_power(audio[int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)])
-    n = power.size
-    if n < 5:
-        return None
-    loud = np.sort(power)[n // 2:]
-    mean = float(np.mean(loud))
-    return round(10 * math.log10(mean), 2) if mean > 1e-12 else None
-
 
 def _at(utterances: Sequence[Any], speaker: str, t: float, slack: float = 0.6) -> int | None:
     """The utterance of ``speaker`` under time ``t`` (or the nearest within ``slack``)."""
@@ -441,7 +419,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
             level = levels[len(per_utt)]
         else:
             audio = channels[min(ch, len(channels) - 1)] if channels else None
-            level = _level_db(audio, u.start, u.end) if audio is not None else None
+            level = active_level_db(audio, u.start, u.end) if audio is not None else None
         per_utt.append({"pace_cpm": round(chars / seconds * 60, 1), "loudness_db": level})
         chars_by[u.speaker] = chars_by.get(u.speaker, 0) + chars
         secs_by[u.speaker] = secs_by.get(u.speaker, 0.0) + seconds

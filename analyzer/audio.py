@@ -9,6 +9,7 @@ Recordings of more than two channels are mixed down to one.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ import numpy as np
 
 from .errors import AnalysisError
 
-__all__ = ["AudioInfo", "SAMPLE_RATE", "decode", "probe", "tile_to", "write_wav"]
+__all__ = ["AudioInfo", "SAMPLE_RATE", "active_level_db", "decode", "frame_power", "probe",
+           "tile_to", "write_wav"]
 
 log = logging.getLogger(__name__)
 
@@ -209,3 +211,27 @@ def tile_to(channels: list[np.ndarray], seconds: float,
     """Each channel repeated to ``seconds`` long (a long call made from a short one)."""
     n = int(seconds * sample_rate)
     return [np.tile(c, int(np.ceil(n / c.size)))[:n] for c in channels]
+
+
+LEVEL_FRAME = SAMPLE_RATE // 50
+"""Samples in a 20 ms frame, the unit of loudness."""
+
+
+def frame_power(audio: np.ndarray) -> np.ndarray:
+    """Mean power of each whole 20 ms frame."""
+    n = audio.size // LEVEL_FRAME
+    return np.mean(np.square(audio[: n * LEVEL_FRAME].reshape(n, LEVEL_FRAME), dtype=np.float64),
+                   axis=1)
+
+
+def active_level_db(audio: np.ndarray, start: float, end: float) -> float | None:
+    """The active level of ``audio`` between two times: the mean power of its louder half
+    of 20 ms frames, in dB relative to full scale (pauses inside do not lower it); None
+    under 0.1 s or in silence."""
+    power = frame_power(audio[int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)])
+    n = power.size
+    if n < 5:
+        return None
+    loud = np.sort(power)[n // 2:]
+    mean = float(np.mean(loud))
+    return round(10 * math.log10(mean), 2) if mean > 1e-12 else None

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.diarize import attribute_speakers
+from analyzer.diarize import DiarizeOptions, attribute_speakers
+
+
+_ID_BASE = 100
+"""Each sample of a voice's speech holds ``_ID_BASE + its id``: the ids ride on one level,
+so that no voice is louder than another (loudness is evidence of its own)."""
 
 
 class _Voices:
-    """Embeddings by a span's start: each second of audio holds its voice's id."""
+    """Embeddings by a span's first sample, which holds its voice's id."""
 
     def __init__(self, voices: dict[int, np.ndarray]) -> None:
         self.voices = voices
@@ -17,7 +22,7 @@ class _Voices:
     def embed_many(self, wavs):
         out = []
         for w in wavs:
-            v = self.voices[int(round(float(w[0])))]
+            v = self.voices[int(round(float(w[0]))) - _ID_BASE]
             out.append(v / np.linalg.norm(v))
         return np.stack(out)
 
@@ -30,7 +35,7 @@ def _attribute(*args):
 def _audio(plan: list[tuple[float, float, int]]) -> np.ndarray:
     a = np.zeros(16000 * 60, dtype=np.float32)
     for s, e, voice in plan:
-        a[int(s * 16000): int(e * 16000)] = voice
+        a[int(s * 16000): int(e * 16000)] = _ID_BASE + voice if voice else 0
     return a
 
 
@@ -59,6 +64,29 @@ def test_without_script_lines_the_opener_who_talks_more_is_the_agent_less_surely
     assert info["evidence"] < 1.0 and max(t.confidence for t in turns) < 1.0
 
 
+def test_the_nearer_louder_voice_is_the_agent_before_who_opened_and_talked_more() -> None:
+    # A badge recorder is worn by the engineer: the customer, farther away, is quieter.
+    class _ByLevel:
+        def embed_many(self, wavs):
+            return np.stack([(a if w[0] > 0.2 else b) / np.linalg.norm(a if w[0] > 0.2 else b)
+                             for w in wavs])
+
+    a, b = _rng_voice(14), _rng_voice(15)
+    audio = np.zeros(16000 * 30, dtype=np.float32)
+    plan = [(0.0, 5.0, 0.1), (5.5, 7.0, 0.3), (7.5, 12.0, 0.1), (12.5, 14.0, 0.3)]
+    for s, e, amplitude in plan:  # the quiet voice opens and talks more; 0.3 is 9.5 dB above
+        audio[int(s * 16000): int(e * 16000)] = amplitude
+    turns, info = _attribute(audio, [(s, e) for s, e, _ in plan], [False] * 4, _ByLevel())
+    assert [t.speaker for t in turns] == ["customer", "agent", "customer", "agent"]
+    assert info["nearer_voice"] == "agent" and info["level_gap_db"] == 9.5
+    assert info["opened_by"] == "customer"
+    # under the bar, who opened and talked more decide again
+    turns, info = _attribute(audio, [(s, e) for s, e, _ in plan], [False] * 4, _ByLevel(),
+                             DiarizeOptions(nearer_voice_db=10.0))
+    assert [t.speaker for t in turns] == ["agent", "customer", "agent", "customer"]
+    assert info["nearer_voice"] is None
+
+
 def test_one_voice_falls_back_to_the_words() -> None:
     a = _rng_voice(5)
     enc = _Voices({1: a, 2: a + 0.01 * _rng_voice(6)})
@@ -67,6 +95,21 @@ def test_one_voice_falls_back_to_the_words() -> None:
                                      [True, False, False], enc)
     assert info["method"] == "words"
     assert [t.speaker for t in turns] == ["agent", "unknown", "unknown"]
+
+
+def test_a_stray_utterance_unlike_both_voices_does_not_take_a_voice_of_its_own() -> None:
+    # A second of something unlike either voice (a cough, a door) is the least like the
+    # rest: seeded there alone, k-means kept it as one "voice" and both speakers as the
+    # other. The voices' own long utterances seed the partition that is kept.
+    a, b = _rng_voice(11), _rng_voice(12)
+    enc = _Voices({1: a, 2: b, 3: -(a + b) + 0.3 * _rng_voice(13)})
+    plan = [(0.0, 4.0, 1), (4.5, 8.0, 2), (8.5, 12.0, 1), (12.5, 13.6, 3), (14.0, 18.0, 2),
+            (18.5, 22.0, 1), (22.5, 26.0, 2)]
+    says = [True, False, False, False, False, True, False]
+    turns, info = _attribute(_audio(plan), [(s, e) for s, e, _ in plan], says, enc)
+    assert info["method"] == "voices"
+    assert [t.speaker for k, t in enumerate(turns) if k != 3] == \
+        ["agent", "customer", "agent", "customer", "agent", "customer"]
 
 
 def test_a_script_line_is_the_agents_whatever_the_voice() -> None:
@@ -90,7 +133,8 @@ class _Windows:
         rows = []
         for s in range(0, len(wav) - win + 1, hop):
             ids, counts = np.unique(np.round(wav[s:s + win]).astype(int), return_counts=True)
-            mix = sum(c * self.voices[i] for i, c in zip(ids, counts, strict=True) if i)
+            mix = sum(c * self.voices[i - _ID_BASE] for i, c in zip(ids, counts, strict=True)
+                      if i)
             rows.append(mix / np.linalg.norm(mix))
         return np.array(rows), window_frames / 100
 
