@@ -296,12 +296,18 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
 
     # -- violations ----------------------------------------------------------------------
     violations: list[Violation] = []
+    counted: set[str] = set()
     for i, flags in enumerate(turn_flags):
         if not is_agent(i):
+            counted = set()
             continue
-        counted: set[str] = set()
+        if i == 0 or not is_agent(i - 1):
+            counted = set()
         for f in flags:
-            # a ref said twice in one turn (two ways of one refusal) is one violation there
+            # A ref said twice in one turn (two ways of one refusal) is one violation there,
+            # and so it is across the agent's turns that nobody speaks between: a recogniser
+            # cuts one turn into utterances at its pauses (v2dd04's 这个不归我们管,| 你家楼道
+            # 那个箱子是物业的,你找物业去: one refusal, 8.8 in each half).
             if not f.is_violation or f.ref in counted:
                 continue
             counted.add(f.ref)

@@ -126,3 +126,16 @@ def test_unknown_speakers_can_raise_triggers(analyzer):
                        scenario="onsite_visit")
     assert [t.kind for t in r.triggers] == ["asks_why"]
     assert any(d.reason == "unanswered_trigger" and d.turn == 1 for d in r.deductions)
+
+
+def test_a_ref_said_again_before_anyone_else_speaks_is_one_violation(analyzer):
+    # the recogniser cut one refusal into two utterances at its pause: one 8.8 there; said
+    # again after the customer spoke, it is a second
+    r = analyzer.score(turns(
+        (A, "这个不归我们管,"),
+        (A, "你家楼道那个箱子是物业的,你找物业去"),
+        (C, "我找物业?那是你们的线啊!"),
+        (A, "跟我说没用,你找物业去"),
+    ), scenario="onsite_visit")
+    assert [(v.ref, v.turn) for v in r.violations] == [("8.8", 0), ("8.8", 3)]
+    assert [d.turn for d in r.deductions if d.reason == "violation"] == [0, 3]

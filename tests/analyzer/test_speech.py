@@ -157,8 +157,9 @@ def test_the_agents_violations_inside_and_misheard_are_found(speech, shared):
     agent = {f["ref"] for u in r["utterances"] if u["speaker"] == "agent" for f in u["flags"]}
     assert set(tl["violations"]) <= agent
     said = next(t for t in tl["turns"] if "8.8" in t["refs"])
-    [u] = [u for u in r["utterances"] if any(f["ref"] == "8.8" for f in u["flags"])]
+    u = next(u for u in r["utterances"] if any(f["ref"] == "8.8" for f in u["flags"]))
     assert abs(u["start"] - said["start"]) <= 0.5  # cut where the agent begins
+    assert [v["ref"] for v in r["violations"]] == tl["violations"]  # each said once
     assert r["speaker_attribution"].get("cut_around_line", 0) >= 1
     [reread] = [u for u in r["utterances"] if u.get("reading")]  # only that one read again
     assert any(f.get("reading") == reread["reading"]["text"] for f in reread["flags"])
