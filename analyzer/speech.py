@@ -516,8 +516,9 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
     for key in ("script_lines", "talk_s"):
         if isinstance(attribution.get(key), dict):
             attribution[key] = {_SWAPPED.get(k, k): v for k, v in attribution[key].items()}
-    if attribution.get("opened_by") in _SWAPPED:
-        attribution["opened_by"] = _SWAPPED[attribution["opened_by"]]
+    for key in ("opened_by", "nearer_voice"):
+        if attribution.get(key) in _SWAPPED:
+            attribution[key] = _SWAPPED[attribution[key]]
     if isinstance(attribution.get("agent_voice"), int):
         attribution["agent_voice"] = 1 - attribution["agent_voice"]
     return {**result, "utterances": utts, "scenario": report.scenario, "score": report.score,

@@ -7,7 +7,6 @@ import numpy as np
 
 from analyzer.diarize import DiarizeOptions, attribute_speakers
 
-
 _ID_BASE = 100
 """Each sample of a voice's speech holds ``_ID_BASE + its id``: the ids ride on one level,
 so that no voice is louder than another (loudness is evidence of its own)."""

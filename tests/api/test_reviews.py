@@ -643,6 +643,9 @@ def test_swapping_the_speakers_of_a_mono_recording_rescores_it(ctx: Ctx) -> None
         assert after["score"] == out["score"] == after["review"]["machine_score"]
         assert after["score"] != before["score"]
         assert after["result"]["speaker_attribution"]["swapped_by"] == "test-review"
+        for key in ("opened_by", "nearer_voice"):  # the evidence names the speakers anew
+            was = res["speaker_attribution"].get(key)
+            assert after["result"]["speaker_attribution"].get(key) == swapped.get(was, was)
         # talk time is measured again on the stored speech, its speakers exchanged
         talk, talk_after = res["analytics"]["talk_s"], after["result"]["analytics"]["talk_s"]
         assert res["analytics"]["speech"]
