@@ -299,10 +299,8 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
     counted: set[str] = set()
     for i, flags in enumerate(turn_flags):
         if not is_agent(i):
-            counted = set()
+            counted = set()  # someone else spoke: the agent's next turn counts afresh
             continue
-        if i == 0 or not is_agent(i - 1):
-            counted = set()
         for f in flags:
             # A ref said twice in one turn (two ways of one refusal) is one violation there,
             # and so it is across the agent's turns that nobody speaks between: a recogniser

@@ -2,15 +2,16 @@
 
 A field engineer's badge recorder has both voices in one channel. Each utterance's audio is
 embedded by the speaker encoder (:class:`models.speaker.VoiceEncoder`); the utterances of
-at least ``min_embed_s`` are clustered into two voices (k-means on the unit sphere, weighted by
-duration, from several starts: the partition whose utterances lie nearest their voice); shorter ones (嗯, 好的, 对) take the nearer
-voice with a lower confidence, since 1 s says little about a voice. Which voice is the
-agent's is decided by evidence, in this order of weight: the script lines each voice said
-(only an agent says 您好,我是…号服务人员 or 请问您对我们的服务是否满意), the nearer voice
-(a badge recorder is worn by the engineer: the louder voice by ``nearer_voice_db``), who
-opened the visit, and who talked more (the engineer explains, the customer answers). When the two
-voices are not told apart (their centroids too alike: one speaker, or two alike), the
-utterances fall back to the words: a script line is the agent's, anything else unknown.
+at least ``min_embed_s`` are clustered into two voices (k-means on the unit sphere,
+weighted by duration, from several starts: the partition whose utterances lie nearest their
+voice); shorter ones (嗯, 好的, 对) take the nearer voice with a lower confidence, since 1 s
+says little about a voice. Which voice is the agent's is decided by evidence, in this order
+of weight: the script lines each voice said (only an agent says 您好,我是…号服务人员 or
+请问您对我们的服务是否满意), the nearer voice (a badge recorder is worn by the engineer:
+the louder voice by ``nearer_voice_db``), who opened the visit, and who talked more (the
+engineer explains, the customer answers). When the two voices are not told apart (their
+centroids too alike: one speaker, or two alike), the utterances fall back to the words: a
+script line is the agent's, anything else unknown.
 
 An utterance that says a script line is the agent's whatever its voice (customers do not say
 the service's lines). Every utterance gets ``speaker`` and ``speaker_confidence`` (0-1: how
@@ -165,9 +166,11 @@ def _kmeans2(x: np.ndarray, w: np.ndarray, rounds: int, seeds: int,
     their own centroid (least weighted cosine distance): the two least similar vectors,
     and every pair of the ``seeds`` heaviest (the longest utterances, whose voices are the
     surest). Started from the least similar pair alone, one stray utterance could seed a
-    cluster of its own and the voices stay mixed: on the v2 recordings the first k-means
-    put 0.73-0.77 of the speech in one voice's cluster in 3 of the 4 noisy badge copies
-    and in a telephone call mixed into one channel, against 0.94-1.0 from the best start.
+    cluster of its own and the voices stay mixed. Share of the long utterances' speech put
+    with its own speaker's, least similar pair → best start: v2 noisy badge copies dd03
+    0.77 → 0.94, dd07 0.77 → 1.0, dd08 0.73 → 1.0; v2 calls mixed into one channel dd06
+    0.73 → 1.0, noisy dd05 0.67 → 1.0. Worse only in noisy dd04, 0.61 → 0.51, where the
+    recogniser wrote half its utterances across both voices.
     """
     sims = x @ x.T
     a, b = np.unravel_index(np.argmin(sims), sims.shape)
@@ -229,8 +232,7 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     if long_.sum() < 2:
         return Attribution(by_words, {"method": "words",
                                       "why": "too little speech to tell voices apart"})
-    labels_long, cent = _kmeans2(emb[long_], dur[long_], o.iterations,
-                                       o.seed_utterances)
+    labels_long, cent = _kmeans2(emb[long_], dur[long_], o.iterations, o.seed_utterances)
     between = float(cent[0] @ cent[1])
     if between >= o.same_voice or len(set(labels_long.tolist())) < 2:
         return Attribution(by_words, {"method": "words", "why": "one voice heard",
