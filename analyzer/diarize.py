@@ -177,15 +177,15 @@ def _kmeans2(x: np.ndarray, w: np.ndarray, rounds: int, seeds: int,
     starts = [(int(a), int(b))]
     heavy = sorted(np.argsort(-w, kind="stable")[:max(2, seeds)].tolist())
     starts += [(i, j) for n, i in enumerate(heavy) for j in heavy[n + 1:]]
-    best: tuple[np.ndarray, np.ndarray, float] | None = None
-    for i, j in dict.fromkeys(starts):
-        got = _kmeans2_from(x, w, np.stack([x[i], x[j]]), rounds)
-        if len(set(got[0].tolist())) < 2:
-            continue
-        if best is None or got[2] < best[2] - 1e-9:
-            best = got
-    if best is None:  # every start ended in one cluster: keep the least similar pair's
-        best = _kmeans2_from(x, w, np.stack([x[a], x[b]]), rounds)
+    found = [_kmeans2_from(x, w, np.stack([x[i], x[j]]), rounds)
+             for i, j in dict.fromkeys(starts)]
+    best = found[0]  # the least similar pair's, kept if every start ended in one cluster
+    split = [got for got in found if len(set(got[0].tolist())) == 2]
+    if split:
+        best = split[0]
+        for got in split[1:]:
+            if got[2] < best[2] - 1e-9:
+                best = got
     return best[0], best[1]
 
 

