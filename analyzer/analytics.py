@@ -17,9 +17,11 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
   ``takeover_max_gap_s`` after the other's words while the voice never pauses around
   the change (the speech detector's score stays above the channel's threshold:
   :func:`pauseless_changes`) is an interruption with ``evidence`` ``no_pause`` and no
-  overlap measured, never flagged. On the 7 v2 mono recordings the agent's were 5 of the 6
-  real ones and none false (3 of 6 before the turns written into another's utterance were
-  cut off: :func:`analyzer.diarize.edge_changes`). The customer's were looked for only once
+  overlap measured, never flagged. On the 7 v2 mono recordings the agent's are all 6 real
+  ones and none false: 3 of 6 before the turns written into another's utterance were cut
+  off (:func:`analyzer.diarize.edge_changes`), 5 of 6 before the nearer voice's start was
+  moved to its step up in level where the recogniser had begun it on the customer's last
+  words (:func:`analyzer.utterances.onsets_at_level_steps`; v2di02). The customer's were looked for only once
   each change of speaker had been moved into the pause between the voices
   (:func:`analyzer.utterances.snap_to_pauses`): before, the two found were both false, a
   cut between voices placed one word early inside the agent's own speech, with the pause
@@ -231,7 +233,9 @@ def pauseless_changes(utterances: Sequence[Any], scores: np.ndarray, threshold: 
     recordings, the scores fell below the threshold (mostly for 0.35-0.75 s); at 5 of the 6
     places the agent cut in, they stayed above the threshold through the change as the
     utterances were cut (at the sixth, v2di02, the customer's last words were never
-    written and a pause inside the customer's turn came just before the agent). Speakers
+    written and a pause inside the customer's turn came just before the agent's utterance,
+    which the recogniser began on them: it meets the customer's once its start is moved
+    to the step up in level, :func:`analyzer.utterances.onsets_at_level_steps`). Speakers
     are not looked at: :func:`analyse_call` does."""
     out = []
     for i, (a, b) in enumerate(zip(utterances, utterances[1:], strict=False)):

@@ -66,8 +66,27 @@ class DiarizeOptions:
     (under 0.1 s for a recording of an hour's utterances)."""
     split_min_s: float = 3.0
     """Utterances at least this long are looked into for a change of voice inside them."""
+    pause_cut_s: float = 0.15
+    """Utterances of at least ``split_min_s`` are first cut at each pause of the voice of at
+    least this long inside them (pieces under ``min_embed_s`` stay with a neighbour), the
+    pieces attributed, and neighbouring pieces of one speaker joined again (0: not cut;
+    see :func:`analyzer.utterances.cut_at_pauses`). In noisy v2dd04 the pauses between
+    the turns written as one utterance were 0.22-0.44 s long (the detector's), and the
+    corpus puts 0.25-2.3 s between turns: the bar sits below both. On the 15 mono badge
+    recordings, 0.15 and 0.25 gave the same speakers; on the telephone calls mixed into
+    one channel they differed both ways (one clean call 1.000 against 0.963, one noisy
+    call 0.782 against 0.897)."""
+    pause_word_slack_s: float = 0.2
+    """A boundary between words lies in a pause of the voice when it is within this of
+    the pause: the recogniser stretches the word after a pause back over it (noisy
+    v2dd04: 这个 timed 21.36-22.04 s over the pause from 21.50 to 21.92 s, the boundary
+    before it 0.14 s ahead of the pause)."""
     split_hop_frames: int = 40
     """Hop of the 1.6 s windows looked at inside an utterance (10 ms frames: 0.4 s)."""
+    split_pause_reach_s: float = 0.8
+    """A change of voice inside an utterance is cut at a boundary between words in a pause
+    of the voice within this reach of it, before a nearer boundary outside a pause (half
+    the encoder's 1.6 s window: see :func:`analyzer.utterances.cut_at_voice_changes`)."""
     split_min_windows: int = 2
     """Each voice must hold at least this many windows (1.6 s + a hop: 2.0 s of speech)."""
     split_margin: float = 0.05
@@ -110,6 +129,15 @@ class DiarizeOptions:
     :func:`analyzer.utterances.snap_to_pauses`)."""
     change_pause_min_s: float = 0.06
     """The shortest pause a change of speaker is moved to (two detector frames)."""
+    onset_head_min_s: float = 0.45
+    """The shortest first stretch of the nearer voice's utterance, at the other voice's
+    level, that is taken for the other speaker still speaking (see
+    :func:`analyzer.utterances.onsets_at_level_steps`). The customer's words the agent cut
+    into lay 0.54 s (v2di02) and 0.66 s (v2di04) at the customer's level before the
+    agent's; a soft first syllable of the agent's own, 0.34 s (不 of 不客气 in noisy v2dd03,
+    the pause before it filled by babble), is not taken."""
+    onset_reach_s: float = 1.5
+    """How far into the nearer voice's utterance its own start is looked for."""
     nearer_voice_db: float = 3.0
     """A voice whose long utterances are this much louder than the other's (median active
     level) is the nearer one, the recorder's wearer's: evidence that it is the agent's,

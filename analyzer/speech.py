@@ -61,9 +61,12 @@ from .transcribe import TranscribeOptions, Transcriber, Utterance
 from .utterances import (
     cut_around_lines,
     cut_at_edges,
+    cut_at_pauses,
     cut_at_voice_changes,
     join_runs,
     joined,
+    onsets_at_level_steps,
+    rejoin,
     snap_to_pauses,
     word_offsets,
 )
@@ -221,8 +224,13 @@ class SpeechPipeline:
                     self._join_runs(utts, [u.channel for u in utts], script_refs,
                                     self.options.join_max_parts)]
         t2 = time.perf_counter()
+        # mono: the channel's speech threshold, for the pauses of its voice
+        scored = None if scores is None else \
+            (scores, speech_threshold(scores, self.transcriber.options))
+        voice_pauses = None if scored is None else \
+            pauses(*scored, self.options.diarize.pause_cut_s)
         utts, who, attribution = self._speakers(utts, channels, stereo, agent_channel,
-                                                script_refs)
+                                                script_refs, voice_pauses)
         if not stereo:
             # In one channel, a line's parts are joined once speakers are known: on one
             # side (as many as join_max_parts); then two neighbours whatever their sides, as
@@ -245,17 +253,24 @@ class SpeechPipeline:
         t_speakers = time.perf_counter()
         readings = self._second_readings(utts, channels)
         t_reread = time.perf_counter()
-        scored: tuple[np.ndarray, float] | None = None
-        if not stereo:
+        if scored is not None:
             # A change of speaker lies in the pause between the two voices, not where the
             # recogniser's word times put it. After the second readings, which read
             # each utterance's words where the recogniser timed them.
-            assert scores is not None  # analyze scores every mono channel
-            scored = (scores, speech_threshold(scores, self.transcriber.options))
             o = self.options.diarize
             utts = snap_to_pauses(utts, [w.speaker for w in who],
                                   pauses(*scored, o.change_pause_min_s),
                                   reach_s=o.change_pause_reach_s)
+            # and where the nearer voice cut in on the other's words that the recogniser
+            # lost, at the step up in level
+            stepped = onsets_at_level_steps(utts, [w.speaker for w in who], channels[0],
+                                            *scored, FRAME_S, min_gap_db=o.nearer_voice_db,
+                                            head_min_s=o.onset_head_min_s,
+                                            reach_s=o.onset_reach_s)
+            moved = sum(a.start != b.start for a, b in zip(utts, stepped, strict=True))
+            if moved:
+                attribution["start_at_level_step"] = moved
+            utts = stepped
         turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
                  for u, w in zip(utts, who, strict=True)]
         analytics = self._analytics(utts, turns, channels, duration, agent_channel,
@@ -360,10 +375,15 @@ class SpeechPipeline:
     # -- speakers ------------------------------------------------------------------------
     def _speakers(self, utts: list[Utterance], channels: list[Any], stereo: bool,
                   agent_channel: str, script_refs: Callable[[str], list[Flag]],
+                  voice_pauses: Sequence[tuple[float, float]] | None = None,
                   ) -> tuple[list[Utterance], list[SpeakerTurn], dict[str, Any]]:
         """Stereo: one speaker per channel. Mono: voices by speaker embeddings, the agent's
-        chosen by evidence (:func:`analyzer.diarize.attribute_speakers`); an utterance in
-        which the voice changes is cut there first
+        chosen by evidence (:func:`analyzer.diarize.attribute_speakers`). Long utterances
+        are first cut at the pauses of the voice inside them (``voice_pauses``), the
+        pieces attributed and the neighbouring pieces of one speaker joined again
+        (:func:`analyzer.utterances.cut_at_pauses`, :func:`analyzer.utterances.rejoin`):
+        the voices are then learnt from stretches that hold one each. An utterance in
+        which the voice changes is cut there next
         (:func:`analyzer.utterances.cut_at_voice_changes`), then around the words only the
         agent says, script lines and violations, where a voice beside or inside them says
         another speaker (:func:`analyzer.utterances.cut_around_lines`), then where a second
@@ -400,14 +420,48 @@ class SpeechPipeline:
             return again
 
         o = self.options.diarize
+
+        def by_pauses(us: list[Utterance]) -> list[Utterance]:
+            # ``us`` cut at the pauses of the voice inside them, the pieces attributed, and
+            # neighbouring pieces of one speaker joined again (an utterance of one speaker
+            # comes out as it went in, its text as written); as they were when nothing is
+            # cut or the pieces' voices are not told apart
+            if not voice_pauses or o.pause_cut_s <= 0:
+                return us
+            pieces, origin = cut_at_pauses(us, voice_pauses, agent_only_spans,
+                                           self.transcriber.to_simplified,
+                                           min_s=o.split_min_s, min_piece_s=o.min_embed_s,
+                                           slack_s=o.pause_word_slack_s)
+            if len(pieces) == len(us):
+                return us
+            voiced = attribute(pieces)
+            if voiced.centroids is None:
+                return us
+            runs = rejoin(pieces, origin, [t.speaker for t in voiced.turns])
+            whole = [origin.count(origin[r[0]]) == len(r) for r in runs]
+            return [us[origin[r[0]]] if w else joined(pieces, r)
+                    for r, w in zip(runs, whole, strict=True)]
+
+        # Turns the recogniser wrote into one utterance (in noise, four in one: noisy
+        # v2dd04) mix the two voices' centroids, and every later step measures against
+        # them. A pause of the voice is where a turn may change: the voices are learnt from
+        # the utterances cut at their pauses and joined again by speaker (never cut inside
+        # the words only the agent says: a line in pieces no longer matches; v1's dd02 lost
+        # its 5.5 greeting, its pieces given to two "voices" of one synthetic voice).
+        rejoined = by_pauses(utts)
+        pause_cuts = len(rejoined) - len(utts)
+        utts = rejoined
         got = attribute(utts)
         if got.centroids is not None:
             cut = cut_at_voice_changes(utts, channels[0], got.centroids,
-                                       self.speaker_encoder, o, self.transcriber.to_simplified)
+                                       self.speaker_encoder, o, self.transcriber.to_simplified,
+                                       voice_pauses or (), slack_s=o.pause_word_slack_s)
             if len(cut) != len(utts):
                 again = attribute(cut)  # the voices again, without the mixed utterances
                 again.info["cut_at_voice_change"] = len(cut) - len(utts)
                 utts, got = cut, again
+        if pause_cuts:
+            got.info["cut_at_pause"] = pause_cuts
         if got.centroids is not None and isinstance(got.info.get("agent_voice"), int):
             cut = cut_around_lines(utts, [t.speaker == "agent" for t in got.turns],
                                    agent_only_spans,

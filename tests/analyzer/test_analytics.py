@@ -361,3 +361,30 @@ def test_a_badge_recordings_agent_interruptions_are_found_by_voice(speech, share
     if name == "v2dd08":
         for who in ("agent", "customer"):
             assert a["talk_s"][who] == pytest.approx(gold["talk"][who], rel=0.10)
+
+
+def test_a_badge_recordings_interruption_over_lost_words_is_found_by_the_step_in_level(
+        speech, shared) -> None:
+    """v2di02: the agent cuts in 0.9 s before the customer's 你看看是不是坏了 ends; the
+    recogniser never wrote those words and began the agent's utterance on them, after a
+    pause inside the customer's turn, so the change of speaker seemed to come after a
+    pause. The agent's voice is the nearer one, 5 dB louder: its utterance's first half
+    second is at the customer's level, and its start moves to the step up, where the
+    customer is still speaking. The interruption is listed within 0.5 s of the timeline's,
+    and it is the only one."""
+    import json
+
+    from bench.analytics_bench import truth
+
+    folder = shared / "corpus" / "v2" / "audio" / "interruptions"
+    tl = json.loads((folder / "v2di02.timeline.json").read_text(encoding="utf-8"))
+    gold = truth(tl)["interruptions"]
+    r = speech.analyze(folder / tl["audio"]).to_dict()
+    assert r["speaker_attribution"].get("start_at_level_step", 0) >= 1
+    got = r["analytics"]["interruptions"]
+    assert [i["by"] for i in got] == ["agent"] * len(gold["agent"]) and not gold["customer"]
+    for i, g in zip(got, gold["agent"], strict=True):
+        assert abs(i["at"] - g) <= 0.5 and i["evidence"] == "no_pause"
+        cut_in = r["utterances"][i["interrupting"]]
+        assert cut_in["speaker"] == "agent" and cut_in["start"] == i["at"]
+        assert r["utterances"][i["interrupted"]]["speaker"] == "customer"

@@ -88,3 +88,105 @@ def test_a_change_of_speaker_moves_to_the_pause_nearest_it() -> None:
                           reach_s=0.5) == [agent, customer]
     assert snap_to_pauses([agent, customer], ["agent", "customer"], [(62.3, 63.8)],
                           reach_s=0.5) == [agent, customer]
+
+
+def test_a_long_utterance_is_cut_in_its_pauses_into_pieces_then_joined_by_speaker() -> None:
+    from analyzer.utterances import cut_at_pauses, rejoin
+
+    # noisy v2dd04's shape: the customer's complaint, the agent's retort and the customer
+    # again in one utterance, the voice pausing between them (and at a comma of the first)
+    said = "怎么才来啊约的是两点我有什么办法那你也得说一声"
+    times = [0.0, 0.3, 0.6, 0.9, 1.2,  # 怎么才来啊
+             1.7, 2.0, 2.3, 2.6, 2.9,  # 约的是两点 (a 0.25 s comma before it)
+             3.6, 3.9, 4.2, 4.5, 4.8, 5.1,  # 我有什么办法 (0.45 s pause before)
+             5.8, 6.1, 6.4, 6.7, 7.0, 7.3, 7.6]  # 那你也得说一声 (0.45 s pause before)
+    u = _utterance([(10.0 + t, 10.0 + t + 0.25, ch) for t, ch in zip(times, said, strict=True)])
+    pauses = [(11.45, 11.70), (13.15, 13.60), (15.35, 15.80)]
+
+    def nothing_kept(text: str) -> list[tuple[int, int]]:
+        return []
+
+    pieces, origin = cut_at_pauses([u], pauses, nothing_kept, str, min_s=3.0, min_piece_s=1.0)
+    assert [p.text for p in pieces] == ["怎么才来啊", "约的是两点", "我有什么办法", "那你也得说一声"]
+    assert origin == [0, 0, 0, 0]
+    assert all(a.end <= b.start for a, b in zip(pieces, pieces[1:], strict=False))
+    # a piece too short to be attributed alone stays with the neighbour across the shorter
+    # pause: 好的 (0.55 s) goes with what comes 0.2 s before it, not 0.6 s after
+    short = _utterance([(0.0, 0.45, "您好"), (0.5, 1.95, "我来修宽带的"), (2.15, 2.7, "好的"),
+                        (3.3, 4.0, "路由器"), (4.05, 5.0, "在哪儿")])
+    pieces, origin = cut_at_pauses([short], [(1.97, 2.13), (2.72, 3.28)], nothing_kept, str,
+                                   min_s=3.0, min_piece_s=1.0)
+    assert [p.text for p in pieces] == ["您好我来修宽带的好的", "路由器在哪儿"]
+    assert origin == [0, 0]
+
+    # never inside words only the agent says: a pause inside the line is no cut
+    def line_kept(text: str) -> list[tuple[int, int]]:
+        return [(8, 13)]  # 两点我有什 spans the pause before 我
+
+    pieces, _ = cut_at_pauses([u], pauses, line_kept, str, min_s=3.0, min_piece_s=1.0)
+    assert [p.text for p in pieces] == ["怎么才来啊", "约的是两点我有什么办法", "那你也得说一声"]
+    # a short utterance, or no pause inside it, stays whole
+    assert cut_at_pauses([u], pauses, nothing_kept, str, min_s=9.0, min_piece_s=1.0) == \
+        ([u], [0])
+    assert cut_at_pauses([u], [(20.0, 20.5)], nothing_kept, str, min_s=3.0,
+                         min_piece_s=1.0) == ([u], [0])
+
+    # joined again: neighbouring pieces of one utterance said by one side
+    other = _utterance([(19.0, 19.5, "嗯")])
+    pieces, origin = cut_at_pauses([u, other], pauses, nothing_kept, str, min_s=3.0,
+                                   min_piece_s=1.0)
+    assert origin == [0, 0, 0, 0, 1]
+    assert rejoin(pieces, origin, ["customer", "customer", "agent", "customer", "customer"]) \
+        == [[0, 1], [2], [3], [4]]
+
+
+def _speech(plan: list[tuple[float, float, float]], seconds: float = 12.0) -> np.ndarray:
+    """Noise-like speech at the given levels (dBFS) over the given spans, silence elsewhere."""
+    rng = np.random.default_rng(5)
+    a = np.zeros(int(seconds * 16000), dtype=np.float32)
+    for s, e, db in plan:
+        n = int(e * 16000) - int(s * 16000)
+        a[int(s * 16000): int(e * 16000)] = rng.standard_normal(n) * 10 ** (db / 20)
+    return a
+
+
+def test_the_louder_voice_starts_where_its_level_steps_up_with_no_pause_before() -> None:
+    from analyzer.utterances import onsets_at_level_steps
+
+    # the customer (-26 dB) speaks 1-4 s, pauses, speaks again 4.4-5.2 s, and the agent
+    # (-20 dB, nearer the recorder) cuts in at 5.2 s; the recogniser lost the customer's
+    # last words and began the agent's utterance at 4.4 s
+    customer = _utterance([(1.0, 4.0, "我重启了好几回都不管用")])
+    agent = _utterance([(4.4, 5.6, "我先"), (5.6, 8.0, "测一下光猫的信号")])
+    plan = [(1.0, 4.0, -26.0), (4.4, 5.2, -26.0), (5.2, 8.0, -20.0)]
+    scores = np.zeros(int(12.0 / 0.032) + 1, dtype=np.float32)
+    for s, e, _ in plan:
+        scores[int(s / 0.032): int(e / 0.032) + 1] = 0.9
+
+    def onsets(utts, speakers, audio, scores, head_min_s=0.45):
+        return onsets_at_level_steps(utts, speakers, audio, scores, 0.5, 0.032,
+                                     min_gap_db=3.0, head_min_s=head_min_s, reach_s=1.5)
+
+    c, a = onsets([customer, agent], ["customer", "agent"], _speech(plan), scores)
+    assert abs(a.start - 5.2) <= 0.1 and c.end == a.start  # met where the agent began
+    assert (c.start, a.end, c.text, a.text, a.words) == \
+        (1.0, 8.0, customer.text, agent.text, agent.words)
+
+    # not moved: a pause before the step (the customer had finished); the head too short
+    # to be another's words (a soft first syllable); the voices at one level (no nearer
+    # voice to tell them by); the quieter voice following the louder (its words under the
+    # louder voice are not seen in one channel)
+    paused = scores.copy()
+    paused[int(5.0 / 0.032): int(5.15 / 0.032)] = 0.1
+    assert onsets([customer, agent], ["customer", "agent"], _speech(plan), paused) == \
+        [customer, agent]
+    assert onsets([customer, agent], ["customer", "agent"], _speech(plan), scores,
+                  head_min_s=1.0) == [customer, agent]
+    level = [(s, e, -20.0) for s, e, _ in plan]
+    assert onsets([customer, agent], ["customer", "agent"], _speech(level), scores) == \
+        [customer, agent]
+    first = _utterance([(1.0, 4.0, "您好我是十六号服务人员")])
+    reply = _utterance([(4.4, 5.6, "进来"), (5.6, 8.0, "吧就是这个路由器")])
+    loud_first = [(1.0, 4.0, -20.0), (4.4, 5.2, -20.0), (5.2, 8.0, -26.0)]
+    assert onsets([first, reply], ["agent", "customer"], _speech(loud_first), scores) == \
+        [first, reply]
