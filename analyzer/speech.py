@@ -267,7 +267,7 @@ class SpeechPipeline:
                                             *scored, FRAME_S, min_gap_db=o.nearer_voice_db,
                                             head_min_s=o.onset_head_min_s,
                                             reach_s=o.onset_reach_s)
-            moved = sum(a.start != b.start for a, b in zip(utts, stepped, strict=True))
+            moved = sum(1 for a, b in zip(utts, stepped, strict=True) if a.start != b.start)
             if moved:
                 attribution["start_at_level_step"] = moved
             utts = stepped

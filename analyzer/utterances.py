@@ -3,11 +3,11 @@
 Whisper cuts speech where the speaker pauses, which is not always where a line or a turn
 ends. Before the voices are learnt, :func:`cut_at_pauses` cuts a long utterance at the
 pauses of the voice inside it, and :func:`rejoin` joins the pieces that one speaker said
-again once they are attributed. :func:`join_runs` finds the parts of a script line said in several breaths (the
-shortest run of one side's utterances that together say a line none of them says alone)
-and :func:`joined` makes one utterance of them. In a mono recording the recogniser may also
-write the customer's answer into the agent's utterance (no pause between the two voices):
-:func:`cut_at_voice_changes` cuts it where the voice changes
+again once they are attributed. :func:`join_runs` finds the parts of a script line said in
+several breaths (the shortest run of one side's utterances that together say a line none
+of them says alone) and :func:`joined` makes one utterance of them. In a mono recording
+the recogniser may also write the customer's answer into the agent's utterance (no pause
+between the two voices): :func:`cut_at_voice_changes` cuts it where the voice changes
 (:func:`analyzer.diarize.voice_changes`), at the boundary between two words. Where the two
 voices overlap or follow closely, the windows hold both and no change is seen; but words
 only the agent says (a script line, a violation) are the agent's, so
@@ -16,7 +16,9 @@ voice is the other's, and cuts them out of the customer's when their voice is th
 agent's. A second of the other voice at an utterance's edge, too short for those windows
 (:func:`analyzer.diarize.edge_changes`), is cut off by :func:`cut_at_edges`. Once the
 speakers are known, :func:`snap_to_pauses` moves each change of speaker into the pause
-between the two voices, where the recogniser's word times put it up to 0.5 s away.
+between the two voices, where the recogniser's word times put it up to 0.5 s away, and
+:func:`onsets_at_level_steps` moves the nearer voice's start to its step up in level where
+the recogniser began it on the other speaker's lost words.
 """
 
 from __future__ import annotations
@@ -177,8 +179,11 @@ def cut_at_pauses(utts: Sequence[Utterance], pauses: Sequence[tuple[float, float
                   slack_s: float = 0.05) -> tuple[list[Utterance], list[int]]:
     """Each utterance of at least ``min_s`` cut at the boundary between words inside each
     pause of the voice within it (``pauses``: ``(start, end)`` seconds, in time order), and
-    the utterance each piece came from. A boundary is used when it lies in the pause: the
-    recogniser writes two turns as one utterance when nothing marks the change but the
+    the utterance each piece came from. A boundary is used when it lies in the pause, or
+    within ``slack_s`` of it (the recogniser stretches the word after a pause back over
+    it); never inside the character spans ``keep_whole`` gives for an utterance's text
+    (the words only the agent says: a line in pieces no longer matches). The recogniser
+    writes two turns as one utterance when nothing marks the change but the
     pause (noisy v2dd04: four turns in one), and a pause within one speaker's turn gives
     two pieces of one voice, joined again by :func:`rejoin` once the voices are known."""
     out: list[Utterance] = []
@@ -332,7 +337,9 @@ def _cut(u: Utterance, bounds: set[int], to_text: Callable[[str], str]) -> list[
     texts = [to_text("".join(w["word"] for w in p)).strip() for p in parts]
     if len(parts) <= 1 or not all(texts):
         return [u]
-    return [Utterance(start=round(p[0]["start"], 2), end=round(p[-1]["end"], 2), text=text,
+    # plain floats: word times may come as numpy scalars, which JSON does not write
+    return [Utterance(start=round(float(p[0]["start"]), 2), end=round(float(p[-1]["end"]), 2),
+                      text=text,
                       confidence=words_confidence(p), channel=u.channel, words=p)
             for p, text in zip(parts, texts, strict=True)]
 

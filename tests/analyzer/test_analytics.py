@@ -381,6 +381,7 @@ def test_a_badge_recordings_interruption_over_lost_words_is_found_by_the_step_in
     gold = truth(tl)["interruptions"]
     r = speech.analyze(folder / tl["audio"]).to_dict()
     assert r["speaker_attribution"].get("start_at_level_step", 0) >= 1
+    assert json.loads(json.dumps(r)) == r  # plain JSON, as the CLI writes it
     got = r["analytics"]["interruptions"]
     assert [i["by"] for i in got] == ["agent"] * len(gold["agent"]) and not gold["customer"]
     for i, g in zip(got, gold["agent"], strict=True):

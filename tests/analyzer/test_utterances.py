@@ -3,6 +3,8 @@ voice changes, each part keeping its own words; one voice throughout is left who
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from analyzer.diarize import DiarizeOptions
@@ -136,6 +138,13 @@ def test_a_long_utterance_is_cut_in_its_pauses_into_pieces_then_joined_by_speake
     pieces, origin = cut_at_pauses([u, other], pauses, nothing_kept, str, min_s=3.0,
                                    min_piece_s=1.0)
     assert origin == [0, 0, 0, 0, 1]
+    # word times as the recogniser may give them (numpy scalars): the pieces' times are
+    # plain floats, written to JSON as they are
+    as_numpy = [dict(w, start=np.float64(w["start"]), end=np.float64(w["end"]))
+                for w in u.words]
+    numpy_pieces, _ = cut_at_pauses([replace(u, words=as_numpy)], pauses, nothing_kept, str,
+                                    min_s=3.0, min_piece_s=1.0)
+    assert all(type(t) is float for p in numpy_pieces for t in (p.start, p.end))
     assert rejoin(pieces, origin, ["customer", "customer", "agent", "customer", "customer"]) \
         == [[0, 1], [2], [3], [4]]
 
