@@ -21,12 +21,12 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
   ones and none false: 3 of 6 before the turns written into another's utterance were cut
   off (:func:`analyzer.diarize.edge_changes`), 5 of 6 before the nearer voice's start was
   moved to its step up in level where the recogniser had begun it on the customer's last
-  words (:func:`analyzer.utterances.onsets_at_level_steps`; v2di02). The customer's were looked for only once
-  each change of speaker had been moved into the pause between the voices
-  (:func:`analyzer.utterances.snap_to_pauses`): before, the two found were both false, a
-  cut between voices placed one word early inside the agent's own speech, with the pause
-  just beside it; now none is found (the one real one, v2di04 at 44.9 s, has a pause of
-  0.23 s at the change). Each side is measured by its turn (:func:`_takeovers`).
+  words (:func:`analyzer.utterances.onsets_at_level_steps`; v2di02). The customer's were
+  looked for only once each change of speaker had been moved into the pause between the
+  voices (:func:`analyzer.utterances.snap_to_pauses`): before, the two found were both
+  false, a cut between voices placed one word early inside the agent's own speech, with
+  the pause just beside it; now none is found (the one real one, v2di04 at 44.9 s, has a
+  pause of 0.23 s at the change). Each side is measured by its turn (:func:`_takeovers`).
 - **Talk**: talk time and share per speaker, time both speak at once, time nobody speaks,
   and the silences of at least ``long_silence_s`` with the utterances around them.
 - **Pace**: characters per minute of each utterance and of each speaker; an agent utterance

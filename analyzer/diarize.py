@@ -37,7 +37,7 @@ import numpy as np
 from .audio import SAMPLE_RATE, active_level_db
 
 __all__ = ["Attribution", "DiarizeOptions", "SpeakerTurn", "attribute_speakers",
-           "edge_changes", "voice_changes"]
+           "edge_changes", "voice_changes", "voice_levels"]
 
 log = logging.getLogger(__name__)
 
@@ -217,9 +217,10 @@ def _kmeans2(x: np.ndarray, w: np.ndarray, rounds: int, seeds: int,
     return best[0], best[1]
 
 
-def _voice_levels(audio: np.ndarray, spans: Sequence[tuple[float, float]], labels: np.ndarray,
-                  long_: np.ndarray) -> list[float | None]:
-    """Each voice's loudness: the median active level (dBFS) of its long utterances."""
+def voice_levels(audio: np.ndarray, spans: Sequence[tuple[float, float]], labels: np.ndarray,
+                 long_: np.ndarray) -> list[float | None]:
+    """Each voice's loudness (voices 0 and 1 of ``labels``): the median active level
+    (dBFS) of its long utterances (``long_``); None for a voice without one."""
     out: list[float | None] = []
     for k in (0, 1):
         got = [lv for i, (s, e) in enumerate(spans) if long_[i] and labels[i] == k
@@ -274,7 +275,7 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     script = [sum(1 for i in range(n) if labels[i] == k and says_script[i]) for k in (0, 1)]
     talk = [float(dur[labels == k].sum()) for k in (0, 1)]
     first = int(labels[int(np.argmax(long_))])  # the voice of the first long utterance
-    level = _voice_levels(audio, spans, labels, long_)
+    level = voice_levels(audio, spans, labels, long_)
     gap = level[0] - level[1] if level[0] is not None and level[1] is not None else 0.0
     nearer = (0 if gap > 0 else 1) if abs(gap) >= o.nearer_voice_db else None
     # The nearer voice outweighs who opened and who talked more together (2.0 > 1.0 + 0.5),

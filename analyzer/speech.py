@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -438,9 +439,9 @@ class SpeechPipeline:
             if voiced.centroids is None:
                 return us
             runs = rejoin(pieces, origin, [t.speaker for t in voiced.turns])
-            whole = [origin.count(origin[r[0]]) == len(r) for r in runs]
-            return [us[origin[r[0]]] if w else joined(pieces, r)
-                    for r, w in zip(runs, whole, strict=True)]
+            pieces_of = Counter(origin)
+            return [us[origin[r[0]]] if pieces_of[origin[r[0]]] == len(r) else joined(pieces, r)
+                    for r in runs]
 
         # Turns the recogniser wrote into one utterance (in noise, four in one: noisy
         # v2dd04) mix the two voices' centroids, and every later step measures against

@@ -30,7 +30,7 @@ from dataclasses import replace
 import numpy as np
 
 from .audio import SAMPLE_RATE, active_level_db
-from .diarize import DiarizeOptions, voice_changes
+from .diarize import DiarizeOptions, voice_changes, voice_levels
 from .matching import Flag
 from .transcribe import Utterance, spoken_chars, words_confidence
 
@@ -284,15 +284,13 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
     the quieter's ends there. Texts and words stay: only the times move, for the
     analytics."""
     out = list(utts)
-    levels: dict[str, float] = {}
-    for who in ("agent", "customer"):
-        got = [lv for u, sp in zip(utts, speakers, strict=True)
-               if sp == who and u.end - u.start >= 1.0
-               and (lv := active_level_db(audio, u.start, u.end)) is not None]
-        if got:
-            levels[who] = float(np.median(got))
-    if len(levels) < 2 or abs(levels["agent"] - levels["customer"]) < min_gap_db:
+    voice = np.array([{"agent": 0, "customer": 1}.get(sp, -1) for sp in speakers])
+    seconds = np.array([u.end - u.start for u in utts])
+    agent, customer = voice_levels(audio, [(u.start, u.end) for u in utts], voice,
+                                   seconds >= 1.0)
+    if agent is None or customer is None or abs(agent - customer) < min_gap_db:
         return out
+    levels = {"agent": agent, "customer": customer}
     louder = max(levels, key=lambda w: levels[w])
     quieter = "customer" if louder == "agent" else "agent"
     gap = levels[louder] - levels[quieter]
