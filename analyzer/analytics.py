@@ -121,10 +121,10 @@ class CallAnalytics:
     duration_s: float
     talk_s: dict[str, float]
     talk_share: dict[str, float]
-    overlap_s: float
+    overlap_s: float | None  # both speaking at once; None: one channel, not measured
     non_talk_s: float
     interruptions: list[Interruption]
-    backchannels: int
+    backchannels: int | None  # 嗯/对 over the other's speech; None: one channel, not seen
     long_silences: list[Silence]
     pace_cpm: dict[str, float]  # characters per minute per speaker
     utterances: list[dict[str, Any]]  # per utterance: pace_cpm, loudness_db
@@ -453,11 +453,16 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                                                 round(ratio, 2), round(median, 1), rule.weight))
     observations.sort(key=lambda o: (o.utterance, o.kind))
 
+    # One channel gives each moment to one speaker: the time both spoke and the 嗯 said
+    # under the other's words are not seen there, and a 0 would read as "none".
+    one_channel = method != "channels"
     return CallAnalytics(
         method=method, speaker_confidence=speaker_confidence,
         duration_s=round(duration, 2), talk_s=talk, talk_share=share,
-        overlap_s=round(overlap, 2), non_talk_s=round(max(0.0, duration - total_talk), 2),
-        interruptions=interruptions, backchannels=backchannels, long_silences=silences,
+        overlap_s=None if one_channel else round(overlap, 2),
+        non_talk_s=round(max(0.0, duration - total_talk), 2),
+        interruptions=interruptions, backchannels=None if one_channel else backchannels,
+        long_silences=silences,
         pace_cpm=pace, utterances=per_utt, observations=observations,
         config=asdict(cfg), speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech],
         no_pause=list(no_pause))

@@ -54,6 +54,13 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "both at once {overlap:.1f}s, nobody {silence:.0f}s; the agent interrupted "
                   "{ai} time(s), the customer {ci}, back-channels {bc}; agent pace {pace:.0f} "
                   "characters/min"),
+    "analytics_one_channel": ("通话分析:坐席说话 {agent:.0f} 秒(占 {share:.0%}),客户 {customer:.0f} 秒,"
+                              "无人说话 {silence:.0f} 秒;坐席打断客户 {ai} 次,客户打断坐席 {ci} 次;"
+                              "坐席语速 {pace:.0f} 字/分钟",
+                              "call: agent talked {agent:.0f}s ({share:.0%}), customer "
+                              "{customer:.0f}s, nobody {silence:.0f}s; the agent interrupted "
+                              "{ai} time(s), the customer {ci}; agent pace {pace:.0f} "
+                              "characters/min"),
     "analytics_mono": ("(单声道录音:说话人由声纹推断,同时说话分辨不出,以上数字仅供参考)",
                        "(mono recording: speakers inferred from their voices, overlapping "
                        "speech not seen; indicative only)"),
@@ -131,8 +138,10 @@ class Words:
         inferred from one channel)."""
         if not a:
             return []
-        out = [self("analytics", agent=a["talk_s"]["agent"], customer=a["talk_s"]["customer"],
-                    share=a["talk_share"]["agent"], overlap=a["overlap_s"],
+        # one channel: no time together and no back-channels measured (None), not shown
+        key = "analytics" if a.get("overlap_s") is not None else "analytics_one_channel"
+        out = [self(key, agent=a["talk_s"]["agent"], customer=a["talk_s"]["customer"],
+                    share=a["talk_share"]["agent"], overlap=a.get("overlap_s"),
                     silence=a["non_talk_s"], ai=a["agent_interruptions"],
                     ci=a["customer_interruptions"], bc=a["backchannels"],
                     pace=a["pace_cpm"].get("agent", 0.0))]

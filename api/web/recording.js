@@ -143,11 +143,12 @@ function analyticsHTML(m) {
   let h = `<details open class="pan" id="analytics"><summary>通话分析</summary><table class="an"><tbody>` +
     `<tr><td>坐席说话</td><td class="n">${esc(a.talk_s.agent)} 秒(${pct(a.talk_share.agent)})</td></tr>` +
     `<tr><td>客户说话</td><td class="n">${esc(a.talk_s.customer)} 秒(${pct(a.talk_share.customer)})</td></tr>` +
-    `<tr><td>同时说话</td><td class="n">${esc(a.overlap_s)} 秒</td></tr>` +
+    // one channel: time together and back-channels are not measured (null)
+    `<tr><td>同时说话</td><td class="n">${a.overlap_s == null ? "单声道测不出" : esc(a.overlap_s) + " 秒"}</td></tr>` +
     `<tr><td>无人说话</td><td class="n">${esc(a.non_talk_s)} 秒</td></tr>` +
     `<tr><td>坐席打断客户</td><td class="n" id="agent-interruptions">${esc(a.agent_interruptions)} 次</td></tr>` +
     `<tr><td>客户插话</td><td class="n">${esc(a.customer_interruptions)} 次</td></tr>` +
-    `<tr><td>附和(嗯、对)</td><td class="n">${esc(a.backchannels)} 次</td></tr>` +
+    `<tr><td>附和(嗯、对)</td><td class="n">${a.backchannels == null ? "单声道测不出" : esc(a.backchannels) + " 次"}</td></tr>` +
     `<tr><td>坐席语速</td><td class="n">${esc((a.pace_cpm || {}).agent ?? "—")} 字/分钟</td></tr></tbody></table>`;
   if (a.speaker_confidence !== "high") h += `<p class="warn">单声道录音:说话人由声纹推断,同时说话分辨不出,以上数字仅供参考。</p>`;
   const obs = a.observations || [];

@@ -295,6 +295,11 @@ def test_mono_change_of_speaker_with_no_pause_is_an_interruption_never_flagged()
 
     [(at, line)] = Words().analytics_events(a.to_dict())
     assert at == 4.1 and "话音未停" in line and "同时说话多久测不出" in line
+    # nor a time together or back-channels for the call: one channel does not show them
+    # (a 0 would read as "none")
+    assert a.overlap_s is None and a.backchannels is None
+    summary = Words().analytics_summary(a.to_dict())[0]
+    assert "同时说话" not in summary and "附和" not in summary and "坐席打断客户 1 次" in summary
     # swapped speakers (a reviewer's correction): the customer now cuts in at 4.1, counted
     # apart and never flagged; the customer's 嗯 after the agent is no interruption either
     swapped = [Turn({"agent": "customer", "customer": "agent"}[t.speaker], t.text, t.start,

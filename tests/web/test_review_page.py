@@ -592,6 +592,11 @@ def test_a_reviewer_swaps_the_speakers_of_a_mono_visit(site: Site, watched: Watc
         assert page.locator(f"#u{i} .spc").text_content() == \
             f"{round(utts[i]['speaker_confidence'] * 100)}%"
     assert "按声纹推断" in page.locator("#rec-head").text_content()
+    # one channel: the panel says time together and back-channels are not measured (the
+    # result holds null), never a 0 that reads as "none"
+    assert res["analytics"]["overlap_s"] is None and res["analytics"]["backchannels"] is None
+    panel = page.locator("#analytics").text_content()
+    assert panel.count("单声道测不出") == 2 and "null" not in panel
 
     page.click("#swap-speakers")
     page.click('#dlg-buttons button[value="swap"]')
