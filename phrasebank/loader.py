@@ -142,7 +142,18 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
             problems.append(f"matching.{key}: must be an integer 0-40, got {val!r}")
             val = default
         ints[key] = val
-    matching = MatchingConfig(thresholds=thresholds, **ints)
+    negations = tuple(str(c) for c in _as_list(m.get("negations")))
+    bad_negations = [c for c in negations if len(c) != 1]
+    if bad_negations:
+        problems.append(f"matching.negations: each must be one character, got {bad_negations!r}")
+        negations = tuple(c for c in negations if len(c) == 1)
+    clause_min = m.get("clause_min", 0.0)
+    if not isinstance(clause_min, (int, float)) or isinstance(clause_min, bool) or \
+            not 0 <= float(clause_min) <= 1:
+        problems.append(f"matching.clause_min: must be a number in [0, 1], got {clause_min!r}")
+        clause_min = 0.0
+    matching = MatchingConfig(thresholds=thresholds, negations=negations,
+                              clause_min=float(clause_min), **ints)
 
     concepts, concept_problems = build_concepts(doc.get("concepts"))
     problems.extend(concept_problems)

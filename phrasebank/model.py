@@ -114,6 +114,14 @@ class MatchingConfig:
     thresholds: dict[str, float] = field(
         default_factory=lambda: {"script": 0.78, "taboo": 0.82, "discipline": 0.82}
     )
+    negations: tuple[str, ...] = ()
+    """Characters that turn a violation's form into its opposite when lost: a form of a
+    taboo or discipline line that holds one matches only where the utterance says it
+    (这事归我们管 is not 这事不归我管)."""
+    clause_min: float = 0.0
+    """A violation's form in clauses (a gap between them) matches only where each clause
+    has at least this share of its sounds heard (刚才跟您说的…怎么样 is not 刚才跟你说了…
+    怎么又问: the second clause lost its 问); 0: the form as a whole only."""
 
 
 @dataclass(frozen=True)

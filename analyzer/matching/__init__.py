@@ -241,7 +241,8 @@ class Matcher:
                 score, s, e = 1.0, pos >> 1, (pos >> 1) + f.syllables
             else:
                 a = align(f.code, code, free_tokens=f.free_tokens, margin=f.window_margin,
-                          min_matched=f.min_matched)
+                          min_matched=f.min_matched, must_hear=f.must_hear,
+                          clauses=f.clauses, clause_min=bank.bank.matching.clause_min)
                 if a is None:
                     continue
                 score, s, e = a

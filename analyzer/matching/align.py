@@ -10,7 +10,7 @@ characters identical.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -26,10 +26,15 @@ class Alignment(NamedTuple):
 
 
 def align(form_code: str, code: str, *, free_tokens: Mapping[int, int], margin: int,
-          min_matched: int) -> Alignment | None:
+          min_matched: int, must_hear: Sequence[int] = (),
+          clauses: Sequence[tuple[int, int]] = (), clause_min: float = 0.0,
+          ) -> Alignment | None:
     """The best alignment of ``form_code`` in ``code``, or None when fewer than
     ``min_matched`` of its tokens can be matched (the form must be covered, not merely
-    overlapped).
+    overlapped), when a syllable at a token offset of ``must_hear`` is not matched whole
+    (a negation lost turns a line into its opposite), or when a token range of
+    ``clauses`` has less than ``clause_min`` of its tokens matched (each clause said, not
+    one said for both).
 
     ``free_tokens`` maps a token offset of the form to the number of utterance tokens a
     slot or gap there may absorb for free; ``margin`` widens the window found by
@@ -102,6 +107,14 @@ def align(form_code: str, code: str, *, free_tokens: Mapping[int, int], margin: 
             break
     if matched < min_matched:
         return None
+    if must_hear or clauses:
+        heard: set[int] = set()
+        for i1, i2, _, _ in blocks[lo: hi + 1]:
+            heard.update(range(i1, i2))
+        if any(p not in heard or p + 1 not in heard for p in must_hear):
+            return None
+        if any(len(heard.intersection(range(a, b))) < clause_min * (b - a) for a, b in clauses):
+            return None
     return Alignment(round(score, 3), blocks[lo][2] // 2, (blocks[hi][3] + 1) // 2)
 
 

@@ -53,6 +53,12 @@ class Form:
     pairs_needed: int = 1  # of those, how many an utterance must hold to be aligned
     window_margin: int = 0  # tokens added either side of the aligned window
     min_matched: int = 0  # tokens an alignment must match: ceil(threshold * len(code))
+    must_hear: tuple[int, ...] = ()
+    """Violations: the token offsets of its negations (``MatchingConfig.negations``), each
+    syllable of which an alignment must match."""
+    clauses: tuple[tuple[int, int], ...] = ()
+    """Violations in clauses: each clause's token range, of which an alignment must match
+    ``MatchingConfig.clause_min``; () for one clause."""
 
 
 @dataclass(slots=True)
@@ -233,11 +239,14 @@ class CompiledBank:
         free: dict[int, int] = {}
         m = self.bank.matching
         slot_max = m.slot_max if entry.slot_max is None else entry.slot_max
+        clause_starts = [0]
         for c in norm:
             if c in (SLOT, GAP):
                 if chars:  # a leading slot costs nothing anyway
                     allow = 2 * (slot_max if c == SLOT else m.gap_max)
                     free[2 * len(chars)] = free.get(2 * len(chars), 0) + allow
+                    if c == GAP and clause_starts[-1] < 2 * len(chars):
+                        clause_starts.append(2 * len(chars))
             else:
                 chars.append(c)
         text = "".join(chars)
@@ -260,6 +269,11 @@ class CompiledBank:
             f.pairs_needed = max(1, math.ceil(self.options.min_pair_fraction * len(f.pairs)))
         f.window_margin = 2 * (sum(free.values()) // 2 + n // 3 + 2)
         f.min_matched = math.ceil(f.threshold * len(code) - 1e-9)
+        if entry.is_violation:
+            f.must_hear = tuple(2 * i for i, c in enumerate(text) if c in m.negations)
+            bounds = [p for p in clause_starts if p < len(code)] + [len(code)]
+            if len(bounds) > 2 and m.clause_min > 0:
+                f.clauses = tuple(zip(bounds, bounds[1:], strict=False))
         self.forms.append(f)
         if short:
             self.candidate_ids.append(~f.form_id)

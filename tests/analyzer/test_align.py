@@ -54,6 +54,34 @@ def test_stray_ends_are_trimmed_down_to_the_coverage_the_form_needs():
     assert b is not None and said[b.start:b.end] == "个刚才都跟你说了吗" and b.score < a.score
 
 
+def test_a_violation_with_its_negation_lost_is_no_alignment():
+    # 这事不归我管 and 这事归我们管 share 10 of 12 tokens: 0.83, a taboo's score, without the 不
+    form = P("这事不归我管")
+    said = P("这事归我们管")
+    loose = align(form, said, free_tokens={}, margin=4, min_matched=10)
+    assert loose is not None and loose.score >= 0.82
+    assert align(form, said, free_tokens={}, margin=4, min_matched=10, must_hear=(4,)) is None
+    # said with it (one syllable changed elsewhere), the negation is heard
+    kept = align(form, P("这是不归我管"), free_tokens={}, margin=4, min_matched=10,
+                 must_hear=(4,))
+    assert kept is not None and kept.score >= 0.82
+
+
+def test_each_clause_of_a_form_must_be_heard():
+    # 刚才跟你说了…怎么又问 (a gap at token 12) against words whose first clause is the
+    # form's and whose second says only 怎么
+    form = P("刚才跟你说了怎么又问")
+    said = P("刚才跟你说了那个套餐你考虑得怎么样")
+    whole = align(form, said, free_tokens={12: 16}, margin=12, min_matched=16)
+    assert whole is not None and whole.score >= 0.82
+    assert align(form, said, free_tokens={12: 16}, margin=12, min_matched=16,
+                 clauses=((0, 12), (12, 20)), clause_min=0.7) is None
+    # both clauses said, one syllable of the second misheard (又 as 有): heard
+    both = align(form, P("刚才跟你说了那个你怎么有问"), free_tokens={12: 16}, margin=12,
+                 min_matched=16, clauses=((0, 12), (12, 20)), clause_min=0.7)
+    assert both is not None
+
+
 def test_exact_short_needs_word_boundaries_when_asked():
     chars = "我们必须先交费"
     code = C(chars)

@@ -56,6 +56,31 @@ def test_hard_negatives_stay_clean(analyzer, text):
     assert refs(analyzer, text) == []
 
 
+@pytest.mark.parametrize(("taboo", "opposite"), [
+    # a violation's form read by sound must hear its negation: without it, the opposite
+    ("不知道,这事不归我管", "这事归我们管,您放心"),
+    ("我也没办法啊", "我也有办法啊,您放心"),
+    # and each of its clauses: one said in full does not carry the other
+    ("刚才不是跟你说了吗,怎么又问", "刚才跟您说的那个套餐,您考虑得怎么样"),
+    ("说明书上有,你自己看", "说明书上有图,我给您指一下"),
+    ("快下班了,明天再说吧", "快下班了也没事,我今天给您弄好"),
+])
+@pytest.mark.parametrize("source", ["typed", "asr"])
+def test_a_violation_is_not_read_into_its_opposite(analyzer, taboo, opposite, source):
+    found = [f.ref for f in analyzer.check(taboo, speaker="agent", source=source)
+             if f.is_violation]
+    assert found
+    assert [f.ref for f in analyzer.check(opposite, speaker="agent", source=source)
+            if f.is_violation] == []
+
+
+def test_company_rule_is_the_taboo_only_as_the_answer(analyzer):
+    assert refs(analyzer, "公司规定的") == ["8.9"]
+    assert refs(analyzer, "没办法,公司规定的") == ["8.9"]
+    # 公司规定的 before a noun describes it
+    assert refs(analyzer, "这个路由器是你们公司规定的型号吗") == []
+
+
 def test_this_is_what_we_should_do_is_5_13_not_8_9(analyzer):
     assert refs(analyzer, "这是我们应该做的。") == ["5.13"]
 

@@ -99,6 +99,22 @@ templates:
     assert str(exc.value).startswith("bad.yaml: ")
 
 
+@pytest.mark.parametrize(("matching", "problem"), [
+    ("{negations: [不是, 没]}", "matching.negations: each must be one character"),
+    ("{clause_min: 1.5}", "matching.clause_min: must be a number in [0, 1]"),
+    ("{clause_min: yes}", "matching.clause_min: must be a number in [0, 1]"),
+])
+def test_negations_and_clause_min_are_validated(matching, problem):
+    bad = f"""
+matching: {matching}
+entries:
+  - {{ref: "8.4", kind: taboo, text: 我也没办法, forms: ["我也没办法"]}}
+"""
+    with pytest.raises(PhrasebankError) as exc:
+        pb.loads(bad, source="bad.yaml")
+    assert any(problem in p for p in exc.value.problems)
+
+
 def test_not_yaml_and_not_a_file():
     with pytest.raises(PhrasebankError, match="not valid YAML"):
         pb.loads("entries: [unclosed")
