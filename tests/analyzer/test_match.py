@@ -299,3 +299,33 @@ def test_words_in_a_slot_or_gap_cost_nothing_even_when_they_share_sounds(analyze
 def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert [f.ref for f in analyzer.check(text)] == [ref]
     assert analyzer.check(text, speaker="customer") == []
+
+
+@pytest.mark.parametrize(("text", "ref"), [
+    # constructions the bank's rules name (object fronted before its negation, a unit
+    # between 我们 and 的, the retort turned back on the customer, a request for a rating
+    # opening the utterance, feigning accused, contempt for "people like you")
+    ("说实话我一丁点办法都没有", "8.4"),
+    ("那不是我们班组的活,你找别人", "8.8"),
+    ("你问我?我还想问你呢", "8.1"),
+    ("跟你说了好几次了,你还在问", "8.3"),
+    ("点个好评呗,谢谢啦", "9.13"),
+    ("看你那熊样,还投诉", "8.0"),
+    ("像你们这样的人我见得多了", "8.0"),
+    ("一点常识都不懂,还自己拆路由器", "8.0"),
+    ("你是听不懂还是装傻", "8.0"),
+])
+def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
+    assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
+
+
+@pytest.mark.parametrize("text", [
+    "这个活是我们班组负责的,您放心",
+    "看您这样子是刚下班吧,辛苦了",
+    "您这个情况我见得多了,很好解决",
+    "这点常识我跟您讲一下,光猫别频繁断电",
+    "您还在问那个套餐的事吗?我帮您查",
+    "给个建议,路由器最好放客厅",
+])
+def test_their_look_alikes_stay_clean(analyzer, text):
+    assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
