@@ -329,3 +329,14 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
+
+
+def test_a_common_sound_does_not_stand_for_borrowing_a_phone(analyzer):
+    """In a recogniser's text a word of a rule may be said by another character of its
+    sound; 使 (shi: 是, 时, 试 …) was one of 9.5's verbs, and 是您的电话, 时候我给你打电话
+    read as asking to use the customer's phone."""
+    for text in ("是您的电话响了吗", "到时候我给你打电话", "试一下您的手机能不能上网"):
+        assert "9.5" not in [f.ref for f in analyzer.check(text, speaker="agent",
+                                                           source="asr")], text
+    assert "9.5" in [f.ref for f in analyzer.check("借一下你的手机", speaker="agent",
+                                                   source="asr")]
