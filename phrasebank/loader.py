@@ -142,18 +142,22 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
             problems.append(f"matching.{key}: must be an integer 0-40, got {val!r}")
             val = default
         ints[key] = val
-    negations = tuple(str(c) for c in _as_list(m.get("negations")))
-    bad_negations = [c for c in negations if len(c) != 1]
-    if bad_negations:
-        problems.append(f"matching.negations: each must be one character, got {bad_negations!r}")
-        negations = tuple(c for c in negations if len(c) == 1)
+    def characters(key: str) -> tuple[str, ...]:
+        listed = tuple(str(c) for c in _as_list(m.get(key)))
+        bad = [c for c in listed if len(c) != 1]
+        if bad:
+            problems.append(f"matching.{key}: each must be one character, got {bad!r}")
+        return tuple(c for c in listed if len(c) == 1)
+
+    negations = characters("negations")
+    as_written = characters("as_written")
     clause_min = m.get("clause_min", 0.0)
     if not isinstance(clause_min, (int, float)) or isinstance(clause_min, bool) or \
             not 0 <= float(clause_min) <= 1:
         problems.append(f"matching.clause_min: must be a number in [0, 1], got {clause_min!r}")
         clause_min = 0.0
     matching = MatchingConfig(thresholds=thresholds, negations=negations,
-                              clause_min=float(clause_min), **ints)
+                              as_written=as_written, clause_min=float(clause_min), **ints)
 
     concepts, concept_problems = build_concepts(doc.get("concepts"))
     problems.extend(concept_problems)

@@ -118,6 +118,10 @@ class MatchingConfig:
     """Characters that turn a violation's form into its opposite when lost: a form of a
     taboo or discipline line that holds one matches only where the utterance says it
     (这事归我们管 is not 这事不归我管)."""
+    as_written: tuple[str, ...] = ()
+    """Characters that a rule's words never match by sound, also in a recogniser's text:
+    one whose sound is that of many common characters, and which the recogniser writes
+    right (你: by sound, with n and l alike, 里, 理, 力, 离 …)."""
     clause_min: float = 0.0
     """A violation's form in clauses (a gap between them) matches only where each clause
     has at least this share of its sounds heard (刚才跟您说的…怎么样 is not 刚才跟你说了…

@@ -112,7 +112,8 @@ class Matcher:
             self.compiled, chain(((r, e) for e in bank.entries for r in e.rules),
                                  ((r, (g.category, g.label))
                                   for g in bank.lexicon for r in g.rules)), vocabulary,
-            near_if=lambda p: isinstance(p, Entry) and p.kind == "script")
+            near_if=lambda p: isinstance(p, Entry) and p.kind == "script",
+            commoner_if=lambda p: not isinstance(p, Entry) or p.is_violation)
         self.entry_guards: RuleSet[str] = RuleSet(
             self.compiled, ((r, e.ref) for e in bank.entries for r in e.guards))
         self._guarded_refs = frozenset(e.ref for e in bank.entries if e.guards)

@@ -42,20 +42,23 @@ P = TypeVar("P")
 
 
 class SameSound(dict[int, str]):
-    """A ``str.translate`` table: a character → the bank's first character of its sound."""
+    """A ``str.translate`` table: a character → the bank's first character of its sound;
+    a character of ``as_written`` stays itself, and no other becomes it."""
 
-    def __init__(self, encoder: PhoneticEncoder, vocabulary: str) -> None:
+    def __init__(self, encoder: PhoneticEncoder, vocabulary: str,
+                 as_written: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.encoder = encoder
+        self.as_written = as_written
         self.by_code: dict[str, str] = {}
         for ch in vocabulary:
-            if _is_han(ch):
+            if _is_han(ch) and ch not in as_written:
                 self.by_code.setdefault(encoder.encode(ch), ch)
 
     def __missing__(self, o: int) -> str:
         ch = chr(o)
         r = ch
-        if _is_han(ch):
+        if _is_han(ch) and ch not in self.as_written:
             r = self.by_code.get(self.encoder.encode(ch), ch)
         self[o] = r
         return r
@@ -99,6 +102,9 @@ class RuleHit(NamedTuple, Generic[P]):
 class _Compiled(Generic[P]):
     literal: re.Pattern[str]
     soundalike: re.Pattern[str] | None
+    # a violation's rule: its word tokens' words (``soundalike`` has a group per token, in
+    # order), to tell which word a sound-alike match stands for; () for other rules
+    token_words: tuple[tuple[str, ...], ...]
     # Over the phonetic code, per required token that has a word of two or more Chinese
     # syllables: the rule with that token's words half heard (in group 1), the others whole.
     near: dict[int, re.Pattern[str]] | None
@@ -114,12 +120,17 @@ class RuleSet(Generic[P]):
     """Rules, each with a payload (what a match of it means), compiled over a bank."""
 
     def __init__(self, bank: CompiledBank, rules: Iterable[tuple[Rule, P]],
-                 vocabulary: str = "", near_if: Callable[[P], bool] | None = None) -> None:
+                 vocabulary: str = "", near_if: Callable[[P], bool] | None = None,
+                 commoner_if: Callable[[P], bool] | None = None) -> None:
         """``near_if(payload)``: whether that rule may match with a word half heard (see
-        the module); None: none may."""
+        the module); None: none may. ``commoner_if(payload)``: whether a sound-alike match
+        of that rule is refused where the text says a commoner word of the sound (see
+        :meth:`_commoner`); None: for none."""
         self.bank = bank
-        self.same_sound = SameSound(bank.encoder, vocabulary) if bank.options.phonetic \
-            else None
+        self.same_sound = SameSound(bank.encoder, vocabulary,
+                                    frozenset(bank.bank.matching.as_written)) \
+            if bank.options.phonetic else None
+        self.frequency = bank.word_frequency
         self.rules: list[_Compiled[P]] = []
         # Each rule is anchored by up to three sets of codes least likely in speech (see
         # _anchors): it runs when the utterance holds a code of each. The first is looked
@@ -134,10 +145,15 @@ class RuleSet(Generic[P]):
                 continue  # a required word vanished in normalisation: it cannot be said
             source = "".join(self._regex(t) for t in tokens)
             sounds = None
+            token_words: tuple[tuple[str, ...], ...] = ()
             near: dict[int, re.Pattern[str]] | None = None
             near_needs: tuple[tuple[frozenset[str], ...], ...] = ()
             if self.same_sound is not None and rule.min_chars >= MIN_SOUNDALIKE_CHARS:
-                sounds = re.compile("".join(self._regex(t, self.same_sound) for t in tokens))
+                told = commoner_if is not None and commoner_if(payload)
+                sounds = re.compile("".join(self._regex(t, self.same_sound, capture=told)
+                                            for t in tokens))
+                if told:
+                    token_words = tuple(t.words for t in tokens if isinstance(t, Choice))
                 if near_if is not None and near_if(payload):
                     near = self._near_patterns(tokens)
                     near_needs = self._near_needs(tokens)
@@ -146,7 +162,7 @@ class RuleSet(Generic[P]):
                 for x in self._near_keys(tokens):
                     near_postings.setdefault(x, []).append(i)
             self.rules.append(_Compiled(
-                re.compile(source), sounds, near, near_needs,
+                re.compile(source), sounds, token_words, near, near_needs,
                 tuple(frozenset(x for w in words for x in w) for words in near_needs),
                 payload, rule.min_chars, rule.text))
             anchors = self._anchors(tokens)
@@ -206,16 +222,43 @@ class RuleSet(Generic[P]):
         return Choice(words, t.optional)
 
     @staticmethod
-    def _regex(t: Choice | Gap | str, table: SameSound | None = None) -> str:
+    def _regex(t: Choice | Gap | str, table: SameSound | None = None,
+               capture: bool = False) -> str:
+        """``t`` as a regular expression (its words read through ``table``); with
+        ``capture``, a word token is a group of its own."""
         if isinstance(t, Gap):
             return f".{{0,{t.max_chars}}}"
         if isinstance(t, str):
             return t  # ^ or $
         words = [w.translate(table) if table is not None else w for w in t.words]
         alts = "|".join("$" if w == END else re.escape(w) for w in dict.fromkeys(words))
-        if len(t.words) == 1 and not t.optional:
+        if len(t.words) == 1 and not t.optional and not capture:
             return "$" if words[0] == END else re.escape(words[0])
-        return f"(?:{alts})?" if t.optional else f"(?:{alts})"
+        group = "(" if capture else "(?:"
+        return f"{group}{alts})?" if t.optional else f"{group}{alts})"
+
+    def _commoner(self, m: re.Match[str], chars: str, token_words: tuple[tuple[str, ...], ...],
+                  ) -> bool:
+        """Whether a sound-alike match ``m`` (of ``chars`` read by sound) has a word of two
+        characters said as another word of its sound, no character in common, that is
+        commoner (jieba's frequency): then that word is what was said, 因为 and not 淫猥 (a
+        trait drawn from HowNet's negative words, read by sound in 您是因为网速慢才换的套餐吗
+        as an insult). A word with a character in common is the recogniser's slip (客服
+        written 克服: the dev row 克服问你,你就说非常满意 is 9.13)."""
+        assert self.same_sound is not None
+        freq = self.frequency
+        for g, words in enumerate(token_words, start=1):
+            said = m.group(g)
+            if not said or len(said) != 2:
+                continue
+            written = chars[m.start(g): m.end(g)]
+            if written in words:
+                continue
+            meant = [w for w in words if w.translate(self.same_sound) == said
+                     and all(a != b for a, b in zip(w, written, strict=True))]
+            if meant and freq.get(written, 0) > max(freq.get(w, 0) for w in meant):
+                return True
+        return False
 
     @staticmethod
     def _required(t: Choice | Gap | str) -> bool:
@@ -385,4 +428,5 @@ class RuleSet(Generic[P]):
                     soundalike = chars.translate(self.same_sound)
                 if r.soundalike.search(soundalike) is not None:
                     for m in r.soundalike.finditer(soundalike):
-                        out.append(RuleHit(m.start(), m.end(), r.payload, r.text))
+                        if not r.token_words or not self._commoner(m, chars, r.token_words):
+                            out.append(RuleHit(m.start(), m.end(), r.payload, r.text))

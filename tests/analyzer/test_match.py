@@ -340,3 +340,18 @@ def test_a_common_sound_does_not_stand_for_borrowing_a_phone(analyzer):
                                                            source="asr")], text
     assert "9.5" in [f.ref for f in analyzer.check("借一下你的手机", speaker="agent",
                                                    source="asr")]
+
+
+def test_a_recogniser_reading_keeps_you_as_written_and_common_words_as_themselves(analyzer):
+    """Read by sound, with n and l alike, 里, 理, 力, 离 … are 你 (the bank's
+    ``matching.as_written``); and a word sounding like a rare trait drawn from HowNet is the
+    commoner word it is (因为, not 淫猥). Slips of one character still read by sound."""
+    def violations(text: str) -> list[str]:
+        return [f.ref for f in analyzer.check(text, speaker="agent", source="asr")
+                if f.is_violation]
+
+    assert violations("他们的简历非常丰富,大多数人不太熟悉") == []
+    assert violations("您是因为网速慢才换的套餐吗") == []
+    assert violations("你是因为什么原因打的电话") == []
+    assert "8.0" in violations("你这人真是烦任")  # 任 for 人: a slip
+    assert "9.13" in violations("克服问你,你就说非常满意")  # 克服 for 客服: one in common
