@@ -326,6 +326,8 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "这点常识我跟您讲一下,光猫别频繁断电",
     "您还在问那个套餐的事吗?我帮您查",
     "给个建议,路由器最好放客厅",
+    "不好意思,刚才手上有灰,我擦一下",  # wiping, not 我擦 the oath
+    "今天先这样,明天我再过来复查一下",  # a follow-up visit, not the work put off
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
