@@ -314,6 +314,8 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("像你们这样的人我见得多了", "8.0"),
     ("一点常识都不懂,还自己拆路由器", "8.0"),
     ("你是听不懂还是装傻", "8.0"),
+    ("自己去看说明书吧,写得很清楚", "8.6"),
+    ("你是不是搞混了,我们没给你装过", "8.2"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -328,6 +330,7 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "给个建议,路由器最好放客厅",
     "不好意思,刚才手上有灰,我擦一下",  # wiping, not 我擦 the oath
     "今天先这样,明天我再过来复查一下",  # a follow-up visit, not the work put off
+    "我们是不是搞混了,我再查一下",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
