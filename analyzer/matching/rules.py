@@ -5,7 +5,10 @@ A rule runs over the normalised text. Its words are normalised the same way when
 compiled. A rule whose every match is at least :data:`MIN_SOUNDALIKE_CHARS` characters
 long also runs over the text with each character replaced by the bank's own character of
 the same sound (夒子有问题 reads 脑子有问题): shorter ones would turn harmless homophones
-into findings. A rule runs only when the utterance holds, by sound, a word of each of its
+into findings. The bank's ``matching.as_written`` characters are not read so (你: by sound,
+with n and l alike, it is 里, 理, 力 …), and a violation's match is refused where a word of
+two characters is said as a commoner word of its sound with no character in common
+(:meth:`RuleSet._commoner`: 因为 is not 淫猥). A rule runs only when the utterance holds, by sound, a word of each of its
 required tokens (a superset of holding them by characters): one look-up per syllable and
 pair of the utterance tells which rules can match at all, and most utterances run none.
 
