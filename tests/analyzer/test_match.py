@@ -360,3 +360,11 @@ def test_a_recogniser_reading_keeps_you_as_written_and_common_words_as_themselve
     assert violations("你是因为什么原因打的电话") == []
     assert "8.0" in violations("你这人真是烦任")  # 任 for 人: a slip
     assert "9.13" in violations("克服问你,你就说非常满意")  # 克服 for 客服: one in common
+
+
+@pytest.mark.parametrize(("text", "ref"), [
+    ("咱家的光猫和路由器装哪儿了", "5.6"),  # 咱家: the service's "your home"; two devices
+    ("原因我们还在查,查清楚了马上告诉您", "6.1"),  # the line's second sentence alone
+])
+def test_script_lines_said_in_other_words(analyzer, text, ref):
+    assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
