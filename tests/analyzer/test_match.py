@@ -360,6 +360,9 @@ def test_a_recogniser_reading_keeps_you_as_written_and_common_words_as_themselve
     assert violations("你是因为什么原因打的电话") == []
     assert "8.0" in violations("你这人真是烦任")  # 任 for 人: a slip
     assert "9.13" in violations("克服问你,你就说非常满意")  # 克服 for 客服: one in common
+    # 事 needs its 的: by sound 是 is 事 (不是我,是同事来装的 is no 8.8); 时 for 事 is a slip
+    assert violations("不是我是同事来装的") == []
+    assert "8.8" in violations("这不是我的事")
 
 
 @pytest.mark.parametrize(("text", "ref"), [
