@@ -93,3 +93,9 @@ class PhoneticEncoder(dict[int, str]):
     def syllable(self, ch: str) -> str:
         """The two tokens of one character (for tests and diagnostics)."""
         return self[ord(ch)]
+
+    @staticmethod
+    def pinyin(ch: str) -> str:
+        """The toneless pinyin of one character as spoken, no fuzzy pair merged (ni for 你
+        and 泥, li for 里), or the character itself when it has none."""
+        return lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]

@@ -150,14 +150,14 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         return tuple(c for c in listed if len(c) == 1)
 
     negations = characters("negations")
-    as_written = characters("as_written")
+    exact_sound = characters("exact_sound")
     clause_min = m.get("clause_min", 0.0)
     if not isinstance(clause_min, (int, float)) or isinstance(clause_min, bool) or \
             not 0 <= float(clause_min) <= 1:
         problems.append(f"matching.clause_min: must be a number in [0, 1], got {clause_min!r}")
         clause_min = 0.0
     matching = MatchingConfig(thresholds=thresholds, negations=negations,
-                              as_written=as_written, clause_min=float(clause_min), **ints)
+                              exact_sound=exact_sound, clause_min=float(clause_min), **ints)
 
     concepts, concept_problems = build_concepts(doc.get("concepts"))
     problems.extend(concept_problems)

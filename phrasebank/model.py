@@ -118,14 +118,15 @@ class MatchingConfig:
     """Characters that turn a violation's form into its opposite when lost: a form of a
     taboo or discipline line that holds one matches only where the utterance says it
     (这事归我们管 is not 这事不归我管)."""
-    as_written: tuple[str, ...] = ()
-    """Characters that a rule's words never match by sound, also in a recogniser's text:
-    one whose sound is that of many common characters, and which the recogniser writes
-    right (你: by sound, with n and l alike, 里, 理, 力, 离 …)."""
+    exact_sound: tuple[str, ...] = ()
+    """Characters that a rule's words match by their own pinyin only, without the fuzzy
+    pairs, also in a recogniser's text (你 is 泥 and 尼 as the recogniser writes it, not,
+    with n and l alike, 里, 理, 力, 离 …)."""
     clause_min: float = 0.0
     """A violation's form in clauses (a gap between them) matches only where each clause
-    has at least this share of its sounds heard (刚才跟您说的…怎么样 is not 刚才跟你说了…
-    怎么又问: the second clause lost its 问); 0: the form as a whole only."""
+    has all its syllables but one heard, or at least this share of its sounds (刚才跟您说的
+    …怎么样 is not 刚才跟你说了…怎么又问: the second clause lost 又 and 问); 0: the form as a
+    whole only."""
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ def align(form_code: str, code: str, *, free_tokens: Mapping[int, int], margin: 
     ``min_matched`` of its tokens can be matched (the form must be covered, not merely
     overlapped), when a syllable at a token offset of ``must_hear`` is not matched whole
     (a negation lost turns a line into its opposite), or when a token range of
-    ``clauses`` has less than ``clause_min`` of its tokens matched (each clause said, not
-    one said for both).
+    ``clauses`` has two or more of its syllables not matched whole and less than
+    ``clause_min`` of its tokens matched (each clause said, not one said for both; a
+    clause may lose one syllable: 问我,我问谁 is 你问我…我问谁).
 
     ``free_tokens`` maps a token offset of the form to the number of utterance tokens a
     slot or gap there may absorb for free; ``margin`` widens the window found by
@@ -108,13 +109,19 @@ def align(form_code: str, code: str, *, free_tokens: Mapping[int, int], margin: 
     if matched < min_matched:
         return None
     if must_hear or clauses:
+        # the form's tokens matched, and its syllables matched whole: both tokens against
+        # one syllable of the utterance (not 明's initial against 没 and its final against 今)
         heard: set[int] = set()
-        for i1, i2, _, _ in blocks[lo: hi + 1]:
+        whole: set[int] = set()
+        for i1, i2, j1, _ in blocks[lo: hi + 1]:
             heard.update(range(i1, i2))
-        if any(p not in heard or p + 1 not in heard for p in must_hear):
+            whole.update(i for i in range(i1, i2 - 1) if not i & 1 and not (j1 + i - i1) & 1)
+        if any(p not in whole for p in must_hear):
             return None
-        if any(len(heard.intersection(range(a, b))) < clause_min * (b - a) for a, b in clauses):
-            return None
+        for a, b in clauses:
+            lost = sum(1 for p in range(a, b, 2) if p not in whole)
+            if lost > 1 and len(heard.intersection(range(a, b))) < clause_min * (b - a):
+                return None
     return Alignment(round(score, 3), blocks[lo][2] // 2, (blocks[hi][3] + 1) // 2)
 
 

@@ -5,10 +5,10 @@ A rule runs over the normalised text. Its words are normalised the same way when
 compiled. A rule whose every match is at least :data:`MIN_SOUNDALIKE_CHARS` characters
 long also runs over the text with each character replaced by the bank's own character of
 the same sound (夒子有问题 reads 脑子有问题): shorter ones would turn harmless homophones
-into findings. The bank's ``matching.as_written`` characters are not read so (你: by sound,
-with n and l alike, it is 里, 理, 力 …), and a violation's match is refused where a word of
-two characters is said as a commoner word of its sound with no character in common
-(:meth:`RuleSet._commoner`: 因为 is not 淫猥). A rule runs only when the utterance holds, by sound, a word of each of its
+into findings. The bank's ``matching.exact_sound`` characters are their own pinyin only
+(你 is 泥 and 尼, not, with n and l alike, 里, 理, 力 …), and a violation's match is refused
+where a word of two characters is said as a commoner word of its sound with no character
+in common (:meth:`RuleSet._commoner`: 因为 is not 淫猥). A rule runs only when the utterance holds, by sound, a word of each of its
 required tokens (a superset of holding them by characters): one look-up per syllable and
 pair of the utterance tells which rules can match at all, and most utterances run none.
 
@@ -45,24 +45,31 @@ P = TypeVar("P")
 
 
 class SameSound(dict[int, str]):
-    """A ``str.translate`` table: a character → the bank's first character of its sound;
-    a character of ``as_written`` stays itself, and no other becomes it."""
+    """A ``str.translate`` table: a character → the bank's first character of its sound.
+    A character of ``exact_sound`` is the sound of its own pinyin only, without the fuzzy
+    pairs: the characters of that pinyin become it, and no other."""
 
     def __init__(self, encoder: PhoneticEncoder, vocabulary: str,
-                 as_written: frozenset[str] = frozenset()) -> None:
+                 exact_sound: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.encoder = encoder
-        self.as_written = as_written
+        # fuzzy code -> (the character, its own pinyin)
+        self.exact = {encoder.encode(ch): (ch, encoder.pinyin(ch)) for ch in exact_sound}
         self.by_code: dict[str, str] = {}
         for ch in vocabulary:
-            if _is_han(ch) and ch not in as_written:
+            if _is_han(ch) and ch not in exact_sound:
                 self.by_code.setdefault(encoder.encode(ch), ch)
 
     def __missing__(self, o: int) -> str:
         ch = chr(o)
         r = ch
-        if _is_han(ch) and ch not in self.as_written:
-            r = self.by_code.get(self.encoder.encode(ch), ch)
+        if _is_han(ch):
+            code = self.encoder.encode(ch)
+            exact = self.exact.get(code)
+            if exact is not None and self.encoder.pinyin(ch) == exact[1]:
+                r = exact[0]
+            else:
+                r = self.by_code.get(code, ch)
         self[o] = r
         return r
 
@@ -131,7 +138,7 @@ class RuleSet(Generic[P]):
         :meth:`_commoner`); None: for none."""
         self.bank = bank
         self.same_sound = SameSound(bank.encoder, vocabulary,
-                                    frozenset(bank.bank.matching.as_written)) \
+                                    frozenset(bank.bank.matching.exact_sound)) \
             if bank.options.phonetic else None
         self.frequency = bank.word_frequency
         self.rules: list[_Compiled[P]] = []

@@ -80,6 +80,11 @@ def test_each_clause_of_a_form_must_be_heard():
     both = align(form, P("刚才跟你说了那个你怎么有问"), free_tokens={12: 16}, margin=12,
                  min_matched=16, clauses=((0, 12), (12, 20)), clause_min=0.7)
     assert both is not None
+    # a clause of three that lost one syllable (你 of 你问我) is still heard: 4 of its 6
+    # tokens is under clause_min, but only one syllable is gone
+    short = align(P("你问我我问谁"), P("问我啊我问谁"), free_tokens={6: 16}, margin=12,
+                  min_matched=8, clauses=((0, 6), (6, 12)), clause_min=0.7)
+    assert short is not None
 
 
 def test_exact_short_needs_word_boundaries_when_asked():

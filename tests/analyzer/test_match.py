@@ -347,9 +347,9 @@ def test_a_common_sound_does_not_stand_for_borrowing_a_phone(analyzer):
                                                    source="asr")]
 
 
-def test_a_recogniser_reading_keeps_you_as_written_and_common_words_as_themselves(analyzer):
-    """Read by sound, with n and l alike, 里, 理, 力, 离 … are 你 (the bank's
-    ``matching.as_written``); and a word sounding like a rare trait drawn from HowNet is the
+def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselves(analyzer):
+    """Read by sound, 你 is 泥 and 尼, not (with n and l alike) 里, 理, 力, 离 … (the bank's
+    ``matching.exact_sound``); and a word sounding like a rare trait drawn from HowNet is the
     commoner word it is (因为, not 淫猥). Slips of one character still read by sound."""
     def violations(text: str) -> list[str]:
         return [f.ref for f in analyzer.check(text, speaker="agent", source="asr")
@@ -359,6 +359,7 @@ def test_a_recogniser_reading_keeps_you_as_written_and_common_words_as_themselve
     assert violations("您是因为网速慢才换的套餐吗") == []
     assert violations("你是因为什么原因打的电话") == []
     assert "8.0" in violations("你这人真是烦任")  # 任 for 人: a slip
+    assert "8.0" in violations("说了泥也不懂")  # the recogniser writes 泥 for 你/您
     assert "9.13" in violations("克服问你,你就说非常满意")  # 克服 for 客服: one in common
     # 事 needs its 的: by sound 是 is 事 (不是我,是同事来装的 is no 8.8); 时 for 事 is a slip
     assert violations("不是我是同事来装的") == []

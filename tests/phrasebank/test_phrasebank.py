@@ -101,7 +101,7 @@ templates:
 
 @pytest.mark.parametrize(("matching", "problem"), [
     ("{negations: [不是, 没]}", "matching.negations: each must be one character"),
-    ("{as_written: [你们]}", "matching.as_written: each must be one character"),
+    ("{exact_sound: [你们]}", "matching.exact_sound: each must be one character"),
     ("{clause_min: 1.5}", "matching.clause_min: must be a number in [0, 1]"),
     ("{clause_min: yes}", "matching.clause_min: must be a number in [0, 1]"),
 ])
