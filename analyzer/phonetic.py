@@ -75,7 +75,7 @@ class PhoneticEncoder(dict[int, str]):
         ch = chr(o)
         if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or \
                 "\U00020000" <= ch <= "\U0002fa1f":  # CJK, compatibility, extensions B-F
-            py = lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
+            py = self.pinyin(ch)
             if py and py.isascii() and py.isalpha():
                 ini, fin = split_syllable(py)
                 code = self._code(ini, _INITIAL_BASE) + self._code(fin, _FINAL_BASE)
