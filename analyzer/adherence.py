@@ -53,6 +53,7 @@ class Turn:
     text: str
     start: float | None = None
     end: float | None = None
+    confidence: float | None = None  # the recogniser's, of its words (None: typed text)
 
 
 @dataclass

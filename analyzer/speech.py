@@ -272,8 +272,8 @@ class SpeechPipeline:
             if moved:
                 attribution["start_at_level_step"] = moved
             utts = stepped
-        turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end)
-                 for u, w in zip(utts, who, strict=True)]
+        turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end,
+                      confidence=u.confidence) for u, w in zip(utts, who, strict=True)]
         analytics = self._analytics(utts, turns, channels, duration, agent_channel,
                                     attribution, chunks, scored)
         del channels
@@ -545,8 +545,8 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
                          "again with the other agent_channel instead")
     utts = [dict(u) for u in result.get("utterances") or []]
     turns = [Turn(speaker=_SWAPPED.get(u.get("speaker", "unknown"), "unknown"),
-                  text=u.get("text", ""), start=u.get("start"), end=u.get("end"))
-             for u in utts]
+                  text=u.get("text", ""), start=u.get("start"), end=u.get("end"),
+                  confidence=u.get("confidence")) for u in utts]
     stored = result.get("analytics") or {}
     measured = stored.get("utterances") or []
     levels = [m.get("loudness_db") for m in measured] if len(measured) == len(utts) \

@@ -48,6 +48,15 @@ class AnalyzerOptions:
     off for the real-time check; recordings turn it on (``SpeechOptions.semantic``)."""
     semantic_min_chars: int = 6
     """Shorter utterances never reach the semantic stage (嗯好的 says no line)."""
+    uncivil_min_chars: int = 4
+    """Shorter utterances are not read for uncivil meaning (the model is unsure of 好的好的;
+    the short insults, 滚 or 傻逼, are the bank's words)."""
+    uncivil_min_confidence: float = 0.7
+    """A recogniser's utterance is read for uncivil meaning only when its words were heard
+    with at least this confidence: a meaning read from words half heard is half known
+    (耽误了大笑你了, 0.63, for 耽误了,打扰您了 was uncivil at 1.0). Measured on the
+    recognised utterances of the dev recordings: a fifth are under 0.7, none of the
+    violations the rules find there (0.75-0.99)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,20 +163,50 @@ class Analyzer:
             s += 1
         return (s, e) if len(self.normalise(text[s:e])) >= 2 * least else None
 
+    def uncivil_open(self, text: str, speaker: str, flags: Sequence[Flag],
+                     confidence: float | None = None) -> bool:
+        """Whether an utterance is read for uncivil meaning: an agent's (or unknown
+        speaker's) with no violation found, of at least ``uncivil_min_chars``, and, when
+        the recogniser's ``confidence`` is known, heard with ``uncivil_min_confidence``."""
+        return (speaker != "customer" and not any(f.is_violation for f in flags)
+                and (confidence is None or confidence >= self.options.uncivil_min_confidence)
+                and len(self.normalise(text)) >= self.options.uncivil_min_chars)
+
     def by_meaning(self, texts: Sequence[str], speakers: Sequence[str],
-                   flags: Sequence[Sequence[Flag]]) -> list[Flag | None]:
-        """For each utterance left open (:meth:`semantic_span`), the script line it says by
-        meaning, if any (a flag naming the nearest example and the similarity), unless
-        that line (or its twin) is already found in it."""
+                   flags: Sequence[Sequence[Flag]],
+                   confidences: Sequence[float | None] | None = None) -> list[Flag | None]:
+        """For each utterance, by meaning: uncivil (8.0; :meth:`uncivil_open`), else, if it
+        is left open (:meth:`semantic_span`), the script line it says, unless that line (or
+        its twin) is already found in it. A flag names the nearest example and its
+        similarity (uncivil: the model's probability). Each text asked is embedded once."""
+        out: list[Flag | None] = [None] * len(texts)
+        stage = self.semantic_stage()
+        heard = confidences or [None] * len(texts)
+        rude_rows = ([i for i in range(len(texts))
+                      if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
+                     if stage.uncivil_model is not None else [])
         spans = [self.semantic_span(t, s, f)
                  for t, s, f in zip(texts, speakers, flags, strict=True)]
+        asked = {texts[i]: None for i in rude_rows}
+        asked.update({texts[i][span[0]:span[1]]: None
+                      for i, span in enumerate(spans) if span is not None})
+        if not asked:
+            return out
+        keys = list(asked)
+        vectors = stage.embed(keys)
+        row_of = {k: n for n, k in enumerate(keys)}
+        rude = stage.uncivil([texts[i] for i in rude_rows],
+                             vectors[[row_of[texts[i]] for i in rude_rows]] if rude_rows else None)
+        for i, found in zip(rude_rows, rude, strict=True):
+            if found is not None:
+                out[i] = stage.uncivil_flag(texts[i], found)
+                spans[i] = None  # a violation: no script line is credited by meaning
         open_rows = [i for i, span in enumerate(spans) if span is not None]
-        out: list[Flag | None] = [None] * len(texts)
         if not open_rows:
             return out
-        stage = self.semantic_stage()
-        asked = [texts[i][spans[i][0]:spans[i][1]] for i in open_rows]  # type: ignore[index]
-        for i, m in zip(open_rows, stage.nearest(asked), strict=True):
+        said = [texts[i][spans[i][0]:spans[i][1]] for i in open_rows]  # type: ignore[index]
+        for i, m in zip(open_rows, stage.nearest(said, vectors[[row_of[t] for t in said]]),
+                        strict=True):
             if m is not None and not any(f.ref in stage.twins.get(m.ref, (m.ref,))
                                          for f in flags[i]):
                 out[i] = stage.flag(texts[i], m, spans[i])
@@ -216,7 +255,8 @@ class Analyzer:
         by_meaning: list[Flag | None] = [None] * len(ts)
         if self._use_semantic(semantic):
             by_meaning = self.by_meaning([t.text for t in ts], [t.speaker for t in ts],
-                                         [m.flags(default) for m in matches])
+                                         [m.flags(default) for m in matches],
+                                         [t.confidence for t in ts])
 
         def flags_for(prefer: str | None) -> list[list[Flag]]:
             per_turn = [m.flags(prefer or default) for m in matches]
@@ -275,8 +315,8 @@ class Analyzer:
 
 
 def turn_of(d: Mapping[str, Any], i: int) -> Turn:
-    """A :class:`Turn` from a JSON object ``{"speaker","text","start"?,"end"?}`` (the
-    ``i``-th of its conversation, for the error message)."""
+    """A :class:`Turn` from a JSON object ``{"speaker","text","start"?,"end"?,
+    "confidence"?}`` (the ``i``-th of its conversation, for the error message)."""
     if not isinstance(d, Mapping):
         raise ValueError(f"turn {i}: must be an object with speaker and text")
     speaker = d.get("speaker", "unknown")
@@ -287,4 +327,8 @@ def turn_of(d: Mapping[str, Any], i: int) -> Turn:
         check_speaker(speaker)
     except ValueError as exc:
         raise ValueError(f"turn {i}: {exc}") from None
-    return Turn(speaker=speaker, text=text, start=d.get("start"), end=d.get("end"))
+    confidence = d.get("confidence")
+    if confidence is not None and not isinstance(confidence, (int, float)):
+        raise ValueError(f"turn {i}: confidence must be a number")
+    return Turn(speaker=speaker, text=text, start=d.get("start"), end=d.get("end"),
+                confidence=confidence)

@@ -164,7 +164,8 @@ class ReviewStore:
         bank = an.bank
         utts = result.get("utterances") or []
         turns = [Turn(speaker=u.get("speaker", "unknown"), text=u.get("text", ""),
-                      start=u.get("start"), end=u.get("end")) for u in utts]
+                      start=u.get("start"), end=u.get("end"), confidence=u.get("confidence"))
+                 for u in utts]
         turn_flags: list[list[Flag]] = []
         for i, u in enumerate(utts):
             kept = []

@@ -15,6 +15,10 @@ how far each is from an unseen check, since some were used to choose rules:
   after (the nearest to unseen here);
 - H: script paraphrases, two misses of which became rules; I: more, written after.
 
+The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too, so the
+semantic figures on them are not unseen; its own sets (J-M to train, N held out) are in
+``models/data/`` and ``bench/train_uncivil.py`` measures it.
+
 Each row is checked with ``huashu check --jsonl`` as typed and as a recogniser's text
 (``--source``), and with ``--semantic`` for the script sets. Per set: violations found,
 innocent rows given a violation flag, script lines found, and each miss. With ``--against

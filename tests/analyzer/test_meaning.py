@@ -9,6 +9,7 @@ credits script lines said in other words and names the example it was nearest to
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -20,7 +21,8 @@ from analyzer import Analyzer
 LISTED_TRAITS = set("烦人 讨厌 恶心 无聊 可笑 幼稚 没脑子 没素质 素质低 素质差 没文化 没教养 不要脸 "
                     "不讲理 不可理喻 蛮不讲理 难缠 难伺候 事儿多 事多 欠揍 欠收拾 找抽 找骂 脑残 弱智 "
                     "智障 有病 神经 神经病 缺心眼 没用 废物 垃圾 差劲 笨手笨脚 磨叽 墨迹 啰嗦 小气 "
-                    "抠门".split())
+                    "抠门 事儿妈 事妈 事儿精 欠骂 欠抽 欠扁 不懂事 没见识 没见过世面 老土 难搞 矫情 "
+                    "变态".split())
 
 
 def refs(flags):
@@ -237,3 +239,75 @@ def test_the_reply_to_thanks_is_5_13_and_its_conditional_look_alike_is_not(analy
     assert "5.13" in refs(analyzer.check("不用谢不用谢,应该的", source="typed"))
     # 应该的话: "if so", guarded in the bank
     assert "5.13" not in refs(analyzer.check("不客气,应该的话明天就能好", source="typed"))
+
+
+def _heldout():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "models" / "data" / "uncivil_heldout.jsonl"
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def test_uncivil_speech_no_word_or_rule_names_is_found_by_meaning(analyzer):
+    # Set N was written after the model was trained and is never trained on: insults,
+    # put-downs and scolding in words the bank does not list, and routine service talk.
+    rows = _heldout()
+    rude = [r["text"] for r in rows if r["uncivil"]]
+    civil = [r["text"] for r in rows if not r["uncivil"]]
+    by_rules = analyzer.check_many([(t, "agent") for t in rude], source="typed")
+    left = [t for t, f in zip(rude, by_rules, strict=True) if not any(x.is_violation for x in f)]
+    assert len(left) >= len(rude) // 2  # the lists alone miss most of them
+    found = analyzer.check_many([(t, "agent") for t in left], source="typed", semantic=True)
+    meaning = [f for flags in found for f in flags if f.category == "meaning"]
+    assert len(meaning) >= 0.6 * len(left)
+    model = analyzer.semantic_stage().uncivil_model
+    for f in meaning:
+        assert f.ref == "8.0" and f.kind == "taboo" and f.matched in left
+        assert analyzer.bank.semantic.uncivil_min_probability <= f.score <= 1
+        assert f.similar_to in model.examples  # the evidence: the nearest uncivil sentence
+        assert f.to_dict()["category"] == "meaning"
+    checked = analyzer.check_many([(t, "agent") for t in civil], source="typed", semantic=True)
+    assert not [f for flags in checked for f in flags if f.category == "meaning"]
+
+
+def test_only_agent_utterances_without_a_violation_are_read_for_uncivil_meaning(analyzer):
+    rude = "我每天修那么多家,就你毛病最多"
+    assert not analyzer.uncivil_open(rude, "customer", [])
+    assert not analyzer.uncivil_open("好的好的", "agent", [])  # too short to judge
+    flagged = analyzer.check("你他妈自己弄吧", source="typed")
+    assert not analyzer.uncivil_open("你他妈自己弄吧", "agent", flagged)
+    # a rule's finding is not found twice
+    assert [f.category for f in analyzer.check("你他妈自己弄吧", source="typed",
+                                               semantic=True) if f.ref == "8.0"] == ["profanity"]
+    assert analyzer.check(rude, speaker="customer", source="typed", semantic=True) == []
+
+
+def test_the_bank_sets_how_sure_the_model_must_be_and_can_turn_it_off():
+    from pathlib import Path
+
+    text = (Path(pb.__file__).parent / "standard.yaml").read_text(encoding="utf-8")
+    assert "uncivil_min_probability: 0.95" in text
+    off = pb.loads(text.replace("uncivil_min_probability: 0.95", "uncivil_min_probability: 1"))
+    an = Analyzer(off)
+    assert an.semantic_stage().uncivil_model is None
+    rude = [r["text"] for r in _heldout() if r["uncivil"]]
+    found = an.check_many([(t, "agent") for t in rude], source="typed", semantic=True)
+    assert not [f for flags in found for f in flags if f.category == "meaning"]
+    with pytest.raises(pb.PhrasebankError, match="semantic.uncivil_min_probability"):
+        pb.loads(BANK + "semantic: {uncivil_min_probability: 0.3}\n")
+
+
+def test_a_recognisers_words_are_read_for_meaning_only_when_it_was_sure_of_them(analyzer):
+    rude = "我每天修那么多家,就你毛病最多"
+    least = analyzer.options.uncivil_min_confidence
+
+    def meaning(confidence):
+        rep = analyzer.score([{"speaker": "agent", "text": rude, "confidence": confidence}],
+                             source="asr", semantic=True).to_dict()
+        return [v for v in rep["violations"] if v.get("category") == "meaning"]
+
+    assert meaning(None) and meaning(least + 0.05)  # typed text; words heard surely
+    assert meaning(least - 0.05) == []  # half heard: no finding by meaning alone
+    with pytest.raises(ValueError, match="turn 0: confidence must be a number"):
+        analyzer.score([{"speaker": "agent", "text": rude, "confidence": "high"}])

@@ -119,6 +119,21 @@ def test_source_decides_sound_alikes_and_rules_are_tested_before_install(server:
         assert r.status_code == 422 and "TAKES" in r.text
 
 
+def test_the_real_time_check_reads_meaning_when_asked(server: Server) -> None:
+    rude = "我每天修那么多家,就你毛病最多"  # held-out set N: words no 8.0 rule lists
+    with server.client("check") as c:
+        plain = c.post("/v1/check", json={"text": rude})
+        assert plain.status_code == 200 and plain.json()["flags"] == []
+        asked = c.post("/v1/check", json={"text": rude, "meaning": True})
+        assert asked.status_code == 200, asked.text
+        [f] = asked.json()["flags"]
+        assert f["ref"] == "8.0" and f["category"] == "meaning" and f["similar_to"]
+        routine = c.post("/v1/check", json={"text": "这根跳线我给您换成长一点的", "meaning": True})
+        assert routine.status_code == 200 and routine.json()["flags"] == []
+        bad = c.post("/v1/check", json={"text": rude, "meaning": "yes"})
+        assert bad.status_code == 422 and "meaning" in bad.text
+
+
 BAD_CHECKS = [
     (b'{"text": "abc"', 422),                       # malformed JSON
     (b"not json at all", 422),
