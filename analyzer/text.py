@@ -254,8 +254,13 @@ class Analyzer:
         default = self.options.match.prefer_section
         by_meaning: list[Flag | None] = [None] * len(ts)
         if self._use_semantic(semantic):
-            by_meaning = self.by_meaning([t.text for t in ts], [t.speaker for t in ts],
-                                         [m.flags(default) for m in matches],
+            # what the words say, as matched or in a second reading (an extra flag with a
+            # reading): not read for uncivil meaning again (an interruption is no word)
+            said = [m.flags(default) + [f for f in (extra_flags[i] if extra_flags and
+                                                     i < len(extra_flags) else ())
+                                        if f.reading is not None]
+                    for i, m in enumerate(matches)]
+            by_meaning = self.by_meaning([t.text for t in ts], [t.speaker for t in ts], said,
                                          [t.confidence for t in ts])
 
         def flags_for(prefer: str | None) -> list[list[Flag]]:
