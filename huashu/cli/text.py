@@ -206,8 +206,9 @@ def _matching_args(p: argparse.ArgumentParser, source_help: str) -> None:
     """--source, --semantic and --phrasebank: how text is matched (check and score)."""
     p.add_argument("--source", default="auto", choices=SOURCES, help=source_help)
     p.add_argument("--semantic", action="store_true",
-                   help="also find script lines said in other words, by meaning (a sentence "
-                        "model; ~12 ms an utterance that no form or rule credits)")
+                   help="also read by meaning (a sentence model, ~12 ms an utterance): "
+                        "script lines said in other words, uncivil speech no 8.0 word or "
+                        "rule names")
     p.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
 
 
