@@ -51,7 +51,7 @@ class CheckIn(BaseModel):
                                              "template); inferred when not given.")
     meaning: bool = Field(
         default=False,
-        description="Also read it by meaning (a sentence model: ~12 ms more, on the service's "
+        description="Also read it by meaning (a sentence model: ~30 ms more, on the service's "
                     "executor): uncivil speech in words no rule lists (8.0, category "
                     "'meaning', with the nearest uncivil example as similar_to) and script "
                     "lines said in other words.")
