@@ -1,5 +1,5 @@
 """Benchmark of the HTTP service on loopback: ``POST /v1/check`` latency (1,000 sequential
-requests) and throughput (32 and 200 concurrent keep-alive clients), WebSocket round trip,
+requests; 300 more read by meaning, ``"meaning": true``) and throughput (32 and 200 concurrent keep-alive clients), WebSocket round trip,
 the server's RSS while 20 unauthenticated 400 MB bodies are sent at once, and its RSS with
 the model loaded after 10,000 checks and 20 uploads.
 
@@ -219,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the second throughput run's concurrent clients")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--sequential", type=int, default=1000)
+    ap.add_argument("--meaning", type=int, default=300,
+                    help="sequential checks read by meaning (the sentence model)")
     ap.add_argument("--ws", type=int, default=1000)
     ap.add_argument("--uploads", type=int, default=20)
     ap.add_argument("--big-bodies", type=int, default=20,
@@ -274,6 +276,21 @@ def main(argv: list[str] | None = None) -> int:
             checks += args.sequential + 50
         result["check_sequential"] = _ms(lat)
         log.info("sequential: %s", result["check_sequential"])
+
+        # 1b. the same read by meaning: the sentence model, on the service's executor
+        meant = [json.dumps({**t, "meaning": True}, ensure_ascii=False).encode() for t in texts]
+        with httpx.Client(base_url=base, headers=hdr) as c:
+            for b in meant[:20]:  # the model loads with the first
+                c.post("/v1/check", content=b)
+            lat = []
+            for i in range(args.meaning):
+                t = time.perf_counter()
+                r = c.post("/v1/check", content=meant[i % len(meant)])
+                lat.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
+            checks += args.meaning + 20
+        result["check_sequential_meaning"] = _ms(lat)
+        log.info("sequential, read by meaning: %s", result["check_sequential_meaning"])
 
         # 2. throughput with concurrent clients, then with many
         for name, n in (("check_concurrent", args.clients),
