@@ -93,11 +93,12 @@ class SemanticMatch:
 class UncivilMatch:
     probability: float  # the model's, at least the bank's uncivil_min_probability
     example: str  # the uncivil training sentence nearest in meaning
-    similarity: float  # to that sentence
 
 
 class SemanticStage:
     """The examples of a bank embedded once; :meth:`nearest` compares utterances."""
+
+    vectors_dim = 384  # multilingual-e5-small
 
     def __init__(self, bank: Phrasebank, *, min_similarity: float | None = None,
                  margin: float | None = None, cache_dir: Path | None = None) -> None:
@@ -148,10 +149,8 @@ class SemanticStage:
                 return vectors
         except (OSError, ValueError):
             pass
-        embed = self.model.passage if kind == "passage" else self.model.query
-        vectors = np.concatenate([np.asarray(embed(list(texts[i:i + _BATCH])), dtype=np.float32)
-                                  .reshape(-1, self.vectors_dim) for i in
-                                  range(0, len(texts), _BATCH)])
+        vectors = self._batched(self.model.passage if kind == "passage" else self.model.query,
+                                texts)
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npy")
@@ -161,18 +160,16 @@ class SemanticStage:
             log.info("semantic cache not written to %s: %s", cache_dir, exc)
         return vectors
 
-    vectors_dim = 384  # multilingual-e5-small
+    def _batched(self, embed: Any, texts: Sequence[str]) -> np.ndarray:
+        """``embed`` (the model's query or passage) of ``texts``, ``_BATCH`` at a time."""
+        parts = [np.asarray(embed(list(texts[i:i + _BATCH])), dtype=np.float32)
+                 .reshape(-1, self.vectors_dim) for i in range(0, len(texts), _BATCH)]
+        return np.concatenate(parts) if parts else np.zeros((0, self.vectors_dim), np.float32)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The query embeddings of ``texts``, one row each."""
-        if not texts:
-            return np.zeros((0, self.vectors_dim), np.float32)
-        parts = []
         with self._lock:
-            for i in range(0, len(texts), _BATCH):
-                parts.append(np.asarray(self.model.query(list(texts[i:i + _BATCH])),
-                                        dtype=np.float32).reshape(-1, self.vectors_dim))
-        return np.concatenate(parts)
+            return self._batched(self.model.query, texts)
 
     def uncivil(self, texts: Sequence[str],
                 vectors: np.ndarray | None = None) -> list[UncivilMatch | None]:
@@ -185,9 +182,8 @@ class SemanticStage:
         out: list[UncivilMatch | None] = []
         for p, row in zip(prob, sims, strict=True):
             if p >= self.uncivil_min_probability:
-                k = int(np.argmax(row))
-                out.append(UncivilMatch(round(float(p), 3), self.uncivil_model.examples[k],
-                                        round(float(row[k]), 3)))
+                out.append(UncivilMatch(round(float(p), 3),
+                                        self.uncivil_model.examples[int(np.argmax(row))]))
             else:
                 out.append(None)
         return out
