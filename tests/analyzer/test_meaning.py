@@ -65,6 +65,7 @@ def test_each_kind_of_uncivil_speech_says_its_kind_and_words(analyzer, text, cat
     "他妈妈下午在家", "孩子挺听他妈的话", "这是我妈妈的手机", "老人家去世以后这个号就没人用了",
     "这个价该是多少就是多少", "滚石乐队的歌", "江水滚滚", "鼠标的滚轮坏了",
     "你们应该已经收到短信了", "请问有没有水管经过这面墙", "我自己搞错了,不好意思",
+    "您看这个方案有没有道理",  # a plain question; 讲不讲道理 is the rebuke
 ])
 def test_look_alikes_are_no_findings(analyzer, text):
     assert not [f for f in analyzer.check(text, source="typed") if f.is_violation], text
