@@ -136,6 +136,9 @@ class CallAnalytics:
     no_pause: list[int] = field(default_factory=list)
     """Mono: the utterances ``i`` after which the next one follows with no pause in the
     voice (:func:`pauseless_changes`; kept for a speaker swap, like ``speech``)."""
+    speech_pad_s: float = 0.0
+    """Mono: the margin the detector put on each side of its ``speech`` (the transcriber's
+    ``speech_pad_ms``; kept for a speaker swap, like ``speech``)."""
 
     @property
     def agent_interruptions(self) -> list[Interruption]:
@@ -251,11 +254,11 @@ def pauseless_changes(utterances: Sequence[Any], scores: np.ndarray, threshold: 
 
 def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
                speech: dict[str, list[tuple[float, float]]],
-               cfg: CallAnalyticsConfig) -> list[Interruption]:
+               cfg: CallAnalyticsConfig, pad_s: float = 0.0) -> list[Interruption]:
     """The changes of speaker among ``no_pause`` (:func:`pauseless_changes`) that are
     interruptions, the agent's and the customer's: the turn cut into at least
     ``min_interrupted_s``, the turn that cuts in at least ``backchannel_max_s``
-    (``speech``: each speaker's merged speech ranges)."""
+    (``speech``: each speaker's merged speech ranges, padded by ``pad_s`` on each side)."""
     found = []
     for i in no_pause:
         if i + 1 >= len(utterances):
@@ -274,7 +277,9 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
         while last + 1 < len(utterances) and utterances[last + 1].speaker == b.speaker:
             last += 1
         end = utterances[last].end
-        end = max([end, *(e for s, e in speech[b.speaker] if s - 0.05 <= end <= e)])
+        # (less the detector's padding: with it, v2dd03's 好的,好的, 0.87 s of words said
+        # as the agent finished, measured 1.02 s and was listed as the customer cutting in)
+        end = max([end, *(e - pad_s for s, e in speech[b.speaker] if s - 0.05 <= end <= e)])
         if a.end - utterances[first].start < cfg.min_interrupted_s or \
                 end - b.start < cfg.backchannel_max_s:
             continue
@@ -369,7 +374,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                  speaker_confidence: str = "high",
                  levels: Sequence[float | None] | None = None,
                  speech: Sequence[Sequence[float]] = (),
-                 no_pause: Sequence[int] = ()) -> CallAnalytics:
+                 no_pause: Sequence[int] = (), speech_pad_s: float = 0.0) -> CallAnalytics:
     """The analytics of one recording.
 
     ``utterances`` have ``start``, ``end``, ``speaker`` and ``text`` (the conversation's
@@ -381,7 +386,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     ``speech``: what ``ranges`` were made of, for a mono recording (kept in the result); the
     long silences then lie between the utterances, not between the detector's speech, which
     is padded (v2dd04's and v2dd07's silences of 3.2 s measured 2.99 s between it).
-    ``no_pause``: for a mono recording, :func:`pauseless_changes` of its utterances.
+    ``no_pause``: for a mono recording, :func:`pauseless_changes` of its utterances;
+    ``speech_pad_s``: the margin on each side of ``speech``.
     """
     speakers = ("agent", "customer", "unknown")
     merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
@@ -410,7 +416,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
 
     interruptions, backchannels = _interruptions(ranges, cfg, utterances)
     if no_pause:
-        interruptions = sorted(interruptions + _takeovers(utterances, no_pause, merged, cfg),
+        interruptions = sorted(interruptions + _takeovers(utterances, no_pause, merged, cfg,
+                                                              speech_pad_s),
                                key=lambda i: i.at)
 
     per_utt: list[dict[str, Any]] = []
@@ -465,4 +472,4 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         long_silences=silences,
         pace_cpm=pace, utterances=per_utt, observations=observations,
         config=asdict(cfg), speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech],
-        no_pause=list(no_pause))
+        no_pause=list(no_pause), speech_pad_s=speech_pad_s)

@@ -365,7 +365,9 @@ class SpeechPipeline:
                 attribution.get("evidence", 0) >= 0.7 else "low"
         return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration,
                             self.analyzer.bank.call_analytics, method=method,
-                            speaker_confidence=confidence, speech=speech, no_pause=no_pause)
+                            speaker_confidence=confidence, speech=speech, no_pause=no_pause,
+                            speech_pad_s=self.transcriber.options.speech_pad_ms / 1000
+                            if speech else 0.0)
 
     def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
                    script_refs: Callable[[str], list[Flag]], max_parts: int) -> list[list[int]]:
@@ -559,7 +561,8 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
         [], float(result.get("duration") or 0.0), analyzer.bank.call_analytics,
         method=stored.get("method", "utterances"),
         speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels,
-        speech=speech, no_pause=stored.get("no_pause") or ())
+        speech=speech, no_pause=stored.get("no_pause") or (),
+        speech_pad_s=float(stored.get("speech_pad_s") or 0.0))
     semantic = bool(((result.get("options") or {}).get("speech") or {}).get("semantic", True))
     report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic,
                              readings=[Reading.from_dict(u.get("reading")) for u in utts])

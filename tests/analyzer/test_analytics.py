@@ -332,6 +332,15 @@ def test_a_mono_takeover_measures_each_side_by_its_turn_and_the_detectors_speech
     b = analyse_call(turns, [0] * 4, words_only, [], 10.0, CFG, method="utterances",  # type: ignore[arg-type]
                      levels=[None] * 4, no_pause=[2])
     assert b.interruptions == []
+    # the detector's speech padded by 0.15 s a side: its last 0.15 s is no one's voice
+    # (v2dd03: 好的,好的, 0.87 s of words, had been taken for a turn of 1.02 s)
+    padded = [*voiced[:2], SpeechRange("agent", 4.2, 5.3)]
+    d = analyse_call(turns, [0] * 4, padded, [], 10.0, CFG, method="utterances",  # type: ignore[arg-type]
+                     levels=[None] * 4, no_pause=[2], speech_pad_s=0.15)
+    assert d.interruptions == [] and d.speech_pad_s == 0.15
+    assert len(analyse_call(turns, [0] * 4, padded, [], 10.0, CFG,  # type: ignore[arg-type]
+                            method="utterances", levels=[None] * 4,
+                            no_pause=[2]).interruptions) == 1
     # the customer's turn too short to be cut into (one part of 0.7 s after the agent's)
     short = [turns[0], _t("agent", 1.0, 3.0), turns[2], turns[3]]
     c = analyse_call(short, [0] * 4, voiced, [], 10.0, CFG, method="utterances",  # type: ignore[arg-type]

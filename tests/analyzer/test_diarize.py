@@ -86,6 +86,36 @@ def test_the_nearer_louder_voice_is_the_agent_before_who_opened_and_talked_more(
     assert info["nearer_voice"] is None
 
 
+def test_a_short_utterance_at_the_quieter_voices_level_is_that_voices() -> None:
+    """Under a second, a voice's embedding can lean the wrong way (v2dd08: the customer's
+    那要多久啊 lay 0.05 nearer the agent's voice, 5 dB under it); where the two voices
+    differ in level, the utterance's own level leans it back."""
+    a, b = _rng_voice(21), _rng_voice(22)
+    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    lean_to_a = 0.52 * a + 0.48 * b  # nearer the agent's voice by 0.06 (cosine)
+    by_amplitude = {0.3: a, 0.1: b, 0.1001: lean_to_a}
+
+    class _ByAmplitude:
+        def embed_many(self, wavs):
+            return np.stack([v / np.linalg.norm(v) for v in
+                             (by_amplitude[round(float(w[0]), 4)] for w in wavs)])
+
+    audio = np.zeros(16000 * 30, dtype=np.float32)
+    plan = [(0.0, 5.0, 0.3), (5.5, 8.0, 0.1), (8.5, 12.0, 0.3), (12.5, 13.3, 0.1001),
+            (14.0, 17.0, 0.3), (17.5, 20.0, 0.1)]
+    for s, e, amplitude in plan:  # the agent 9.5 dB above the customer
+        audio[int(s * 16000): int(e * 16000)] = amplitude
+    spans = [(s, e) for s, e, _ in plan]
+    turns, info = _attribute(audio, spans, [False] * 6, _ByAmplitude())
+    assert info["nearer_voice"] == "agent"
+    assert [t.speaker for t in turns] == ["agent", "customer", "agent", "customer", "agent",
+                                          "customer"]
+    # the voices alone give it to the agent
+    turns, _ = _attribute(audio, spans, [False] * 6, _ByAmplitude(),
+                          DiarizeOptions(level_weight=0.0))
+    assert turns[3].speaker == "agent"
+
+
 def test_one_voice_falls_back_to_the_words() -> None:
     a = _rng_voice(5)
     enc = _Voices({1: a, 2: a + 0.01 * _rng_voice(6)})

@@ -129,13 +129,17 @@ def test_a_line_cut_in_many_parts_is_joined_on_its_side(speech):
 
 def test_the_other_voice_before_a_line_is_cut_off(speech, shared):
     """A badge recording where the customer still speaks as the agent asks where the modem
-    is (v2di06, the voices overlapping 1.3 s): Whisper wrote both as one utterance and the
-    voice windows see no change; the words before the agent's 5.6 line are the customer's,
-    cut off and given to the customer."""
+    is (v2di06, the voices overlapping 1.3 s): Whisper wrote both as one utterance; the
+    words before the agent's 5.6 line are the customer's, cut off and given to the
+    customer. Which cut finds them depends on the machine's arithmetic: where the voice
+    windows see no change (the machine this test was written on), the cut around the line
+    does; on an AMD EPYC with ctranslate2 4.8.5 and onnxruntime 1.32 the voice windows
+    saw the change and cut there first."""
     folder = shared / "corpus" / "v2" / "audio" / "interruptions"
     tl = json.loads((folder / "v2di06.timeline.json").read_text(encoding="utf-8"))
     r = speech.analyze(folder / tl["audio"]).to_dict()
-    assert r["speaker_attribution"].get("cut_around_line", 0) >= 1
+    cuts = r["speaker_attribution"]
+    assert cuts.get("cut_around_line", 0) + cuts.get("cut_at_voice_change", 0) >= 1
     [line] = [u for u in r["utterances"] if any(f["ref"] == "5.6" for f in u["flags"])]
     assert line["speaker"] == "agent"
     agent_turn = next(t for t in tl["turns"] if "5.6" in t["refs"])
