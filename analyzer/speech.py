@@ -459,7 +459,8 @@ class SpeechPipeline:
         if got.centroids is not None:
             cut = cut_at_voice_changes(utts, channels[0], got.centroids,
                                        self.speaker_encoder, o, self.transcriber.to_simplified,
-                                       voice_pauses or (), slack_s=o.pause_word_slack_s)
+                                       voice_pauses or (), slack_s=o.pause_word_slack_s,
+                                       keep_whole=agent_only_spans)
             if len(cut) != len(utts):
                 again = attribute(cut)  # the voices again, without the mixed utterances
                 again.info["cut_at_voice_change"] = len(cut) - len(utts)

@@ -110,11 +110,15 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
                          encoder: object, options: DiarizeOptions,
                          to_text: Callable[[str], str],
                          pauses: Sequence[tuple[float, float]] = (), *, slack_s: float = 0.05,
+                         keep_whole: Callable[[str], list[tuple[int, int]]] | None = None,
                          ) -> list[Utterance]:
     """Each utterance in which the voice changes from one of ``voices`` to the other (in
     noise the recogniser ran three and four turns into one) cut at the boundaries between
     words nearest the changes; each part keeps its own words, its text made of them by
-    ``to_text`` (the transcriber's: simplified).
+    ``to_text`` (the transcriber's: simplified). Never inside the character spans
+    ``keep_whole`` gives for its text (the words only the agent says, as
+    :func:`cut_at_edges`): v2di06's change to the agent, placed between 您 and 家 of
+    您家光猫装在哪儿了, left 5.6 in two parts, neither of them the line.
 
     The 1.6 s windows place a change only to within about half a window: a boundary between
     words that lies in one of the voice's ``pauses`` within that reach is taken before a
@@ -125,13 +129,17 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
     for u in utts:
         changes = voice_changes(audio, u.start, u.end, voices, encoder, options) \
             if len(u.words) >= 2 else []
+        free = list(range(1, len(u.words)))
+        offsets = word_offsets(u, to_text) if changes and keep_whole is not None else None
+        if offsets is not None and keep_whole is not None:
+            kept = keep_whole(u.text)
+            free = [k for k in free if not any(a < offsets[k] < b for a, b in kept)]
         bounds = set()
-        for at in changes:
-            near = [k for k in range(1, len(u.words))
+        for at in changes if free else ():
+            near = [k for k in free
                     if abs(_between(u, k) - at) <= reach
                     and any(s - slack_s <= _between(u, k) <= e + slack_s for s, e in pauses)]
-            bounds.add(min(near or range(1, len(u.words)),
-                           key=lambda k: abs(_between(u, k) - at)))
+            bounds.add(min(near or free, key=lambda k: abs(_between(u, k) - at)))
         parts = _cut(u, bounds, to_text)
         if len(parts) > 1:
             log.debug("cut %r in %d: the voice changes at %s s", u.text, len(parts), changes)

@@ -134,7 +134,7 @@ def test_the_other_voice_before_a_line_is_cut_off(speech, shared):
     customer. Which cut finds them depends on the machine's arithmetic: where the voice
     windows see no change (the machine this test was written on), the cut around the line
     does; on an AMD EPYC with ctranslate2 4.8.5 and onnxruntime 1.32 the voice windows
-    saw the change and cut there first."""
+    saw the change and cut there first, at the line's first word (您), not inside it."""
     folder = shared / "corpus" / "v2" / "audio" / "interruptions"
     tl = json.loads((folder / "v2di06.timeline.json").read_text(encoding="utf-8"))
     r = speech.analyze(folder / tl["audio"]).to_dict()
