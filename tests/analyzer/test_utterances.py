@@ -38,6 +38,13 @@ def test_three_turns_run_into_one_utterance_are_cut_into_three() -> None:
     one = cut_at_voice_changes([u], _audio([(10.0, 20.5, 1)]), voices, enc,
                                DiarizeOptions(), str)
     assert one == [u]
+    # never inside the words only the agent says: wherever the change falls near 14 s, the
+    # agent's 路上堵车了 (characters 5-10) stays whole in one part, with every word kept
+    for line in ((5, 10), (4, 9), (6, 12)):
+        kept = cut_at_voice_changes([u], audio, voices, enc, DiarizeOptions(), str,
+                                    keep_whole=lambda text, line=line: [line])
+        assert len(kept) == 3 and "".join(p.text for p in kept) == said
+        assert any(said[line[0]:line[1]] in p.text for p in kept)
 
 
 def test_a_change_at_an_edge_cuts_at_the_nearest_word_boundary_never_inside_a_line() -> None:
