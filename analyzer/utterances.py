@@ -129,11 +129,9 @@ def cut_at_voice_changes(utts: Sequence[Utterance], audio: np.ndarray, voices: n
     for u in utts:
         changes = voice_changes(audio, u.start, u.end, voices, encoder, options) \
             if len(u.words) >= 2 else []
-        free = list(range(1, len(u.words)))
         offsets = word_offsets(u, to_text) if changes and keep_whole is not None else None
-        if offsets is not None and keep_whole is not None:
-            kept = keep_whole(u.text)
-            free = [k for k in free if not any(a < offsets[k] < b for a, b in kept)]
+        free = list(range(1, len(u.words))) if offsets is None or keep_whole is None else \
+            _outside(u, offsets, keep_whole(u.text))
         bounds = set()
         for at in changes if free else ():
             near = [k for k in free
@@ -163,9 +161,7 @@ def cut_at_edges(utts: Sequence[Utterance], changes: Sequence[tuple[float, int] 
         if change is None or offsets is None:
             out.append(u)
             continue
-        kept = keep_whole(u.text)
-        free = [k for k in range(1, len(u.words))
-                if not any(a < offsets[k] < b for a, b in kept)]
+        free = _outside(u, offsets, keep_whole(u.text))
         if not free:
             out.append(u)
             continue
@@ -201,13 +197,11 @@ def cut_at_pauses(utts: Sequence[Utterance], pauses: Sequence[tuple[float, float
         offsets = word_offsets(u, to_text) if u.end - u.start >= min_s and \
             len(u.words) >= 2 else None
         if offsets is not None:
-            kept = keep_whole(u.text)
+            free = _outside(u, offsets, keep_whole(u.text))
             for s, e in pauses:
                 if e <= u.start or s >= u.end:
                     continue
-                inside = [k for k in range(1, len(u.words))
-                          if s - slack_s <= _between(u, k) <= e + slack_s
-                          and not any(a < offsets[k] < b for a, b in kept)]
+                inside = [k for k in free if s - slack_s <= _between(u, k) <= e + slack_s]
                 if inside:
                     bounds.add(min(inside, key=lambda k: abs(_between(u, k) - (s + e) / 2)))
         # a piece shorter than ``min_piece_s`` says too little of its voice to be
@@ -327,6 +321,13 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
         out[i] = replace(a, end=max(a.end, at))
         out[i + 1] = replace(b, start=at)
     return out
+
+
+def _outside(u: Utterance, offsets: Sequence[int], kept: Sequence[tuple[int, int]],
+             ) -> list[int]:
+    """The boundaries between words of ``u`` (``k``: before word k) that lie outside every
+    character span of ``kept`` in its text (``offsets``: :func:`word_offsets`)."""
+    return [k for k in range(1, len(u.words)) if not any(a < offsets[k] < b for a, b in kept)]
 
 
 def _between(u: Utterance, k: int) -> float:
