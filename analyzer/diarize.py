@@ -243,29 +243,30 @@ def _kmeans2(x: np.ndarray, w: np.ndarray, rounds: int, seeds: int,
 
 
 def voice_levels(audio: np.ndarray, spans: Sequence[tuple[float, float]], labels: np.ndarray,
-                 long_: np.ndarray) -> list[float | None]:
+                 long_: np.ndarray, levels: Sequence[float | None] | None = None,
+                 ) -> list[float | None]:
     """Each voice's loudness (voices 0 and 1 of ``labels``): the median active level
-    (dBFS) of its long utterances (``long_``); None for a voice without one."""
+    (dBFS) of its long utterances (``long_``); None for a voice without one. ``levels``:
+    the spans' active levels, when already measured."""
     out: list[float | None] = []
     for k in (0, 1):
         got = [lv for i, (s, e) in enumerate(spans) if long_[i] and labels[i] == k
-               and (lv := active_level_db(audio, s, e)) is not None]
+               and (lv := active_level_db(audio, s, e) if levels is None else levels[i])
+               is not None]
         out.append(float(np.median(got)) if got else None)
     return out
 
 
-def _level_evidence(audio: np.ndarray, spans: Sequence[tuple[float, float]],
-                    labels: np.ndarray, long_: np.ndarray, level: Sequence[float | None],
-                    o: DiarizeOptions) -> np.ndarray | None:
-    """Per span, how much its level says voice 0 rather than voice 1 (see
+def _level_evidence(own: Sequence[float | None], labels: np.ndarray, long_: np.ndarray,
+                    level: Sequence[float | None], o: DiarizeOptions) -> np.ndarray | None:
+    """Per span, how much its level (``own``) says voice 0 rather than voice 1 (see
     ``DiarizeOptions.level_weight``); None without two long utterances of each voice or
     with no weight."""
     if o.level_weight <= 0 or level[0] is None or level[1] is None:
         return None
-    own = [active_level_db(audio, s, e) for s, e in spans]
     spread: list[float] = []
     for k in (0, 1):
-        mine = [own[i] for i in range(len(spans))
+        mine = [own[i] for i in range(len(own))
                 if long_[i] and labels[i] == k and own[i] is not None]
         if len(mine) < 2:
             return None
@@ -320,10 +321,11 @@ def attribute_speakers(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     margin = np.abs(sims[:, 0] - sims[:, 1])
 
     # the voices' levels: the nearer voice, and each utterance's lean towards one
-    level = voice_levels(audio, spans, labels, long_)
+    own = [active_level_db(audio, s, e) for s, e in spans]
+    level = voice_levels(audio, spans, labels, long_, own)
     gap = level[0] - level[1] if level[0] is not None and level[1] is not None else 0.0
     nearer = (0 if gap > 0 else 1) if abs(gap) >= o.nearer_voice_db else None
-    lean = _level_evidence(audio, spans, labels, long_, level, o)
+    lean = _level_evidence(own, labels, long_, level, o)
     if lean is not None:
         leaning = sims[:, 0] - sims[:, 1] + o.level_weight * lean
         labels = np.where(leaning > 0, 0, 1)
