@@ -152,6 +152,7 @@ class Service:
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
+        self._running_ids: set[str] = set()  # the jobs of _jobs, by recording id
         self._running_long = 0  # long recordings being analysed (see _run_jobs)
         self.reviews = ReviewStore(self.db, lambda: self.analyzer, self.bank_yaml)
         self.signer = Signer(load_secret(config), ttl_s=config.audio_link_s)
@@ -341,6 +342,7 @@ class Service:
 
     async def _run_job(self, job: Any, slots: asyncio.Semaphore) -> None:
         beat = asyncio.get_running_loop().create_task(self._heartbeat(job.id))
+        self._running_ids.add(job.id)
         is_long = job.duration > self.config.long_recording_s  # counted by the runner
         try:
             self.metrics.jobs_started.inc()
@@ -367,6 +369,7 @@ class Service:
             log.exception("job %s: could not record its outcome", job.id)
         finally:
             beat.cancel()
+            self._running_ids.discard(job.id)
             self._running_long -= is_long
             slots.release()
             self._wake.set()
@@ -398,6 +401,14 @@ class Service:
         if self._runner is not None:
             self._runner.cancel()
         if self._jobs:
-            await asyncio.wait(list(self._jobs), timeout=10)
+            _, late = await asyncio.wait(list(self._jobs), timeout=10)
+            if late:
+                # An analysis step outlasted the wait (a long step on a loaded machine): its
+                # job is given back here, or the next start would count it as interrupted
+                # (one attempt more). On the loop itself, as the executor's threads may all
+                # be busy with the analyses; a finish that comes later matches no row.
+                for rid in list(self._running_ids):
+                    if self.queue.release(rid):
+                        log.info("job %s given back to the queue (stopping)", rid)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.dispose()
