@@ -136,6 +136,10 @@ class RecordingResult:
     """How speakers were told: ``method`` channels | voices (speaker embeddings, mono) |
     words (mono, voices not told apart: script lines only), the speaker model, and the
     evidence that chose the agent's voice."""
+    semantic_model: dict[str, Any] | None = None
+    """What read the utterances by meaning (``options.semantic``): the sentence model, the
+    semantic stage's bars, and the uncivil model with its version (sha256 of its weights),
+    so that a flag by meaning can be reproduced; None when nothing was read by meaning."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -301,6 +305,8 @@ class SpeechPipeline:
             model=fp.model, phrasebank_version=fp.phrasebank_version, options=fp.options,
             scenario_evidence=rep["scenario_evidence"], analytics=analytics.to_dict(),
             speaker_attribution=attribution,
+            semantic_model=(self.analyzer.semantic_stage().describe()
+                            if self.options.semantic else None),
             timing={"decode_s": round(t1 - t0, 3), "transcribe_s": round(t2 - t1, 3),
                     "speakers_s": round(t_speakers - t2, 3),
                     "reread_s": round(t_reread - t_speakers, 3),

