@@ -401,7 +401,7 @@ class Service:
         if self._runner is not None:
             self._runner.cancel()
         if self._jobs:
-            _, late = await asyncio.wait(list(self._jobs), timeout=10)
+            _, late = await asyncio.wait(list(self._jobs), timeout=self.config.job_stop_wait_s)
             if late:
                 # An analysis step outlasted the wait (a long step on a loaded machine): its
                 # job is given back here, or the next start would count it as interrupted
@@ -409,6 +409,7 @@ class Service:
                 # be busy with the analyses; a finish that comes later matches no row.
                 for rid in list(self._running_ids):
                     if self.queue.release(rid):
-                        log.info("job %s given back to the queue (stopping)", rid)
+                        log.info("job %s given back to the queue (stopping before its step "
+                                 "ended)", rid)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.dispose()

@@ -95,6 +95,11 @@ class ServiceSettings(BaseSettings):
                                            "for this long is queued again (crashed worker).")
     job_max_attempts: int = Field(default=3, ge=1,
                                   description="A job interrupted this many times is failed.")
+    job_stop_wait_s: float = Field(default=10.0, ge=0, le=60,
+                                   description="On a graceful stop, how long running jobs are "
+                                               "given to reach their next step and stop; those "
+                                               "still running then are given back to the "
+                                               "queue without counting an attempt.")
     preload_model: bool = Field(default=True,
                                 description="Load the Whisper model when the service starts "
                                             "(else on the first recording).")

@@ -130,7 +130,9 @@ def _upload(c: httpx.Client, path: Path, **data: str) -> httpx.Response:
 def test_recordings_end_to_end_with_restarts(tmp_path: Path) -> None:
     """Real model. Three uploads; SIGKILL while the first runs; restart: all finish, the
     interrupted one ran twice. Duplicates are not analysed again. SIGTERM while a job runs
-    gives it back to the queue; after a restart it finishes and the old results stay."""
+    gives it back to the queue, also when no time is given to the job to stop
+    (``job_stop_wait_s`` 0); after a restart it finishes, one attempt counted, and the old
+    results stay."""
     srv = Server(tmp_path / "data")
     srv.make_keys()
     srv.start()
@@ -180,19 +182,31 @@ def test_recordings_end_to_end_with_restarts(tmp_path: Path) -> None:
             assert r4.status_code == 202 and r4.json()["id"] not in ids
             assert wait_for(c, r4.json()["id"], ("running", "done"))["status"] == "running"
         srv.stop()  # SIGTERM: the running job is given back to the queue
+        # from here no time is given to a running job on a stop: the stop itself gives
+        # it back (as when a step outlasts the wait on a loaded machine)
+        srv.env["HUASHU_JOB_STOP_WAIT_S"] = "0"
         srv.start()
-        with srv.client("review") as c:
+        with srv.client("all") as c:
             r = wait_for(c, r4.json()["id"], ("done", "failed"), timeout=180)
             assert r["status"] == "done" and r["attempts"] == 1, r
             assert r["result"]["options"]["speech"]["agent_channel"] == "right"
             assert c.get(f"/v1/recordings/{ids[0]}").json()["result"] == res  # kept
+            r5 = _upload(c, DIALOGUES / "dd03.wav", agent_channel="right")
+            assert r5.status_code == 202, r5.text
+            assert wait_for(c, r5.json()["id"], ("running", "done"))["status"] == "running"
+        srv.stop()
+        assert "given back to the queue (stopping before its step ended)" in srv.log()
+        srv.start()
+        with srv.client("review") as c:
+            r = wait_for(c, r5.json()["id"], ("done", "failed"), timeout=180)
+            assert r["status"] == "done" and r["attempts"] == 1, r
         # a phrasebank installed while the model is loaded rebuilds the speech pipeline
         assert httpx.get(srv.url + "/healthz").json()["model_loaded"] is True
         with srv.client("admin") as c:
             bank = c.get("/v1/phrasebank").json()["yaml"]
             assert c.put("/v1/phrasebank", json={"yaml": bank}).status_code == 200
         m = httpx.get(srv.url + "/metrics").text
-        assert 'huashu_jobs{status="done"} 4.0' in m
+        assert 'huashu_jobs{status="done"} 5.0' in m
     finally:
         srv.stop()
     assert "Traceback" not in srv.log()
