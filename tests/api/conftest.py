@@ -114,6 +114,24 @@ class Server:
         db.dispose()
         return self.keys
 
+    def recording(self, rid: str) -> tuple[str, int, str | None]:
+        """A recording's job as the server's database holds it: ``(status, attempts,
+        worker)`` (in-process, for a server that is stopped)."""
+        from api.db import Database
+        from api.models import Recording
+        from huashu.config import ServiceSettings
+
+        settings = ServiceSettings(data_dir=self.data_dir,
+                                   database_url=self.env.get("HUASHU_DATABASE_URL") or None)
+        db = Database.from_settings(settings)
+        try:
+            with db.session() as s:
+                row = s.get(Recording, rid)
+                assert row is not None, rid
+                return row.status, row.attempts, row.worker
+        finally:
+            db.dispose()
+
     def client(self, key: str | None = "admin", **kw: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.keys[key]}"} if key else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)
