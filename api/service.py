@@ -151,8 +151,7 @@ class Service:
         self.stopping = threading.Event()
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
-        self._jobs: set[asyncio.Task[None]] = set()
-        self._running_ids: set[str] = set()  # the jobs of _jobs, by recording id
+        self._jobs: dict[asyncio.Task[None], str] = {}  # running jobs: recording id
         self._running_long = 0  # long recordings being analysed (see _run_jobs)
         self.reviews = ReviewStore(self.db, lambda: self.analyzer, self.bank_yaml)
         self.signer = Signer(load_secret(config), ttl_s=config.audio_link_s)
@@ -331,8 +330,8 @@ class Service:
                     continue
                 self._running_long += job.duration > self.config.long_recording_s
                 task = asyncio.get_running_loop().create_task(self._run_job(job, slots))
-                self._jobs.add(task)
-                task.add_done_callback(self._jobs.discard)
+                self._jobs[task] = job.id
+                task.add_done_callback(lambda done: self._jobs.pop(done, None))
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database is away: log, wait, go on
@@ -342,7 +341,6 @@ class Service:
 
     async def _run_job(self, job: Any, slots: asyncio.Semaphore) -> None:
         beat = asyncio.get_running_loop().create_task(self._heartbeat(job.id))
-        self._running_ids.add(job.id)
         is_long = job.duration > self.config.long_recording_s  # counted by the runner
         try:
             self.metrics.jobs_started.inc()
@@ -369,7 +367,6 @@ class Service:
             log.exception("job %s: could not record its outcome", job.id)
         finally:
             beat.cancel()
-            self._running_ids.discard(job.id)
             self._running_long -= is_long
             slots.release()
             self._wake.set()
@@ -407,9 +404,9 @@ class Service:
                 # job is given back here, or the next start would count it as interrupted
                 # (one attempt more). On the loop itself, as the executor's threads may all
                 # be busy with the analyses; a finish that comes later matches no row.
-                for rid in list(self._running_ids):
-                    if self.queue.release(rid):
+                for task in late:
+                    if self.queue.release(self._jobs[task]):
                         log.info("job %s given back to the queue (stopping before its step "
-                                 "ended)", rid)
+                                 "ended)", self._jobs[task])
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.dispose()

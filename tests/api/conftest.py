@@ -95,16 +95,21 @@ class Server:
                               capture_output=True, text=True, timeout=120,
                               cwd=str(self.data_dir))
 
-    def make_keys(self) -> dict[str, str]:
-        """One key per scope, one with every scope but admin, and a revoked one (in-process,
-        on the server's database)."""
+    def database(self) -> Any:
+        """The server's database, opened in-process (the caller disposes of it)."""
         from api.db import Database
-        from api.keys import KeyStore
         from huashu.config import ServiceSettings
 
         settings = ServiceSettings(data_dir=self.data_dir,
-                            database_url=self.env.get("HUASHU_DATABASE_URL") or None)
-        db = Database.from_settings(settings)
+                                   database_url=self.env.get("HUASHU_DATABASE_URL") or None)
+        return Database.from_settings(settings)
+
+    def make_keys(self) -> dict[str, str]:
+        """One key per scope, one with every scope but admin, and a revoked one (in-process,
+        on the server's database)."""
+        from api.keys import KeyStore
+
+        db = self.database()
         store = KeyStore(db)
         for scope in ("check", "upload", "review", "admin"):
             self.keys[scope], _ = store.create(f"test-{scope}", scope)
@@ -117,13 +122,9 @@ class Server:
     def recording(self, rid: str) -> tuple[str, int, str | None]:
         """A recording's job as the server's database holds it: ``(status, attempts,
         worker)`` (in-process, for a server that is stopped)."""
-        from api.db import Database
         from api.models import Recording
-        from huashu.config import ServiceSettings
 
-        settings = ServiceSettings(data_dir=self.data_dir,
-                                   database_url=self.env.get("HUASHU_DATABASE_URL") or None)
-        db = Database.from_settings(settings)
+        db = self.database()
         try:
             with db.session() as s:
                 row = s.get(Recording, rid)
