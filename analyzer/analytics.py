@@ -38,6 +38,8 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -280,12 +282,28 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
         # (less the detector's padding: with it, v2dd03's 好的,好的, 0.87 s of words said
         # as the agent finished, measured 1.02 s and was listed as the customer cutting in)
         end = max([end, *(e - pad_s for s, e in speech[b.speaker] if s - 0.05 <= end <= e)])
-        if a.end - utterances[first].start < cfg.min_interrupted_s or \
-                end - b.start < cfg.backchannel_max_s:
+        if a.end - utterances[first].start < cfg.min_interrupted_s:
+            continue
+        if end - b.start < cfg.backchannel_max_s and \
+                _backchannel("".join(u.text for u in utterances[i + 1:last + 1]),
+                             cfg.backchannel_words):
             continue
         found.append(Interruption(by=b.speaker, at=b.start, overlap_s=None, cut_off_start=a.start,
                                   interrupting=i + 1, interrupted=i, evidence="no_pause"))
     return found
+
+
+def _backchannel(text: str, words: Sequence[str]) -> bool:
+    """Whether ``text``, said under ``backchannel_max_s``, is a back-channel: nothing but
+    ``words`` (嗯, 对, 好的, in any number), or no words at all; any short speech when
+    ``words`` is empty. v2 mono synthesised visits (seed 7): the agent's 先看看就 (0.98 s, the
+    timeline's turn 1.03 s) cut into the customer's 那你也得打个电话 and was taken for a
+    back-channel by its length."""
+    said = "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+    if not words or not said:
+        return True
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.fullmatch(f"(?:{alternatives})+", said) is not None
 
 
 def _merge(ranges: Sequence[tuple[float, float]], gap: float = 0.0,

@@ -116,6 +116,9 @@ def main() -> int:
     ap.add_argument("--set", default="interruptions,dialogues")
     ap.add_argument("--dir", type=Path, action="append", default=[],
                     help="a folder of recordings with ID.timeline.json, instead of the corpus's")
+    ap.add_argument("--keep", type=Path,
+                    help="also write each recording's result there as ID.json (to read the "
+                         "misses against the timeline)")
     ap.add_argument("--mixdown", action="store_true",
                     help="also analyse each stereo call mixed into one channel")
     args = ap.parse_args()
@@ -145,6 +148,10 @@ def main() -> int:
         t0 = time.perf_counter()
         res = pipeline.analyze(audio)
         wall = time.perf_counter() - t0
+        if args.keep is not None:
+            kept = args.keep / name / f"{tl['id']}{'.mixdown' if mixed else ''}.json"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(json.dumps(res.to_dict(), ensure_ascii=False, default=str))
         an = res.analytics
         gold = truth(tl)
         pred = {"agent": [i["at"] for i in an["interruptions"] if i["by"] == "agent"],

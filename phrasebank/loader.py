@@ -70,7 +70,7 @@ def _call_analytics(doc: Any, problems: list[str]) -> CallAnalyticsConfig:
     if not isinstance(doc, dict):
         problems.append("call_analytics: must be a mapping")
         return default
-    unknown = set(doc) - set(_ANALYTICS_NUMBERS) - set(_ANALYTICS_RULES)
+    unknown = set(doc) - set(_ANALYTICS_NUMBERS) - set(_ANALYTICS_RULES) - {"backchannel_words"}
     if unknown:
         problems.append(f"call_analytics: unknown keys {', '.join(sorted(map(str, unknown)))}")
     values: dict[str, Any] = {}
@@ -84,6 +84,14 @@ def _call_analytics(doc: Any, problems: list[str]) -> CallAnalyticsConfig:
                             f" from {low} to {high}, got {v!r}")
         else:
             values[key] = v
+    if "backchannel_words" in doc:
+        words = doc["backchannel_words"]
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip()
+                                                  for w in words):
+            problems.append("call_analytics.backchannel_words: must be a list of words, "
+                            f"got {words!r}")
+        else:
+            values["backchannel_words"] = tuple(dict.fromkeys(w.strip() for w in words))
     for key in _ANALYTICS_RULES:
         if key not in doc:
             continue

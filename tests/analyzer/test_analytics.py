@@ -49,6 +49,28 @@ def test_short_overlap_and_short_speech_cut_into_are_not_interruptions() -> None
                  ).interruptions == []
 
 
+def test_mono_short_cut_in_with_words_of_its_own_is_a_turn_not_a_backchannel() -> None:
+    """In one channel the words are known: speech under backchannel_max_s that says
+    nothing but back-channel words (嗯, 好的) is no interruption; a short cut-in with words
+    of its own is one; with no word list its length alone decides."""
+    from dataclasses import replace
+
+    def takeovers(text: str, cfg: pb.CallAnalyticsConfig = CFG) -> list[str]:
+        turns = [_t("customer", 0.5, 4.0), _t("agent", 4.0, 4.8, text),
+                 _t("customer", 6.0, 9.0)]
+        a = analyse_call(turns, [0] * 3, [SpeechRange(t.speaker, t.start, t.end)
+                                          for t in turns],  # type: ignore[arg-type]
+                         [], 12.0, cfg, method="utterances", levels=[None] * 3, no_pause=[0])
+        return [i.by for i in a.interruptions]
+
+    assert "好的" in CFG.backchannel_words and 0.8 < CFG.backchannel_max_s
+    assert takeovers("先看看就") == ["agent"]
+    assert takeovers("等一下,") == ["agent"]
+    assert takeovers("好的,好的。") == []
+    assert takeovers("嗯嗯 对") == []
+    assert takeovers("先看看就", replace(CFG, backchannel_words=())) == []
+
+
 def test_customer_interruptions_are_counted_apart() -> None:
     turns = [_t("agent", 0.0, 6.0), _t("customer", 5.0, 9.0)]
     a = _call(turns, [SpeechRange(t.speaker, t.start, t.end) for t in turns])  # type: ignore[arg-type]
@@ -144,6 +166,8 @@ def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> N
     ("  flag_from: 1", "  flag_from: 0"),
     ('  rushing: {ref: "3.4"', '  rushing: {ref: "three"'),
     ("  long_silence_s: 3.0", "  long_silence_s: 3.0\n  loudness: 5"),
+    ("  backchannel_words: [嗯,", "  backchannel_words: [\"\", 嗯,"),
+    ("  backchannel_words: [嗯,", "  backchannel_words: 嗯\n  unused: [嗯,"),
 ])
 def test_the_section_is_validated_on_load(bad: str, problem: str) -> None:
     raw = pb.load().raw
@@ -318,9 +342,9 @@ def test_a_mono_takeover_measures_each_side_by_its_turn_and_the_detectors_speech
     """The speech cut into is the customer's whole turn (here two utterances, the second a
     part cut off where the voice changed), and the speech that cuts in reaches to the end of
     the agent's voice, where the recogniser wrote no more words (v2di04: 打搅您了 heard,
-    再见 not)."""
+    再见 not). Its words here are a back-channel's (好的,好的), so that its length decides."""
     turns = [_t("agent", 0.0, 0.3, "好"), _t("customer", 0.5, 3.0), _t("customer", 3.5, 4.2),
-             _t("agent", 4.2, 4.9, "打搅您了")]
+             _t("agent", 4.2, 4.9, "好的,好的")]
     voiced = [SpeechRange("agent", 0.0, 0.3), SpeechRange("customer", 0.5, 4.2),
               SpeechRange("agent", 4.2, 6.0)]
     a = analyse_call(turns, [0] * 4, voiced, [], 10.0, CFG, method="utterances",  # type: ignore[arg-type]
