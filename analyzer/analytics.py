@@ -260,7 +260,10 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
     """The changes of speaker among ``no_pause`` (:func:`pauseless_changes`) that are
     interruptions, the agent's and the customer's: the turn cut into at least
     ``min_interrupted_s``, the turn that cuts in at least ``backchannel_max_s``
-    (``speech``: each speaker's merged speech ranges, padded by ``pad_s`` on each side)."""
+    (``speech``: each speaker's merged speech ranges, padded by ``pad_s`` on each side).
+    The words decide what is short: speech under ``backchannel_max_s`` that cuts in is a
+    back-channel only when it says nothing but back-channel words, and a turn cut into
+    after half ``min_interrupted_s`` is one when it has words of its own."""
     found = []
     for i in no_pause:
         if i + 1 >= len(utterances):
@@ -282,7 +285,15 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
         # (less the detector's padding: with it, v2dd03's 好的,好的, 0.87 s of words said
         # as the agent finished, measured 1.02 s and was listed as the customer cutting in)
         end = max([end, *(e - pad_s for s, e in speech[b.speaker] if s - 0.05 <= end <= e)])
-        if a.end - utterances[first].start < cfg.min_interrupted_s:
+        # the turn cut into: at least min_interrupted_s written before the change, or, in
+        # words of its own (not 嗯/好的), at least half that: its rest is under the other
+        # voice (v2 mono synthesised visits, seed 9: the customer's 那你也, 0.93 s written
+        # of a turn of 2.4 s, the agent cutting in with 得赶快去吧)
+        cut_into = a.end - utterances[first].start
+        if cut_into < cfg.min_interrupted_s and (
+                cut_into < cfg.min_interrupted_s / 2 or
+                _backchannel("".join(u.text for u in utterances[first:i + 1]),
+                             cfg.backchannel_words)):
             continue
         if end - b.start < cfg.backchannel_max_s and \
                 _backchannel("".join(u.text for u in utterances[i + 1:last + 1]),
@@ -489,5 +500,6 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         interruptions=interruptions, backchannels=None if one_channel else backchannels,
         long_silences=silences,
         pace_cpm=pace, utterances=per_utt, observations=observations,
-        config=asdict(cfg), speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech],
+        config={k: list(v) if isinstance(v, tuple) else v  # as JSON has it (a list)
+                for k, v in asdict(cfg).items()}, speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech],
         no_pause=list(no_pause), speech_pad_s=speech_pad_s)

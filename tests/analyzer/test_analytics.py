@@ -71,6 +71,25 @@ def test_mono_short_cut_in_with_words_of_its_own_is_a_turn_not_a_backchannel() -
     assert takeovers("先看看就", replace(CFG, backchannel_words=())) == []
 
 
+def test_mono_turn_cut_into_early_counts_by_its_words() -> None:
+    """In one channel the rest of a turn cut into lies under the other voice: under
+    min_interrupted_s written before the change, it is still a turn when it has words of
+    its own and at least half that length; a back-channel or a shorter stretch is not."""
+    def takeovers(text: str, start: float) -> list[str]:
+        turns = [_t("customer", start, 4.0, text), _t("agent", 4.0, 8.0),
+                 _t("customer", 9.0, 12.0)]
+        a = analyse_call(turns, [0] * 3, [SpeechRange(t.speaker, t.start, t.end)
+                                          for t in turns],  # type: ignore[arg-type]
+                         [], 14.0, CFG, method="utterances", levels=[None] * 3, no_pause=[0])
+        return [i.by for i in a.interruptions]
+
+    assert CFG.min_interrupted_s == 1.0
+    assert takeovers("那你也", 3.1) == ["agent"]        # 0.9 s, words of its own
+    assert takeovers("好的好的", 3.1) == []              # 0.9 s, a back-channel
+    assert takeovers("那你也", 3.7) == []                # 0.3 s: under half
+    assert takeovers("好的好的", 2.5) == ["agent"]      # 1.5 s: long enough whatever it says
+
+
 def test_customer_interruptions_are_counted_apart() -> None:
     turns = [_t("agent", 0.0, 6.0), _t("customer", 5.0, 9.0)]
     a = _call(turns, [SpeechRange(t.speaker, t.start, t.end) for t in turns])  # type: ignore[arg-type]
@@ -365,8 +384,9 @@ def test_a_mono_takeover_measures_each_side_by_its_turn_and_the_detectors_speech
     assert len(analyse_call(turns, [0] * 4, padded, [], 10.0, CFG,  # type: ignore[arg-type]
                             method="utterances", levels=[None] * 4,
                             no_pause=[2]).interruptions) == 1
-    # the customer's turn too short to be cut into (one part of 0.7 s after the agent's)
-    short = [turns[0], _t("agent", 1.0, 3.0), turns[2], turns[3]]
+    # the customer's turn too short to be cut into (one part of 0.4 s after the agent's:
+    # under half min_interrupted_s, whatever its words)
+    short = [turns[0], _t("agent", 1.0, 3.0), _t("customer", 3.8, 4.2), turns[3]]
     c = analyse_call(short, [0] * 4, voiced, [], 10.0, CFG, method="utterances",  # type: ignore[arg-type]
                      levels=[None] * 4, no_pause=[2])
     assert c.interruptions == []
