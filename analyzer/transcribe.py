@@ -65,6 +65,11 @@ class TranscribeOptions:
     """After a sentence end (。？！), a gap this long is enough."""
     min_confidence: float = 0.2
     """Utterances whose mean word probability is lower are dropped (noise heard as words)."""
+    unwritten_min_s: float = 1.0
+    """Speech the detector found that the recogniser wrote no words for, in stretches of at
+    least this long (0.1 s from any words), is decoded again alone (:meth:`Transcriber.
+    fill_unwritten`): a quieter voice after a louder one in the same stream is skipped (the
+    customer's whole 光反映有什么用… turn, 4.8 s, in v2's noisy v2dd08). 0: not looked for."""
     group_s: float = 240.0
     """Speech is given to the model in groups of at most this many seconds (cut between
     chunks): the model computes a group's spectrogram at once, so this bounds memory."""
@@ -357,6 +362,48 @@ class Transcriber:
         for group in groups:
             done += self._transcribe_group(channels, group, utterances,
                                            _offset(progress, done), total)
+        out = self._kept(utterances)
+        if progress is not None:
+            progress(1.0)
+        return out
+
+    def fill_unwritten(self, channels: Sequence[np.ndarray], utterances: Sequence[Utterance],
+                       chunks: Sequence[tuple[int, int, int]]) -> list[Utterance]:
+        """``utterances`` with those of the detector's speech (``chunks``, as
+        :meth:`speech` gives them) that they leave unwritten: each stretch of a chunk at
+        least ``unwritten_min_s`` long and 0.1 s from every utterance of its channel is
+        transcribed alone, as :meth:`transcribe` does a group (its utterances pass the same
+        checks). In one stream the decoder skips a quieter voice that follows a louder one;
+        alone, it is heard."""
+        o = self.options
+        if o.unwritten_min_s <= 0:
+            return list(utterances)
+        sr = SAMPLE_RATE
+        stretches: list[tuple[int, int, int]] = []
+        for s, e, ch in chunks:
+            taken = sorted((max(s, int((u.start - 0.1) * sr)), min(e, int((u.end + 0.1) * sr)))
+                           for u in utterances if u.channel == ch
+                           and u.end + 0.1 > s / sr and u.start - 0.1 < e / sr)
+            at = s
+            for a, b in [*taken, (e, e)]:
+                if a - at >= o.unwritten_min_s * sr:
+                    stretches.append((at, a, ch))
+                at = max(at, b)
+        if not stretches:
+            return list(utterances)
+        found: list[Utterance] = []
+        total = sum(e - s for s, e, _ in stretches) / sr
+        for stretch in stretches:
+            self._transcribe_group(channels, [stretch], found, None, total)
+        added = self._kept(found)
+        log.debug("decoded %d stretch(es) of unwritten speech alone: %d utterance(s)",
+                  len(stretches), len(added))
+        return sorted([*utterances, *added], key=lambda u: (u.start, u.channel))
+
+    def _kept(self, utterances: list[Utterance]) -> list[Utterance]:
+        """The utterances that pass the checks (text, confidence, not the prompt heard
+        back), their text in simplified script, in time order."""
+        o = self.options
         out = []
         prompt_words = set((self.hotwords or "").split()) | {o.initial_prompt}
         for u in utterances:
@@ -373,6 +420,4 @@ class Transcriber:
             u.start, u.end = round(u.start, 2), round(u.end, 2)
             out.append(u)
         out.sort(key=lambda u: (u.start, u.channel))
-        if progress is not None:
-            progress(1.0)
         return out

@@ -177,3 +177,32 @@ def test_real_read_speech_does_not_run_away(speech, shared, analyzer) -> None:
         o = speech.analyze(folder / other).to_dict()
         said = "".join(u["text"] for u in o["utterances"])
         assert said and not runaway(said, int(9 * o["duration"])) and o["violations"] == []
+
+
+def test_speech_left_unwritten_is_decoded_alone(shared, transcriber):
+    """Speech the detector found and the recogniser wrote nothing for is decoded again,
+    alone: in v2's noisy v2dd08 the decoder skipped the quieter customer's whole turn
+    光反映有什么用,我这都卡了一个礼拜了 (24.6-29.4 s) after the agent's louder one. Here
+    the words written for that turn are taken away, so that the filling is what brings
+    them back; where words were written nothing is added or moved."""
+    from dataclasses import replace
+
+    from analyzer.transcribe import spoken_chars
+
+    audio = decode(shared / "corpus" / "v2" / "audio" / "dialogues_noisy" / "v2dd08.mp3")[0]
+    clip = audio[15 * SAMPLE_RATE:35 * SAMPLE_RATE]
+    turn = (24.6 - 15, 29.4 - 15)
+    chunks = transcriber.speech([clip])
+    written = transcriber.transcribe([clip], chunks=chunks)
+    taken = [u for u in written if turn[0] - 0.3 <= u.start < turn[1]]
+    kept = [u for u in written if u not in taken]
+    assert kept, "the agent's words around the turn are written"
+    filled = transcriber.fill_unwritten([clip], kept, chunks)
+    added = [u for u in filled if u not in kept]
+    assert [u for u in filled if u in kept] == kept  # nothing written is moved or lost
+    assert added and sum(spoken_chars(u.text) for u in added) >= 8
+    # only where the words were taken away
+    lo, hi = (min(u.start for u in taken), max(u.end for u in taken)) if taken else turn
+    assert all(lo - 0.5 <= u.start and u.end <= hi + 0.5 for u in added)
+    off = Transcriber(transcriber.model, replace(transcriber.options, unwritten_min_s=0.0))
+    assert off.fill_unwritten([clip], kept, chunks) == kept
