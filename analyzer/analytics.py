@@ -492,6 +492,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     # One channel gives each moment to one speaker: the time both spoke and the 嗯 said
     # under the other's words are not seen there, and a 0 would read as "none".
     one_channel = method != "channels"
+    # the thresholds that made these figures, as JSON has them (a word list is a list)
+    config = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
     return CallAnalytics(
         method=method, speaker_confidence=speaker_confidence,
         duration_s=round(duration, 2), talk_s=talk, talk_share=share,
@@ -500,6 +502,5 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         interruptions=interruptions, backchannels=None if one_channel else backchannels,
         long_silences=silences,
         pace_cpm=pace, utterances=per_utt, observations=observations,
-        config={k: list(v) if isinstance(v, tuple) else v  # as JSON has it (a list)
-                for k, v in asdict(cfg).items()}, speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech],
+        config=config, speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech],
         no_pause=list(no_pause), speech_pad_s=speech_pad_s)

@@ -164,7 +164,9 @@ class CallAnalyticsConfig:
         "9.12", "无故打断客户", "不无故打断客户的话,要等待客户将问题讲完后再询问或答复。", 15))
     min_overlap_s: float = 0.3  # both voices at once at least this long
     backchannel_max_s: float = 1.0  # speech shorter than this (嗯, 对, 好的) never interrupts
-    backchannel_words: tuple[str, ...] = ()
+    backchannel_words: tuple[str, ...] = (
+        "嗯", "嗯嗯", "唔", "哦", "噢", "啊", "对", "对的", "是", "是的", "好", "好的", "行", "可以",
+        "没错", "知道了", "明白", "了解")
     """Mono: speech under ``backchannel_max_s`` is a back-channel only when its words are
     these alone (empty: its length alone decides)."""
     min_interrupted_s: float = 1.0  # the speech cut into is at least this long

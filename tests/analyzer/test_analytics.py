@@ -105,6 +105,9 @@ def test_thresholds_come_from_the_phrasebank() -> None:
     assert strict.call_analytics.min_overlap_s == 1.0
     assert _call(turns, ranges, cfg=strict.call_analytics).interruptions == []
     assert len(_call(turns, ranges).interruptions) == 1
+    # the section's defaults in code are the shipped bank's (a bank without the section,
+    # or without a key of it, gets what standard.yaml says)
+    assert pb.CallAnalyticsConfig() == pb.load().call_analytics
 
 
 def test_talk_share_silences_and_non_talk_time() -> None:
