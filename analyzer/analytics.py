@@ -39,7 +39,6 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -49,7 +48,7 @@ import numpy as np
 from phrasebank import CallAnalyticsConfig
 
 from .audio import active_level_db, frame_power
-from .transcribe import spoken_chars
+from .transcribe import spoken_chars, spoken_text
 from .vad import runs
 
 __all__ = [
@@ -310,7 +309,7 @@ def _backchannel(text: str, words: Sequence[str]) -> bool:
     ``words`` is empty. v2 mono synthesised visits (seed 7): the agent's 先看看就 (0.98 s, the
     timeline's turn 1.03 s) cut into the customer's 那你也得打个电话 and was taken for a
     back-channel by its length."""
-    said = "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+    said = spoken_text(text)
     if not words or not said:
         return True
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

@@ -225,15 +225,15 @@ class SpeechPipeline:
         scores = None if stereo else speech_scores(channels[0])
         chunks = self.transcriber.speech(channels, None if scores is None else [scores])
         utts = self.transcriber.transcribe(channels, progress=progress, chunks=chunks)
-        if not stereo:
-            # two voices in one stream: the decoder skips a quieter one after a louder one.
-            # Not in a call's channels, one voice each: there speech left unwritten was
-            # babble (noisy v2dd02, 我以为你会不会有这种事 three times over the agent's greeting)
-            utts = self.transcriber.fill_unwritten(channels, utts, chunks)
         if stereo:  # one channel is one speaker: a line's parts are joined on their channel
             utts = [joined(utts, run) for run in
                     self._join_runs(utts, [u.channel for u in utts], script_refs,
                                     self.options.join_max_parts)]
+        else:
+            # two voices in one stream: the decoder skips a quieter one after a louder one.
+            # Not in a call's channels, one voice each: there speech left unwritten was
+            # babble (noisy v2dd02, 我以为你会不会有这种事 three times over the agent's greeting)
+            utts = self.transcriber.fill_unwritten(channels, utts, chunks)
         t2 = time.perf_counter()
         # mono: the channel's speech threshold, for the pauses of its voice
         scored = None if scores is None else \

@@ -31,7 +31,7 @@ from .audio import SAMPLE_RATE
 from .vad import speech_chunks
 
 __all__ = ["TranscribeOptions", "Transcriber", "Utterance", "cut_loops", "runaway",
-           "spoken_chars", "words_confidence"]
+           "spoken_chars", "spoken_text", "words_confidence"]
 
 log = logging.getLogger(__name__)
 
@@ -123,21 +123,21 @@ def words_confidence(words: Sequence[dict[str, Any]]) -> float:
 _LOOP = re.compile(r"(.{2,8}?)\1{2,}|(.)\2{4,}")
 
 
-def _spoken(text: str) -> str:
+def spoken_text(text: str) -> str:
     """The letters and digits of ``text`` (a CJK character is a syllable): no punctuation,
     no spaces."""
     return "".join(c for c in text if unicodedata.category(c)[0] in "LN")
 
 
 def spoken_chars(text: str) -> int:
-    """How many characters of ``text`` are spoken (:func:`_spoken`)."""
-    return len(_spoken(text))
+    """How many characters of ``text`` are spoken (:func:`spoken_text`)."""
+    return len(spoken_text(text))
 
 
 def runaway(text: str, budget: int) -> bool:
     """A decoder that ran away: more spoken characters than ``budget``, or a phrase said
     three times running (a character five times: 对对对 is speech, 问问问问问 is not)."""
-    said = _spoken(text)
+    said = spoken_text(text)
     return len(said) > budget or _LOOP.search(said) is not None
 
 
@@ -145,7 +145,7 @@ def cut_loops(words: list[Any], budget: int) -> list[Any]:
     """Words with any run of a repeated 1-6 word phrase cut to two, then the spoken
     characters cut at ``budget`` (what the speech time allows)."""
     def key(w: Any) -> str:
-        return _spoken(w.word)
+        return spoken_text(w.word)
 
     out: list[Any] = []
     i = 0

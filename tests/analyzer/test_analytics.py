@@ -27,6 +27,16 @@ def _t(speaker: str, start: float, end: float, text: str = "好的好的我知�
     return Turn(speaker=speaker, text=text, start=start, end=end)
 
 
+def _mono_takeovers(turns: list[Turn], cfg: pb.CallAnalyticsConfig = CFG) -> list[str]:
+    """Who interrupts in a mono recording of ``turns`` whose first change of speaker came
+    with no pause (each turn's speech its own time)."""
+    a = analyse_call(turns, [0] * len(turns), [SpeechRange(t.speaker, t.start, t.end)
+                                               for t in turns],  # type: ignore[arg-type]
+                     [], turns[-1].end + 2.0, cfg, method="utterances",
+                     levels=[None] * len(turns), no_pause=[0])
+    return [i.by for i in a.interruptions]
+
+
 def test_agent_cutting_in_is_an_interruption_and_a_backchannel_is_not() -> None:
     turns = [_t("customer", 0.0, 5.0), _t("agent", 4.2, 8.0), _t("customer", 7.6, 8.1, "嗯")]
     ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
@@ -56,12 +66,8 @@ def test_mono_short_cut_in_with_words_of_its_own_is_a_turn_not_a_backchannel() -
     from dataclasses import replace
 
     def takeovers(text: str, cfg: pb.CallAnalyticsConfig = CFG) -> list[str]:
-        turns = [_t("customer", 0.5, 4.0), _t("agent", 4.0, 4.8, text),
-                 _t("customer", 6.0, 9.0)]
-        a = analyse_call(turns, [0] * 3, [SpeechRange(t.speaker, t.start, t.end)
-                                          for t in turns],  # type: ignore[arg-type]
-                         [], 12.0, cfg, method="utterances", levels=[None] * 3, no_pause=[0])
-        return [i.by for i in a.interruptions]
+        return _mono_takeovers([_t("customer", 0.5, 4.0), _t("agent", 4.0, 4.8, text),
+                                _t("customer", 6.0, 9.0)], cfg)
 
     assert "好的" in CFG.backchannel_words and 0.8 < CFG.backchannel_max_s
     assert takeovers("先看看就") == ["agent"]
@@ -76,12 +82,8 @@ def test_mono_turn_cut_into_early_counts_by_its_words() -> None:
     min_interrupted_s written before the change, it is still a turn when it has words of
     its own and at least half that length; a back-channel or a shorter stretch is not."""
     def takeovers(text: str, start: float) -> list[str]:
-        turns = [_t("customer", start, 4.0, text), _t("agent", 4.0, 8.0),
-                 _t("customer", 9.0, 12.0)]
-        a = analyse_call(turns, [0] * 3, [SpeechRange(t.speaker, t.start, t.end)
-                                          for t in turns],  # type: ignore[arg-type]
-                         [], 14.0, CFG, method="utterances", levels=[None] * 3, no_pause=[0])
-        return [i.by for i in a.interruptions]
+        return _mono_takeovers([_t("customer", start, 4.0, text), _t("agent", 4.0, 8.0),
+                                _t("customer", 9.0, 12.0)])
 
     assert CFG.min_interrupted_s == 1.0
     assert takeovers("那你也", 3.1) == ["agent"]        # 0.9 s, words of its own
