@@ -173,7 +173,7 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     loudness either (the detector before this one: 10 dB above the channel's 10th
     percentile): babble and pink noise at 10 dB SNR have peaks that loud and hide the
     weak ends of words; on the 4 noisy v2 calls its talk time was off by a mean 9.7% and
-    up to 27.9% per speaker, this one's by 5.2% and at most 11.7% (clean calls: 2.1%
+    up to 27.9% per speaker, this one's by 5.2% and at most 11.7% (clean calls: 2.3%
     and 3.8% before, 0.6% and 1.1% now).
     """
     power = band_power(audio)
