@@ -59,6 +59,37 @@ def test_short_overlap_and_short_speech_cut_into_are_not_interruptions() -> None
                  ).interruptions == []
 
 
+def test_stereo_turn_broken_into_pieces_by_noise_is_one_interruption() -> None:
+    # the agent's words under noise: 0.5 s, then 0.7 s after a gap of 0.7 s, and the rest;
+    # one utterance of its own words holds them (written from 0.35 s after the first piece)
+    turns = [_t("customer", 0.0, 6.0), _t("agent", 4.85, 9.0, "那就五点以后到您家")]
+    ranges = [SpeechRange("customer", 0.0, 6.0), SpeechRange("agent", 4.0, 4.5),
+              SpeechRange("agent", 5.2, 5.9), SpeechRange("agent", 6.6, 9.0)]
+    a = _call(turns, ranges)
+    assert [(i.by, i.at, i.interrupting, i.interrupted) for i in a.interruptions] == \
+        [("agent", 4.0, 1, 0)]
+    assert a.backchannels == 0
+
+
+def test_stereo_short_speech_stays_a_backchannel_by_its_words_or_its_length() -> None:
+    # 嗯 under the agent, the customer's own turn 0.8 s later: a back-channel, no interruption
+    turns = [_t("agent", 0.0, 6.0), _t("customer", 5.2, 5.6, "嗯"),
+             _t("customer", 6.4, 9.0, "那我下午在家等你")]
+    ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
+    a = _call(turns, ranges)
+    assert a.interruptions == [] and a.backchannels == 1
+    # words of its own, but nothing follows within the piece gap: its length decides
+    alone = [_t("agent", 0.0, 6.0), _t("customer", 5.2, 5.9, "三点不行"),
+             _t("customer", 8.0, 10.0, "那我下午在家等你")]
+    b = _call(alone, [SpeechRange(t.speaker, t.start, t.end) for t in alone])  # type: ignore[arg-type]
+    assert b.interruptions == [] and b.backchannels == 1
+    # words of its own and the rest of the turn 0.6 s later: the customer cut in
+    cut = [_t("agent", 0.0, 6.0), _t("customer", 5.2, 5.9, "三点不行"),
+           _t("customer", 6.5, 9.0, "我得去接孩子")]
+    c = _call(cut, [SpeechRange(t.speaker, t.start, t.end) for t in cut])  # type: ignore[arg-type]
+    assert [(i.by, i.at, i.interrupting) for i in c.interruptions] == [("customer", 5.2, 1)]
+
+
 def test_mono_short_cut_in_with_words_of_its_own_is_a_turn_not_a_backchannel() -> None:
     """In one channel the words are known: speech under backchannel_max_s that says
     nothing but back-channel words (嗯, 好的) is no interruption; a short cut-in with words
@@ -214,6 +245,23 @@ def test_voice_activity_holds_in_fluctuating_noise_at_10_db() -> None:
     for r in got:  # every range is one of the turns, none is noise alone
         assert any(r.start < e and s < r.end for s, e in turns)
     assert len(got) == len(turns)
+
+
+def test_voice_activity_keeps_the_soft_words_of_a_channel_that_talks_most_of_the_time() -> None:
+    # a monologue: speech in 85% of the channel, its last turn 20 dB softer than the rest
+    sr = SAMPLE_RATE
+    rng = np.random.default_rng(11)
+    turns = [(0.5, 9.0), (9.6, 19.0), (19.7, 27.0)]
+    speech = np.zeros(30 * sr)
+    for k, (s, e) in enumerate(turns):
+        gain = 0.1 if k == 2 else 1.0
+        speech[round(s * sr):round(s * sr) + round((e - s) * sr)] += gain * _voiced(e - s, rng)
+    line = 1e-4 * rng.standard_normal(30 * sr)
+    got = voice_activity((0.1 * speech + line).astype(np.float32), "agent")
+    talk = sum(r.end - r.start for r in got)
+    truth = sum(e - s for s, e in turns)
+    assert abs(talk - truth) / truth <= 0.05
+    assert any(r.start < 27.0 and 19.7 < r.end for r in got)
 
 
 def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> None:
