@@ -426,11 +426,15 @@ def _interruptions(ranges: Sequence[SpeechRange], cfg: CallAnalyticsConfig,
                 by=who, at=r.start, overlap_s=round(overlap, 2), cut_off_start=o.start,
                 interrupting=interrupting, interrupted=_at(utterances, other, r.start)))
     found.sort(key=lambda i: i.at)
-    # from the flag_from-th agent interruption of the call on, each is a 9.12 flag (when the
-    # utterance that cut in is known: the flag is put on it)
+    # from the flag_from-th agent interruption of the call on, once their overlap adds up to
+    # flag_from_overlap_s, each is a 9.12 flag (when the utterance that cut in is known: the
+    # flag is put on it)
     agent = [i for i in found if i.by == "agent"]
+    overlap_so_far = 0.0
     for n, intr in enumerate(agent, start=1):
-        intr.flagged = n >= cfg.flag_from and intr.interrupting is not None
+        overlap_so_far += intr.overlap_s or 0.0
+        intr.flagged = n >= cfg.flag_from and intr.interrupting is not None and \
+            overlap_so_far >= cfg.flag_from_overlap_s - 1e-9
     return found, backchannels
 
 

@@ -55,7 +55,7 @@ def _as_list(v: Any) -> list[Any]:
 _ANALYTICS_NUMBERS = {  # key: (lowest, highest, integer)
     "min_overlap_s": (0.0, 10.0, False), "backchannel_max_s": (0.0, 10.0, False),
     "min_interrupted_s": (0.0, 60.0, False), "takeover_max_gap_s": (0.0, 2.0, False),
-    "flag_from": (1, 1000, True),
+    "flag_from": (1, 1000, True), "flag_from_overlap_s": (0.0, 600.0, False),
     "long_silence_s": (0.5, 600.0, False), "raised_voice_db": (1.0, 40.0, False),
     "rushing_ratio": (1.05, 10.0, False), "rushing_min_chars": (1, 1000, True),
     "baseline_min_utterances": (2, 1000, True)}

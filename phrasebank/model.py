@@ -172,6 +172,9 @@ class CallAnalyticsConfig:
     min_interrupted_s: float = 1.0  # the speech cut into is at least this long
     takeover_max_gap_s: float = 0.25  # mono: the agent this soon after, with no pause
     flag_from: int = 1  # interruptions in one call before the first is flagged
+    flag_from_overlap_s: float = 0.0
+    """Seconds both voices spoke at once over the call's agent interruptions, summed, before
+    one is flagged (0: the count alone decides)."""
     long_silence_s: float = 3.0  # a silence at least this long is listed
     raised_voice: ObservationRule = field(default_factory=lambda: ObservationRule(
         "9.16", "提高音量", "任何情况下不与客户争执。不以粗鲁语言和生、冷、硬、顶的态度对待客户。", 0))

@@ -48,6 +48,26 @@ def test_agent_cutting_in_is_an_interruption_and_a_backchannel_is_not() -> None:
     assert a.overlap_s == pytest.approx(0.8 + 0.4)
 
 
+def test_flags_start_at_the_count_and_the_seconds_the_bank_sets() -> None:
+    from dataclasses import replace
+
+    # three agent interruptions over 0.8 s, 1.5 s and 1.0 s of the customer's speech
+    turns = [_t("customer", 0.0, 5.0), _t("agent", 4.2, 8.0), _t("customer", 10.0, 15.0),
+             _t("agent", 13.5, 18.0), _t("customer", 20.0, 25.0), _t("agent", 24.0, 28.0)]
+    ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
+
+    def flagged(**change: object) -> list[bool]:
+        cfg = replace(CFG, **change)  # type: ignore[arg-type]
+        return [i.flagged for i in _call(turns, ranges, cfg=cfg).interruptions]
+
+    assert CFG.flag_from == 1 and CFG.flag_from_overlap_s == 0
+    assert flagged() == [True, True, True]
+    assert flagged(flag_from=2) == [False, True, True]
+    assert flagged(flag_from_overlap_s=2.0) == [False, True, True]  # 0.8, then 2.3 s
+    assert flagged(flag_from_overlap_s=3.3) == [False, False, True]  # 3.3 s with the third
+    assert flagged(flag_from=3, flag_from_overlap_s=1.0) == [False, False, True]
+
+
 def test_short_overlap_and_short_speech_cut_into_are_not_interruptions() -> None:
     # the agent starts 0.2 s before the customer stops (a turn taken a little early)
     early = [_t("customer", 0.0, 5.0), _t("agent", 4.8, 9.0)]
@@ -283,6 +303,7 @@ def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> N
 @pytest.mark.parametrize("bad, problem", [
     ("  min_overlap_s: 0.3", "  min_overlap_s: -1"),
     ("  flag_from: 1", "  flag_from: 0"),
+    ("  flag_from_overlap_s: 0.0", "  flag_from_overlap_s: -2"),
     ('  rushing: {ref: "3.4"', '  rushing: {ref: "three"'),
     ("  long_silence_s: 3.0", "  long_silence_s: 3.0\n  loudness: 5"),
     ("  backchannel_words: [嗯,", "  backchannel_words: [\"\", 嗯,"),
