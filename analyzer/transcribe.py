@@ -368,13 +368,14 @@ class Transcriber:
         return out
 
     def fill_unwritten(self, channels: Sequence[np.ndarray], utterances: Sequence[Utterance],
-                       chunks: Sequence[tuple[int, int, int]]) -> list[Utterance]:
+                       chunks: Sequence[tuple[int, int, int]],
+                       progress: Callable[[float], None] | None = None) -> list[Utterance]:
         """``utterances`` with those of the detector's speech (``chunks``, as
         :meth:`speech` gives them) that they leave unwritten: each stretch of a chunk at
         least ``unwritten_min_s`` long and 0.1 s from every utterance of its channel is
         transcribed alone, as :meth:`transcribe` does a group (its utterances pass the same
         checks). In one stream the decoder skips a quieter voice that follows a louder one;
-        alone, it is heard."""
+        alone, it is heard. ``progress``: as :meth:`transcribe`'s, over the stretches."""
         o = self.options
         if o.unwritten_min_s <= 0:
             return list(utterances)
@@ -393,9 +394,13 @@ class Transcriber:
             return list(utterances)
         found: list[Utterance] = []
         total = sum(e - s for s, e, _ in stretches) / sr
+        done = 0.0
         for stretch in stretches:
-            self._transcribe_group(channels, [stretch], found, None, total)
+            done += self._transcribe_group(channels, [stretch], found,
+                                           _offset(progress, done), total)
         added = self._kept(found)
+        if progress is not None:
+            progress(1.0)
         log.debug("decoded %d stretch(es) of unwritten speech alone: %d utterance(s)",
                   len(stretches), len(added))
         return sorted([*utterances, *added], key=lambda u: (u.start, u.channel))

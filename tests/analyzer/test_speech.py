@@ -88,10 +88,21 @@ def test_bad_options(speech):
         speech.analyze(FIXTURES / "greet.wav", scenario="nope")
 
 
-def test_progress_reaches_the_end(speech):
-    seen = []
-    speech.analyze(FIXTURES / "greet.wav", progress=seen.append)
+@pytest.mark.parametrize("name", ["greet.wav", "taboo_agent_right.wav"])  # mono, stereo
+def test_progress_reaches_the_end_only_when_the_result_is_ready(speech, name, monkeypatch):
+    seen: list[float] = []
+    at_speakers: list[float] = []
+    speakers = speech._speakers
+
+    def watched(*args, **kwargs):  # the stage after the decoder's pass(es), unchanged
+        at_speakers.append(max(seen))
+        return speakers(*args, **kwargs)
+
+    monkeypatch.setattr(speech, "_speakers", watched)
+    speech.analyze(FIXTURES / name, progress=seen.append)
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    # the decoder's pass is not the end: speakers, second readings and analytics follow
+    assert at_speakers and at_speakers[0] < 1.0
 
 
 def test_a_line_cut_in_many_parts_is_joined_on_its_side(speech):
