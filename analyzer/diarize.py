@@ -169,6 +169,14 @@ class DiarizeOptions:
     level_spread_floor_db: float = 1.0
     """The voices' spread of level is taken as at least this (a few utterances at one
     synthetic level would make every decibel decisive)."""
+    piece_off_db: float = 3.5
+    """A piece of an utterance between pauses of the voice, this far from its speaker's
+    median level and nearer the other's, is the other speaker's, when the two voices lie
+    ``nearer_voice_db`` apart (see :func:`analyzer.utterances.pieces_by_level`); 0: never."""
+    piece_min_s: float = 0.4
+    """Pieces shorter than this stay with their neighbour (see ``piece_off_db``): one
+    syllable's level is no voice's (v2dd04's 了 at the end of 能上了, 0.33 s, read as the
+    customer's)."""
 
 
 @dataclass

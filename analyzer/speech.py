@@ -67,6 +67,7 @@ from .utterances import (
     join_runs,
     joined,
     onsets_at_level_steps,
+    pieces_by_level,
     rejoin,
     snap_to_pauses,
     word_offsets,
@@ -505,7 +506,35 @@ class SpeechPipeline:
                                reach_s=o.edge_window_frames * 0.01 / 2)
             if len(cut) != len(utts) and (kept := recut(cut, "cut_at_edge")) is not None:
                 utts, got = cut, kept
-        return utts, got.turns, {**got.info, "model": SPEAKER_MODEL}
+        turns = got.turns
+        if voice_pauses and o.piece_off_db > 0:
+            # a piece after a pause at the other voice's loudness is the other's, unless
+            # it is long enough for its voice to say otherwise
+            centroids, agent_voice = got.centroids, got.info.get("agent_voice")
+
+            def voice_of(start: float, end: float) -> str | None:
+                if centroids is None or not isinstance(agent_voice, int) or \
+                        end - start < o.min_embed_s:
+                    return None
+                wav = channels[0][int(start * SAMPLE_RATE): int(end * SAMPLE_RATE)]
+                sims = np.asarray(self.speaker_encoder.embed_many([wav]))[0] @ centroids.T
+                return "agent" if sims[agent_voice] >= sims[1 - agent_voice] else "customer"
+
+            pieces, said, origin = pieces_by_level(
+                utts, [t.speaker for t in turns], channels[0], voice_pauses, agent_only_spans,
+                self.transcriber.to_simplified, min_gap_db=o.nearer_voice_db,
+                min_off_db=o.piece_off_db, min_piece_s=o.piece_min_s,
+                slack_s=o.pause_word_slack_s, voice_of=voice_of)
+            if said != [turns[n].speaker for n in origin]:
+                voice_id = {t.speaker: t.voice for t in turns}
+                moved = sum(1 for sp, n in zip(said, origin, strict=True)
+                            if sp != turns[n].speaker)
+                turns = [turns[n] if sp == turns[n].speaker else
+                         SpeakerTurn(sp, min(turns[n].confidence, 0.5), voice_id.get(sp))
+                         for sp, n in zip(said, origin, strict=True)]
+                utts = pieces
+                got.info["cut_by_level"] = moved
+        return utts, turns, {**got.info, "model": SPEAKER_MODEL}
 
 
 def _part(progress: Callable[[float], None] | None, start: float,

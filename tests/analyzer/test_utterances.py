@@ -206,3 +206,41 @@ def test_the_louder_voice_starts_where_its_level_steps_up_with_no_pause_before()
     loud_first = [(1.0, 4.0, -20.0), (4.4, 5.2, -20.0), (5.2, 8.0, -26.0)]
     assert onsets([first, reply], ["agent", "customer"], _speech(loud_first), scores) == \
         [first, reply]
+
+
+def test_a_piece_after_a_pause_at_the_other_voices_level_is_the_other_speakers() -> None:
+    from analyzer.utterances import pieces_by_level
+
+    # the agent (-20 dB, nearer the recorder) and the customer (-25 dB); the recogniser
+    # wrote the customer's 在那边 (4.6-5.3 s, after a 0.3 s pause) into the agent's utterance
+    agent = _utterance([(1.0, 2.5, "你家厕所在哪"), (2.7, 4.3, "我先用一下"),
+                        (4.6, 5.3, "在那边")])
+    customer = _utterance([(6.0, 8.0, "那你这线就这么搭着")])
+    later = _utterance([(8.6, 10.6, "就这样吧我还有下一家")])
+    utts, speakers = [agent, customer, later], ["agent", "customer", "agent"]
+    plan = [(1.0, 2.5, -20.0), (2.7, 4.3, -20.0), (4.6, 5.3, -25.0), (6.0, 8.0, -25.0),
+            (8.6, 10.6, -20.0)]
+    pauses = [(2.5, 2.7), (4.3, 4.6), (5.3, 6.0), (8.0, 8.6)]
+
+    def by_level(audio, off_db=3.5, voice_of=None):
+        return pieces_by_level(utts, speakers, audio, pauses, lambda _: [], lambda t: t,
+                               min_gap_db=3.0, min_off_db=off_db, min_piece_s=0.25,
+                               slack_s=0.2, voice_of=voice_of)
+
+    got, said, origin = by_level(_speech(plan))
+    assert [(u.text, sp) for u, sp in zip(got, said, strict=True)] == [
+        ("你家厕所在哪我先用一下", "agent"), ("在那边", "customer"),
+        ("那你这线就这么搭着", "customer"), ("就这样吧我还有下一家", "agent")]
+    assert origin == [0, 0, 1, 2] and (got[1].start, got[1].end) == (4.6, 5.3)
+    # a voice that can tell (the piece long enough to embed) decides with the level: the
+    # customer's, as the level says; or the agent's, said softly
+    assert by_level(_speech(plan), voice_of=lambda s, e: "customer")[1] == said
+    again, kept, _ = by_level(_speech(plan), voice_of=lambda s, e: "agent")
+    assert again == utts and kept == speakers
+    # as they were: the piece at the agent's own level (a soft word is not 5 dB softer);
+    # the voices at one level; a bar of 9 dB
+    own = [(s, e, -21.5 if s == 4.6 else db) for s, e, db in plan]
+    flat = [(s, e, -20.0) for s, e, _ in plan]
+    for audio, off_db in ((_speech(own), 3.5), (_speech(flat), 3.5), (_speech(plan), 9.0)):
+        again, said, origin = by_level(audio, off_db)
+        assert again == utts and said == speakers and origin == [0, 1, 2]
