@@ -267,6 +267,19 @@ def snap_to_pauses(utts: Sequence[Utterance], speakers: Sequence[str],
     return out
 
 
+def _speaker_levels(utts: Sequence[Utterance], speakers: Sequence[str], audio: np.ndarray,
+                    min_gap_db: float) -> dict[str, float] | None:
+    """The agent's and the customer's median active level (dBFS, over their utterances of
+    at least 1 s), when both are known and at least ``min_gap_db`` apart; else None."""
+    voice = np.array([{"agent": 0, "customer": 1}.get(sp, -1) for sp in speakers])
+    seconds = np.array([u.end - u.start for u in utts])
+    agent, customer = voice_levels(audio, [(u.start, u.end) for u in utts], voice,
+                                   seconds >= 1.0)
+    if agent is None or customer is None or abs(agent - customer) < min_gap_db:
+        return None
+    return {"agent": agent, "customer": customer}
+
+
 def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], audio: np.ndarray,
                           scores: np.ndarray, threshold: float, frame_s: float, *,
                           min_gap_db: float, head_min_s: float, reach_s: float,
@@ -287,13 +300,9 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
     the quieter's ends there. Texts and words stay: only the times move, for the
     analytics."""
     out = list(utts)
-    voice = np.array([{"agent": 0, "customer": 1}.get(sp, -1) for sp in speakers])
-    seconds = np.array([u.end - u.start for u in utts])
-    agent, customer = voice_levels(audio, [(u.start, u.end) for u in utts], voice,
-                                   seconds >= 1.0)
-    if agent is None or customer is None or abs(agent - customer) < min_gap_db:
+    levels = _speaker_levels(utts, speakers, audio, min_gap_db)
+    if levels is None:
         return out
-    levels = {"agent": agent, "customer": customer}
     louder = max(levels, key=lambda w: levels[w])
     quieter = "customer" if louder == "agent" else "agent"
     gap = levels[louder] - levels[quieter]
@@ -360,13 +369,9 @@ def pieces_by_level(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
     0.5 s before it.
     """
     out_speakers = list(speakers)
-    voice = np.array([{"agent": 0, "customer": 1}.get(sp, -1) for sp in speakers])
-    seconds = np.array([u.end - u.start for u in utts])
-    agent, customer = voice_levels(audio, [(u.start, u.end) for u in utts], voice,
-                                   seconds >= 1.0)
-    if agent is None or customer is None or abs(agent - customer) < min_gap_db:
+    levels = _speaker_levels(utts, speakers, audio, min_gap_db)
+    if levels is None:
         return list(utts), out_speakers, list(range(len(utts)))
-    levels = {"agent": agent, "customer": customer}
     pieces, origin = cut_at_pauses(utts, pauses, keep_whole, to_text, min_s=0.0,
                                    min_piece_s=min_piece_s, slack_s=slack_s)
     if len(pieces) == len(utts):
