@@ -414,7 +414,9 @@ class SpeechPipeline:
         agent says, script lines and violations, where a voice beside or inside them says
         another speaker (:func:`analyzer.utterances.cut_around_lines`), then where a second
         of the other voice lies at an edge (:func:`analyzer.diarize.edge_changes`,
-        :func:`analyzer.utterances.cut_at_edges`). The utterances (cut or not), their
+        :func:`analyzer.utterances.cut_at_edges`); last, a piece between pauses of the voice
+        that is as loud as the other speaker goes to them
+        (:func:`analyzer.utterances.pieces_by_level`). The utterances (cut or not), their
         speakers and the evidence."""
         if stereo:
             agent = 0 if agent_channel == "left" else 1
