@@ -372,8 +372,9 @@ class SpeechPipeline:
         if attribution["method"] == "channels":
             # one speaker per channel: the voice activity shows who speaks over whom
             who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
-            ranges = sorted((r for audio, sp in zip(channels, who, strict=True)
-                             for r in voice_activity(audio, sp)), key=lambda r: r.start)
+            ranges = sorted((r for k, (audio, sp) in enumerate(zip(channels, who, strict=True))
+                             for r in voice_activity(audio, sp, other=channels[1 - k])),
+                            key=lambda r: r.start)
             method, confidence = "channels", "high"
         else:
             # speakers from their voices (or words); overlaps in one channel are not seen

@@ -25,8 +25,9 @@ from .audio import SAMPLE_RATE
 if TYPE_CHECKING:
     from .transcribe import TranscribeOptions
 
-__all__ = ["FRAME_S", "STEP_S", "STEP_START_S", "band_power", "fitted_threshold", "pauses",
-           "runs", "speech_chunks", "speech_likelihood", "speech_scores", "speech_threshold"]
+__all__ = ["FRAME_S", "STEP_S", "STEP_START_S", "band_power", "crosstalk", "fitted_threshold",
+           "pauses", "runs", "speech_chunks", "speech_likelihood", "speech_scores",
+           "speech_threshold"]
 
 _WINDOW = 512  # samples Silero scores at a time (32 ms at 16 kHz)
 FRAME_S = _WINDOW / SAMPLE_RATE
@@ -158,3 +159,45 @@ def speech_likelihood(power: np.ndarray) -> np.ndarray:
     ratio = power / power[quiet].mean(axis=0)
     prior = np.maximum(ratio - 1.0, 0.0)
     return np.asarray((ratio * prior / (1 + prior) - np.log1p(prior)).mean(axis=1))
+
+
+def crosstalk(own: np.ndarray, other: np.ndarray, *, min_gap_db: float = 15.0,
+              min_similarity: float = 0.8, max_lag_s: float = 0.2) -> np.ndarray:
+    """Per step of a channel's ``own`` audio, whether what it holds is the ``other``
+    channel's voice leaking in (line echo, a handset's sidetone): the other channel is at
+    least ``min_gap_db`` louder, at most ``max_lag_s`` before (in 10 ms steps), and the two
+    spectra have one shape (the correlation of their magnitudes over frequency at least
+    ``min_similarity``).
+
+    Measured on the 7 clean v2 stereo calls with each channel copied into the other 30 dB
+    down (20 ms and 150 ms late): where only the other side spoke, the best correlation
+    had a median of 0.94-1.0; where the two spoke at once, 0.44-0.62, and their levels lie
+    within a few dB of each other, not 15 dB apart. Half a step (10 ms) off, the spectra of
+    32 ms windows no longer match: the other channel is looked at on two grids."""
+    mine = band_power(own)
+    n = mine.shape[0]
+    leak = np.zeros(n, dtype=bool)
+    if n == 0:
+        return leak
+
+    def shapes(power: np.ndarray) -> np.ndarray:
+        mag = np.sqrt(power)
+        mag = mag - mag.mean(axis=1, keepdims=True)
+        return mag / (np.linalg.norm(mag, axis=1, keepdims=True) + 1e-12)
+
+    a, level_a = shapes(mine), 10 * np.log10(mine.sum(axis=1))
+    max_lag = int(round(max_lag_s / STEP_S))
+    # the other channel 0 and 10 ms later than the steps: lag k on the second grid is an
+    # echo k steps less 10 ms late
+    for shift in (0, _STEP // 2):
+        theirs = band_power(np.asarray(other)[shift:])[:n]
+        m = theirs.shape[0]
+        b, level_b = shapes(theirs), 10 * np.log10(theirs.sum(axis=1))
+        for lag in range(max_lag + 1):
+            k = min(n - lag, m)  # own step i against the other's step i - lag
+            if k <= 0:
+                break
+            similar = np.einsum("ij,ij->i", a[lag:lag + k], b[:k]) >= min_similarity
+            louder = level_b[:k] - level_a[lag:lag + k] >= min_gap_db
+            leak[lag:lag + k] |= similar & louder
+    return leak

@@ -284,6 +284,27 @@ def test_voice_activity_keeps_the_soft_words_of_a_channel_that_talks_most_of_the
     assert any(r.start < 27.0 and 19.7 < r.end for r in got)
 
 
+def test_voice_activity_leaves_out_the_other_sides_voice_leaking_into_the_channel() -> None:
+    # a line's echo: the agent's voice 30 dB down and 90 ms late in the customer's channel
+    sr = SAMPLE_RATE
+    rng = np.random.default_rng(5)
+    agent_turns, customer_turns = [(1.0, 6.0), (12.0, 16.0)], [(7.0, 11.0), (15.0, 18.0)]
+    agent, customer = np.zeros(20 * sr), np.zeros(20 * sr)
+    for track, turns in ((agent, agent_turns), (customer, customer_turns)):
+        for s, e in turns:
+            track[round(s * sr):round(s * sr) + round((e - s) * sr)] += _voiced(e - s, rng)
+    delay = round(0.09 * sr)
+    heard = customer.copy()
+    heard[delay:] += 10 ** (-30 / 20) * agent[:-delay]
+    heard += 1e-5 * rng.standard_normal(heard.size)
+    got = voice_activity((0.1 * heard).astype(np.float32), "customer",
+                         other=(0.1 * agent).astype(np.float32))
+    assert [(round(r.start), round(r.end)) for r in got] == customer_turns
+    # the same channel read alone takes the echo for the customer talking
+    alone = voice_activity((0.1 * heard).astype(np.float32), "customer")
+    assert sum(r.end - r.start for r in alone) > 10.0
+
+
 def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> None:
     from analyzer import Analyzer
 
