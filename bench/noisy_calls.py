@@ -14,7 +14,12 @@ lulls come and go more than in the corpus's noise; and the active level over the
 channel counts some silence, so the noise is somewhat above 10 dB SNR against the speech
 itself. A harder check than the corpus's noisy calls, not a copy of them.
 
+With ``--echo DB`` each channel also carries the other's voice ``DB`` dB down and
+``--echo-ms`` late (a line's echo, a handset's sidetone), the stereo calls of the
+dialogues too; with ``--quiet`` no noise is added, only the echo.
+
     python bench/noisy_calls.py OUT [--seed 11] [--shared ../shared]
+    python bench/noisy_calls.py OUT --echo -30 --echo-ms 90 --quiet
     python bench/analytics_bench.py --dir OUT
 """
 
@@ -90,12 +95,28 @@ def noisy_copy(channels: list[np.ndarray], talkers: list[np.ndarray],
     return x / max(1.0, float(np.abs(x).max()))
 
 
+def with_echo(channels: list[np.ndarray], db: float, ms: float) -> list[np.ndarray]:
+    """Each channel with the other's voice added ``db`` dB down, ``ms`` late."""
+    delay = int(round(ms / 1000 * RATE))
+    gain = 10 ** (db / 20)
+    out = []
+    for k, ch in enumerate(channels):
+        echo = np.zeros_like(ch)
+        echo[delay:] = channels[1 - k][: ch.size - delay]
+        out.append(ch + gain * echo)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2]
                         / "shared")
+    parser.add_argument("--echo", type=float, default=None, metavar="DB",
+                        help="add each channel's voice to the other this many dB down")
+    parser.add_argument("--echo-ms", type=float, default=90.0)
+    parser.add_argument("--quiet", action="store_true", help="no noise, only the echo")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     audio = args.shared / "corpus" / "v2" / "audio"
@@ -105,8 +126,18 @@ def main() -> int:
     rng = np.random.default_rng(args.seed)
     talkers = [c for p in sorted((audio / "dialogues").glob("*.wav")) for c in _decode(p)]
     args.out.mkdir(parents=True, exist_ok=True)
-    for path in sorted((audio / "interruptions").glob("*.wav")):  # the stereo calls
-        x = noisy_copy(_decode(path), talkers, rng)
+    calls = sorted((audio / "interruptions").glob("*.wav"))  # the stereo calls
+    if args.echo is not None:
+        calls += sorted((audio / "dialogues").glob("*.wav"))
+    for path in calls:
+        channels = _decode(path)
+        if args.echo is not None:
+            channels = with_echo(channels, args.echo, args.echo_ms)
+        if args.quiet:
+            x = np.stack(channels, axis=1)
+            x = x / max(1.0, float(np.abs(x).max()))
+        else:
+            x = noisy_copy(channels, talkers, rng)
         with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
             with wave.open(tmp.name, "wb") as out:
                 out.setnchannels(x.shape[1])
@@ -116,8 +147,12 @@ def main() -> int:
             subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", tmp.name, "-ar", "8000",
                             "-c:a", "pcm_alaw", str(args.out / path.name)], check=True)
         timeline = json.loads((path.parent / f"{path.stem}.timeline.json").read_text())
-        timeline["condition"] += (f", pink noise and babble {SNR_DB:g} dB "
-                                  "(bench/noisy_calls.py)")
+        if args.echo is not None:
+            timeline["condition"] += (f", the other side's voice {args.echo:g} dB down, "
+                                      f"{args.echo_ms:g} ms late")
+        if not args.quiet:
+            timeline["condition"] += f", pink noise and babble {SNR_DB:g} dB"
+        timeline["condition"] += " (bench/noisy_calls.py)"
         (args.out / f"{path.stem}.timeline.json").write_text(
             json.dumps(timeline, ensure_ascii=False, indent=1))
         log.info("%s", path.name)
