@@ -161,12 +161,12 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
                    ) -> list[SpeechRange]:
     """The speech of one speaker's own channel (16 kHz) as ranges, from how far each 20 ms
     frame's spectrum stands above the channel's noise
-    (:func:`analyzer.vad.speech_likelihood`): a range holds frames whose likelihood, averaged over 0.3 s, reaches ``_CORE_TIMES`` the
-    channel's quiet level (its 30th percentile of that average, at most ``_QUIET_MAX``;
-    the threshold at least ``_CORE_MIN``),
-    and reaches out to its edges while the 60 ms average stays at ``_EDGE_TIMES`` that
-    level; frames more than 35 dB below the channel's loud speech (its 95th percentile)
-    never make a range (the other side's echo on a line). Pauses shorter than
+    (:func:`analyzer.vad.speech_likelihood`): a range holds frames whose likelihood,
+    averaged over 0.3 s, reaches ``_CORE_TIMES`` the channel's quiet level (its 30th
+    percentile of that average, at most ``_QUIET_MAX``; the threshold at least
+    ``_CORE_MIN``), and reaches out to its edges while the 60 ms average stays at
+    ``_EDGE_TIMES`` that level; frames more than 35 dB below the channel's loud speech (its
+    95th percentile) never make a range. Pauses shorter than
     ``merge_gap_s`` stay inside a range (a comma's pause is part of a turn: cut there,
     "喂, | 您好…" looked like a 0.4 s back-channel and the rest like a late start), bursts
     shorter than ``min_burst_s`` are dropped. ``other``: the call's other channel; where
@@ -188,7 +188,7 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     likelihood = speech_likelihood(power)
     if likelihood.size == 0:
         return []
-    leak = crosstalk(audio, other)[: likelihood.size] if other is not None else \
+    leak = crosstalk(power, other)[: likelihood.size] if other is not None else \
         np.zeros(likelihood.size, dtype=bool)
     # the channel's quiet level over the steps that are not the other side's voice leaking
     # in: that is neither speech here nor the noise (counted as silence, it lowered the
@@ -197,14 +197,15 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     smooth = _moving_mean(likelihood, _CORE_FRAMES)
     quiet = min(float(np.percentile(smooth[~leak] if (~leak).any() else smooth, 30)),
                 _QUIET_MAX)
-    likelihood = np.where(leak, 0.0, likelihood)
-    core = _moving_mean(likelihood, _CORE_FRAMES)
+    if leak.any():
+        likelihood = np.where(leak, 0.0, likelihood)
+        smooth = _moving_mean(likelihood, _CORE_FRAMES)
     high = max(_CORE_MIN, _CORE_TIMES * quiet)
     low = max(_CORE_MIN * 0.3, _EDGE_TIMES * quiet)
     level = 10 * np.log10(power.sum(axis=1))
     audible = level >= np.percentile(level, 95) - 35
     edge = _moving_mean(likelihood, _EDGE_FRAMES) >= low
-    is_core = (core >= high) & audible
+    is_core = (smooth >= high) & audible
     spans = []
     trim = _EDGE_FRAMES // 2  # the edge average reaches that far past the speech
     for a, b in runs(edge):

@@ -398,8 +398,7 @@ def pieces_by_level(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
             level = active_level_db(audio, a, b)
             if level is not None and abs(level - levels[own]) >= min_off_db and \
                     abs(level - levels[other]) < abs(level - levels[own]) and \
-                    (voice_of is None or voice_of(pieces[k].start, pieces[k].end)
-                     in (None, other)):
+                    (voice_of is None or voice_of(a, b) in (None, other)):
                 off[k] = abs(level - levels[own])
         if len(off) == len(mine):  # the utterance keeps the piece most like its speaker
             del off[min(off, key=lambda k: off[k])]

@@ -120,7 +120,8 @@ _STEP = SAMPLE_RATE // 50
 STEP_S = _STEP / SAMPLE_RATE
 """Seconds between the steps :func:`speech_likelihood` scores (20 ms)."""
 STEP_START_S = (_SPECTRUM_WINDOW / 2 - _STEP / 2) / SAMPLE_RATE
-"""Where the 20 ms in the middle of step 0's window begins (step ``i``'s: ``i * STEP_S`` later)."""
+"""Where the 20 ms in the middle of step 0's window begins (step ``i``'s: ``i * STEP_S``
+later)."""
 _QUIET_SHARE = 0.2  # of steps, the quietest, whose mean spectrum is taken for the noise's
 _BLOCK = 2000  # steps transformed at a time (40 s)
 
@@ -147,10 +148,10 @@ def band_power(audio: np.ndarray) -> np.ndarray:
 
 
 def speech_likelihood(power: np.ndarray) -> np.ndarray:
-    """Per :data:`STEP_S` step of one channel (``power``: its :func:`band_power`), the mean over frequency of the log likelihood
-    ratio of speech against the channel's noise (Sohn, Kim and Sung, 1999, the a-priori SNR
-    taken as the measured one less 1); the noise's spectrum is the mean of the quietest
-    ``_QUIET_SHARE`` of steps. About 0.1-1 in noise, tens and far more in speech. Unlike
+    """Per :data:`STEP_S` step of one channel (``power``: its :func:`band_power`), the mean
+    over frequency of the log likelihood ratio of speech against the channel's noise (Sohn,
+    Kim and Sung, 1999, the a-priori SNR taken as the measured one less 1); the noise's
+    spectrum is the mean of the quietest ``_QUIET_SHARE`` of steps. About 0.1-1 in noise, tens and far more in speech. Unlike
     loudness it weighs each frequency against the noise there: speech's harmonics stand far
     above babble and pink noise where their sum barely does."""
     if power.shape[0] < 10:
@@ -161,10 +162,10 @@ def speech_likelihood(power: np.ndarray) -> np.ndarray:
     return np.asarray((ratio * prior / (1 + prior) - np.log1p(prior)).mean(axis=1))
 
 
-def crosstalk(own: np.ndarray, other: np.ndarray, *, min_gap_db: float = 15.0,
+def crosstalk(mine: np.ndarray, other: np.ndarray, *, min_gap_db: float = 15.0,
               min_similarity: float = 0.8, max_lag_s: float = 0.2) -> np.ndarray:
-    """Per step of a channel's ``own`` audio, whether what it holds is the ``other``
-    channel's voice leaking in (line echo, a handset's sidetone): the other channel is at
+    """Per step of a channel (``mine``: its :func:`band_power`), whether what it holds is
+    the ``other`` channel's (audio) voice leaking in (line echo, a handset's sidetone): the other channel is at
     least ``min_gap_db`` louder, at most ``max_lag_s`` before (in 10 ms steps), and the two
     spectra have one shape (the correlation of their magnitudes over frequency at least
     ``min_similarity``).
@@ -174,7 +175,6 @@ def crosstalk(own: np.ndarray, other: np.ndarray, *, min_gap_db: float = 15.0,
     had a median of 0.94-1.0; where the two spoke at once, 0.44-0.62, and their levels lie
     within a few dB of each other, not 15 dB apart. Half a step (10 ms) off, the spectra of
     32 ms windows no longer match: the other channel is looked at on two grids."""
-    mine = band_power(own)
     n = mine.shape[0]
     leak = np.zeros(n, dtype=bool)
     if n == 0:

@@ -31,6 +31,7 @@ the cache folder.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -95,6 +96,7 @@ class UncivilMatch:
     example: str  # the uncivil training sentence nearest in meaning
 
 
+@functools.lru_cache(maxsize=1)
 def sentence_model_name() -> str:
     """The sentence model with the version of the package that runs it (every result that
     read by meaning records it; a recording's fingerprint holds it)."""
