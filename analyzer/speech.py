@@ -72,7 +72,7 @@ from .utterances import (
     snap_to_pauses,
     word_offsets,
 )
-from .vad import FRAME_S, pauses, speech_scores, speech_threshold
+from .vad import FRAME_S, band_power, pauses, speech_scores, speech_threshold
 
 __all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
            "interruption_flags", "score_recording", "swap_speakers"]
@@ -372,8 +372,11 @@ class SpeechPipeline:
         if attribution["method"] == "channels":
             # one speaker per channel: the voice activity shows who speaks over whom
             who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
+            powers = [band_power(audio) for audio in channels]
             ranges = sorted((r for k, (audio, sp) in enumerate(zip(channels, who, strict=True))
-                             for r in voice_activity(audio, sp, other=channels[1 - k])),
+                             for r in voice_activity(audio, sp, other=channels[1 - k],
+                                                     power=powers[k],
+                                                     other_power=powers[1 - k])),
                             key=lambda r: r.start)
             method, confidence = "channels", "high"
         else:

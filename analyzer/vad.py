@@ -163,7 +163,8 @@ def speech_likelihood(power: np.ndarray) -> np.ndarray:
 
 
 def crosstalk(mine: np.ndarray, other: np.ndarray, *, min_gap_db: float = 15.0,
-              min_similarity: float = 0.8, max_lag_s: float = 0.2) -> np.ndarray:
+              min_similarity: float = 0.8, max_lag_s: float = 0.2,
+              other_power: np.ndarray | None = None) -> np.ndarray:
     """Per step of a channel (``mine``: its :func:`band_power`), whether what it holds is
     the ``other`` channel's (audio) voice leaking in (line echo, a handset's sidetone): the other channel is at
     least ``min_gap_db`` louder, at most ``max_lag_s`` before (in 10 ms steps), and the two
@@ -174,7 +175,9 @@ def crosstalk(mine: np.ndarray, other: np.ndarray, *, min_gap_db: float = 15.0,
     down (20 ms and 150 ms late): where only the other side spoke, the best correlation
     had a median of 0.94-1.0; where the two spoke at once, 0.44-0.62, and their levels lie
     within a few dB of each other, not 15 dB apart. Half a step (10 ms) off, the spectra of
-    32 ms windows no longer match: the other channel is looked at on two grids."""
+    32 ms windows no longer match: the other channel is looked at on two grids.
+    ``other_power``: the other channel's :func:`band_power`, where the caller has it (the
+    first grid's; computed here otherwise)."""
     n = mine.shape[0]
     leak = np.zeros(n, dtype=bool)
     if n == 0:
@@ -190,7 +193,8 @@ def crosstalk(mine: np.ndarray, other: np.ndarray, *, min_gap_db: float = 15.0,
     # the other channel 0 and 10 ms later than the steps: lag k on the second grid is an
     # echo k steps less 10 ms late
     for shift in (0, _STEP // 2):
-        theirs = band_power(np.asarray(other)[shift:])[:n]
+        theirs = (other_power if shift == 0 and other_power is not None
+                  else band_power(np.asarray(other)[shift:]))[:n]
         m = theirs.shape[0]
         b, level_b = shapes(theirs), 10 * np.log10(theirs.sum(axis=1))
         for lag in range(max_lag + 1):

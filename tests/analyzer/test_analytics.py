@@ -10,6 +10,7 @@ import phrasebank as pb
 from analyzer.adherence import Turn
 from analyzer.analytics import SpeechRange, analyse_call, voice_activity
 from analyzer.audio import SAMPLE_RATE
+from analyzer.vad import band_power
 
 CFG = pb.load().call_analytics
 
@@ -300,6 +301,12 @@ def test_voice_activity_leaves_out_the_other_sides_voice_leaking_into_the_channe
     got = voice_activity((0.1 * heard).astype(np.float32), "customer",
                          other=(0.1 * agent).astype(np.float32))
     assert [(round(r.start), round(r.end)) for r in got] == customer_turns
+    # the two channels' band power given, as a stereo call's analytics give it: the same
+    given = voice_activity((0.1 * heard).astype(np.float32), "customer",
+                           other=(0.1 * agent).astype(np.float32),
+                           power=band_power((0.1 * heard).astype(np.float32)),
+                           other_power=band_power((0.1 * agent).astype(np.float32)))
+    assert given == got
     # the same channel read alone takes the echo for the customer talking
     alone = voice_activity((0.1 * heard).astype(np.float32), "customer")
     assert sum(r.end - r.start for r in alone) > 10.0
