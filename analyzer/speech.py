@@ -393,7 +393,9 @@ class SpeechPipeline:
                             self.analyzer.bank.call_analytics, method=method,
                             speaker_confidence=confidence, speech=speech, no_pause=no_pause,
                             speech_pad_s=self.transcriber.options.speech_pad_ms / 1000
-                            if speech else 0.0)
+                            if speech else 0.0,
+                            words=[[(float(w["start"]), float(w["end"])) for w in u.words]
+                                   for u in utts])
 
     def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
                    script_refs: Callable[[str], list[Flag]], max_parts: int) -> list[list[int]]:

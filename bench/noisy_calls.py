@@ -18,8 +18,14 @@ With ``--echo DB`` each channel also carries the other's voice ``DB`` dB down an
 ``--echo-ms`` late (a line's echo, a handset's sidetone), the stereo calls of the
 dialogues too; with ``--quiet`` no noise is added, only the echo.
 
+With ``--tv DB`` the customer's channel of every stereo call also carries a voice in the
+room behind them (a television, someone else talking): real human speech (the recordings of
+``corpus/external/real_speech/``, joined, looped, from a random point) ``DB`` dB below the
+channel's active level, in the telephone band. Nobody in the call says its words.
+
     python bench/noisy_calls.py OUT [--seed 11] [--shared ../shared]
     python bench/noisy_calls.py OUT --echo -30 --echo-ms 90 --quiet
+    python bench/noisy_calls.py OUT --tv -20 --quiet
     python bench/analytics_bench.py --dir OUT
 """
 
@@ -107,6 +113,18 @@ def with_echo(channels: list[np.ndarray], db: float, ms: float) -> list[np.ndarr
     return out
 
 
+def with_background_voice(channel: np.ndarray, voice: np.ndarray, db: float,
+                          rng: np.random.Generator) -> np.ndarray:
+    """``channel`` with ``voice`` (looped, from a random point) added ``db`` dB below the
+    channel's active level, in the telephone band."""
+    n = channel.size
+    looped = np.tile(voice, int(np.ceil(n / voice.size)) + 1)
+    start = int(rng.integers(looped.size - n))
+    behind = _telephone_band(looped[start:start + n])
+    behind *= 10 ** ((_active_level_db(channel) - _active_level_db(behind) + db) / 20)
+    return channel + behind
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
@@ -116,7 +134,10 @@ def main() -> int:
     parser.add_argument("--echo", type=float, default=None, metavar="DB",
                         help="add each channel's voice to the other this many dB down")
     parser.add_argument("--echo-ms", type=float, default=90.0)
-    parser.add_argument("--quiet", action="store_true", help="no noise, only the echo")
+    parser.add_argument("--tv", type=float, default=None, metavar="DB",
+                        help="a real voice behind the customer, this many dB below them")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no noise, only the echo or the voice behind")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     audio = args.shared / "corpus" / "v2" / "audio"
@@ -127,12 +148,17 @@ def main() -> int:
     talkers = [c for p in sorted((audio / "dialogues").glob("*.wav")) for c in _decode(p)]
     args.out.mkdir(parents=True, exist_ok=True)
     calls = sorted((audio / "interruptions").glob("*.wav"))  # the stereo calls
-    if args.echo is not None:
+    if args.echo is not None or args.tv is not None:
         calls += sorted((audio / "dialogues").glob("*.wav"))
+    behind = np.concatenate([_decode(p)[0] for p in sorted(
+        (args.shared / "corpus" / "external" / "real_speech").glob("*.wav"))]) \
+        if args.tv is not None else None
     for path in calls:
         channels = _decode(path)
         if args.echo is not None:
             channels = with_echo(channels, args.echo, args.echo_ms)
+        if behind is not None:
+            channels[1] = with_background_voice(channels[1], behind, args.tv, rng)
         if args.quiet:
             x = np.stack(channels, axis=1)
             x = x / max(1.0, float(np.abs(x).max()))
@@ -150,6 +176,8 @@ def main() -> int:
         if args.echo is not None:
             timeline["condition"] += (f", the other side's voice {args.echo:g} dB down, "
                                       f"{args.echo_ms:g} ms late")
+        if args.tv is not None:
+            timeline["condition"] += f", a real voice behind the customer {args.tv:g} dB"
         if not args.quiet:
             timeline["condition"] += f", pink noise and babble {SNR_DB:g} dB"
         timeline["condition"] += " (bench/noisy_calls.py)"

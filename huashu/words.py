@@ -79,6 +79,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "voice raised {value:.1f} dB above the agent's median ({baseline:.1f} dBFS)"),
     "rushing": ("语速过快:坐席中位语速的 {value:.1f} 倍({baseline:.0f} 字/分钟)",
                 "rushing: {value:.1f}x the agent's median pace ({baseline:.0f} characters/min)"),
+    "background": ("背景人声 {n} 句(声音远低于该方说话人,如电视、旁人说话;不计入说话时长、打断和语速):{turns}",
+                   "voice behind a speaker in {n} utterance(s) (far quieter than that side's "
+                   "speaker: a television, someone nearby; not in talk time, interruptions or "
+                   "pace): {turns}"),
     "stereo": ("按声道区分", "stereo"),
     "inferred_speakers": ("推断", "inferred"),
 }
@@ -151,6 +155,9 @@ class Words:
                     pace=a["pace_cpm"].get("agent", 0.0))]
         if a.get("speaker_confidence") != "high":
             out.append(self("analytics_mono"))
+        if a.get("background"):
+            out.append(self("background", n=len(a["background"]),
+                            turns=", ".join(self("turn", n=i) for i in a["background"])))
         return out
 
     def analytics_events(self, a: Mapping[str, Any],

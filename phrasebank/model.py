@@ -184,6 +184,13 @@ class CallAnalyticsConfig:
     rushing_ratio: float = 1.5  # an agent utterance this many times the agent's median pace
     rushing_min_chars: int = 8  # shorter utterances have no meaningful pace
     baseline_min_utterances: int = 3  # a speaker's median needs at least this many
+    background_below_db: float = 12.0
+    """Stereo: words this far under their side's own level are a voice behind the
+    speaker (a television, a colleague), not that side talking (0: none are)."""
+    words_reach_s: float = 0.3  # stereo: a side's voice this near its words is its talk
+    wordless_max_s: float = 1.0
+    """Stereo: a side's voice farther than ``words_reach_s`` from its words, as quiet as a
+    voice behind, for this long or longer is not its talk."""
 
 
 @dataclass(frozen=True)

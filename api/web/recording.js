@@ -154,6 +154,10 @@ function analyticsHTML(m) {
     `<tr><td>附和(嗯、对)</td><td class="n">${a.backchannels == null ? "单声道测不出" : esc(a.backchannels) + " 次"}</td></tr>` +
     `<tr><td>坐席语速</td><td class="n">${esc((a.pace_cpm || {}).agent ?? "—")} 字/分钟</td></tr></tbody></table>`;
   if (a.speaker_confidence !== "high") h += `<p class="warn">单声道录音:说话人由声纹推断,同时说话分辨不出,以上数字仅供参考。</p>`;
+  // stereo: utterances far quieter than their side's speaker (a television, someone nearby)
+  const behind = a.background || [];
+  if (behind.length) h += `<p class="warn" id="background">背景人声 ${behind.length} 句(远低于该方说话人的声音,如电视、旁人说话;不计入说话时长、打断和语速):` +
+    behind.map((i) => seekLink(i, m.utterances || [], true)).join(" ") + `</p>`;
   const obs = a.observations || [];
   if (obs.length) {
     h += `<ul class="obs">` + obs.map((o) => `<li><b class="ref">${esc(o.ref)}</b> ${esc(o.name)} ` +

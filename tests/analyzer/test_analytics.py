@@ -332,6 +332,8 @@ def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> N
     ("  min_overlap_s: 0.3", "  min_overlap_s: -1"),
     ("  flag_from: 1", "  flag_from: 0"),
     ("  flag_from_overlap_s: 0.0", "  flag_from_overlap_s: -2"),
+    ("  background_below_db: 12.0", "  background_below_db: -3"),
+    ("  wordless_max_s: 1.0", "  wordless_max_s: 0"),
     ('  rushing: {ref: "3.4"', '  rushing: {ref: "three"'),
     ("  long_silence_s: 3.0", "  long_silence_s: 3.0\n  loudness: 5"),
     ("  backchannel_words: [嗯,", "  backchannel_words: [\"\", 嗯,"),
@@ -596,3 +598,92 @@ def test_a_badge_recordings_interruption_over_lost_words_is_found_by_the_step_in
         cut_in = r["utterances"][i["interrupting"]]
         assert cut_in["speaker"] == "agent" and cut_in["start"] == i["at"]
         assert r["utterances"][i["interrupted"]]["speaker"] == "customer"
+
+
+def test_a_voice_behind_the_customer_is_not_the_customer_talking() -> None:
+    # a television 25 dB under the customer in the customer's channel, its words written
+    # down as the customer's (the recogniser hears them): without the rule the agent
+    # "interrupts" the television and the customer talks the whole call
+    from dataclasses import replace
+
+    sr = SAMPLE_RATE
+    rng = np.random.default_rng(11)
+    seconds = 24
+    agent_turns, customer_turns = [(1.0, 6.0), (12.0, 16.0), (20.0, 23.0)], \
+        [(7.0, 11.0), (16.8, 19.0)]
+    tv_turns = [(0.5, 5.5), (6.0, 13.0), (13.6, 23.5)]
+    agent, customer, tv = (np.zeros(seconds * sr) for _ in range(3))
+    for track, turns in ((agent, agent_turns), (customer, customer_turns), (tv, tv_turns)):
+        for s, e in turns:
+            track[round(s * sr):round(s * sr) + round((e - s) * sr)] += _voiced(e - s, rng)
+    heard = 0.1 * (customer + 10 ** (-25 / 20) * tv) + 1e-5 * rng.standard_normal(tv.size)
+    channels = [(0.1 * agent).astype(np.float32), heard.astype(np.float32)]
+    said = [_t("agent", s, e, "您好我是工程师") for s, e in agent_turns] + \
+        [_t("customer", s, e, "对我家网断了") for s, e in customer_turns] + \
+        [_t("customer", 2.0, 4.5, "今天的新闻"), _t("customer", 13.7, 15.5, "天气预报")]
+    said.sort(key=lambda t: t.start)
+    channel_of = [0 if t.speaker == "agent" else 1 for t in said]
+    ranges = sorted((r for k, sp in enumerate(("agent", "customer"))
+                     for r in voice_activity(channels[k], sp, other=channels[1 - k])),
+                    key=lambda r: r.start)
+
+    def analyse(cfg: pb.CallAnalyticsConfig):
+        return analyse_call(said, channel_of, ranges, channels, float(seconds), cfg,
+                            method="channels")
+
+    a = analyse(CFG)
+    assert [said[i].text for i in a.background] == ["今天的新闻", "天气预报"]
+    from huashu.words import Words
+
+    shown = Words().analytics_summary(a.to_dict())
+    assert any(line.startswith("背景人声 2 句") and
+               f"第 {a.background[0]} 句" in line for line in shown)
+    assert a.agent_interruptions == []
+    # the customer's 6.2 s, and the voice behind within words_reach_s of their words
+    assert 6.2 * 0.95 <= a.talk_s["customer"] <= 6.2 + 4 * CFG.words_reach_s + 0.2
+    assert a.pace_cpm.keys() == {"agent", "customer"}
+    # the recogniser ran the customer's first turn on into the television (7-11 s, then
+    # 11.2-12.9 s): word by word, its words behind are no anchor for the customer's talk
+    mixed = [t for t in said if t.start != 7.0]
+    mixed.append(_t("customer", 7.0, 12.9, "对我家网断了今天的新闻"))
+    mixed.sort(key=lambda t: t.start)
+    words = [[(7.0, 9.0), (9.0, 11.0), (11.2, 12.9)] if t.start == 7.0 else [(t.start, t.end)]
+             for t in mixed]
+    mixed_channels = [0 if t.speaker == "agent" else 1 for t in mixed]
+    by_words = analyse_call(mixed, mixed_channels, ranges, channels, float(seconds), CFG,
+                            method="channels", words=words)
+    whole = analyse_call(mixed, mixed_channels, ranges, channels, float(seconds), CFG,
+                         method="channels")
+    assert by_words.talk_s["customer"] <= 6.2 + 4 * CFG.words_reach_s + 0.2
+    assert whole.talk_s["customer"] >= by_words.talk_s["customer"] + 1.5
+    # the same call read with the rule off: the television is the customer
+    off = analyse(replace(CFG, background_below_db=0.0, wordless_max_s=60.0))
+    assert off.background == [] and len(off.agent_interruptions) >= 2
+    assert off.talk_s["customer"] > 15.0
+
+
+def test_near_words_leaves_out_the_quiet_voice_behind_a_side() -> None:
+    from analyzer.analytics import Side, near_words
+
+    ranges = [SpeechRange("customer", 1.0, 12.0), SpeechRange("customer", 12.5, 13.0),
+              SpeechRange("customer", 14.0, 16.0), SpeechRange("agent", 0.0, 20.0)]
+
+    def level_of(speaker: str, start: float, end: float) -> float:
+        # the customer's voice from 14 s on is as loud as their words (-20 dBFS)
+        return -20.0 if start >= 14.0 else -45.0
+
+    side = Side([(2.0, 3.0), (8.0, 9.0)], -32.0, heard_behind=False)
+    got = near_words(ranges, {"customer": side}, reach_s=0.5, wordless_max_s=1.0,
+                     level_of=level_of)
+    # 3.5-7.5 and 9.5-12 are long, without words and quiet: a voice behind the customer,
+    # so of the quiet voice only what is within reach of the words stays, however short
+    # the rest (1.0-1.5, 12.5-13.0); the range as loud as the customer stays (their words
+    # the recogniser missed); the agent, whose words are not given, keeps all
+    assert [(r.speaker, r.start, r.end) for r in got] == [
+        ("customer", 1.5, 3.5), ("customer", 7.5, 9.5), ("customer", 14.0, 16.0),
+        ("agent", 0.0, 20.0)]
+    # a side with no such stretch keeps what is near its words or short
+    clear = near_words([SpeechRange("customer", 1.0, 4.0), SpeechRange("customer", 7.0, 9.5)],
+                       {"customer": side}, reach_s=0.5, wordless_max_s=1.0,
+                       level_of=level_of)
+    assert [(r.start, r.end) for r in clear] == [(1.0, 4.0), (7.0, 9.5)]
