@@ -564,6 +564,62 @@ def test_interruptions_on_the_timeline_and_a_9_12_flag_reviewed(site: Site,
     assert watched.unexpected_errors() == []
 
 
+def test_a_television_behind_the_customer_is_named_and_not_their_talk(
+        site: Site, watched: Watched) -> None:
+    """v2di05 with a real voice (a television) 20 dB under the customer in the customer's
+    channel, through the service (real model): the recogniser writes some of its words as
+    the customer's; the result lists them as a voice behind the customer, the agent's one
+    interruption stays the only one, and the panel names those utterances."""
+    import io
+    import wave
+
+    import numpy as np
+
+    from analyzer.audio import SAMPLE_RATE, active_level_db, decode
+    from tests.conftest import SHARED
+
+    agent, customer = decode(SHARED / "corpus" / "v2" / "audio" / "interruptions" /
+                             "v2di05.wav")
+    voice = np.resize(decode(SHARED / "corpus" / "external" / "real_speech" /
+                             "wenet-long.wav")[0], customer.size)
+
+    def level(x: np.ndarray) -> float:
+        return float(active_level_db(x, 0.0, x.size / SAMPLE_RATE))
+
+    customer = customer + voice * 10 ** ((level(customer) - level(voice) - 20) / 20)
+    both = np.stack([agent, customer], axis=1)
+    both /= max(1.0, float(np.abs(both).max()))
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes((both * 32767).astype("<i2").tobytes())
+    api = site.api("all")
+    r = api.post("/v1/recordings", files={"file": ("v2di05-tv.wav", buf.getvalue())},
+                 data={"agent_id": "E2E-tv", "agent_channel": "left"})
+    assert r.status_code == 202, r.text
+    rid = r.json()["id"]
+    deadline = time.monotonic() + 240
+    while (rec := api.get(f"/v1/recordings/{rid}").json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, rec["status"]
+        time.sleep(1)
+    assert rec["status"] == "done", rec.get("error")
+    a, utts = rec["result"]["analytics"], rec["result"]["utterances"]
+    assert a["background"], "the television's words are listed as a voice behind"
+    assert all(utts[i]["speaker"] == "customer" for i in a["background"])
+    assert a["agent_interruptions"] == 1  # v2di05's one, as without the television
+
+    page = watched.page
+    sign_in(page, site.url, site.server.keys["all"])
+    page.goto(f"{site.url}/#/r/{rid}")
+    page.wait_for_selector("#background")
+    assert page.locator("#background").text_content().startswith(
+        f"背景人声 {len(a['background'])} 句")
+    assert page.locator("#background button.seek").count() == len(a["background"])
+    assert watched.unexpected_errors() == []
+
+
 def test_a_reviewer_swaps_the_speakers_of_a_mono_visit(site: Site, watched: Watched) -> None:
     """A badge recording (v2di02: mono, two voices, real model): each utterance shows how
     sure the voice attribution is; the reviewer swaps agent and customer from the page, and
