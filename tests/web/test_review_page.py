@@ -148,7 +148,14 @@ def _analysed(api: Any, name: str, folder: str = "interruptions",
     from tests.conftest import SHARED
 
     path = SHARED / "corpus" / "v2" / "audio" / folder / name
-    r = api.post("/v1/recordings", files={"file": (path.name, path.read_bytes())}, data=data)
+    return _uploaded(api, path.name, path.read_bytes(), **data)
+
+
+def _uploaded(api: Any, filename: str, content: bytes,
+              **data: str) -> tuple[str, dict[str, Any]]:
+    """Upload a recording's bytes and wait for its analysis: its id and the finished
+    recording."""
+    r = api.post("/v1/recordings", files={"file": (filename, content)}, data=data)
     assert r.status_code == 202, r.text
     rid = r.json()["id"]
     deadline = time.monotonic() + 240
@@ -596,15 +603,8 @@ def test_a_television_behind_the_customer_is_named_and_not_their_talk(
         w.setframerate(SAMPLE_RATE)
         w.writeframes((both * 32767).astype("<i2").tobytes())
     api = site.api("all")
-    r = api.post("/v1/recordings", files={"file": ("v2di05-tv.wav", buf.getvalue())},
-                 data={"agent_id": "E2E-tv", "agent_channel": "left"})
-    assert r.status_code == 202, r.text
-    rid = r.json()["id"]
-    deadline = time.monotonic() + 240
-    while (rec := api.get(f"/v1/recordings/{rid}").json())["status"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, rec["status"]
-        time.sleep(1)
-    assert rec["status"] == "done", rec.get("error")
+    rid, rec = _uploaded(api, "v2di05-tv.wav", buf.getvalue(), agent_id="E2E-tv",
+                         agent_channel="left")
     a, utts = rec["result"]["analytics"], rec["result"]["utterances"]
     assert a["background"], "the television's words are listed as a voice behind"
     assert all(utts[i]["speaker"] == "customer" for i in a["background"])
