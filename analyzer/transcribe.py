@@ -276,7 +276,9 @@ class Transcriber:
         # mostly under a dropped segment are decoded again: each channel's together, and a
         # channel's alone chunk by chunk where that drops a segment again (a loop then
         # costs its chunk only). Decoded chunk by chunk at once, that call took 69 s
-        # instead of 22 s (without the second decoding); channel by channel, 44 s.
+        # instead of 22 s (without the second decoding); channel by channel, 44 s (three
+        # runs one after another, another job on the machine: a window of 30 s costs the
+        # decoder as much however little speech it holds).
         lost = set()
         if len(chunks) > 1:
             for k, (s, e, _) in enumerate(chunks):
