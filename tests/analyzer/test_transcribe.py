@@ -249,3 +249,7 @@ def test_chunks_under_a_dropped_segment_are_decoded_again_by_channel(transcriber
     # what the first segment wrote is not written twice
     first = [u.text for u in again if u.end <= plain[0].end + 0.5]
     assert len(first) == len(set(first))
+    # one channel's stream is not decoded again here (fill_unwritten does that for mono)
+    alone = _LoopsOnce(transcriber.model)
+    Transcriber(alone, transcriber.options).transcribe([left])
+    assert len(alone.streams) == 1
