@@ -278,9 +278,8 @@ class Transcriber:
         # chunk by chunk: that call took 69 s instead of 22 s (without the second
         # decoding), channel by channel 44 s (three runs one after another, another job on
         # the machine: a window of 30 s costs the decoder as much however little speech
-        # it holds). Not in one channel's stream: there fill_unwritten decodes what is
-        # left unwritten, and decoding it here too made the bench's 33 recordings cost
-        # 1.43 times plain faster-whisper instead of 1.30, the scores unchanged.
+        # it holds). Not in one channel's stream: there fill_unwritten decodes again what
+        # is left unwritten.
         lost = set()
         if len({ch for _, _, ch in chunks}) > 1:
             for k, (s, e, _) in enumerate(chunks):
