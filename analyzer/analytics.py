@@ -152,7 +152,7 @@ class CallAnalytics:
     ``speech_pad_ms``; kept for a speaker swap, like ``speech``)."""
     background: list[int] = field(default_factory=list)
     """Stereo: the utterances heard as a voice behind a side's speaker (a television, a
-    colleague at the next desk), not that side talking (:func:`background_utterances`):
+    colleague at the next desk), not that side talking (:func:`voices_behind`):
     left out of talk time, interruptions, pace and loudness."""
 
     @property
@@ -385,10 +385,13 @@ def near_words(ranges: Sequence[SpeechRange], sides: dict[str, Side], reach_s: f
         level = level_of(speaker, a, b)
         return level is None or level > sides[speaker].floor_db
 
-    def pieces(r: SpeechRange, reach: float) -> list[tuple[float, float, bool]]:
+    windows = {sp: _merge([(s - reach_s, e + reach_s) for s, e in side.own_words])
+               for sp, side in sides.items()}
+
+    def pieces(r: SpeechRange) -> list[tuple[float, float, bool]]:
         """``r`` cut into stretches near the speaker's words and the rest."""
         out, cursor = [], r.start
-        for a, b in _merge([(s - reach, e + reach) for s, e in sides[r.speaker].own_words]):
+        for a, b in windows[r.speaker]:
             if b <= cursor or a >= r.end:
                 continue
             if a > cursor:
@@ -402,16 +405,16 @@ def near_words(ranges: Sequence[SpeechRange], sides: dict[str, Side], reach_s: f
     behind = {sp for sp, side in sides.items() if side.heard_behind}
     for r in ranges:
         if r.speaker in sides and r.speaker not in behind and any(
-                not near and b - a >= wordless_max_s and not loud(r.speaker, a, b)
-                for a, b, near in pieces(r, reach_s)):
+                not near_word and b - a >= wordless_max_s and not loud(r.speaker, a, b)
+                for a, b, near_word in pieces(r)):
             behind.add(r.speaker)
     out: list[SpeechRange] = []
     for r in ranges:
         if r.speaker not in sides:
             out.append(r)
             continue
-        kept = [(a, b) for a, b, near in pieces(r, reach_s)
-                if near or (b - a < wordless_max_s and r.speaker not in behind) or
+        kept = [(a, b) for a, b, near_word in pieces(r)
+                if near_word or (b - a < wordless_max_s and r.speaker not in behind) or
                 loud(r.speaker, a, b)]
         out.extend(SpeechRange(r.speaker, round(a, 2), round(b, 2))
                    for a, b in _merge(kept) if b - a > 1e-6)
@@ -646,19 +649,24 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     words' ``(start, end)`` (a stereo call's voice behind a side is found word by word,
     :func:`voices_behind`; without them, utterance by utterance).
     """
+    def level_at(ch: int | None, start: float, end: float) -> float | None:
+        """The active level of channel ``ch`` from ``start`` to ``end`` (None: no audio)."""
+        if ch is None or not channels:
+            return None
+        return active_level_db(channels[min(ch, len(channels) - 1)], start, end)
+
     if levels is None:
-        levels = [active_level_db(channels[min(ch, len(channels) - 1)], u.start, u.end)
-                  if channels else None
+        levels = [level_at(ch, u.start, u.end)
                   for u, ch in zip(utterances, channel_of, strict=True)]
     background = [False] * len(utterances)
     if method == "channels":
         # a side's channel also carries what is said behind its speaker; its words were
-        # written as theirs (bench/noisy_calls.py --tv -20: the customer's talk time 1.8-3.2
-        # times the truth, 21 false agent interruptions on 7 calls, 17 of them flagged 9.12)
+        # written as theirs (bench/noisy_calls.py --tv -20 before this: the customer's talk
+        # time 1.8-3.2 times the truth, 29 agent interruptions listed on 7 calls where 6
+        # were, 14 false 9.12 flags)
         word_levels = None
         if words is not None and channels:
-            word_levels = [[(s, e, active_level_db(channels[min(ch, len(channels) - 1)], s, e))
-                            for s, e in spans] or
+            word_levels = [[(s, e, level_at(ch, s, e)) for s, e in spans] or
                            [(float(u.start), float(u.end), lvl)]
                            for u, ch, spans, lvl in zip(utterances, channel_of, words, levels,
                                                         strict=True)]
@@ -666,14 +674,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
             utterances, levels, word_levels, cfg.background_below_db, cfg.wordless_max_s,
             cfg.baseline_min_utterances)
         side_channel = {u.speaker: ch for u, ch in zip(utterances, channel_of, strict=True)}
-
-        def level_of(speaker: str, start: float, end: float) -> float | None:
-            ch = side_channel.get(speaker)
-            return None if ch is None or not channels else \
-                active_level_db(channels[min(ch, len(channels) - 1)], start, end)
-
         ranges = near_words(ranges, own_words, cfg.words_reach_s, cfg.wordless_max_s,
-                            level_of)
+                            lambda sp, a, b: level_at(side_channel.get(sp), a, b))
         # what the rest of the figures see: the voice behind as nobody's
         utterances = [SimpleNamespace(speaker="background", start=u.start, end=u.end,
                                       text=u.text) if behind else u

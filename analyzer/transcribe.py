@@ -300,7 +300,7 @@ class Transcriber:
             # than half of it), while its end stays inside the chunk.
             k = max(0, bisect.bisect_right(starts, w.end - 0.02) - 1)
             if k in lost:
-                continue  # decoded again alone below
+                continue  # decoded again below, with its channel's other lost chunks
             s, e, ch = chunks[k]
             offset = s / sr - starts[k]
             w_start = max(s / sr, w.start + offset)
@@ -322,9 +322,10 @@ class Transcriber:
                 cur = Utterance(start=w_start, end=w_end, text="", confidence=0.0,
                                 channel=ch)
                 cur_chunk = k
-            cur.text += w.word.replace("\ufffd", "")  # half a character a token cut
+            word = w.word.replace("\ufffd", "")  # half a character a token cut
+            cur.text += word
             cur.end = w_end
-            cur.words.append({"start": w_start, "end": w_end, "word": w.word,
+            cur.words.append({"start": w_start, "end": w_end, "word": word,
                               "probability": w.probability})
         if cur is not None:
             utterances.append(cur)
