@@ -54,6 +54,10 @@ class Turn:
     start: float | None = None
     end: float | None = None
     confidence: float | None = None  # the recogniser's, of its words (None: typed text)
+    # a voice behind the speaker on their side of a call (a television, the other side's
+    # echo; :func:`analyzer.analytics.voices_behind`): its flags are shown, never counted
+    # as the speaker's, neither as a line said nor as a violation
+    heard_behind: bool = False
 
 
 @dataclass
@@ -127,6 +131,16 @@ class AdherenceReport:
         return d
 
 
+# who is not the agent when turns are scored: the customer, and a voice heard behind a side
+# (``Turn.heard_behind``, "background" in the speakers that scoring reads)
+_NOT_AGENT = ("customer", "background")
+
+
+def _scored_speakers(turns: Sequence[Turn]) -> list[str]:
+    """Each turn's speaker as scoring reads it: "background" for a voice heard behind."""
+    return ["background" if t.heard_behind else t.speaker for t in turns]
+
+
 def infer_scenario(bank: Phrasebank, turn_flags: Sequence[Sequence[Flag]],
                    speakers: Sequence[str]) -> tuple[str, list[dict[str, Any]]]:
     """The template whose steps (and ends) the agent's turns meet best, and the evidence:
@@ -134,7 +148,7 @@ def infer_scenario(bank: Phrasebank, turn_flags: Sequence[Sequence[Flag]],
     turn meets any."""
     said: dict[str, int] = {}  # ref -> the first agent turn that said it
     for i, (flags, sp) in enumerate(zip(turn_flags, speakers, strict=False)):
-        if sp != "customer":
+        if sp not in _NOT_AGENT:
             for f in flags:
                 said.setdefault(f.ref, i)
     best, best_score = UNDETERMINED, 0.0
@@ -161,7 +175,7 @@ def score_conversation(bank: Phrasebank, turns: Sequence[Turn], flags_for: Flags
                        options: dict[str, Any] | None = None,
                        observations: Sequence[Mapping[str, Any]] = ()) -> AdherenceReport:
     """Score ``turns``; ``flags_for(prefer_section)`` gives the flags of every turn."""
-    speakers = [t.speaker for t in turns]
+    speakers = _scored_speakers(turns)
     inferred = scenario is None
     if scenario is None:
         scenario, _ = infer_scenario(bank, flags_for(None), speakers)
@@ -193,7 +207,7 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
         raise ValueError(f"{len(turn_flags)} lists of flags for {len(turns)} turns")
     if scenario is not None and scenario != UNDETERMINED:
         bank.require_template(scenario)
-    speakers = [t.speaker for t in turns]
+    speakers = _scored_speakers(turns)
     inferred = scenario is None if scenario_inferred is None else scenario_inferred
     evidence: list[dict[str, Any]] = []
     if scenario is None:
@@ -202,7 +216,7 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
     w = bank.weights
 
     def is_agent(i: int) -> bool:
-        return speakers[i] != "customer"
+        return speakers[i] not in _NOT_AGENT
 
     def text_of(i: int) -> str:
         return turns[i].text
@@ -299,6 +313,8 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
     violations: list[Violation] = []
     counted: set[str] = set()
     for i, flags in enumerate(turn_flags):
+        if speakers[i] == "background":
+            continue  # not the agent speaking, nor anyone answering them
         if not is_agent(i):
             counted = set()  # someone else spoke: the agent's next turn counts afresh
             continue
@@ -329,6 +345,7 @@ def score_turn_flags(bank: Phrasebank, turns: Sequence[Turn],
         deductions = []
     turn_dicts = [{"speaker": t.speaker, "text": t.text,
                    **({"start": t.start, "end": t.end} if t.start is not None else {}),
+                   **({"heard_behind": True} if t.heard_behind else {}),
                    "flags": [f.to_dict() for f in fl]}
                   for t, fl in zip(turns, turn_flags, strict=False)]
     return AdherenceReport(

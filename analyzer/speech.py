@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -304,7 +304,8 @@ class SpeechPipeline:
             utterances.append({"start": u.start, "end": u.end, "speaker": t.speaker,
                                "speaker_confidence": w.confidence, "channel": u.channel,
                                "text": u.text, "confidence": u.confidence,
-                               "flags": rt["flags"]})
+                               "flags": rt["flags"],
+                               **({"heard_behind": True} if rt.get("heard_behind") else {})})
             if reading is not None:
                 utterances[-1]["reading"] = reading.to_dict()
         rep = report.to_dict()
@@ -587,9 +588,15 @@ def score_recording(analyzer: Analyzer, turns: Sequence[Turn], analytics: CallAn
     analytics and the violations of the utterances' second readings (``readings``, one per
     turn or none: :mod:`analyzer.reread`) said by the agent: what
     :meth:`SpeechPipeline.analyze` and :func:`swap_speakers` both do."""
+    # a voice behind a side (its echo of the other side, a television) is not that side's
+    # speaker: what it says is shown and never scored as theirs (bench/noisy_calls.py
+    # --echo: the customer's words leak into the agent's line and are written as the
+    # agent's, and a customer who swears would cost the agent a taboo deduction)
+    behind = set(analytics.background)
+    turns = [replace(t, heard_behind=True) if k in behind else t for k, t in enumerate(turns)]
     extra = interruption_flags(analytics, turns, analyzer.bank.call_analytics.interruption)
     for k, (t, reading) in enumerate(zip(turns, readings, strict=False)):
-        if reading is not None and t.speaker != "customer":
+        if reading is not None and t.speaker != "customer" and not t.heard_behind:
             extra[k].extend(reading_flags(t.text, reading,
                                           _said_violations(analyzer, t.speaker)))
     return analyzer.score(turns, scenario=scenario, source="asr", semantic=semantic,

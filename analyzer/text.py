@@ -295,13 +295,13 @@ class Analyzer:
         o = self.options
         pairs = []
         for i, t in enumerate(turns):
-            if t.speaker == "customer":
+            if t.speaker == "customer" or t.heard_behind:
                 continue
             j = i + 1
             if j < len(turns) and turns[j].speaker != t.speaker and \
                     len(self.normalise(turns[j].text)) <= o.join_backchannel_chars:
                 j += 1  # a back-channel of the other speaker between the two parts
-            if j >= len(turns) or turns[j].speaker != t.speaker:
+            if j >= len(turns) or turns[j].speaker != t.speaker or turns[j].heard_behind:
                 continue
             start = turns[j].start
             if t.end is not None and start is not None and start - t.end > o.join_gap_s:

@@ -163,9 +163,14 @@ class ReviewStore:
         an = self._analyzer_for(result.get("phrasebank_version"))
         bank = an.bank
         utts = result.get("utterances") or []
+        # a voice heard behind a side is scored as its speaker's once a reviewer confirms
+        # (or adds) a violation on it: they heard that it is the speaker after all
+        owned = {v.utterance for v in current.values()
+                 if v.verdict in ("confirmed", "added") and v.kind in VIOLATION_KINDS}
         turns = [Turn(speaker=u.get("speaker", "unknown"), text=u.get("text", ""),
-                      start=u.get("start"), end=u.get("end"), confidence=u.get("confidence"))
-                 for u in utts]
+                      start=u.get("start"), end=u.get("end"), confidence=u.get("confidence"),
+                      heard_behind=bool(u.get("heard_behind")) and i not in owned)
+                 for i, u in enumerate(utts)]
         turn_flags: list[list[Flag]] = []
         for i, u in enumerate(utts):
             kept = []

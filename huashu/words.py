@@ -79,10 +79,12 @@ _TEXT: dict[str, tuple[str, str]] = {
                      "voice raised {value:.1f} dB above the agent's median ({baseline:.1f} dBFS)"),
     "rushing": ("语速过快:坐席中位语速的 {value:.1f} 倍({baseline:.0f} 字/分钟)",
                 "rushing: {value:.1f}x the agent's median pace ({baseline:.0f} characters/min)"),
-    "background": ("背景人声 {n} 句(声音远低于该方说话人,如电视、旁人说话;不计入说话时长、打断和语速):{turns}",
+    "background": ("背景人声 {n} 句(声音远低于该方说话人,如电视、旁人说话、对方声音的回声;"
+                   "不计入说话时长、打断、语速和评分):{turns}",
                    "voice behind a speaker in {n} utterance(s) (far quieter than that side's "
-                   "speaker: a television, someone nearby; not in talk time, interruptions or "
-                   "pace): {turns}"),
+                   "speaker: a television, someone nearby, the other side's echo; not in talk "
+                   "time, interruptions, pace or the score): {turns}"),
+    "heard_behind": ("背景人声,不计分", "heard behind the speaker, not scored"),
     "stereo": ("按声道区分", "stereo"),
     "inferred_speakers": ("推断", "inferred"),
 }

@@ -104,7 +104,8 @@ function uttHTML(u, i, added, overlap = false) {
   for (const f of flags) chips += flagHTML(f, flagId(f, i), false);
   if (added) for (const a of added) chips += flagHTML(a, a.flag_id, true);
   return `<li class="${cls}" id="u${i}" data-i="${i}" tabindex="0">` +
-    `<span class="t">${clock(u.start)}</span><span class="sp">${esc(label("speaker", u.speaker))}${confHTML(u)}</span>` +
+    `<span class="t">${clock(u.start)}</span><span class="sp">${esc(label("speaker", u.speaker))}${confHTML(u)}` +
+    (u.heard_behind ? `<span class="behind" title="远低于该方说话人的声音:其中的标记不计分,确认违规即计为该方说话人的">背景人声·不计分</span>` : "") + `</span>` +
     `<div class="tx">${markedText(u.text, flags)}</div>` + (chips ? `<ul class="flags">${chips}</ul>` : "") + `</li>`;
 }
 
@@ -156,7 +157,7 @@ function analyticsHTML(m) {
   if (a.speaker_confidence !== "high") h += `<p class="warn">单声道录音:说话人由声纹推断,同时说话分辨不出,以上数字仅供参考。</p>`;
   // stereo: utterances far quieter than their side's speaker (a television, someone nearby)
   const behind = a.background || [];
-  if (behind.length) h += `<p class="warn" id="background">背景人声 ${behind.length} 句(远低于该方说话人的声音,如电视、旁人说话;不计入说话时长、打断和语速):` +
+  if (behind.length) h += `<p class="warn" id="background">背景人声 ${behind.length} 句(远低于该方说话人的声音,如电视、旁人说话、对方声音的回声;不计入说话时长、打断、语速和评分,确认其中的违规即计为该方说话人的):` +
     behind.map((i) => seekLink(i, m.utterances || [], true)).join(" ") + `</p>`;
   const obs = a.observations || [];
   if (obs.length) {

@@ -47,7 +47,8 @@ def to_vtt(result: dict[str, Any], words: Words | None = None) -> str:
             notes = "; ".join(f"{w.code('kind', f['kind'])} {w.ref(f['ref'])} 「{f['matched']}」"
                               + (f" {w('reading')}「{f['reading']}」" if f.get("reading") else "")
                               for f in u["flags"])
-            lines += [f"NOTE flags: {notes.replace('-->', '→')}", ""]
+            behind = f" ({w('heard_behind')})" if u.get("heard_behind") else ""
+            lines += [f"NOTE flags{behind}: {notes.replace('-->', '→')}", ""]
         lines += [str(i), f"{_ts(u['start'])} --> {_ts(u['end'])}",
                   f"<v {u['speaker']}>{u['text']}", ""]
     lines += [f"NOTE {text.replace('-->', '→')}\n" for _, text in events]
@@ -64,7 +65,8 @@ def to_text(result: dict[str, Any], words: Words | None = None) -> str:
     for u in result["utterances"]:
         flags = ", ".join(w.ref(f["ref"]) for f in u["flags"])
         out.append(f"  [{u['start']:7.2f}-{u['end']:7.2f}] {w.code('speaker', u['speaker'])}  "
-                   f"{u['text']}" + (f"   ⟵ {flags}" if flags else ""))
+                   f"{u['text']}" + (f"   ⟵ {flags}" if flags else "") +
+                   (f"   ({w('heard_behind')})" if u.get("heard_behind") else ""))
         if u.get("reading"):  # decoded again alone (analyzer.reread)
             out.append(f"  {'':17} {w('reading')}: {u['reading']['text']}")
     for d in result["deductions"]:

@@ -139,3 +139,40 @@ def test_a_ref_said_again_before_anyone_else_speaks_is_one_violation(analyzer):
     ), scenario="onsite_visit")
     assert [(v.ref, v.turn) for v in r.violations] == [("8.8", 0), ("8.8", 3)]
     assert [d.turn for d in r.deductions if d.reason == "violation"] == [0, 3]
+
+
+def test_a_voice_heard_behind_a_side_is_shown_and_never_scored(analyzer):
+    """A turn heard behind its side's speaker (a television, the other side's echo:
+    ``Turn.heard_behind``, from call analytics) keeps its flags for the reviewer, but its
+    words are not the speaker's: no violation, no script line met, no trigger owed."""
+    from analyzer.adherence import Turn
+
+    visit = [Turn(t["speaker"], t["text"]) for t in ONSITE_OK]
+    rude = "我也没办法啊,这是我们公司规定的。"
+    heard = [*visit[:2], Turn(A, rude, heard_behind=True), *visit[2:]]
+    r = analyzer.score(heard, scenario="onsite_visit")
+    assert {f["ref"] for f in r.turns[2]["flags"]} >= {"8.4", "8.9"}  # shown
+    assert r.turns[2]["heard_behind"] is True and "heard_behind" not in r.turns[1]
+    assert r.violations == [] and r.score == 100
+    said = analyzer.score([*visit[:2], Turn(A, rude), *visit[2:]], scenario="onsite_visit")
+    assert sorted(v.ref for v in said.violations) == ["8.4", "8.9"] and said.score < 100
+
+    # the greeting heard behind the agent is not the agent greeting
+    greeting = analyzer.score([Turn(A, visit[0].text, heard_behind=True), *visit[1:]],
+                              scenario="onsite_visit")
+    assert [m["refs"] for m in greeting.missing] == [["5.1", "5.5"]]
+    # a complaint heard behind the customer owes no reply
+    complaint = analyzer.score([visit[0], Turn(C, "怎么老是断网?", heard_behind=True),
+                                *visit[2:]], scenario="onsite_visit")
+    assert complaint.triggers == [] and complaint.score == 100
+    assert analyzer.score([visit[0], Turn(C, "怎么老是断网?"), *visit[2:]],
+                          scenario="onsite_visit").triggers != []
+    # the reviewer's rescoring reads it the same way
+    flags = [[_flag_of(f) for f in t["flags"]] for t in r.turns]
+    assert analyzer.rescore(heard, flags, scenario="onsite_visit").violations == []
+
+
+def _flag_of(d):
+    from analyzer.matching import Flag
+
+    return Flag.from_dict(d)

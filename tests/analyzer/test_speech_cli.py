@@ -86,3 +86,25 @@ def test_a_broken_model_folder_is_named_without_a_traceback(tmp_path):
         assert p.returncode == 2, p.stderr
         assert words in p.stderr and str(folder) in p.stderr
         assert "Traceback" not in p.stderr and p.stdout == ""
+
+
+def test_text_and_vtt_say_which_utterances_were_heard_behind_and_not_scored():
+    """The readable report and the WebVTT notes mark an utterance heard behind its side's
+    speaker (its flags are shown, not deducted), and no other."""
+    from huashu.cli.speech import to_text, to_vtt
+
+    flag = {"ref": "8.0", "kind": "taboo", "matched": "听不懂人话", "span": [2, 7]}
+    result = {"source": "call.wav", "duration": 9.0, "channels": 2, "speakers": "stereo",
+              "scenario": "appointment_engineer", "score": 100, "phrasebank_version": "x",
+              "deductions": [], "analytics": {},
+              "utterances": [
+                  {"start": 0.5, "end": 2.0, "speaker": "agent", "text": "你好", "flags": []},
+                  {"start": 3.0, "end": 5.0, "speaker": "agent", "text": "你这人听不懂人话是吧",
+                   "flags": [flag], "heard_behind": True},
+                  {"start": 6.0, "end": 8.0, "speaker": "agent", "text": "你这人听不懂人话是吧",
+                   "flags": [flag]}]}
+    lines = to_text(result).splitlines()
+    assert [line.endswith("(背景人声,不计分)") for line in lines[1:4]] == [False, True, False]
+    notes = [line for line in to_vtt(result).splitlines() if line.startswith("NOTE flags")]
+    assert notes == ["NOTE flags (背景人声,不计分): 禁语 8.0 「听不懂人话」",
+                     "NOTE flags: 禁语 8.0 「听不懂人话」"]

@@ -574,9 +574,13 @@ def test_interruptions_on_the_timeline_and_a_9_12_flag_reviewed(site: Site,
 def test_a_television_behind_the_customer_is_named_and_not_their_talk(
         site: Site, watched: Watched) -> None:
     """v2di05 with a real voice (a television) 20 dB under the customer in the customer's
-    channel, through the service (real model): the recogniser writes some of its words as
-    the customer's; the result lists them as a voice behind the customer, the agent's one
-    interruption stays the only one, and the panel names those utterances."""
+    channel, and a rude line (v2dd04's 你这人听不懂人话是吧) 20 dB under the agent in the
+    agent's channel while the customer speaks (an echo, a colleague), through the service
+    (real model): the recogniser writes some of the television's words as the customer's
+    and the rude line as the agent's; the result lists both as voices behind their side,
+    the agent's one interruption stays the only one, the rude line's taboo flag is shown
+    and not deducted, and the panel names those utterances. A reviewer who confirms that
+    flag says it is the agent's: the reviewed score deducts it."""
     import io
     import wave
 
@@ -585,15 +589,20 @@ def test_a_television_behind_the_customer_is_named_and_not_their_talk(
     from analyzer.audio import SAMPLE_RATE, active_level_db, decode
     from tests.conftest import SHARED
 
-    agent, customer = decode(SHARED / "corpus" / "v2" / "audio" / "interruptions" /
-                             "v2di05.wav")
+    v2 = SHARED / "corpus" / "v2" / "audio"
+    agent, customer = decode(v2 / "interruptions" / "v2di05.wav")
     voice = np.resize(decode(SHARED / "corpus" / "external" / "real_speech" /
                              "wenet-long.wav")[0], customer.size)
+    rude = decode(v2 / "dialogues" / "v2dd04.mp3")[0][
+        int(30.6 * SAMPLE_RATE): int(32.9 * SAMPLE_RATE)]
 
     def level(x: np.ndarray) -> float:
         return float(active_level_db(x, 0.0, x.size / SAMPLE_RATE))
 
     customer = customer + voice * 10 ** ((level(customer) - level(voice) - 20) / 20)
+    at = int(27.0 * SAMPLE_RATE)  # the customer's 五点半啊,我尽量早点回…
+    agent = agent.copy()
+    agent[at: at + rude.size] += rude * 10 ** ((level(agent) - level(rude) - 20) / 20)
     both = np.stack([agent, customer], axis=1)
     both /= max(1.0, float(np.abs(both).max()))
     buf = io.BytesIO()
@@ -605,18 +614,34 @@ def test_a_television_behind_the_customer_is_named_and_not_their_talk(
     api = site.api("all")
     rid, rec = _uploaded(api, "v2di05-tv.wav", buf.getvalue(), agent_id="E2E-tv",
                          agent_channel="left")
-    a, utts = rec["result"]["analytics"], rec["result"]["utterances"]
-    assert a["background"], "the television's words are listed as a voice behind"
-    assert all(utts[i]["speaker"] == "customer" for i in a["background"])
-    assert a["agent_interruptions"] == 1  # v2di05's one, as without the television
+    res = rec["result"]
+    a, utts = res["analytics"], res["utterances"]
+    assert a["agent_interruptions"] == 1  # v2di05's one, as without the voices behind
+    behind = set(a["background"])
+    assert any(utts[i]["speaker"] == "customer" for i in behind), "the television's words"
+    [(i, flag)] = [(i, f) for i, u in enumerate(utts) for f in u["flags"] if f["ref"] == "8.0"]
+    assert i in behind and utts[i]["speaker"] == "agent" and utts[i]["heard_behind"]
+    assert all(bool(u.get("heard_behind")) == (k in behind) for k, u in enumerate(utts))
+    assert not any("8.0" in d["refs"] for d in res["deductions"])
+    assert not any(v["ref"] == "8.0" for v in res["violations"])
 
     page = watched.page
     sign_in(page, site.url, site.server.keys["all"])
     page.goto(f"{site.url}/#/r/{rid}")
     page.wait_for_selector("#background")
-    assert page.locator("#background").text_content().startswith(
-        f"背景人声 {len(a['background'])} 句")
-    assert page.locator("#background button.seek").count() == len(a["background"])
+    assert page.locator("#background").text_content().startswith(f"背景人声 {len(behind)} 句")
+    assert page.locator("#background button.seek").count() == len(behind)
+    assert page.locator(f"#u{i} .behind").text_content() == "背景人声·不计分"
+    assert page.locator(".utt .behind").count() == len(behind)
+    # the reviewer hears the agent say it: confirmed, the reviewed score deducts it
+    chip = page.locator(f'#u{i} .flag[data-f="{flag["id"]}"]')
+    chip.locator('button[data-act="confirmed"]').click()
+    page.wait_for_selector(f'.flag.v-confirmed[data-f="{flag["id"]}"]')
+    after = api.get(f"/v1/recordings/{rid}").json()
+    taboo = after["reviewed"]["deductions"]
+    assert [d["turn"] for d in taboo if "8.0" in d["refs"]] == [i]
+    points = next(d["points"] for d in taboo if "8.0" in d["refs"])
+    assert after["review"]["reviewed_score"] == max(0, rec["score"] - points)
     assert watched.unexpected_errors() == []
 
 
