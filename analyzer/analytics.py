@@ -99,6 +99,9 @@ class Interruption:
     interrupted: int | None  # the utterance cut into
     flagged: bool = False  # an agent interruption that is a discipline flag (flag_from on)
     evidence: str = "overlap"  # overlap (both voices measured) | no_pause (one channel)
+    # one channel: how long the voice cut into was heard going on under the one that cut
+    # in (seconds from ``at``; counted in its speaker's talk time); None: not looked for
+    heard_under_s: float | None = None
 
 
 @dataclass
@@ -632,6 +635,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                  speech: Sequence[Sequence[float]] = (),
                  no_pause: Sequence[int] = (), speech_pad_s: float = 0.0,
                  words: Sequence[Sequence[tuple[float, float]]] | None = None,
+                 heard_under: Callable[[Sequence[tuple[float, float, str]]], list[float]]
+                 | None = None,
                  ) -> CallAnalytics:
     """The analytics of one recording.
 
@@ -647,7 +652,10 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     ``no_pause``: for a mono recording, :func:`pauseless_changes` of its utterances;
     ``speech_pad_s``: the margin on each side of ``speech``. ``words``: each utterance's
     words' ``(start, end)`` (a stereo call's voice behind a side is found word by word,
-    :func:`voices_behind`; without them, utterance by utterance).
+    :func:`voices_behind`; without them, utterance by utterance). ``heard_under``: for a
+    mono recording, given each change of speaker without a pause as ``(at, end of the
+    utterance that cut in, who cut in)``, how long the voice cut into went on under it
+    (:func:`analyzer.diarize.voice_under`): that time is its speaker's talk too.
     """
     def level_at(ch: int | None, start: float, end: float) -> float | None:
         """The active level of channel ``ch`` from ``start`` to ``end`` (None: no audio)."""
@@ -683,6 +691,23 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     speakers = ("agent", "customer", "unknown")
     merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
               for sp in speakers}
+    interruptions, backchannels = _interruptions(ranges, cfg, utterances)
+    if no_pause:
+        takeovers = _takeovers(utterances, no_pause, merged, cfg, speech_pad_s)
+        if heard_under is not None and takeovers:
+            # the rest of the turn cut into, said under the one that cut in (one channel
+            # writes one voice: v2 badge recordings, the customer's talk 15-19% short)
+            under = heard_under([(t.at, float(utterances[t.interrupting].end), t.by)
+                                 for t in takeovers if t.interrupting is not None])
+            for t, seconds in zip([t for t in takeovers if t.interrupting is not None], under,
+                                  strict=True):
+                t.heard_under_s = seconds
+                if seconds > 0:
+                    ranges = [*ranges, SpeechRange("customer" if t.by == "agent" else "agent",
+                                                   t.at, round(t.at + seconds, 2))]
+            merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
+                      for sp in speakers}
+        interruptions = sorted(interruptions + takeovers, key=lambda i: i.at)
     talk = {sp: round(sum(e - s for s, e in merged[sp]), 2) for sp in speakers}
     everyone = _merge([(r.start, r.end) for r in ranges])
     total_talk = sum(e - s for s, e in everyone)
@@ -705,11 +730,6 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                                     before, after))
     silences.sort(key=lambda s: -s.seconds)
 
-    interruptions, backchannels = _interruptions(ranges, cfg, utterances)
-    if no_pause:
-        interruptions = sorted(interruptions + _takeovers(utterances, no_pause, merged, cfg,
-                                                              speech_pad_s),
-                               key=lambda i: i.at)
 
     per_utt: list[dict[str, Any]] = []
     chars_of = [spoken_chars(u.text) for u in utterances]

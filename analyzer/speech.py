@@ -44,7 +44,14 @@ from .analytics import (
     voice_activity,
 )
 from .audio import SAMPLE_RATE, decode, probe
-from .diarize import Attribution, DiarizeOptions, SpeakerTurn, attribute_speakers, edge_changes
+from .diarize import (
+    Attribution,
+    DiarizeOptions,
+    SpeakerTurn,
+    attribute_speakers,
+    edge_changes,
+    voice_under,
+)
 from .errors import AnalysisError, AnalysisFailure, Cancelled
 from .fingerprint import Fingerprint
 from .matching import Flag
@@ -370,6 +377,7 @@ class SpeechPipeline:
         :func:`analyzer.vad.speech_threshold`."""
         speech: list[tuple[float, float]] = []
         no_pause: list[int] = []
+        heard_under: Callable[[Sequence[tuple[float, float, str]]], list[float]] | None = None
         if attribution["method"] == "channels":
             # one speaker per channel: the voice activity shows who speaks over whom
             who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
@@ -388,6 +396,12 @@ class SpeechPipeline:
             no_pause = pauseless_changes(turns, *scored, FRAME_S,
                                          self.analyzer.bank.call_analytics.takeover_max_gap_s)
             method = "utterances"
+            if attribution["method"] == "voices":
+                def heard_under(changes: Sequence[tuple[float, float, str]]) -> list[float]:
+                    return voice_under(channels[0], [(t.start or 0.0, t.end or 0.0)
+                                                     for t in turns],
+                                       [t.speaker for t in turns], changes,
+                                       self.speaker_encoder, self.options.diarize)
             confidence = "medium" if attribution["method"] == "voices" and \
                 attribution.get("evidence", 0) >= 0.7 else "low"
         return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration,
@@ -396,7 +410,7 @@ class SpeechPipeline:
                             speech_pad_s=self.transcriber.options.speech_pad_ms / 1000
                             if speech else 0.0,
                             words=[[(float(w["start"]), float(w["end"])) for w in u.words]
-                                   for u in utts])
+                                   for u in utts], heard_under=heard_under)
 
     def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
                    script_refs: Callable[[str], list[Flag]], max_parts: int) -> list[list[int]]:
@@ -630,6 +644,15 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
     levels = [m.get("loudness_db") for m in measured] if len(measured) == len(utts) \
         else [None] * len(utts)
     speech = stored.get("speech") or []
+    # how long the voice cut into went on under the one that cut in, as measured: the
+    # voices are the same two, only their names change
+    measured_under = {round(float(i["at"]), 2): float(i["heard_under_s"])
+                      for i in stored.get("interruptions") or []
+                      if i.get("heard_under_s") is not None}
+
+    def heard_under(changes: Sequence[tuple[float, float, str]]) -> list[float]:
+        return [measured_under.get(round(at, 2), 0.0) for at, _, _ in changes]
+
     analytics = analyse_call(
         turns, [int(u.get("channel") or 0) for u in utts],
         speech_ranges(speech, turns) if speech else utterance_ranges(turns),
@@ -637,7 +660,7 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
         method=stored.get("method", "utterances"),
         speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels,
         speech=speech, no_pause=stored.get("no_pause") or (),
-        speech_pad_s=float(stored.get("speech_pad_s") or 0.0))
+        speech_pad_s=float(stored.get("speech_pad_s") or 0.0), heard_under=heard_under)
     semantic = bool(((result.get("options") or {}).get("speech") or {}).get("semantic", True))
     report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic,
                              readings=[Reading.from_dict(u.get("reading")) for u in utts])

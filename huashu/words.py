@@ -72,6 +72,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "interruption_no_pause": ("打断 {at}:客户话音未停坐席即开口(单声道录音,同时说话多久测不出,不扣分)",
                               "interruption at {at}: the agent began with no pause after the "
                               "customer (mono: time together not measured; no deduction)"),
+    "interruption_heard_under": ("打断 {at}:客户话音未停坐席即开口,客户在其下约又说了 {under:.1f} 秒"
+                                 "(单声道录音,由声纹估计,不扣分)",
+                                 "interruption at {at}: the agent began with no pause after "
+                                 "the customer, who went on under them for about {under:.1f}s "
+                                 "(mono: estimated from the voices; no deduction)"),
     "customer_interruption": ("客户插话 {at}(不扣分)", "the customer cut in at {at} (no deduction)"),
     "silence": ("长时间无人说话 {start}–{end}({seconds:.1f} 秒)",
                 "long silence {start}-{end} ({seconds:.1f}s)"),
@@ -169,8 +174,11 @@ class Words:
         out = []
         for i in a.get("interruptions", []):
             key = "customer_interruption" if i["by"] != "agent" else \
-                "interruption" if i.get("overlap_s") is not None else "interruption_no_pause"
-            out.append((i["at"], self(key, at=clock(i["at"]), overlap=i["overlap_s"])))
+                "interruption" if i.get("overlap_s") is not None else \
+                "interruption_heard_under" if (i.get("heard_under_s") or 0) > 0 else \
+                "interruption_no_pause"
+            out.append((i["at"], self(key, at=clock(i["at"]), overlap=i["overlap_s"],
+                                      under=i.get("heard_under_s") or 0.0)))
         for s in a.get("long_silences", []):
             out.append((s["start"], self("silence", start=clock(s["start"]),
                                          end=clock(s["end"]), seconds=s["seconds"])))

@@ -115,8 +115,11 @@ function eventsOf(result) {
   const ev = [];
   for (const x of a.interruptions || []) {
     const who = x.by === "agent" ? "坐席打断客户" : "客户插话";
-    // one channel: no overlap measured, only that the voice did not pause at the change
-    const how = x.overlap_s == null ? "话音未停即接话,单声道测不出同时说话多久" : `同时说话 ${x.overlap_s} 秒`;
+    // one channel: no overlap measured, only that the voice did not pause at the change,
+    // and, from the voices, how long the one cut into was heard going on under the other
+    const how = x.overlap_s != null ? `同时说话 ${x.overlap_s} 秒`
+      : x.heard_under_s > 0 ? `话音未停即接话,被打断的一方在其下约又说了 ${x.heard_under_s} 秒(单声道,由声纹估计)`
+      : "话音未停即接话,单声道测不出同时说话多久";
     ev.push({ t: x.at, cls: "ev-interrupt ev-" + x.by, text: `${who} ${clock(x.at)}(${how})` +
       (x.flagged ? " · " + ((a.config || {}).interruption || {}).ref : "") });
   }

@@ -3,6 +3,8 @@ back-channels, talk, silences, pace and loudness, and the phrasebank section beh
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -687,3 +689,74 @@ def test_near_words_leaves_out_the_quiet_voice_behind_a_side() -> None:
                        {"customer": side}, reach_s=0.5, wordless_max_s=1.0,
                        level_of=level_of)
     assert [(r.start, r.end) for r in clear] == [(1.0, 4.0), (7.0, 9.5)]
+
+
+def test_a_mono_cut_in_counts_the_voice_cut_into_heard_under_it(analyzer) -> None:
+    """One channel writes one voice at a time: the rest of the turn cut into, said under
+    the one that cut in, is its speaker's talk once ``heard_under`` finds it (the voices'
+    measure: :func:`analyzer.diarize.voice_under`). It is kept with the interruption, read
+    out, and kept through a swap of speakers (no audio there: the stored measure)."""
+    from analyzer.speech import swap_speakers
+    from huashu.words import Words
+
+    turns = [_t("customer", 0.5, 4.0), _t("agent", 4.1, 8.0), _t("customer", 8.6, 12.0)]
+    asked: list[tuple[float, float, str]] = []
+
+    def heard_under(changes):
+        asked.extend(changes)
+        return [0.8 for _ in changes]
+
+    ranges = [SpeechRange(t.speaker, t.start, t.end) for t in turns]  # type: ignore[arg-type]
+    plain = analyse_call(turns, [0] * 3, ranges, [], 14.0, CFG, method="utterances",
+                         levels=[None] * 3, no_pause=[0])
+    a = analyse_call(turns, [0] * 3, ranges, [], 14.0, CFG, method="utterances",
+                     levels=[None] * 3, no_pause=[0], heard_under=heard_under)
+    assert asked == [(4.1, 8.0, "agent")]
+    [i] = a.interruptions
+    assert (i.by, i.at, i.heard_under_s, i.evidence) == ("agent", 4.1, 0.8, "no_pause")
+    assert plain.interruptions[0].heard_under_s is None
+    assert a.talk_s["customer"] == round(plain.talk_s["customer"] + 0.8, 2)
+    assert a.talk_s["agent"] == plain.talk_s["agent"] and not i.flagged
+    [(_, line)] = Words().analytics_events(a.to_dict())
+    assert "客户在其下约又说了 0.8 秒" in line and "测不出" not in line
+    # swapped by a reviewer: the customer cut in, and the agent went on under them for
+    # the time measured
+    result = {"source": "x.mp3", "duration": 14.0, "speakers": "inferred",
+              "utterances": [{"start": t.start, "end": t.end, "speaker": t.speaker,
+                              "speaker_confidence": 0.7, "channel": 0, "text": t.text,
+                              "confidence": 0.9, "flags": []} for t in turns],
+              "analytics": a.to_dict(), "speaker_attribution": {"method": "voices"},
+              "options": {}, "channels": 1, "phrasebank_version": "test"}
+    swapped = swap_speakers(analyzer, result)["analytics"]
+    [j] = swapped["interruptions"]
+    assert (j["by"], j["heard_under_s"]) == ("customer", 0.8)
+    assert swapped["talk_s"]["agent"] == a.talk_s["customer"]
+
+
+def test_the_voice_cut_into_is_heard_under_the_one_that_cut_in(speech, shared) -> None:
+    """The v2 badge recordings' cut-ins (their timelines' turns and the real speaker
+    encoder): how long the voice cut into goes on under the one that cut in, against the
+    timeline. Not looking (0 s) is off by the whole overlap; the voices' measure is off by
+    less than half of that on average."""
+    from analyzer.audio import decode
+    from analyzer.diarize import voice_under
+
+    errors, overlaps = [], []
+    for stem in ("v2di02", "v2di04", "v2di06"):
+        tl = json.loads((shared / "corpus" / "v2" / "audio" / "interruptions" /
+                         f"{stem}.timeline.json").read_text())
+        audio = decode(shared / "corpus" / "v2" / "audio" / "interruptions" / tl["audio"])[0]
+        turns = tl["turns"]
+        changes, truth = [], []
+        for k, t in enumerate(turns):  # a turn of 1 s or more that starts over the other's
+            under = [o for o in turns[:k] if o["speaker"] != t["speaker"] and
+                     o["start"] < t["start"] < o["end"]]
+            if under and t["end"] - t["start"] >= 1.0:
+                changes.append((t["start"], t["end"], t["speaker"]))
+                truth.append(max(o["end"] for o in under) - t["start"])
+        found = voice_under(audio, [(t["start"], t["end"]) for t in turns],
+                            [t["speaker"] for t in turns], changes, speech.speaker_encoder)
+        errors += [abs(f - g) for f, g in zip(found, truth, strict=True)]
+        overlaps += truth
+    assert len(overlaps) >= 5
+    assert sum(errors) / len(errors) < 0.5 * sum(overlaps) / len(overlaps)
