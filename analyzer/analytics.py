@@ -730,7 +730,6 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                                     before, after))
     silences.sort(key=lambda s: -s.seconds)
 
-
     per_utt: list[dict[str, Any]] = []
     chars_of = [spoken_chars(u.text) for u in utterances]
     chars_by: dict[str, int] = {}
