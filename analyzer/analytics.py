@@ -499,6 +499,15 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
     return found
 
 
+def _run_end(utterances: Sequence[Any], i: int) -> float:
+    """The end of the run of utterances of ``utterances[i]``'s speaker from ``i`` on (a turn
+    the recogniser wrote in several utterances)."""
+    last = i
+    while last + 1 < len(utterances) and utterances[last + 1].speaker == utterances[i].speaker:
+        last += 1
+    return float(utterances[last].end)
+
+
 def _backchannel(text: str, words: Sequence[str]) -> bool:
     """Whether ``text``, said under ``backchannel_max_s``, is a back-channel: nothing but
     ``words`` (嗯, 对, 好的, in any number), or no words at all; any short speech when
@@ -697,7 +706,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         if heard_under is not None and takeovers:
             # the rest of the turn cut into, said under the one that cut in (one channel
             # writes one voice: v2 badge recordings, the customer's talk 15-19% short)
-            under = heard_under([(t.at, float(utterances[t.interrupting].end), t.by)
+            under = heard_under([(t.at, _run_end(utterances, t.interrupting), t.by)
                                  for t in takeovers if t.interrupting is not None])
             for t, seconds in zip([t for t in takeovers if t.interrupting is not None], under,
                                   strict=True):
