@@ -662,8 +662,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     ``speech_pad_s``: the margin on each side of ``speech``. ``words``: each utterance's
     words' ``(start, end)`` (a stereo call's voice behind a side is found word by word,
     :func:`voices_behind`; without them, utterance by utterance). ``heard_under``: for a
-    mono recording, given each change of speaker without a pause as ``(at, end of the
-    utterance that cut in, who cut in)``, how long the voice cut into went on under it
+    mono recording, given each change of speaker without a pause as ``(at, end of the turn
+    that cut in, who cut in)``, how long the voice cut into went on under it
     (:func:`analyzer.diarize.voice_under`): that time is its speaker's talk too.
     """
     def level_at(ch: int | None, start: float, end: float) -> float | None:
