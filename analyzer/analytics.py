@@ -473,9 +473,7 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
         first = i
         while first > 0 and utterances[first - 1].speaker == a.speaker:
             first -= 1
-        last = i + 1
-        while last + 1 < len(utterances) and utterances[last + 1].speaker == b.speaker:
-            last += 1
+        last = _run_last(utterances, i + 1)
         end = utterances[last].end
         # (less the detector's padding: with it, v2dd03's 好的,好的, 0.87 s of words said
         # as the agent finished, measured 1.02 s and was listed as the customer cutting in)
@@ -499,13 +497,13 @@ def _takeovers(utterances: Sequence[Any], no_pause: Sequence[int],
     return found
 
 
-def _run_end(utterances: Sequence[Any], i: int) -> float:
-    """The end of the run of utterances of ``utterances[i]``'s speaker from ``i`` on (a turn
+def _run_last(utterances: Sequence[Any], i: int) -> int:
+    """The last of the run of utterances of ``utterances[i]``'s speaker from ``i`` on (a turn
     the recogniser wrote in several utterances)."""
     last = i
     while last + 1 < len(utterances) and utterances[last + 1].speaker == utterances[i].speaker:
         last += 1
-    return float(utterances[last].end)
+    return last
 
 
 def _backchannel(text: str, words: Sequence[str]) -> bool:
@@ -698,24 +696,27 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                                       text=u.text) if behind else u
                       for u, behind in zip(utterances, background, strict=True)]
     speakers = ("agent", "customer", "unknown")
-    merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
-              for sp in speakers}
+
+    def merged_by_speaker() -> dict[str, list[tuple[float, float]]]:
+        return {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
+                for sp in speakers}
+
+    merged = merged_by_speaker()
     interruptions, backchannels = _interruptions(ranges, cfg, utterances)
     if no_pause:
         takeovers = _takeovers(utterances, no_pause, merged, cfg, speech_pad_s)
-        if heard_under is not None and takeovers:
+        looked = [(t, t.interrupting) for t in takeovers if t.interrupting is not None]
+        if heard_under is not None and looked:
             # the rest of the turn cut into, said under the one that cut in (one channel
             # writes one voice: v2 badge recordings, the customer's talk 15-19% short)
-            under = heard_under([(t.at, _run_end(utterances, t.interrupting), t.by)
-                                 for t in takeovers if t.interrupting is not None])
-            for t, seconds in zip([t for t in takeovers if t.interrupting is not None], under,
-                                  strict=True):
+            under = heard_under([(t.at, float(utterances[_run_last(utterances, k)].end), t.by)
+                                 for t, k in looked])
+            for (t, _), seconds in zip(looked, under, strict=True):
                 t.heard_under_s = seconds
                 if seconds > 0:
                     ranges = [*ranges, SpeechRange("customer" if t.by == "agent" else "agent",
                                                    t.at, round(t.at + seconds, 2))]
-            merged = {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
-                      for sp in speakers}
+            merged = merged_by_speaker()
         interruptions = sorted(interruptions + takeovers, key=lambda i: i.at)
     talk = {sp: round(sum(e - s for s, e in merged[sp]), 2) for sp in speakers}
     everyone = _merge([(r.start, r.end) for r in ranges])

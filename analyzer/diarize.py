@@ -563,7 +563,7 @@ def voice_under(audio: np.ndarray, spans: Sequence[tuple[float, float]],
                 break
             own.append(i)
             room -= int((spans[i][1] - spans[i][0]) / window_s)
-    embs, window_s = encoder.embed_windows_many(  # type: ignore[attr-defined]
+    embs, _ = encoder.embed_windows_many(  # type: ignore[attr-defined]
         [audio[int(spans[i][0] * SAMPLE_RATE): int(spans[i][1] * SAMPLE_RATE)] for i in own],
         hop_frames=o.under_window_frames, window_frames=o.under_window_frames)
     voice: dict[str, np.ndarray] = {}

@@ -146,6 +146,7 @@ def test_a_voice_heard_behind_a_side_is_shown_and_never_scored(analyzer):
     ``Turn.heard_behind``, from call analytics) keeps its flags for the reviewer, but its
     words are not the speaker's: no violation, no script line met, no trigger owed."""
     from analyzer.adherence import Turn
+    from analyzer.matching import Flag
 
     visit = [Turn(t["speaker"], t["text"]) for t in ONSITE_OK]
     rude = "我也没办法啊,这是我们公司规定的。"
@@ -168,11 +169,5 @@ def test_a_voice_heard_behind_a_side_is_shown_and_never_scored(analyzer):
     assert analyzer.score([visit[0], Turn(C, "怎么老是断网?"), *visit[2:]],
                           scenario="onsite_visit").triggers != []
     # the reviewer's rescoring reads it the same way
-    flags = [[_flag_of(f) for f in t["flags"]] for t in r.turns]
+    flags = [[Flag.from_dict(f) for f in t["flags"]] for t in r.turns]
     assert analyzer.rescore(heard, flags, scenario="onsite_visit").violations == []
-
-
-def _flag_of(d):
-    from analyzer.matching import Flag
-
-    return Flag.from_dict(d)
