@@ -39,6 +39,7 @@ from .analytics import (
     CallAnalytics,
     analyse_call,
     pauseless_changes,
+    speech_less_pauses,
     speech_ranges,
     utterance_ranges,
     voice_activity,
@@ -301,7 +302,7 @@ class SpeechPipeline:
         turns = [Turn(speaker=w.speaker, text=u.text, start=u.start, end=u.end,
                       confidence=u.confidence) for u, w in zip(utts, who, strict=True)]
         analytics = self._analytics(utts, turns, channels, duration, agent_channel,
-                                    attribution, chunks, scored)
+                                    attribution, chunks, scored, voice_pauses or ())
         del channels
         t_analytics = time.perf_counter()
         report = score_recording(self.analyzer, turns, analytics, scenario=scenario,
@@ -371,10 +372,12 @@ class SpeechPipeline:
     def _analytics(self, utts: list[Utterance], turns: list[Turn], channels: list[Any],
                    duration: float, agent_channel: str, attribution: dict[str, Any],
                    chunks: Sequence[tuple[int, int, int]],
-                   scored: tuple[np.ndarray, float] | None) -> CallAnalytics:
+                   scored: tuple[np.ndarray, float] | None,
+                   voice_pauses: Sequence[tuple[float, float]] = ()) -> CallAnalytics:
         """``chunks``: the speech the recogniser was given (:meth:`Transcriber.speech`);
         ``scored``: a mono channel's :func:`analyzer.vad.speech_scores` and its
-        :func:`analyzer.vad.speech_threshold`."""
+        :func:`analyzer.vad.speech_threshold`; ``voice_pauses``: that channel's pauses
+        (:func:`analyzer.vad.pauses`), which are nobody's talk between the words."""
         speech: list[tuple[float, float]] = []
         no_pause: list[int] = []
         heard_under: Callable[[Sequence[tuple[float, float, str]]], list[float]] | None = None
@@ -390,7 +393,8 @@ class SpeechPipeline:
             method, confidence = "channels", "high"
         else:
             # speakers from their voices (or words); overlaps in one channel are not seen
-            speech = [(s / SAMPLE_RATE, e / SAMPLE_RATE) for s, e, _ in chunks]
+            speech = speech_less_pauses([(s / SAMPLE_RATE, e / SAMPLE_RATE)
+                                         for s, e, _ in chunks], voice_pauses, turns)
             ranges = speech_ranges(speech, turns)
             assert scored is not None  # analyze scores every mono channel
             no_pause = pauseless_changes(turns, *scored, FRAME_S,

@@ -185,6 +185,12 @@ def test_the_agents_violations_inside_and_misheard_are_found(speech, shared):
     assert cuts.get("cut_at_pause", 0) + cuts.get("cut_around_line", 0) >= 1
     [reread] = [u for u in r["utterances"] if u.get("reading")]  # only that one read again
     assert any(f.get("reading") == reread["reading"]["text"] for f in reread["flags"])
+    # talk time within the 10% for a mono recording: the pauses between turns
+    # inside the detector's stretches are nobody's (customer 10.6% over when they counted)
+    for who in ("agent", "customer"):
+        said = sum(e - s for t in tl["turns"] if t["speaker"] == who
+                   for s, e in t.get("parts") or [[t["start"], t["end"]]])
+        assert abs(r["analytics"]["talk_s"][who] - said) <= 0.1 * said, who
 
 
 def _speaker_accuracy(result, turns):
