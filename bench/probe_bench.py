@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 343 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 475 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -14,9 +14,24 @@ how far each is from an unseen check, since some were used to choose rules:
 - F: innocent service talk, two look-alikes of which became guards; G: more, written
   after (the nearest to unseen here);
 - H: script paraphrases, two misses of which became rules; I: more, written after.
+- R (58), S (40), T (34): taboos, discipline lines, look-alikes and customer words written
+  in one sitting, one set after the other. R, run as written: 33 of 38 violations found
+  typed and as a recogniser's text, 1 of 20 innocent rows flagged (孩子他妈); four of its
+  misses and the false one became rules and a guard (都快六点了, 管不着, 点个赞, 孩子他妈):
+  36 of 38, none false. S, written after those and run once before any change: 12 of 27
+  found, none of 13 flagged (as a recogniser's text 1: 让她接一下电话 heard as 借); its
+  misses became seven rules, three rules widened and two guards: 21 of 27, none false. T, written after that and
+  run once, with and without the rules of R and S: 13 of 22 found, none of 12 flagged,
+  the same with them as without (typed; 14 of 22 as a recogniser's text). The rules carry
+  the wordings they were written for, not the next set's: what a fresh set misses is each
+  time another wording. A nearest-example reading by meaning (the multilingual-e5-small
+  embedding, a 0.02 margin over the nearest innocent example, the dev rows and probes as
+  examples) found 8 of T's 22 but flagged 2 of its 12 innocent rows (我先把旧猫拆下来,新的
+  马上装上 as 8.5, 这边我来处理,不用您另外找人 as 8.10): not used.
 
-The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too, so the
-semantic figures on them are not unseen; its own sets (J-M to train, N held out) are in
+The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
+shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
+unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it.
 
 Each row is checked with ``huashu check --jsonl`` as typed and as a recogniser's text
