@@ -316,6 +316,15 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("你是听不懂还是装傻", "8.0"),
     ("自己去看说明书吧,写得很清楚", "8.6"),
     ("你是不是搞混了,我们没给你装过", "8.2"),
+    # the same lines in wordings a later set of sentences said them in (bench/probes.jsonl
+    # R and S): 管不着, a like asked for, a mistake charged, said N times, the toilet asked
+    # for without 您家, a gift asked for in any quantity
+    ("不清楚,这块儿我管不着", "8.8"),
+    ("您看我修得这么快,给我点个赞呗", "9.13"),
+    ("您这是自己记错了吧,我们根本没约今天", "8.2"),
+    ("同样的话我都说第三遍了", "8.3"),
+    ("厕所在哪儿,我上一下", "9.5"),
+    ("您要是过意不去,给我拿两包烟就行", "9.11"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -331,6 +340,8 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "不好意思,刚才手上有灰,我擦一下",  # wiping, not 我擦 the oath
     "今天先这样,明天我再过来复查一下",  # a follow-up visit, not the work put off
     "我们是不是搞混了,我再查一下",
+    "您要是记错了也没关系,我帮您查一下",  # a mistake supposed, not charged
+    "您孩子他妈在家吗,我跟她确认一下地址",  # 孩子他妈 names a wife, no oath
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
@@ -340,7 +351,8 @@ def test_a_common_sound_does_not_stand_for_borrowing_a_phone(analyzer):
     """In a recogniser's text a word of a rule may be said by another character of its
     sound; 使 (shi: 是, 时, 试 …) was one of 9.5's verbs, and 是您的电话, 时候我给你打电话
     read as asking to use the customer's phone."""
-    for text in ("是您的电话响了吗", "到时候我给你打电话", "试一下您的手机能不能上网"):
+    for text in ("是您的电话响了吗", "到时候我给你打电话", "试一下您的手机能不能上网",
+                 "他妈妈在家的话让她接一下电话"):  # 接 (jie) sounds like 借
         assert "9.5" not in [f.ref for f in analyzer.check(text, speaker="agent",
                                                            source="asr")], text
     assert "9.5" in [f.ref for f in analyzer.check("借一下你的手机", speaker="agent",
