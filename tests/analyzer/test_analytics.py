@@ -462,7 +462,8 @@ def test_mono_talk_is_the_detectors_speech_given_to_the_nearest_speaker() -> Non
     assert speech_ranges([], [u(1.0, 4.0, "agent")]) == []
 
 
-def test_mono_pauses_between_words_inside_the_detectors_speech_are_nobodys_talk() -> None:
+def test_mono_pauses_where_the_speaker_changes_inside_the_detectors_speech_are_nobodys_talk(
+        ) -> None:
     from types import SimpleNamespace
 
     from analyzer.analytics import speech_less_pauses, speech_ranges
@@ -470,20 +471,23 @@ def test_mono_pauses_between_words_inside_the_detectors_speech_are_nobodys_talk(
     def u(start, end, speaker):
         return SimpleNamespace(start=start, end=end, speaker=speaker)
 
-    words = [u(1.0, 4.0, "agent"), u(4.6, 8.0, "customer"), u(8.2, 9.0, "agent")]
+    words = [u(1.0, 4.0, "agent"), u(4.6, 8.0, "customer"), u(8.4, 9.0, "customer")]
     pauses = [(0.0, 0.9),   # before the stretch: the detector's padding, kept
               (2.0, 2.3),   # inside the agent's words: kept
-              (3.9, 4.7),   # between the two turns: 4.0-4.6 is nobody's
+              (3.9, 4.7),   # where the agent stops and the customer starts: 4.0-4.6 cut
+              (8.05, 8.35),  # between two utterances of the customer: their turn's pause
               (9.2, 9.5)]   # runs past the stretch's end: its padding, kept
     speech = speech_less_pauses([(0.8, 9.3)], pauses, words)
     assert speech == [(0.8, 4.0), (4.6, 9.3)]
-    talk = {sp: round(sum(r.end - r.start for r in speech_ranges(speech, words)
-                          if r.speaker == sp), 2) for sp in ("agent", "customer")}
-    whole = {sp: round(sum(r.end - r.start for r in speech_ranges([(0.8, 9.3)], words)
-                           if r.speaker == sp), 2) for sp in ("agent", "customer")}
-    # the 0.6 s pause went half to each side before
-    assert talk == {"agent": round(whole["agent"] - 0.3, 2),
-                    "customer": round(whole["customer"] - 0.3, 2)}
+
+    def talk(spans):
+        return {sp: round(sum(r.end - r.start for r in speech_ranges(spans, words)
+                              if r.speaker == sp), 2) for sp in ("agent", "customer")}
+
+    # the 0.6 s pause at the change went half to each side before
+    whole = talk([(0.8, 9.3)])
+    assert talk(speech) == {"agent": round(whole["agent"] - 0.3, 2),
+                            "customer": round(whole["customer"] - 0.3, 2)}
     # a stretch with no pause inside it, and no pauses at all, stay as they are
     assert speech_less_pauses([(10.0, 12.0)], pauses, words) == [(10.0, 12.0)]
     assert speech_less_pauses([(0.8, 9.3)], [], words) == [(0.8, 9.3)]
