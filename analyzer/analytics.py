@@ -327,13 +327,16 @@ def speech_less_pauses(speech: Sequence[Sequence[float]],
     words on the 7 v2 badge recordings, those inside one speaker's turn were all talk by
     the timelines (3.3 s of 3.3 s), those at a change of speaker mostly not (1.2 s of
     5.3 s). Only inside a stretch: at its ends the detector's padding holds the soft ends
-    of words (trimming it made the v2 dialogues' talk 8.5% short). Measured on the v2 badge
-    recordings (bench/analytics_bench.py): v2dd04's customer 10.6% -> 5.6% over; the
-    speech of both speakers together against the timelines, on the 11 (clean and noisy)
-    5.2% -> 3.5% off on average, and on 45 synthesised visits (``bench/
+    of words (trimming it made the v2 dialogues' talk 8.5% short). The speech of both
+    speakers together against the timelines, off on average: on the 11 v2 badge recordings
+    (clean and noisy) 5.2% before, 3.3% now; on 45 synthesised visits (``bench/
     synth_badge_visits.py --overlaps --voices corpus``, seeds 7, 8 and 10, clean and noisy;
-    nothing here was set on them) 4.8% -> 4.2%; on the 7 stereo calls mixed into one
-    channel (``--mixdown``), 2.8% -> 3.4%."""
+    nothing here was set on them) 4.8% and 4.1%; on the 7 stereo calls mixed into one
+    channel (``bench/analytics_bench.py --mixdown``) 2.7% and 3.3%, the one check it does
+    not help. Per speaker on the badge recordings, v2dd04's customer went from 10.6% to
+    5.6% over; where the customer's speech is not in the customer's words (嗯 said under
+    the agent, words written into the agent's utterance) the customer's talk, short
+    already, is shorter (v2di02 8.9% -> 10.5% short)."""
     order = sorted(utterances, key=lambda u: float(u.start))
     changes = [(float(u.end), float(v.start)) for u, v in zip(order, order[1:], strict=False)
                if u.speaker != v.speaker and float(v.start) > float(u.end)]

@@ -77,10 +77,9 @@ class DiarizeOptions:
     corpus puts 0.25-2.3 s between turns: the bar sits below both. On the 15 mono badge
     recordings, 0.15 and 0.25 gave the same speakers; on the telephone calls mixed into
     one channel they differed both ways (one clean call 1.000 against 0.963, one noisy
-    call 0.782 against 0.897). The same pauses, where they fall between the words inside
-    the speech detector's stretches, are nobody's talk in the call analytics
-    (:func:`analyzer.analytics.speech_less_pauses`; pauses of 0.03, 0.15 and 0.3 s or
-    longer gave talk times within 0.005 of each other on average)."""
+    call 0.782 against 0.897). The same pauses, where one speaker's words end and the
+    other's begin inside the speech detector's stretches, are nobody's talk in the call
+    analytics (:func:`analyzer.analytics.speech_less_pauses`)."""
     pause_word_slack_s: float = 0.2
     """A boundary between words lies in a pause of the voice when it is within this of
     the pause: the recogniser stretches the word after a pause back over it (noisy

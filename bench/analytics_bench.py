@@ -141,7 +141,9 @@ def main() -> int:
             if args.mixdown and tl.get("channels") != "mono":
                 channels = decode(folder / tl["audio"])
                 if len(channels) == 2:
-                    one = Path(work.name) / f"{tl['id']}.wav"
+                    # one folder per set: the clean and noisy copies of a call share its id
+                    one = Path(work.name) / name / f"{tl['id']}.wav"
+                    one.parent.mkdir(exist_ok=True)
                     write_wav(one, [(channels[0] + channels[1]) / 2])
                     todo.append((name, tl, one, True))
     for name, tl, audio, mixed in todo:
