@@ -306,9 +306,13 @@ def _minus(spans: Sequence[tuple[float, float]], cut: Sequence[tuple[float, floa
     for a, b in spans:
         pieces = [(a, b)]
         for c, d in cut:
-            pieces = [q for p in pieces for q in
-                      ((p,) if d <= p[0] or c >= p[1] else
-                       tuple(x for x in ((p[0], c), (d, p[1])) if x[1] > x[0]))]
+            left = []
+            for s, e in pieces:
+                if d <= s or c >= e:  # the cut misses this piece
+                    left.append((s, e))
+                    continue
+                left.extend(x for x in ((s, c), (d, e)) if x[1] > x[0])
+            pieces = left
         out.extend(pieces)
     return out
 
@@ -345,7 +349,7 @@ def speech_less_pauses(speech: Sequence[Sequence[float]],
         a, b = float(a), float(b)
         holes = [(max(p, lo), min(q, hi)) for p, q in pauses if a < p and q < b
                  for lo, hi in changes if min(q, hi) > max(p, lo)]
-        out.extend(_minus([(a, b)], holes) if holes else [(a, b)])
+        out.extend(_minus([(a, b)], holes))
     return out
 
 
