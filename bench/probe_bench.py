@@ -20,14 +20,17 @@ how far each is from an unseen check, since some were used to choose rules:
   misses and the false one became rules and a guard (都快六点了, 管不着, 点个赞, 孩子他妈):
   36 of 38, none false. S, written after those and run once before any change: 12 of 27
   found, none of 13 flagged (as a recogniser's text 1: 让她接一下电话 heard as 借); its
-  misses became seven rules, three rules widened and two guards: 21 of 27, none false. T, written after that and
-  run once, with and without the rules of R and S: 13 of 22 found, none of 12 flagged,
-  the same with them as without (typed; 14 of 22 as a recogniser's text). The rules carry
-  the wordings they were written for, not the next set's: what a fresh set misses is each
-  time another wording. A nearest-example reading by meaning (the multilingual-e5-small
-  embedding, a 0.02 margin over the nearest innocent example, the dev rows and probes as
-  examples) found 8 of T's 22 but flagged 2 of its 12 innocent rows (我先把旧猫拆下来,新的
-  马上装上 as 8.5, 这边我来处理,不用您另外找人 as 8.10): not used.
+  misses became seven rules, three rules widened and two guards: 22 of 27, none false.
+  Sentences written to try those rules on (one's own mistake after addressing the
+  customer, 我看错了; a deposit, 给我钱) were flagged until two of them were narrowed.
+  T, written after that and run once, with and without the rules of R and S: 13 of 22
+  found, none of 12 flagged, the same with them as without (typed; 14 of 22 as a
+  recogniser's text). The rules carry the wordings they were written for, not the next
+  set's: what a fresh set misses is each time another wording. A nearest-example reading
+  by meaning (the multilingual-e5-small embedding, a 0.02 margin over the nearest innocent
+  example, the dev rows and probes as examples) found 8 of T's 22 but flagged 2 of its 12
+  innocent rows (我先把旧猫拆下来,新的马上装上 as 8.5, 这边我来处理,不用您另外找人 as
+  8.10): not used.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

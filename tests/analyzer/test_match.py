@@ -342,6 +342,8 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "我们是不是搞混了,我再查一下",
     "您要是记错了也没关系,我帮您查一下",  # a mistake supposed, not charged
     "您孩子他妈在家吗,我跟她确认一下地址",  # 孩子他妈 names a wife, no oath
+    "您放心,我看错了,是我的问题",  # one's own mistake, after addressing the customer
+    "光猫押金您直接给我钱就行,我给您开收据",  # a deposit, not a gift asked for
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
