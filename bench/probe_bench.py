@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 475 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 501 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -31,6 +31,9 @@ how far each is from an unseen check, since some were used to choose rules:
   example, the dev rows and probes as examples) found 8 of T's 22 but flagged 2 of its 12
   innocent rows (我先把旧猫拆下来,新的马上装上 as 8.5, 这边我来处理,不用您另外找人 as
   8.10): not used.
+- U (26): for each rule R and S added, one sentence it should catch and one look-alike,
+  written after the rules and run once, nothing changed after: 25 of 26 right (missed:
+  给我送两瓶酒, a word order the 9.11 rule lacks); the bank before R caught 1 of the 13.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
