@@ -73,6 +73,7 @@ __all__ = [
     "utterance_ranges",
     "voice_activity",
     "voices_behind",
+    "wordless_speech",
 ]
 
 @dataclass(frozen=True)
@@ -154,6 +155,10 @@ class CallAnalytics:
     speech_pad_s: float = 0.0
     """Mono: the margin the detector put on each side of its ``speech`` (the transcriber's
     ``speech_pad_ms``; kept for a speaker swap, like ``speech``)."""
+    voiced: list[list[Any]] = field(default_factory=list)
+    """Mono: the speech no words were written for, as ``[start, end, speaker]`` by the
+    speaker whose voice it is (:func:`analyzer.diarize.wordless_voices`): talk time, not
+    silence (kept for a speaker swap, like ``speech``)."""
     background: list[int] = field(default_factory=list)
     """Stereo: the utterances heard as a voice behind a side's speaker (a television, a
     colleague at the next desk), not that side talking (:func:`voices_behind`):
@@ -258,17 +263,21 @@ def utterance_ranges(utterances: Sequence[Any]) -> list[SpeechRange]:
             for u in utterances]
 
 
+WORDS_REACH_S = 0.6  # the detector's speech this near an utterance is its speaker's
+
+
 def speech_ranges(speech: Sequence[Sequence[float]], utterances: Sequence[Any], *,
-                  reach_s: float = 0.6) -> list[SpeechRange]:
+                  reach_s: float = WORDS_REACH_S) -> list[SpeechRange]:
     """The speech of a mono recording as ranges: the voice activity detector's speech
     (``speech``: ``[start, end]`` seconds), each stretch given to the speaker of the
     utterance it lies in, else of the nearest utterance within ``reach_s``; further from
     any words it is left out (a door, a chair: on v2dd04 and v2dd07 the detector's "speech"
-    inside the long silences hid them). Utterances are the words' times, tighter than the
-    voice; and speech the recogniser wrote no words for (the end of a turn the other voice
-    cut into) is still someone's talk. Measured on the 7 v2 mono recordings against their timelines, mean
-    talk time error agent 11.6% -> 10.3%, customer 24.6% -> 18.3% (utterance times alone:
-    :func:`utterance_ranges`)."""
+    inside the long silences hid them; :func:`wordless_speech` lists what is left out, and
+    :func:`analyse_call`'s ``voiced`` gives back what of it is a voice). Utterances are the
+    words' times, tighter than the voice; and speech the recogniser wrote no words for
+    (the end of a turn the other voice cut into) is still someone's talk. Measured on the 7
+    v2 mono recordings against their timelines, mean talk time error agent 11.6% -> 10.3%,
+    customer 24.6% -> 18.3% (utterance times alone: :func:`utterance_ranges`)."""
     spans = sorted((float(u.start or 0.0), float(u.end or 0.0), u.speaker)
                    for u in utterances)
     out: list[SpeechRange] = []
@@ -297,6 +306,18 @@ def speech_ranges(speech: Sequence[Sequence[float]], utterances: Sequence[Any], 
             else:
                 out.append(SpeechRange(who, lo, hi))
     return out
+
+
+def wordless_speech(speech: Sequence[Sequence[float]], utterances: Sequence[Any], *,
+                    reach_s: float = WORDS_REACH_S) -> list[tuple[float, float]]:
+    """Mono: the parts of the detector's ``speech`` that :func:`speech_ranges` leaves out,
+    farther than ``reach_s`` from every utterance: speech the recogniser wrote no words
+    for, or a sound that is not speech. Whose voice it is, if anyone's, is
+    :func:`analyzer.diarize.wordless_voices`' to say."""
+    near = _merge([(float(u.start or 0.0) - reach_s, float(u.end or 0.0) + reach_s)
+                   for u in utterances])
+    return [(round(a, 2), round(b, 2)) for a, b in
+            _minus([(float(a), float(b)) for a, b in speech], near) if b - a > 1e-6]
 
 
 def _minus(spans: Sequence[tuple[float, float]], cut: Sequence[tuple[float, float]],
@@ -699,6 +720,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                  words: Sequence[Sequence[tuple[float, float]]] | None = None,
                  heard_under: Callable[[Sequence[tuple[float, float, str]]], list[float]]
                  | None = None,
+                 voiced: Sequence[Sequence[Any]] = (),
                  ) -> CallAnalytics:
     """The analytics of one recording.
 
@@ -718,6 +740,9 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     mono recording, given each change of speaker without a pause as ``(at, end of the turn
     that cut in, who cut in)``, how long the voice cut into went on under it
     (:func:`analyzer.diarize.voice_under`): that time is its speaker's talk too.
+    ``voiced``: for a mono recording, ``(start, end, speaker)`` of the speech no words were
+    written for (:func:`wordless_speech`) that is a speaker's voice
+    (:func:`analyzer.diarize.wordless_voices`): their talk, and no silence.
     """
     def level_at(ch: int | None, start: float, end: float) -> float | None:
         """The active level of channel ``ch`` from ``start`` to ``end`` (None: no audio)."""
@@ -751,6 +776,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
                                       text=u.text) if behind else u
                       for u, behind in zip(utterances, background, strict=True)]
     speakers = ("agent", "customer", "unknown")
+    voiced = [(float(a), float(b), str(sp)) for a, b, sp in voiced]
+    ranges = [*ranges, *(SpeechRange(sp, a, b) for a, b, sp in voiced)]
 
     def merged_by_speaker() -> dict[str, list[tuple[float, float]]]:
         return {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
@@ -781,8 +808,8 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     overlap = _overlap(merged["agent"], merged["customer"])
 
     silences = []
-    spoken = _merge([(r.start, r.end) for r in utterance_ranges(utterances)]) if speech \
-        else everyone
+    spoken = _merge([*((r.start, r.end) for r in utterance_ranges(utterances)),
+                     *((a, b) for a, b, _ in voiced)]) if speech else everyone
     edges = [(0.0, 0.0), *spoken, (duration, duration)]
     for (_, prev_end), (next_start, _) in zip(edges, edges[1:], strict=False):
         gap = next_start - prev_end
@@ -846,4 +873,5 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         pace_cpm=pace, utterances=per_utt, observations=observations,
         config=config, speech=[[round(float(a), 2), round(float(b), 2)] for a, b in speech],
         no_pause=list(no_pause), speech_pad_s=speech_pad_s,
+        voiced=[[round(a, 2), round(b, 2), sp] for a, b, sp in voiced],
         background=[i for i, behind in enumerate(background) if behind])

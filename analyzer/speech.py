@@ -43,6 +43,7 @@ from .analytics import (
     speech_ranges,
     utterance_ranges,
     voice_activity,
+    wordless_speech,
 )
 from .audio import SAMPLE_RATE, decode, probe
 from .diarize import (
@@ -52,6 +53,7 @@ from .diarize import (
     attribute_speakers,
     edge_changes,
     voice_under,
+    wordless_voices,
 )
 from .errors import AnalysisError, AnalysisFailure, Cancelled
 from .fingerprint import Fingerprint
@@ -381,6 +383,7 @@ class SpeechPipeline:
         speech: list[tuple[float, float]] = []
         no_pause: list[int] = []
         heard_under: Callable[[Sequence[tuple[float, float, str]]], list[float]] | None = None
+        voiced: list[tuple[float, float, str]] = []
         if attribution["method"] == "channels":
             # one speaker per channel: the voice activity shows who speaks over whom
             who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
@@ -406,6 +409,13 @@ class SpeechPipeline:
                                                      for t in turns],
                                        [t.speaker for t in turns], changes,
                                        self.speaker_encoder, self.options.diarize)
+                # the speech no words were written for, by its voice (a soft answer the
+                # recogniser dropped whole)
+                voiced = wordless_voices(channels[0], [(t.start or 0.0, t.end or 0.0)
+                                                       for t in turns],
+                                         [t.speaker for t in turns],
+                                         wordless_speech(speech, turns),
+                                         self.speaker_encoder, self.options.diarize)
             confidence = "medium" if attribution["method"] == "voices" and \
                 attribution.get("evidence", 0) >= 0.7 else "low"
         return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration,
@@ -414,7 +424,7 @@ class SpeechPipeline:
                             speech_pad_s=self.transcriber.options.speech_pad_ms / 1000
                             if speech else 0.0,
                             words=[[(float(w["start"]), float(w["end"])) for w in u.words]
-                                   for u in utts], heard_under=heard_under)
+                                   for u in utts], heard_under=heard_under, voiced=voiced)
 
     def _join_runs(self, utts: list[Utterance], sides: Sequence[object],
                    script_refs: Callable[[str], list[Flag]], max_parts: int) -> list[list[int]]:
@@ -664,7 +674,8 @@ def swap_speakers(analyzer: Analyzer, result: Mapping[str, Any], *,
         method=stored.get("method", "utterances"),
         speaker_confidence=stored.get("speaker_confidence", "low"), levels=levels,
         speech=speech, no_pause=stored.get("no_pause") or (),
-        speech_pad_s=float(stored.get("speech_pad_s") or 0.0), heard_under=heard_under)
+        speech_pad_s=float(stored.get("speech_pad_s") or 0.0), heard_under=heard_under,
+        voiced=[(a, b, _SWAPPED.get(sp, sp)) for a, b, sp in stored.get("voiced") or []])
     semantic = bool(((result.get("options") or {}).get("speech") or {}).get("semantic", True))
     report = score_recording(analyzer, turns, analytics, scenario=scenario, semantic=semantic,
                              readings=[Reading.from_dict(u.get("reading")) for u in utts])

@@ -493,6 +493,78 @@ def test_mono_pauses_where_the_speaker_changes_inside_the_detectors_speech_are_n
     assert speech_less_pauses([(0.8, 9.3)], [], words) == [(0.8, 9.3)]
 
 
+def test_mono_speech_without_words_is_the_talk_of_the_voice_it_is(analyzer) -> None:
+    """The detector's speech farther than reach from every utterance (a soft answer the
+    recogniser dropped whole) is listed by :func:`wordless_speech`; once a voice is put
+    to it (``voiced``) it is that speaker's talk and no silence, and a speaker swap,
+    without the audio, gives it to the other name."""
+    from analyzer.analytics import speech_ranges, wordless_speech
+    from analyzer.speech import swap_speakers
+
+    turns = [_t("agent", 1.0, 5.0), _t("customer", 5.5, 7.0), _t("agent", 12.5, 15.0)]
+    speech = [(0.9, 7.2), (8.0, 10.5), (12.4, 15.1)]
+    # 8.0-10.5 lies beyond reach (0.6 s) of 7.0 and of 12.5: nobody's as words go
+    assert wordless_speech(speech, turns) == [(8.0, 10.5)]
+    assert wordless_speech([(0.9, 7.2)], turns) == []
+
+    def call(voiced):
+        return analyse_call(turns, [0] * 3, speech_ranges(speech, turns), [], 16.0, CFG,
+                            method="utterances", levels=[None] * 3, speech=speech,
+                            voiced=voiced)
+
+    plain, heard = call(()), call([(8.0, 10.5, "customer")])
+    assert heard.talk_s["customer"] == round(plain.talk_s["customer"] + 2.5, 2)
+    assert heard.talk_s["agent"] == plain.talk_s["agent"]
+    # 7.0-12.5 was a long silence between the words; the customer spoke inside it
+    assert [(s.start, s.end) for s in plain.long_silences] == [(7.0, 12.5)]
+    assert heard.long_silences == [] and heard.voiced == [[8.0, 10.5, "customer"]]
+    result = {"source": "x.mp3", "duration": 16.0, "speakers": "inferred",
+              "utterances": [{"start": t.start, "end": t.end, "speaker": t.speaker,
+                              "speaker_confidence": 0.7, "channel": 0, "text": t.text,
+                              "confidence": 0.9, "flags": []} for t in turns],
+              "analytics": heard.to_dict(), "speaker_attribution": {"method": "voices"},
+              "options": {}, "channels": 1, "phrasebank_version": "test"}
+    swapped = swap_speakers(analyzer, result)["analytics"]
+    assert swapped["voiced"] == [[8.0, 10.5, "agent"]]
+    assert swapped["talk_s"]["agent"] == heard.talk_s["customer"]
+
+
+def test_speech_without_words_goes_to_the_voice_it_is(speech, shared) -> None:
+    """The v2 badge recordings, clean and noisy, with the real speaker encoder: each turn
+    of 0.8 s or more, taken out of the speakers' utterances (their timelines' turns) and
+    given as speech without words, goes to its own speaker for most of its time (where it
+    does not, the other mostly spoke over it); the room's noise in a long silence is
+    nobody's voice."""
+    from analyzer.audio import decode
+    from analyzer.diarize import wordless_voices
+
+    right = total = 0.0
+    base = shared / "corpus" / "v2" / "audio"
+    for folder, stem in (("dialogues_noisy", "v2dd07"), ("interruptions", "v2di04")):
+        tl = json.loads((base / folder / f"{stem}.timeline.json").read_text())
+        audio = decode(base / folder / tl["audio"])[0]
+        turns = tl["turns"]
+        for k, t in enumerate(turns):
+            if t["end"] - t["start"] < 0.8:
+                continue
+            rest = turns[:k] + turns[k + 1:]
+            got = wordless_voices(audio, [(o["start"], o["end"]) for o in rest],
+                                  [o["speaker"] for o in rest], [(t["start"], t["end"])],
+                                  speech.speaker_encoder)
+            assert got and got[0][0] == round(t["start"], 2) and \
+                got[-1][1] == round(t["end"], 2)
+            right += sum(e - s for s, e, who in got if who == t["speaker"])
+            total += t["end"] - t["start"]
+    assert total > 60 and right / total >= 0.85
+    tl = json.loads((base / "dialogues" / "v2dd04.timeline.json").read_text())
+    audio = decode(base / "dialogues" / tl["audio"])[0]
+    quiet = (40.3, 42.8)  # the engineer at work: the room's noise, 3 s without a word
+    assert not any(t["start"] < quiet[1] and t["end"] > quiet[0] for t in tl["turns"])
+    assert wordless_voices(audio, [(t["start"], t["end"]) for t in tl["turns"]],
+                           [t["speaker"] for t in tl["turns"]], [quiet],
+                           speech.speaker_encoder) == []
+
+
 def test_mono_change_of_speaker_with_no_pause_is_an_interruption_never_flagged() -> None:
     """In one channel an overlap is not seen: the agent starting at most takeover_max_gap_s
     after the customer's words, the detector's score never falling below the channel's
