@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 501 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 551 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -34,6 +34,18 @@ how far each is from an unseen check, since some were used to choose rules:
 - U (26): for each rule R and S added, one sentence it should catch and one look-alike,
   written after the rules and run once, nothing changed after: 25 of 26 right (missed:
   给我送两瓶酒, a word order the 9.11 rule lacks); the bank before R caught 1 of the 13.
+- V (36): taboos, discipline lines, look-alikes and customer words written in one sitting
+  after U, run once (typed, with ``--semantic``, and as a recogniser's text alike): 17 of
+  22 found, none of 14 flagged. Its five misses named five constructions, each made a
+  rule (a mistake charged as not seen right, 您这是没看清楚吧; can't you read it yourself;
+  it is printed there, just follow it; 8.10 with its subject left out; 烦不烦 said to the
+  listener): 22 of 22, none flagged. Sets A-U, the dev rows per kind and COLD's label 0
+  (77 of 3220) are as they were.
+- W (14): for those rules, six sentences they should catch and eight look-alikes, written
+  after them: 6 of 6 caught (2 before them); of the look-alikes the new rules took two (an
+  offer after 照着弄就行, 自己修一下…我教您), which became guards, and two were flagged
+  before them and still are by 8.0 (这天气热得有完没完, which became a guard, and the
+  meaning model's 0.952 on 小毛病,自己修一下就好,我教您怎么弄, which is not): 1 of 8.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -325,6 +325,13 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("同样的话我都说第三遍了", "8.3"),
     ("厕所在哪儿,我上一下", "9.5"),
     ("您要是过意不去,给我拿两包烟就行", "9.11"),
+    # and in those of set V: a mistake charged as not seen right, can't you read it,
+    # printed there so follow it, the subject left out, 烦不烦 said to the listener
+    ("您这是没看清楚吧,灯明明是绿的", "8.2"),
+    ("你自己不会看啊,上面写着呢", "8.6"),
+    ("操作方法盒子上都印着,您照着弄就行", "8.6"),
+    ("我们这边信号正常得很,是你家里的问题,自己想办法", "8.10"),
+    ("烦不烦啊,一直催催催", "8.0"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -344,6 +351,11 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "您孩子他妈在家吗,我跟她确认一下地址",  # 孩子他妈 names a wife, no oath
     "您放心,我看错了,是我的问题",  # one's own mistake, after addressing the customer
     "光猫押金您直接给我钱就行,我给您开收据",  # a deposit, not a gift asked for
+    "您没听清楚的话我再说一遍",  # not heard clearly: said again, an offer
+    "我刚才没看清楚,您再给我看一下",  # one's own
+    "您自己不会看也没关系,我来教您",
+    "步骤单上都写着,您照着弄就行,不会随时打我电话",
+    "这天气热得有完没完,您家空调开着呢吧",  # the weather going on, not the listener
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
