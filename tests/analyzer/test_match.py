@@ -198,7 +198,10 @@ def test_violations_need_their_words_heard(analyzer):
     # Half-heard words are for script lines only: a taboo's rule never matches that way
     # (read as a recogniser's, these routine sentences matched an 8.0 rule's words so).
     for text in ("您好,请问这是三单元吗", "我用我自己的手机测一下网速",
-                 "这条线明天物业施工可能会断,到时候您打这个电话,我们马上过来"):
+                 "这条线明天物业施工可能会断,到时候您打这个电话,我们马上过来",
+                 # a name as a recogniser wrote it on a synthesised visit (read as 您是愤慨
+                 # when DUTIR's anger words were traits), and 靠 as leaning after 我
+                 "喂,您好,我是315号服务人员,请问您是分海院女士吗", "有的,我靠上,您家光猫在哪儿了"):
         assert [f for f in analyzer.check(text, source="asr")
                 if f.kind != "script"] == [], text
 
@@ -332,6 +335,7 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("操作方法盒子上都印着,您照着弄就行", "8.6"),
     ("我们这边信号正常得很,是你家里的问题,自己想办法", "8.10"),
     ("烦不烦啊,一直催催催", "8.0"),
+    ("我靠,这线谁接的", "8.0"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -356,6 +360,7 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "您自己不会看也没关系,我来教您",
     "步骤单上都写着,您照着弄就行,不会随时打我电话",
     "这天气热得有完没完,您家空调开着呢吧",  # the weather going on, not the listener
+    "我靠着墙站一会儿,腿有点麻",  # leaning, not the oath
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
