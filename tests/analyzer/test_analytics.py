@@ -493,6 +493,17 @@ def test_mono_pauses_where_the_speaker_changes_inside_the_detectors_speech_are_n
     assert speech_less_pauses([(0.8, 9.3)], [], words) == [(0.8, 9.3)]
 
 
+def _mono_result(turns, analytics, duration: float) -> dict:
+    """A stored mono recording's result with these turns and analytics (what a speaker
+    swap reads, without the audio)."""
+    return {"source": "x.mp3", "duration": duration, "speakers": "inferred",
+            "utterances": [{"start": t.start, "end": t.end, "speaker": t.speaker,
+                            "speaker_confidence": 0.7, "channel": 0, "text": t.text,
+                            "confidence": 0.9, "flags": []} for t in turns],
+            "analytics": analytics.to_dict(), "speaker_attribution": {"method": "voices"},
+            "options": {}, "channels": 1, "phrasebank_version": "test"}
+
+
 def test_mono_speech_without_words_is_the_talk_of_the_voice_it_is(analyzer) -> None:
     """The detector's speech farther than reach from every utterance (a soft answer the
     recogniser dropped whole) is listed by :func:`wordless_speech`; once a voice is put
@@ -518,13 +529,7 @@ def test_mono_speech_without_words_is_the_talk_of_the_voice_it_is(analyzer) -> N
     # 7.0-12.5 was a long silence between the words; the customer spoke inside it
     assert [(s.start, s.end) for s in plain.long_silences] == [(7.0, 12.5)]
     assert heard.long_silences == [] and heard.voiced == [[8.0, 10.5, "customer"]]
-    result = {"source": "x.mp3", "duration": 16.0, "speakers": "inferred",
-              "utterances": [{"start": t.start, "end": t.end, "speaker": t.speaker,
-                              "speaker_confidence": 0.7, "channel": 0, "text": t.text,
-                              "confidence": 0.9, "flags": []} for t in turns],
-              "analytics": heard.to_dict(), "speaker_attribution": {"method": "voices"},
-              "options": {}, "channels": 1, "phrasebank_version": "test"}
-    swapped = swap_speakers(analyzer, result)["analytics"]
+    swapped = swap_speakers(analyzer, _mono_result(turns, heard, 16.0))["analytics"]
     assert swapped["voiced"] == [[8.0, 10.5, "agent"]]
     assert swapped["talk_s"]["agent"] == heard.talk_s["customer"]
 
@@ -824,13 +829,7 @@ def test_a_mono_cut_in_counts_the_voice_cut_into_heard_under_it(analyzer) -> Non
     assert "客户在其下约又说了 0.8 秒" in line and "测不出" not in line
     # swapped by a reviewer: the customer cut in, and the agent went on under them for
     # the time measured
-    result = {"source": "x.mp3", "duration": 14.0, "speakers": "inferred",
-              "utterances": [{"start": t.start, "end": t.end, "speaker": t.speaker,
-                              "speaker_confidence": 0.7, "channel": 0, "text": t.text,
-                              "confidence": 0.9, "flags": []} for t in turns],
-              "analytics": a.to_dict(), "speaker_attribution": {"method": "voices"},
-              "options": {}, "channels": 1, "phrasebank_version": "test"}
-    swapped = swap_speakers(analyzer, result)["analytics"]
+    swapped = swap_speakers(analyzer, _mono_result(turns, a, 14.0))["analytics"]
     [j] = swapped["interruptions"]
     assert (j["by"], j["heard_under_s"]) == ("customer", 0.8)
     assert swapped["talk_s"]["agent"] == a.talk_s["customer"]
