@@ -78,6 +78,9 @@ _TEXT: dict[str, tuple[str, str]] = {
                                  "the customer, who went on under them for about {under:.1f}s "
                                  "(mono: estimated from the voices; no deduction)"),
     "customer_interruption": ("客户插话 {at}(不扣分)", "the customer cut in at {at} (no deduction)"),
+    "voiced": ("有声无字 {start}–{end}:识别未写出文字,按声音归{speaker},计入说话时长",
+               "speech with no words {start}-{end}: none written, {speaker}'s voice by its "
+               "sound, counted as talk"),
     "silence": ("长时间无人说话 {start}–{end}({seconds:.1f} 秒)",
                 "long silence {start}-{end} ({seconds:.1f}s)"),
     "raised_voice": ("音量提高 {value:.1f} dB(高于坐席中位 {baseline:.1f} dBFS)",
@@ -169,8 +172,9 @@ class Words:
 
     def analytics_events(self, a: Mapping[str, Any],
                          clock: Callable[[float], str] = _clock) -> list[tuple[float, str]]:
-        """Each interruption, then each long silence: ``(time, words)``, times written by
-        ``clock`` (m:ss by default)."""
+        """Each interruption, then each long silence, then each stretch of speech with no
+        words given to a voice: ``(time, words)``, times written by ``clock`` (m:ss by
+        default)."""
         out = []
         for i in a.get("interruptions", []):
             key = "customer_interruption" if i["by"] != "agent" else \
@@ -182,6 +186,9 @@ class Words:
         for s in a.get("long_silences", []):
             out.append((s["start"], self("silence", start=clock(s["start"]),
                                          end=clock(s["end"]), seconds=s["seconds"])))
+        for start, end, speaker in a.get("voiced", []):
+            out.append((start, self("voiced", start=clock(start), end=clock(end),
+                                    speaker=self.code("speaker", speaker))))
         return out
 
     def analytics(self, a: Mapping[str, Any]) -> list[str]:

@@ -529,6 +529,10 @@ def test_mono_speech_without_words_is_the_talk_of_the_voice_it_is(analyzer) -> N
     # 7.0-12.5 was a long silence between the words; the customer spoke inside it
     assert [(s.start, s.end) for s in plain.long_silences] == [(7.0, 12.5)]
     assert heard.long_silences == [] and heard.voiced == [[8.0, 10.5, "customer"]]
+    # read out where the reviewer reads the call's events
+    from huashu.words import Words
+    assert Words().analytics_events(heard.to_dict()) == [
+        (8.0, "有声无字 0:08.0–0:10.5:识别未写出文字,按声音归客户,计入说话时长")]
     swapped = swap_speakers(analyzer, _mono_result(turns, heard, 16.0))["analytics"]
     assert swapped["voiced"] == [[8.0, 10.5, "agent"]]
     assert swapped["talk_s"]["agent"] == heard.talk_s["customer"]
