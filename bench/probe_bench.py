@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 551 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 613 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -46,6 +46,16 @@ how far each is from an unseen check, since some were used to choose rules:
   offer after 照着弄就行, 自己修一下…我教您), which became guards, and two were flagged
   before them and still are by 8.0 (这天气热得有完没完, which became a guard, and the
   meaning model's 0.952 on 小毛病,自己修一下就好,我教您怎么弄, which is not): 1 of 8.
+- X (36): written after V's rules, in one sitting, more varied on purpose, run once: 7 of
+  22 found, none of 14 flagged (typed and as a recogniser's text alike). Its 15 misses
+  became rules or widened ones (别问我…答不上来; 弄岔/记混; explained clearly and asked
+  again; 帮不上忙; 你们家得自己出钱; look it up online, no time to teach; 到点, 下回; 广电,
+  供电局, telling me is no use; 找电工; 活久见; 也就配看; the wifi for one's own phone; the
+  air conditioning for oneself; 回个10分; the boss asked for praise): 22 of 22.
+- Y (26): for those rules, 13 sentences they should catch and 13 look-alikes, written after
+  them: 13 of 13 caught (1 before them); 2 look-alikes flagged (帮不上忙的话,我让组长来; 不用您
+  自己找电工), which became guards: 0 of 13. A-W, the dev rows per kind and COLD's label 0
+  unchanged; set T's 9 misses are still missed.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -336,6 +336,14 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("我们这边信号正常得很,是你家里的问题,自己想办法", "8.10"),
     ("烦不烦啊,一直催催催", "8.0"),
     ("我靠,这线谁接的", "8.0"),
+    # set X's (bench/probes.jsonl)
+    ("这个问题你别问我,问了我也答不上来", "8.1"),
+    ("我刚才已经讲得很清楚了,你再听一遍也一样", "8.3"),
+    ("你们家得自己出钱把线槽弄好,我才能装", "8.5"),
+    ("我这马上到点了,剩下的下回再弄", "8.7"),
+    ("电视没信号找广电去,跟我说没用", "8.8"),
+    ("天太热了,能给我开会儿空调吗", "9.5"),
+    ("一会儿短信回访,您回个10分哈,拜托了", "9.13"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -361,6 +369,10 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "步骤单上都写着,您照着弄就行,不会随时打我电话",
     "这天气热得有完没完,您家空调开着呢吧",  # the weather going on, not the listener
     "我靠着墙站一会儿,腿有点麻",  # leaning, not the oath
+    "这个我帮不上忙的话,我让我们组长来",  # handed on to someone who can
+    "墙里的线我们负责,不用您自己找电工",
+    "您家wifi密码多少,我帮您把手机连上测一下",  # the customer's own phone, for the work
+    "能帮我开一下灯吗,这里太暗看不清线",  # light to work by
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
