@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 613 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 674 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -56,6 +56,18 @@ how far each is from an unseen check, since some were used to choose rules:
   them: 13 of 13 caught (1 before them); 2 look-alikes flagged (帮不上忙的话,我让组长来; 不用您
   自己找电工), which became guards: 0 of 13. A-W, the dev rows per kind and COLD's label 0
   unchanged; set T's 9 misses are still missed.
+- Z (37): written after X's and Y's rules, in one sitting, run once: 9 of 23 found, none of
+  14 flagged (typed and as a recogniser's text alike). 13 of its 14 misses became rules or
+  widened ones (跑来问我…找谁说理; any count of times asked; 应当; the manual named and the
+  customer sent to it; no time today, 再说 tomorrow; 懒得管/不想管; the fault put on the
+  customer's device, replace it yourself; 你说什么都对; the customer's charger lent for
+  one's own phone; a favour with one's car; food taken for the road; a red packet asked as
+  thanks; a good review written for me); the 14th (你是不是把地址填错了,这明显不对嘛) was
+  left, a question a reviewer might not flag: 22 of 23.
+- Z2 (24): for those rules, 12 sentences they should catch and 12 look-alikes, written
+  after them: 12 of 12 (0 before them); one look-alike flagged (您不用谢我,也别给红包),
+  which became a guard: 0 of 12. A-Y, the dev rows per kind, COLD's label 0 and the agent's
+  utterances of the kept recordings' results unchanged.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -344,6 +344,12 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("电视没信号找广电去,跟我说没用", "8.8"),
     ("天太热了,能给我开会儿空调吗", "9.5"),
     ("一会儿短信回访,您回个10分哈,拜托了", "9.13"),
+    # set Z's
+    ("你跑来问我,那我找谁说理去", "8.1"),
+    ("今天没空了,等明天有时间再说吧", "8.7"),
+    ("我们的设备好好的,问题出在你路由器上,你自己换一个去", "8.10"),
+    ("行行行,您说什么都对", "8.0"),
+    ("这些零食我拿几个路上吃", "9.11"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -373,6 +379,10 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "墙里的线我们负责,不用您自己找电工",
     "您家wifi密码多少,我帮您把手机连上测一下",  # the customer's own phone, for the work
     "能帮我开一下灯吗,这里太暗看不清线",  # light to work by
+    "今天时间来不及了,明天上午九点我准时过来给您修好",  # a time promised, not put off
+    "问题出在您的路由器上,我这有备用的先给您换上",
+    "您说得对,是我没解释清楚",  # agreement, not 说什么都对
+    "您不用谢我,也别给红包,这是我们应该做的",  # a red packet refused
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
