@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 674 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 722 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -68,6 +68,15 @@ how far each is from an unseen check, since some were used to choose rules:
   after them: 12 of 12 (0 before them); one look-alike flagged (您不用谢我,也别给红包),
   which became a guard: 0 of 12. A-Y, the dev rows per kind, COLD's label 0 and the agent's
   utterances of the kept recordings' results unchanged.
+- P2 (30): the ten taboo lines only, each said twice in other words, and ten look-alikes,
+  written after Z2 and run once (typed, with ``--semantic``): 3 of 20 found as their line
+  (7 with some violation), 1 of 10 flagged (没办法在线上处理,得上门,我现在就给您约). The
+  taboo lines said in other words are the bank's weakest reach. 16 of its misses became
+  rules or widened ones and the false one a guard: 19 of 20 (the 20th is found as 8.4, 我管不
+  了), 0 of 10; set T's 我有啥法子 is found now (14 of 22).
+- P3 (18): for those rules, 10 sentences and 8 look-alikes written after them: 9 of 10 (1
+  before; 你又找我 missed: 又 was left out of a rule, since by sound it is 有 and read V's
+  说明书…有问题随时打我电话 as the taboo), 2 look-alikes flagged, which became guards: 0 of 8.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -201,7 +201,9 @@ def test_violations_need_their_words_heard(analyzer):
                  "这条线明天物业施工可能会断,到时候您打这个电话,我们马上过来",
                  # a name as a recogniser wrote it on a synthesised visit (read as 您是愤慨
                  # when DUTIR's anger words were traits), and 靠 as leaning after 我
-                 "喂,您好,我是315号服务人员,请问您是分海院女士吗", "有的,我靠上,您家光猫在哪儿了"):
+                 "喂,您好,我是315号服务人员,请问您是分海院女士吗", "有的,我靠上,您家光猫在哪儿了",
+                 # 有问题 is not 又问 (说明书…给你了…又问: the manual given, asked again)
+                 "说明书我也给您留一份,有问题随时打我电话"):
         assert [f for f in analyzer.check(text, source="asr")
                 if f.kind != "script"] == [], text
 
@@ -350,6 +352,13 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("我们的设备好好的,问题出在你路由器上,你自己换一个去", "8.10"),
     ("行行行,您说什么都对", "8.0"),
     ("这些零食我拿几个路上吃", "9.11"),
+    # set P2's taboo lines said in other words
+    ("这种事谁知道啊,反正我不知道", "8.1"),
+    ("你开什么玩笑,这能是我们的问题?", "8.2"),
+    ("那能怎么办,我也是打工的", "8.4"),
+    ("天都黑了还修什么,等明天", "8.7"),
+    ("规矩就这样,别跟我讲价", "8.9"),
+    ("光猫以后的线都是你们自己的,坏了自己找人", "8.10"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -383,6 +392,9 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "问题出在您的路由器上,我这有备用的先给您换上",
     "您说得对,是我没解释清楚",  # agreement, not 说什么都对
     "您不用谢我,也别给红包,这是我们应该做的",  # a red packet refused
+    "这个我们确实没办法在线上处理,得上门,我现在就给您约",  # the way that is left, offered
+    "我也是打工的,跟您一样,都不容易,我尽量给您快点弄",
+    "公司制度就是这样规定的,上门服务不收费,您放心",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
