@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 722 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 761 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -77,6 +77,16 @@ how far each is from an unseen check, since some were used to choose rules:
 - P3 (18): for those rules, 10 sentences and 8 look-alikes written after them: 9 of 10 (1
   before; 你又找我 missed: 又 was left out of a rule, since by sound it is 有 and read V's
   说明书…有问题随时打我电话 as the taboo), 2 look-alikes flagged, which became guards: 0 of 8.
+- D2 (22): the discipline lines only (9.5, 9.11, 9.13) said in other words, and look-alikes,
+  written after P3 and run once: 2 of 14 found, none of 8 flagged: the discipline rules
+  named the things asked for one by one. Its 12 misses became rules that name the asking
+  instead (anything of the customer's lent to the agent, a thing asked for by its count, a
+  taste, rest in the customer's home, the customer's family set to the agent's work, 送我
+  得了, 就当谢我, money sent, more of the customer's food taken, 请我吃/喝/撸, 勾 on the
+  rating, promotion in 朋友圈): 14 of 14. Two of T's misses are found with them (有烟没,给我
+  来一根; 请我喝顿酒): 16 of 22.
+- D3 (17): for those rules, 8 sentences and 9 look-alikes written after them, run once:
+  8 of 8 (0 before), 0 of 9 flagged, typed and as a recogniser's text.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -359,6 +359,13 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("天都黑了还修什么,等明天", "8.7"),
     ("规矩就这样,别跟我讲价", "8.9"),
     ("光猫以后的线都是你们自己的,坏了自己找人", "8.10"),
+    # set D2's discipline lines: the asking named, not each thing asked for
+    ("您家微波炉借我热一下饭", "9.5"),
+    ("您这有一次性拖鞋吗,给我一双", "9.5"),
+    ("让我在您沙发上躺会儿,腰疼", "9.5"),
+    ("您那个旧路由器不要了吧,送我得了", "9.11"),
+    ("给我买包烟就当谢我了", "9.11"),
+    ("评价那栏您就勾非常满意", "9.13"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -395,6 +402,10 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "这个我们确实没办法在线上处理,得上门,我现在就给您约",  # the way that is left, offered
     "我也是打工的,跟您一样,都不容易,我尽量给您快点弄",
     "公司制度就是这样规定的,上门服务不收费,您放心",
+    "您这有网线吗?没有的话我给您一根",  # given, not asked for
+    "您先在沙发上坐会儿,我马上弄好",
+    "让您家人帮忙看着点孩子,别碰到电源",
+    "满意度调查您如实勾选就行",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
