@@ -30,7 +30,7 @@ with 1 s windows, against the two voices' own leaning in the same recording.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,9 +39,13 @@ import numpy as np
 from .audio import SAMPLE_RATE, active_level_db
 
 __all__ = ["Attribution", "DiarizeOptions", "SpeakerTurn", "attribute_speakers",
-           "edge_changes", "voice_changes", "voice_levels", "voice_under", "wordless_voices"]
+           "OwnVoices", "edge_changes", "own_voices", "voice_changes", "voice_levels",
+           "voice_under", "wordless_voices"]
 
 log = logging.getLogger(__name__)
+
+OwnVoices = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+"""Each speaker's windows and their unit centre (:func:`own_voices`)."""
 
 
 @dataclass(frozen=True)
@@ -543,7 +547,8 @@ def edge_changes(audio: np.ndarray, spans: Sequence[tuple[float, float]],
 
 def voice_under(audio: np.ndarray, spans: Sequence[tuple[float, float]],
                 speakers: Sequence[str], changes: Sequence[tuple[float, float, str]],
-                encoder: object, options: DiarizeOptions | None = None) -> list[float]:
+                encoder: object, options: DiarizeOptions | None = None, *,
+                learn: Callable[[], OwnVoices | None] | None = None) -> list[float]:
     """In one channel, for each change of speaker without a pause (``changes``: the time
     the speaker ``by`` cut in, and the end of their turn, as ``(at, end, by)``), how
     long the speaker cut into goes on under them: seconds after ``at`` (0: not heard).
@@ -564,13 +569,15 @@ def voice_under(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     instead of the end of the turn, 0.32 s (v2di04's agent said 写作业好不, 0.57 s, before
     the rest of the turn, and the customer's 1.13 s under it was cut to 0.5 s).
     ``encoder`` has ``embed_windows_many``; nothing is looked for when either speaker has
-    fewer than two windows of their own, or their voices do not lean apart."""
+    fewer than two windows of their own, or their voices do not lean apart. ``learn``: the
+    two voices (:func:`own_voices` of the same recording), when the caller shares them with
+    :func:`wordless_voices`; by default they are learnt here."""
     o = options or DiarizeOptions()
     out = [0.0] * len(changes)
     if not changes:
         return out
     window_s = o.under_window_frames * 0.01
-    learnt = _own_voices(audio, spans, speakers, encoder, o)
+    learnt = learn() if learn is not None else own_voices(audio, spans, speakers, encoder, o)
     if learnt is None:
         return out
     voice, centre = learnt
@@ -600,9 +607,9 @@ def voice_under(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     return out
 
 
-def _own_voices(audio: np.ndarray, spans: Sequence[tuple[float, float]],
-                speakers: Sequence[str], encoder: object, o: DiarizeOptions,
-                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None:
+def own_voices(audio: np.ndarray, spans: Sequence[tuple[float, float]],
+               speakers: Sequence[str], encoder: object, o: DiarizeOptions,
+               ) -> OwnVoices | None:
     """Each speaker's windows of ``under_window_frames`` from their longest utterances (at
     most ``under_voice_windows``) and their unit centre; None when either has fewer than
     two windows."""
@@ -640,7 +647,8 @@ def _running_median(x: np.ndarray, width: int) -> np.ndarray:
 
 def wordless_voices(audio: np.ndarray, spans: Sequence[tuple[float, float]],
                     speakers: Sequence[str], stretches: Sequence[tuple[float, float]],
-                    encoder: object, options: DiarizeOptions | None = None,
+                    encoder: object, options: DiarizeOptions | None = None, *,
+                    learn: Callable[[], OwnVoices | None] | None = None,
                     ) -> list[tuple[float, float, str]]:
     """In one channel, whose voice the speech is that the recogniser wrote no words for
     (``stretches``: :func:`analyzer.analytics.wordless_speech`), as ``(start, end,
@@ -658,14 +666,14 @@ def wordless_voices(audio: np.ndarray, spans: Sequence[tuple[float, float]],
     synthesised visits (``bench/synth_badge_visits.py --overlaps``, seeds 7, 8 and 10,
     clean and noisy), 10 were the customer's, one the agent's and one both (the customer's
     first 1.6 s, then the agent's 4 s); their windows leaned 0.51-1.92 where only the
-    customer spoke, -0.12-0.16 where only the agent did. Nothing is looked for when either speaker has
-    fewer than two windows of their own."""
+    customer spoke, -0.12-0.16 where only the agent did. Nothing is looked for when either
+    speaker has fewer than two windows of their own. ``learn``: as for :func:`voice_under`."""
     o = options or DiarizeOptions()
     window_s = o.under_window_frames * 0.01
     stretches = [(a, b) for a, b in stretches if b - a >= window_s]
     if not stretches:
         return []
-    learnt = _own_voices(audio, spans, speakers, encoder, o)
+    learnt = learn() if learn is not None else own_voices(audio, spans, speakers, encoder, o)
     if learnt is None:
         return []
     voice, centre = learnt
