@@ -44,6 +44,7 @@ phrasebank's ``call_analytics`` section (:class:`phrasebank.CallAnalyticsConfig`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -55,6 +56,7 @@ import numpy as np
 from phrasebank import CallAnalyticsConfig
 
 from .audio import active_level_db
+from .phonetic import ANY_INITIAL, PhoneticEncoder
 from .transcribe import spoken_chars, spoken_text
 from .vad import STEP_S, STEP_START_S, band_power, crosstalk, runs, speech_likelihood
 
@@ -587,12 +589,37 @@ def _backchannel(text: str, words: Sequence[str]) -> bool:
     ``words`` (嗯, 对, 好的, in any number), or no words at all; any short speech when
     ``words`` is empty. v2 mono synthesised visits (seed 7): the agent's 先看看就 (0.98 s, the
     timeline's turn 1.03 s) cut into the customer's 那你也得打个电话 and was taken for a
-    back-channel by its length."""
+    back-channel by its length.
+
+    The words are compared by sound (:func:`_backchannel_sounds`): the recogniser mishears a
+    short answer under the other voice, and the words of its mishearing are no turn (v2dd03:
+    the customer's 好的好的 over the agent's last words written 好个好根, and listed as the
+    customer cutting in)."""
     said = spoken_text(text)
     if not words or not said:
         return True
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.fullmatch(f"(?:{alternatives})+", said) is not None
+    return _backchannel_sounds(tuple(words)).fullmatch(_PHONETIC.encode(said)) is not None
+
+
+_PHONETIC = PhoneticEncoder()
+
+
+@functools.lru_cache(maxsize=8)
+def _backchannel_sounds(words: tuple[str, ...]) -> re.Pattern[str]:
+    """The back-channel ``words`` as a pattern of sounds (:class:`PhoneticEncoder` tokens):
+    a run of them whose first syllable is heard as said (its initial and final, the fuzzy
+    pairs of Mandarin alike) and whose other syllables keep their final, whatever their
+    initial: 好个好根 is 好的 好 嗯 by sound (个 for 的, 根 for 嗯), while a short turn of its
+    own (不是, 等一下, 先看看就, 那你也) begins with a syllable no back-channel begins with.
+    A back-channel word after the first counts with any initial (对,不是 reads as 对 唔 是:
+    one syllable in a back-channel's place is all it takes)."""
+    def loose(code: str) -> str:
+        return "".join(ANY_INITIAL + re.escape(code[k + 1]) for k in range(0, len(code), 2))
+
+    codes = sorted({_PHONETIC.encode(w) for w in words if w}, key=len, reverse=True)
+    head = "|".join(re.escape(c[:2]) + loose(c[2:]) for c in codes)
+    rest = "|".join(loose(c) for c in codes)
+    return re.compile(f"(?:{head})(?:{rest})*")
 
 
 def _merge(ranges: Sequence[tuple[float, float]], gap: float = 0.0,

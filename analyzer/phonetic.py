@@ -32,6 +32,8 @@ ANY_FINAL = f"[{chr(_FINAL_BASE)}-{chr(ord(_OTHER_FINAL) - 1)}]"
 
 def split_syllable(py: str) -> tuple[str, str]:
     """Split a toneless pinyin syllable into its (fuzzy-class) initial and final."""
+    if py in ("n", "ng"):  # 嗯 said as a syllabic nasal is written 恩 (en) as often
+        return "", "en"
     ini = ""
     for cand in _INITIALS:
         if py.startswith(cand) and len(py) > len(cand):

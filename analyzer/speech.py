@@ -567,6 +567,7 @@ class SpeechPipeline:
                 utts, [t.speaker for t in turns], channels[0], voice_pauses, agent_only_spans,
                 self.transcriber.to_simplified, min_gap_db=o.nearer_voice_db,
                 min_off_db=o.piece_off_db, min_piece_s=o.piece_min_s,
+                min_words_s=o.piece_min_words_s,
                 slack_s=o.pause_word_slack_s, voice_of=voice_of)
             if said != [turns[n].speaker for n in origin]:
                 voice_id = {t.speaker: t.voice for t in turns}

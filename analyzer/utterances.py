@@ -280,6 +280,9 @@ def _speaker_levels(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
     return {"agent": agent, "customer": customer}
 
 
+_LAST_S = 0.2  # the end of an utterance whose level says whose voice is there as it ends
+
+
 def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], audio: np.ndarray,
                           scores: np.ndarray, threshold: float, frame_s: float, *,
                           min_gap_db: float, head_min_s: float, reach_s: float,
@@ -297,8 +300,11 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
     ``threshold``), is the quieter speaker still speaking: the words it said there were
     lost under the other voice (v2di02: the customer's 你看看是不是坏了, the agent cutting
     in). The louder's utterance then starts at the step up, where the two voices meet, and
-    the quieter's ends there. Texts and words stay: only the times move, for the
-    analytics."""
+    the quieter's ends there. Where instead the step up to the louder voice's level comes
+    ``head_min_s`` or more before the end of the quieter's utterance, the voice never
+    pausing from it to the louder's, the louder came in over the quieter's last words:
+    the louder's utterance starts at the step, the quieter's keeps its end (the two
+    overlap). Texts and words stay: only the times move, for the analytics."""
     out = list(utts)
     levels = _speaker_levels(utts, speakers, audio, min_gap_db)
     if levels is None:
@@ -309,6 +315,14 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
     for i in range(len(out) - 1):
         a, b = out[i], out[i + 1]
         if speakers[i] != quieter or speakers[i + 1] != louder:
+            continue
+        last = active_level_db(audio, max(a.start, a.end - _LAST_S), a.end)
+        if b.start - a.end <= 0.1 and last is not None and last >= levels[louder] - gap / 2:
+            # the louder voice was there already at the end of the quieter's utterance: it
+            # came in before the recogniser began its utterance, not after (v2di04: the
+            # agent's 好, at 52.23 s, the agent's utterance written from 52.41 s on the
+            # customer's 不耽误了, then its own 打搅您了 at the agent's level: moved to that
+            # step, the cut-in was found 0.63 s late)
             continue
         best: tuple[float, float] | None = None  # (step up in dB, time)
         for t in np.arange(b.start + head_min_s, min(b.start + reach_s, b.end - tail_s),
@@ -330,6 +344,40 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
                   b.text, at, b.start)
         out[i] = replace(a, end=max(a.end, at))
         out[i + 1] = replace(b, start=at)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if speakers[i] != quieter or speakers[i + 1] != louder or \
+                b.start != utts[i + 1].start or b.start - a.end > 0.1:
+            continue  # (the two utterances meet: no pause between them)
+        # the other way round: the nearer voice came in over the quieter one's last words,
+        # which the recogniser went on writing (v2di04: the agent's 好,打搅您了 from 52.23 s,
+        # under the customer's 孩子写作业不耽误了 written to 52.86 s, where the agent's
+        # utterance began: the agent's cut-in found 0.63 s late). The step up to the
+        # louder voice's level, lasting ``head_min_s`` or more up to the louder's
+        # utterance, after ``tail_s`` at the quieter's, is where it came in; the quieter's
+        # utterance keeps its end (both speak).
+        best = None
+        for t in np.arange(max(a.start + tail_s, b.start - reach_s), b.start - head_min_s + 1e-6,
+                           0.02):
+            before = active_level_db(audio, float(t) - tail_s, float(t))
+            after = active_level_db(audio, float(t), b.start)
+            # (each half of it at that level: one loud last syllable is no second voice)
+            halves = [active_level_db(audio, *h) for h in ((float(t), (t + b.start) / 2),
+                                                          ((t + b.start) / 2, b.start))]
+            if before is None or after is None or abs(before - levels[quieter]) > gap / 2 or \
+                    any(h is None or h < levels[louder] - gap / 2 for h in (after, *halves)):
+                continue
+            if best is None or after - before > best[0]:
+                best = (after - before, float(t))
+        if best is None:
+            continue
+        at = round(best[1], 2)
+        window = scores[int((at - 0.15) / frame_s): int(b.start / frame_s) + 1]
+        if window.size == 0 or float(window.min()) < threshold:
+            continue  # a pause: the louder voice began after the quieter one ended
+        log.debug("%r starts at %.2f s, not %.2f s: the step up to its level under the "
+                  "other voice", b.text, at, b.start)
+        out[i + 1] = replace(b, start=at)
     return out
 
 
@@ -337,7 +385,7 @@ def pieces_by_level(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
                     pauses: Sequence[tuple[float, float]],
                     keep_whole: Callable[[str], list[tuple[int, int]]],
                     to_text: Callable[[str], str], *, min_gap_db: float, min_off_db: float,
-                    min_piece_s: float, slack_s: float,
+                    min_piece_s: float, slack_s: float, min_words_s: float | None = None,
                     voice_of: Callable[[float, float], str | None] | None = None,
                     ) -> tuple[list[Utterance], list[str], list[int]]:
     """``utts`` (``speakers[i]`` said ``utts[i]``) with the pieces between the pauses of the
@@ -345,7 +393,8 @@ def pieces_by_level(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
     given to the other speaker where their loudness says so: the two speakers' median
     active levels (over their utterances of at least 1 s) lie ``min_gap_db`` or more apart
     (a badge recorder: its wearer nearer), and the piece's own level lies ``min_off_db`` or
-    more from its speaker's, nearer the other's, and ``voice_of`` (the speaker whose voice
+    more from its speaker's, nearer the other's (its voice outside the pauses at least
+    ``min_piece_s`` long, or ``min_words_s`` for two syllables or more), and ``voice_of`` (the speaker whose voice
     a stretch is nearer, None when too short to tell) does not say otherwise: a speaker
     says a sentence softly too (an apology, 4 dB under the agent's median in a synthesised
     visit, ov05), and in 2 s the voice is heard. An utterance keeps at least one piece
@@ -393,7 +442,9 @@ def pieces_by_level(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
             # judged by its voice outside the pauses, when there is enough of it
             a, b = pieces[k].start, pieces[k].end
             paused = sum(max(0.0, min(b, e) - max(a, s)) for s, e in pauses)
-            if b - a - paused < min_piece_s:
+            heard = min_piece_s if spoken_chars(pieces[k].text) < 2 or min_words_s is None \
+                else min(min_piece_s, min_words_s)
+            if b - a - paused < heard:
                 continue
             level = active_level_db(audio, a, b)
             if level is not None and abs(level - levels[own]) >= min_off_db and \

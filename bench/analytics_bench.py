@@ -12,7 +12,9 @@ default pipeline (``SpeechPipeline.analyze``, as ``huashu analyze``) and compare
   must be none;
 - talk time per speaker against the timeline's turns (their ``parts`` where a turn was said
   in two breaths): relative error;
-- raised voice (the timeline's ``raised`` turns) against the raised-voice observations;
+- raised voice (the timeline's ``raised`` turns) against the raised-voice observations
+  (``hit``: raised turns with an observation; ``found_right``: observations lying mostly
+  in a raised turn, two where the recogniser wrote the turn as two utterances);
 - the silences of at least ``long_silence_s`` against the timeline's;
 - cost: the analytics step's time as a share of the recording's whole analysis.
 
@@ -180,6 +182,11 @@ def main() -> int:
             "raised_pred": len(raised_pred),
             "raised_hit": sum(1 for g in gold["raised"] if any(
                 min(g[1], p[1]) - max(g[0], p[0]) > 0 for p in raised_pred)),
+            # observations that lie (mostly) in a raised turn: a turn the recogniser wrote
+            # as two utterances is two observations, both right
+            "raised_pred_right": sum(1 for p in raised_pred if any(
+                min(g[1], p[1]) - max(g[0], p[0]) >= (p[1] - p[0]) / 2
+                for g in gold["raised"])),
             "silences_gold": len(gold["silences"]),
             "silences_pred": len(an["long_silences"]),
             "silences_hit": _match([s["start"] for s in an["long_silences"]],
@@ -196,7 +203,7 @@ def main() -> int:
         s = {k: sum(r[k] for r in sel) for k in (
             "agent_pred", "agent_gold", "agent_hit", "customer_pred", "customer_gold",
             "customer_hit", "backchannels_gold", "backchannels_as_interruptions",
-            "raised_gold", "raised_pred", "raised_hit", "silences_gold", "silences_pred",
+            "raised_gold", "raised_pred", "raised_hit", "raised_pred_right", "silences_gold", "silences_pred",
             "silences_hit")}
         errs = {sp: [abs(r["talk_error"][sp]) for r in sel if r["talk_error"][sp] is not None]
                 for sp in ("agent", "customer")}
@@ -214,7 +221,7 @@ def main() -> int:
             "talk_error_mean": {sp: round(sum(v) / len(v), 3) if v else None
                                 for sp, v in errs.items()},
             "raised_voice": {"gold": s["raised_gold"], "found": s["raised_pred"],
-                             "hit": s["raised_hit"]},
+                             "hit": s["raised_hit"], "found_right": s["raised_pred_right"]},
             "long_silences": {"gold": s["silences_gold"], "found": s["silences_pred"],
                               "hit": s["silences_hit"]},
             "analytics_share_of_wall": round(sum(r["analytics_s"] for r in sel)

@@ -129,6 +129,13 @@ def test_mono_short_cut_in_with_words_of_its_own_is_a_turn_not_a_backchannel() -
     assert takeovers("好的,好的。") == []
     assert takeovers("嗯嗯 对") == []
     assert takeovers("先看看就", replace(CFG, backchannel_words=())) == []
+    # the words compared by sound: a back-channel misheard (好个好根 for 好的好的, 恩 for 嗯)
+    # is still one; a short turn of its own keeps a first syllable no back-channel has
+    assert takeovers("好个好根") == []
+    assert takeovers("恩恩") == []
+    assert takeovers("不是,") == ["agent"]
+    assert takeovers("那你也") == ["agent"]
+    assert takeovers("给你") == ["agent"]
 
 
 def test_mono_turn_cut_into_early_counts_by_its_words() -> None:

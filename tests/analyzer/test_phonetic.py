@@ -38,3 +38,11 @@ def test_non_chinese_characters_keep_their_identity():
     e = PhoneticEncoder()
     assert e.encode("ab") != e.encode("ba")
     assert len(e.encode("wifi密码")) == 12
+
+
+def test_a_syllabic_nasal_is_heard_as_en():
+    # 嗯 (pinyin n) is written 恩 (en) by the recogniser as often as not
+    e = PhoneticEncoder()
+    assert e.encode("嗯") == e.encode("恩")
+    assert split_syllable("ng") == split_syllable("en")
+    assert e.encode("嗯") != e.encode("能")

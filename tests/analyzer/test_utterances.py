@@ -201,6 +201,35 @@ def test_the_louder_voice_starts_where_its_level_steps_up_with_no_pause_before()
     level = [(s, e, -20.0) for s, e, _ in plan]
     assert onsets([customer, agent], ["customer", "agent"], _speech(level), scores) == \
         [customer, agent]
+    # not moved either: the agent's level already at the end of the customer's utterance
+    # (the agent came in before the recogniser began its utterance, then paused)
+    met = replace(customer, end=4.4)
+    early = [(1.0, 4.2, -26.0), (4.2, 4.4, -20.0), (4.4, 5.2, -26.0), (5.2, 8.0, -20.0)]
+    assert onsets([met, agent], ["customer", "agent"], _speech(early), scores) == [met, agent]
+    c, a = onsets([met, agent], ["customer", "agent"],
+                  _speech([(1.0, 4.4, -26.0), *plan[1:]]), scores)
+    assert abs(a.start - 5.2) <= 0.1  # as above when the customer's end is the customer's
+
+    # the other way round: the recogniser went on writing the customer's words to 5.6 s,
+    # while the agent came in over them at 5.0 s; the agent's utterance starts at the step
+    # up, the customer's keeps its end (both spoke)
+    over = [(1.0, 5.0, -26.0), (5.0, 8.0, -20.0)]
+    talked_over = _utterance([(1.0, 5.6, "孩子写作业不耽误了")])
+    cut_in = _utterance([(5.6, 8.0, "好打搅您了再见")])
+    c, a = onsets([talked_over, cut_in], ["customer", "agent"], _speech(over), scores)
+    assert abs(a.start - 5.0) <= 0.1 and c.end == 5.6 and a.text == cut_in.text
+    # not moved: a pause before the agent's utterance (it began after the customer ended);
+    # the step too short to be a voice (0.3 s of a loud last syllable); the voices at one
+    # level
+    apart = replace(cut_in, start=5.9)
+    assert onsets([talked_over, apart], ["customer", "agent"], _speech(over), scores) == \
+        [talked_over, apart]
+    loud_end = [(1.0, 5.3, -26.0), (5.3, 5.6, -20.0), (5.6, 8.0, -20.0)]
+    assert onsets([talked_over, cut_in], ["customer", "agent"], _speech(loud_end),
+                  scores) == [talked_over, cut_in]
+    assert onsets([talked_over, cut_in], ["customer", "agent"],
+                  _speech([(1.0, 8.0, -20.0)]), scores) == [talked_over, cut_in]
+
     first = _utterance([(1.0, 4.0, "您好我是十六号服务人员")])
     reply = _utterance([(4.4, 5.6, "进来"), (5.6, 8.0, "吧就是这个路由器")])
     loud_first = [(1.0, 4.0, -20.0), (4.4, 5.2, -20.0), (5.2, 8.0, -26.0)]
@@ -244,3 +273,29 @@ def test_a_piece_after_a_pause_at_the_other_voices_level_is_the_other_speakers()
     for audio, off_db in ((_speech(own), 3.5), (_speech(flat), 3.5), (_speech(plan), 9.0)):
         again, said, origin = by_level(audio, off_db)
         assert again == utts and said == speakers and origin == [0, 1, 2]
+
+
+def test_a_short_piece_of_two_syllables_at_the_other_voices_level_is_the_other_speakers(
+) -> None:
+    from analyzer.utterances import pieces_by_level
+
+    # the customer's 给你 (0.35 s of voice after a pause, timed from 0.1 s inside it)
+    # written at the head of the agent's 好的,打搅您了; one syllable as short (了) is no
+    # voice's
+    def case(head: str) -> tuple[list[str], list[str]]:
+        agent = _utterance([(1.0, 3.0, "满意的话麻烦您签个字")])
+        customer = _utterance([(4.0, 5.5, "签好了")])
+        last = _utterance([(5.7, 6.15, head), (6.4, 8.4, "好的打搅您了再见")])
+        utts, speakers = [agent, customer, last], ["agent", "customer", "agent"]
+        plan = [(1.0, 3.0, -20.0), (4.0, 5.5, -25.0), (5.8, 6.15, -25.0), (6.4, 8.4, -20.0)]
+        got, said, _ = pieces_by_level(utts, speakers, _speech(plan),
+                                       [(3.0, 4.0), (5.5, 5.8), (6.15, 6.4)],
+                                       lambda _: [], lambda t: t, min_gap_db=3.0,
+                                       min_off_db=3.5, min_piece_s=0.4, slack_s=0.2,
+                                       min_words_s=0.3)
+        return [u.text for u in got], said
+
+    assert case("给你") == (["满意的话麻烦您签个字", "签好了", "给你", "好的打搅您了再见"],
+                          ["agent", "customer", "customer", "agent"])
+    assert case("了") == (["满意的话麻烦您签个字", "签好了", "了好的打搅您了再见"],
+                        ["agent", "customer", "agent"])
