@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 761 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 831 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -87,6 +87,20 @@ how far each is from an unseen check, since some were used to choose rules:
   来一根; 请我喝顿酒): 16 of 22.
 - D3 (17): for those rules, 8 sentences and 9 look-alikes written after them, run once:
   8 of 8 (0 before), 0 of 9 flagged, typed and as a recogniser's text.
+- Q (48): taboos, uncivil speech, discipline lines and look-alikes written in one sitting
+  in a later session, run once (typed with ``--semantic``, and as a recogniser's text):
+  21 of 32 found typed (22 as a recogniser's text), 2 of 16 flagged (您再问几遍都没关系 as
+  8.3, 您不用自己看说明书 as 8.6). Its misses became rules or widened ones (you don't know, so
+  how would I; your own slip charged, with the exasperation after it; told just now and
+  forgotten at once; 早该 with the thing between; 印在…照着弄; the rest put off to another
+  time, the shift handed over; 流程就是这样; food asked for; a red packet as a token; 脑子清
+  醒点 without 你), the two false ones guards (asking again is all right; no need to read it
+  yourself): 31 of 32 (你得先把路由器买回来 is found as 8.4, not 8.5), 0 of 16.
+- Q2 (22): for those rules, 10 sentences and 12 look-alikes written after them: 10 of 10
+  (1 before), 0 of 12 flagged (2 typed and 3 as a recogniser's text before; one of those,
+  我的脑子有点乱, heard as half of 猪脑子, became a guard: one's own head). A-D3, the dev
+  rows per kind, COLD's label 0 and the utterances of the kept recordings' results
+  unchanged.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -366,6 +366,19 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("您那个旧路由器不要了吧,送我得了", "9.11"),
     ("给我买包烟就当谢我了", "9.11"),
     ("评价那栏您就勾非常满意", "9.13"),
+    # set Q's: you don't know, so how would I; one's slip charged with exasperation; told
+    # just now, forgotten at once; 早该 with the thing between; printed there, follow it;
+    # the rest put off; the procedure is just so; food asked for; a red packet as a token
+    ("你都不清楚,我上哪儿清楚去", "8.1"),
+    ("你这是自己插错口了吧,真是的", "8.2"),
+    ("前面刚讲完,怎么一转头又忘了", "8.3"),
+    ("你们家这线早该自己换了", "8.5"),
+    ("操作步骤都印在盒子上,你照着弄就行", "8.6"),
+    ("我这班马上交了,剩下的下回说", "8.7"),
+    ("按流程就得这样,别跟我争", "8.9"),
+    ("有没有吃的,我中午还没吃饭呢", "9.5"),
+    ("给个红包意思意思就行", "9.11"),
+    ("你是不是把账号输反了,脑子清醒点", "8.0"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -406,6 +419,13 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "您先在沙发上坐会儿,我马上弄好",
     "让您家人帮忙看着点孩子,别碰到电源",
     "满意度调查您如实勾选就行",
+    "您再问几遍都没关系,我慢慢给您讲",  # patience, not a complaint
+    "您不用自己看说明书,我一步步带您操作",
+    "我刚说完您就明白了,真聪明",
+    "剩下的线我帮您整理好再走",
+    "流程是先登记再上门,我已经帮您登记了",
+    "红包您收回去,真不用",
+    "我这班马上交了,不过您的单子我会交代给同事,明天一早他就来",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
@@ -440,6 +460,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     # 事 needs its 的: by sound 是 is 事 (不是我,是同事来装的 is no 8.8); 时 for 事 is a slip
     assert violations("不是我是同事来装的") == []
     assert "8.8" in violations("这不是我的事")
+    # one's own head is no half-heard 猪脑子; the listener's still is
+    assert violations("我的脑子有点乱,让我理一理线路") == []
+    assert "8.0" in violations("你是猪脑子吗")
 
 
 @pytest.mark.parametrize(("text", "ref"), [
