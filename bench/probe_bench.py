@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 831 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 903 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -95,12 +95,24 @@ how far each is from an unseen check, since some were used to choose rules:
   forgotten at once; 早该 with the thing between; 印在…照着弄; the rest put off to another
   time, the shift handed over; 流程就是这样; food asked for; a red packet as a token; 脑子清
   醒点 without 你), the two false ones guards (asking again is all right; no need to read it
-  yourself): 31 of 32 (你得先把路由器买回来 is found as 8.4, not 8.5), 0 of 16.
+  yourself): 31 of 32 (你得先把路由器买回来 was found as 8.4, not 8.5), 0 of 16.
 - Q2 (22): for those rules, 10 sentences and 12 look-alikes written after them: 10 of 10
   (1 before), 0 of 12 flagged (2 typed and 3 as a recogniser's text before; one of those,
   我的脑子有点乱, heard as half of 猪脑子, became a guard: one's own head). A-D3, the dev
   rows per kind, COLD's label 0 and the utterances of the kept recordings' results
   unchanged.
+- Q3 (48): written after Q2's rules, in one sitting, run once: 15 of 31 found (14 as a
+  recogniser's text), none of 17 flagged. Its misses became rules or widened ones (哪门子
+  知道; asking me is 白搭; didn't I tell you already; a demand with what happens otherwise;
+  an app's tutorial; written plainly, go and read it; this hour, so tomorrow; someone
+  else's job, not ours; the wrong person; the rule handed down; 系统就这么设的; ours fine,
+  buy one yourself; a thing of the customer's taken off for one's use; an errand; a meal
+  asked for): 30 of 31 (你家这乱得跟猪窝似的 missed), 0 of 17.
+- Q4 (24): for those rules, 13 sentences and 11 look-alikes written after them: 13 of 13
+  (3 before), 1 look-alike flagged (你找错人了也没关系,我帮你转给负责的同事), which became a
+  guard: 0 of 11. Q's 你得先把路由器买回来,不然我没法弄 is found as 8.5 with them. The other
+  sets, the dev rows per kind and dialogues, COLD's label 0 and the kept recordings'
+  utterances unchanged.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -379,6 +379,25 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("有没有吃的,我中午还没吃饭呢", "9.5"),
     ("给个红包意思意思就行", "9.11"),
     ("你是不是把账号输反了,脑子清醒点", "8.0"),
+    # set Q3's: 哪门子知道; asking me is 白搭; didn't I tell you already; a demand with what
+    # happens otherwise; an app's tutorial; written plainly, go and read it; this hour, so
+    # tomorrow; someone else's job, not ours; the wrong person; the rule handed down; ours
+    # fine, buy one yourself; a thing taken off for one's use; an errand; a meal asked for
+    ("这事儿你得问你们物业,问我我哪门子知道", "8.1"),
+    ("我也想知道为啥呢,你问我也白搭", "8.1"),
+    ("上次来的时候不是都给你讲过了吗", "8.3"),
+    ("你家得赶紧把这墙打个洞,不然没法走线", "8.5"),
+    ("APP上都有教程,你自己点进去看", "8.6"),
+    ("纸上写得明明白白,自己看去", "8.6"),
+    ("都这个点了,谁还给你修,明天吧", "8.7"),
+    ("那是装维的事,我们维护不管", "8.8"),
+    ("你找错人了,这不归我这个组", "8.8"),
+    ("没办法,上头定的死规矩", "8.9"),
+    ("系统就这么设的,我改不了", "8.9"),
+    ("我们的线路没一点毛病,你家路由器坏了自己买个去", "8.10"),
+    ("大哥,你家那个梯子我拿去隔壁用一下", "9.5"),
+    ("能不能帮我打个车,我手机没电了", "9.5"),
+    ("你们小区门口那家饭店不错,要不请我吃一顿", "9.11"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -426,6 +445,14 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "流程是先登记再上门,我已经帮您登记了",
     "红包您收回去,真不用",
     "我这班马上交了,不过您的单子我会交代给同事,明天一早他就来",
+    "不是早就跟您说好了吗,今天下午三点,我准时到",
+    "小程序里有视频教程,我先带您看一遍",
+    "那是物业的活,不过我可以帮您联系他们",
+    "我们这边信号好好的,您那光猫坏了,我给您换个新的",
+    "要不我帮您点个外卖,您先吃饭",
+    "下次有空我请您吃一顿",
+    "你找错人了也没关系,我帮你转给负责的同事",
+    "都这个点了还在加班,您辛苦了",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
