@@ -27,6 +27,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -283,6 +284,17 @@ def _speaker_levels(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
 _LAST_S = 0.2  # the end of an utterance whose level says whose voice is there as it ends
 
 
+def _best_step(times: Any, step: Callable[[float], float | None]) -> float | None:
+    """The time among ``times`` where ``step`` (the step up in level there, dB; None: none
+    that counts) is largest, to 0.01 s; None when there is none."""
+    best: tuple[float, float] | None = None
+    for t in times:
+        gain = step(float(t))
+        if gain is not None and (best is None or gain > best[0]):
+            best = (gain, float(t))
+    return None if best is None else round(best[1], 2)
+
+
 def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], audio: np.ndarray,
                           scores: np.ndarray, threshold: float, frame_s: float, *,
                           min_gap_db: float, head_min_s: float, reach_s: float,
@@ -324,19 +336,18 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
             # customer's 不耽误了, then its own 打搅您了 at the agent's level: moved to that
             # step, the cut-in was found 0.63 s late)
             continue
-        best: tuple[float, float] | None = None  # (step up in dB, time)
-        for t in np.arange(b.start + head_min_s, min(b.start + reach_s, b.end - tail_s),
-                           0.02):
-            head = active_level_db(audio, b.start, float(t))
-            tail = active_level_db(audio, float(t), float(t) + tail_s)
+        def step_after_head(t: float, b: Utterance = b) -> float | None:
+            head = active_level_db(audio, b.start, t)
+            tail = active_level_db(audio, t, t + tail_s)
             if head is None or tail is None or abs(head - levels[quieter]) > gap / 2 or \
                     tail < levels[louder] - gap / 2:
-                continue
-            if best is None or tail - head > best[0]:
-                best = (tail - head, float(t))
-        if best is None:
+                return None
+            return tail - head
+
+        at = _best_step(np.arange(b.start + head_min_s, min(b.start + reach_s, b.end - tail_s),
+                                  0.02), step_after_head)
+        if at is None:
             continue
-        at = round(best[1], 2)
         window = scores[int((b.start + 0.05) / frame_s): int((at + 0.15) / frame_s) + 1]
         if window.size == 0 or float(window.min()) < threshold:
             continue  # a pause: the quieter voice ended before the louder began
@@ -356,22 +367,21 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
         # louder voice's level, lasting ``head_min_s`` or more up to the louder's
         # utterance, after ``tail_s`` at the quieter's, is where it came in; the quieter's
         # utterance keeps its end (both speak).
-        best = None
-        for t in np.arange(max(a.start + tail_s, b.start - reach_s), b.start - head_min_s + 1e-6,
-                           0.02):
-            before = active_level_db(audio, float(t) - tail_s, float(t))
-            after = active_level_db(audio, float(t), b.start)
+        def step_under_tail(t: float, b: Utterance = b) -> float | None:
+            before = active_level_db(audio, t - tail_s, t)
+            after = active_level_db(audio, t, b.start)
             # (each half of it at that level: one loud last syllable is no second voice)
-            halves = [active_level_db(audio, *h) for h in ((float(t), (t + b.start) / 2),
+            halves = [active_level_db(audio, *h) for h in ((t, (t + b.start) / 2),
                                                           ((t + b.start) / 2, b.start))]
             if before is None or after is None or abs(before - levels[quieter]) > gap / 2 or \
                     any(h is None or h < levels[louder] - gap / 2 for h in (after, *halves)):
-                continue
-            if best is None or after - before > best[0]:
-                best = (after - before, float(t))
-        if best is None:
+                return None
+            return after - before
+
+        at = _best_step(np.arange(max(a.start + tail_s, b.start - reach_s),
+                                  b.start - head_min_s + 1e-6, 0.02), step_under_tail)
+        if at is None:
             continue
-        at = round(best[1], 2)
         window = scores[int((at - 0.15) / frame_s): int(b.start / frame_s) + 1]
         if window.size == 0 or float(window.min()) < threshold:
             continue  # a pause: the louder voice began after the quieter one ended
@@ -394,8 +404,9 @@ def pieces_by_level(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
     active levels (over their utterances of at least 1 s) lie ``min_gap_db`` or more apart
     (a badge recorder: its wearer nearer), and the piece's own level lies ``min_off_db`` or
     more from its speaker's, nearer the other's (its voice outside the pauses at least
-    ``min_piece_s`` long, or ``min_words_s`` for two syllables or more), and ``voice_of`` (the speaker whose voice
-    a stretch is nearer, None when too short to tell) does not say otherwise: a speaker
+    ``min_piece_s`` long, or ``min_words_s`` for two syllables or more), and ``voice_of``
+    (the speaker whose voice a stretch is nearer, None when too short to tell) does not
+    say otherwise: a speaker
     says a sentence softly too (an apology, 4 dB under the agent's median in a synthesised
     visit, ov05), and in 2 s the voice is heard. An utterance keeps at least one piece
     (the one most like its speaker) and a piece its words (never cut inside the spans
