@@ -242,3 +242,37 @@ def test_an_overlap_seen_from_both_sides_of_a_boundary_cuts_neither() -> None:
                      (9.0, 12.0, 2), (13.0, 16.0, 1)])
     got = edge_changes(audio2, apart, [1, 0, 1, 0], voices, enc)
     assert got[0] is not None and got[1] is not None
+
+
+def test_the_voice_cut_into_is_heard_from_the_change_on() -> None:
+    """voice_under: the windows after a change lean from the voice that cut in (0) towards
+    the one cut into (1); the latter goes on to the end of the first run at or over
+    ``under_min_lean`` that begins within ``under_start_s`` of the change. A run that
+    begins later is the voice that cut in sounding like the other, not the other."""
+    from analyzer.diarize import DiarizeOptions, voice_under
+
+    o = DiarizeOptions()
+    assert (o.under_min_lean, o.under_start_s, o.under_hop_frames, o.under_window_frames) == \
+        (0.10, 0.6, 20, 50)
+    agent, customer = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    learnt = ({"agent": np.tile(agent, (4, 1)), "customer": np.tile(customer, (4, 1))},
+              {"agent": agent, "customer": customer})
+
+    class Leaning:
+        """Windows that lean as told: lean x is the embedding (1 - x, x)."""
+
+        def __init__(self, leans: list[float]) -> None:
+            self.leans = leans
+
+        def embed_windows_many(self, wavs, hop_frames, window_frames):  # type: ignore[no-untyped-def]
+            return [np.array([[1 - x, x] for x in self.leans])], None
+
+    def heard(leans: list[float]) -> float:
+        return voice_under(np.zeros(16000 * 10, dtype=np.float32), [], [],
+                           [(1.0, 9.0, "agent")], Leaning(leans), o, learn=lambda: learnt)[0]
+
+    assert heard([0.0, 0.3, 0.12, 0.3, 0.0, 0.4]) == 1.1   # windows 1-3: a dip over 0.10 holds
+    assert heard([0.0, 0.3, 0.05, 0.3, 0.0]) == 0.7        # under it, the run ends
+    assert heard([0.0, 0.0, 0.0, 0.3, 0.3, 0.0]) == 1.3    # begins 0.6 s after the change
+    assert heard([0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5]) == 0.0  # begins later: not the other
+    assert heard([0.0] * 8) == 0.0
