@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 903 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 959 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -113,6 +113,21 @@ how far each is from an unseen check, since some were used to choose rules:
   guard: 0 of 11. Q's 你得先把路由器买回来,不然我没法弄 is found as 8.5 with them. The other
   sets, the dev rows per kind and dialogues, COLD's label 0 and the kept recordings'
   utterances unchanged.
+- Q5 (34): written after Q4's rules, run once: 12 of 20 found (9 as a recogniser's text,
+  where the meaning model is not asked), 1 of 14 flagged: the meaning model's 0.99 on
+  实在不好意思让您久等了, a plain apology, as 8.0. Its misses became rules (asked the Nth
+  time today; no way, try another time; scan it and learn it yourself; the hour named,
+  off, see you tomorrow; 白嫖; 存心跟我过不去; shouting at me is no use; complaining before
+  understanding; the rule is not mine; a gift pocketed; a token hinted at; five stars or I
+  lose pay): 20 of 20 typed and as a recogniser's text. The apology is still flagged (the
+  meaning model was not retrained).
+- Q6 (22): for those rules, 12 sentences and 10 look-alikes written after them: 12 of 12
+  (3 before); 4 look-alikes flagged, 2 of them before the rules too (说明书我帮您收起来了 as
+  9.11; 您不用意思意思,真不用 as 8.0 by meaning), 2 by the new rules (您今天问第几次都行;
+  规矩不是我定的,但我可以帮您申请); three became guards (put away for the customer; asking
+  any number of times is all right; not my rule, but I help), the meaning model's stays:
+  1 of 10. The other sets, the dev rows per kind and dialogues, COLD's label 0 and the kept
+  recordings' utterances unchanged.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

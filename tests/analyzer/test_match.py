@@ -398,6 +398,22 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("大哥,你家那个梯子我拿去隔壁用一下", "9.5"),
     ("能不能帮我打个车,我手机没电了", "9.5"),
     ("你们小区门口那家饭店不错,要不请我吃一顿", "9.11"),
+    # set Q5's: asked the Nth time today; no way, try another time; scan it and learn it
+    # yourself; the hour, off, see you tomorrow; freeloading; set against me; shouting at
+    # me is no use; complaining before understanding; the rule is not mine; a gift pocketed;
+    # a token hinted at; five stars or I lose pay
+    ("这个问题你今天问第四回了", "8.3"),
+    ("实在是没法子,你换个时间再报吧", "8.4"),
+    ("教程二维码贴在机器背面,扫了自己学", "8.6"),
+    ("马上六点了,我得撤了,明儿见", "8.7"),
+    ("你就是想白嫖一个路由器吧", "8.0"),
+    ("我看你是存心跟我过不去", "8.0"),
+    ("这规定又不是我定的,你冲我嚷有什么用", "8.0"),
+    ("你自己都没弄明白就打投诉", "8.2"),
+    ("规矩又不是我定的", "8.9"),
+    ("这条烟我先揣着了", "9.11"),
+    ("过节了,不表示表示?", "9.11"),
+    ("回头评价记得五星哈,不然我要扣钱", "9.13"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -453,6 +469,12 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "下次有空我请您吃一顿",
     "你找错人了也没关系,我帮你转给负责的同事",
     "都这个点了还在加班,您辛苦了",
+    "说明书我帮您收起来了",  # put away for the customer
+    "您今天问第几次都行",
+    "您别着急,规矩不是我定的,但我可以帮您申请特殊处理",
+    "五点了,我先去下一家,您这边已经修好了,有问题随时打我电话",
+    "不用表示,这是我们应该做的",
+    "我冲您喊是我不对,对不起",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
