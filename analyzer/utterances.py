@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
@@ -282,9 +281,18 @@ def _speaker_levels(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
 
 
 _LAST_S = 0.2  # the end of an utterance whose level says whose voice is there as it ends
+_MEET_S = 0.1  # two utterances this close meet: no pause of the voice between them
 
 
-def _best_step(times: Any, step: Callable[[float], float | None]) -> float | None:
+def _voiced(scores: np.ndarray, threshold: float, frame_s: float, start: float,
+            end: float) -> bool:
+    """Whether the speech detector's ``scores`` stay at or above ``threshold`` from
+    ``start`` to ``end`` (seconds): the voice does not pause there."""
+    window = scores[int(start / frame_s): int(end / frame_s) + 1]
+    return bool(window.size) and float(window.min()) >= threshold
+
+
+def _best_step(times: Iterable[float], step: Callable[[float], float | None]) -> float | None:
     """The time among ``times`` where ``step`` (the step up in level there, dB; None: none
     that counts) is largest, to 0.01 s; None when there is none."""
     best: tuple[float, float] | None = None
@@ -328,8 +336,9 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
         a, b = out[i], out[i + 1]
         if speakers[i] != quieter or speakers[i + 1] != louder:
             continue
-        last = active_level_db(audio, max(a.start, a.end - _LAST_S), a.end)
-        if b.start - a.end <= 0.1 and last is not None and last >= levels[louder] - gap / 2:
+        last = active_level_db(audio, max(a.start, a.end - _LAST_S), a.end) \
+            if b.start - a.end <= _MEET_S else None
+        if last is not None and last >= levels[louder] - gap / 2:
             # the louder voice was there already at the end of the quieter's utterance: it
             # came in before the recogniser began its utterance, not after (v2di04: the
             # agent's 好, at 52.23 s, the agent's utterance written from 52.41 s on the
@@ -348,8 +357,7 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
                                   0.02), step_after_head)
         if at is None:
             continue
-        window = scores[int((b.start + 0.05) / frame_s): int((at + 0.15) / frame_s) + 1]
-        if window.size == 0 or float(window.min()) < threshold:
+        if not _voiced(scores, threshold, frame_s, b.start + 0.05, at + 0.15):
             continue  # a pause: the quieter voice ended before the louder began
         log.debug("%r starts at %.2f s, not %.2f s: before it, the other voice's level",
                   b.text, at, b.start)
@@ -358,7 +366,7 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
     for i in range(len(out) - 1):
         a, b = out[i], out[i + 1]
         if speakers[i] != quieter or speakers[i + 1] != louder or \
-                b.start != utts[i + 1].start or b.start - a.end > 0.1:
+                b.start != utts[i + 1].start or b.start - a.end > _MEET_S:
             continue  # (the two utterances meet: no pause between them)
         # the other way round: the nearer voice came in over the quieter one's last words,
         # which the recogniser went on writing (v2di04: the agent's 好,打搅您了 from 52.23 s,
@@ -382,8 +390,7 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
                                   b.start - head_min_s + 1e-6, 0.02), step_under_tail)
         if at is None:
             continue
-        window = scores[int((at - 0.15) / frame_s): int(b.start / frame_s) + 1]
-        if window.size == 0 or float(window.min()) < threshold:
+        if not _voiced(scores, threshold, frame_s, at - 0.15, b.start):
             continue  # a pause: the louder voice began after the quieter one ended
         log.debug("%r starts at %.2f s, not %.2f s: the step up to its level under the "
                   "other voice", b.text, at, b.start)
