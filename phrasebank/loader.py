@@ -160,13 +160,21 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
 
     negations = characters("negations")
     exact_sound = characters("exact_sound")
+    rule_adverbs = tuple(str(w) for w in _as_list(m.get("rule_adverbs")))
+    for w in rule_adverbs:
+        if not w or any(not "\u4e00" <= ch <= "\u9fff" for ch in w):
+            problems.append(f"matching.rule_adverbs: {w!r} is not a word of Chinese characters")
+        elif any(n in w for n in negations):
+            problems.append(f"matching.rule_adverbs: {w!r} holds a negation; between two "
+                            "words it turns what is said around")
     clause_min = m.get("clause_min", 0.0)
     if not isinstance(clause_min, (int, float)) or isinstance(clause_min, bool) or \
             not 0 <= float(clause_min) <= 1:
         problems.append(f"matching.clause_min: must be a number in [0, 1], got {clause_min!r}")
         clause_min = 0.0
     matching = MatchingConfig(thresholds=thresholds, negations=negations,
-                              exact_sound=exact_sound, clause_min=float(clause_min), **ints)
+                              exact_sound=exact_sound, clause_min=float(clause_min),
+                              rule_adverbs=rule_adverbs, **ints)
 
     concepts, concept_problems = build_concepts(doc.get("concepts"))
     problems.extend(concept_problems)

@@ -122,6 +122,10 @@ class MatchingConfig:
     """Characters that a rule's words match by their own pinyin only, without the fuzzy
     pairs, also in a recogniser's text (你 is 泥 and 尼 as the recogniser writes it, not,
     with n and l alike, 里, 理, 力, 离 …)."""
+    rule_adverbs: tuple[str, ...] = ()
+    """Words a rule's two tokens said in a row may hold between them, unwritten (盒子背面都写着
+    is 背面 [写着|印着] said with 都): adverbs that qualify a clause without turning it
+    around. Not a negation: 不 and 没 between two words change what is said."""
     clause_min: float = 0.0
     """A violation's form in clauses (a gap between them) matches only where each clause
     has all its syllables but one heard, or at least this share of its sounds (刚才跟您说的

@@ -141,6 +141,9 @@ class RuleSet(Generic[P]):
                                     frozenset(bank.bank.matching.exact_sound)) \
             if bank.options.phonetic else None
         self.frequency = bank.word_frequency
+        # what two tokens said in a row may hold between them (the bank's rule_adverbs)
+        self.adverbs = tuple(dict.fromkeys(
+            w for w in (bank.normalise(a) for a in bank.bank.matching.rule_adverbs) if w))
         self.rules: list[_Compiled[P]] = []
         # Each rule is anchored by up to three sets of codes least likely in speech (see
         # _anchors): it runs when the utterance holds a code of each. The first is looked
@@ -153,13 +156,15 @@ class RuleSet(Generic[P]):
             tokens = [self._normalised(t) for t in rule.tokens]
             if any(isinstance(t, Choice) and not t.words and not t.optional for t in tokens):
                 continue  # a required word vanished in normalisation: it cannot be said
-            source = "".join(self._regex(t) for t in tokens)
+            source = self._join(tokens, self._regex, self._between())
             sounds = None
             token_words: tuple[tuple[str, ...], ...] = ()
             near: dict[int, re.Pattern[str]] | None = None
             near_needs: tuple[tuple[frozenset[str], ...], ...] = ()
             if self.same_sound is not None and rule.min_chars >= MIN_SOUNDALIKE_CHARS:
                 told = commoner_if is not None and commoner_if(payload)
+                # no adverb between two words read by sound: by sound 客 is 可, and
+                # 你太客气门 (a recogniser's 你太客气了) read as 你太可…, an insult
                 sounds = re.compile("".join(self._regex(t, self.same_sound, capture=told)
                                             for t in tokens))
                 if told:
@@ -186,6 +191,25 @@ class RuleSet(Generic[P]):
         # dict's keys
         self.keys = frozenset(self.postings)
 
+    def _between(self) -> str:
+        """The regular expression of what two tokens said in a row may hold between them:
+        one of the bank's ``rule_adverbs`` as written, or nothing."""
+        if not self.adverbs:
+            return ""
+        return "(?:" + "|".join(map(re.escape, self.adverbs)) + ")?"
+
+    @staticmethod
+    def _join(tokens: list[Choice | Gap | str], piece: Callable[[Choice | Gap | str], str],
+              between: str) -> str:
+        """The tokens' regular expressions (``piece``) in order, ``between`` two words or
+        groups said in a row."""
+        out: list[str] = []
+        for k, t in enumerate(tokens):
+            if between and k and isinstance(t, Choice) and isinstance(tokens[k - 1], Choice):
+                out.append(between)
+            out.append(piece(t))
+        return "".join(out)
+
     def _anchors(self, tokens: list[Choice | Gap | str]) -> list[set[str]]:
         """The three sets of codes least likely in speech (by
         :meth:`CompiledBank.sound_likelihood`) such that every match holds one code of each.
@@ -204,7 +228,9 @@ class RuleSet(Generic[P]):
             nxt = tokens[k + 1] if k + 1 < len(tokens) else None
             if isinstance(nxt, Choice) and self._required(nxt) and \
                     len(t.words) * len(nxt.words) <= _MAX_ACROSS:
-                across = {encode(a[-1] + b[0]) for a in t.words for b in nxt.words}
+                # an adverb between them: their pair is the word's last syllable with it
+                across = {encode(a[-1] + b[0]) for a in t.words
+                          for b in (*nxt.words, *self.adverbs)}
                 scored.append((sum(map(like, across)), len(scored), across))
         return [codes for _, _, codes in sorted(scored)[:3]]
 

@@ -520,3 +520,34 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
+
+
+def _bank_with_adverbs(adverbs: str):
+    from analyzer import Analyzer
+    from phrasebank import loader
+
+    return Analyzer(loader.loads(f"""
+matching: {{rule_adverbs: [{adverbs}]}}
+entries:
+  - ref: "8.6"
+    kind: taboo
+    speaker: agent
+    text: 说明书上有,你自己看
+    forms: ["说明书上有你自己看"]
+    rules: ["盒子 背面 写着 …6 自己 看"]
+"""))
+
+
+def test_an_adverb_said_between_two_words_of_a_rule():
+    """The bank's ``matching.rule_adverbs`` may stand between two of a rule's words said in
+    a row (盒子背面都写着 for the rule's 背面 写着), as written only: by sound 兜 is 都, and
+    the adverb is not read into a recogniser's slip."""
+    with_adverbs, without = _bank_with_adverbs("都, 也"), _bank_with_adverbs("")
+    said = "盒子背面都写着呢,自己看一下就懂了"
+    assert [f.ref for f in with_adverbs.check(said, speaker="agent")] == ["8.6"]
+    assert without.check(said, speaker="agent") == []
+    # the words themselves still by sound (鞋 for 写); the adverb only as written
+    assert [f.ref for f in with_adverbs.check("盒子背面鞋着呢,自己看", speaker="agent",
+                                              source="asr")] == ["8.6"]
+    assert with_adverbs.check("盒子背面兜写着呢,自己看", speaker="agent", source="asr") == []
+    assert with_adverbs.check("盒子背面没写着,自己看", speaker="agent") == []

@@ -104,6 +104,8 @@ templates:
     ("{exact_sound: [你们]}", "matching.exact_sound: each must be one character"),
     ("{clause_min: 1.5}", "matching.clause_min: must be a number in [0, 1]"),
     ("{clause_min: yes}", "matching.clause_min: must be a number in [0, 1]"),
+    ("{negations: [不], rule_adverbs: [不用]}", "matching.rule_adverbs: '不用' holds a negation"),
+    ("{rule_adverbs: [also]}", "matching.rule_adverbs: 'also' is not a word of Chinese"),
 ])
 def test_negations_and_clause_min_are_validated(matching, problem):
     bad = f"""
