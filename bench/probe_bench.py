@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 959 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,133 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -128,6 +128,38 @@ how far each is from an unseen check, since some were used to choose rules:
   any number of times is all right; not my rule, but I help), the meaning model's stays:
   1 of 10. The other sets, the dev rows per kind and dialogues, COLD's label 0 and the kept
   recordings' utterances unchanged.
+- Q7 (57): taboos, uncivil speech, discipline lines and look-alikes written in one sitting
+  in a later session, run once: 25 of 33 found typed with ``--semantic`` (24 as a
+  recogniser's text), 1 of 24 flagged (您不用给我好评 as 9.13). Two misses were an adverb a
+  rule did not name (盒子背面都写着; 我真是无能为力): ``matching.rule_adverbs``. The others
+  became rules or widened ones: the head by any of its words ({HEAD}: 脑袋 as well as 脑子);
+  the day put off to named last (改天吧); the customer sent to the web to do it (自己弄);
+  an expert or talent named with what the customer wrecked; the agent's own 烦死了 and the
+  customers lumped together; the rating refused by {NO_NEED} a guard: 32 of 33, 0 of 24.
+- Q8 (59): written after Q7's rules, run once: 22 of 35 found typed (20 as a recogniser's
+  text), none of 24 flagged (4 of them the customer's). Its misses became rules or widened
+  ones: another day as one concept in every 8.7 rule ({LATER}: 下回 where only 明天 was
+  named); 不关我们的事; the company's 制度 and telling me is no use; ours tested fine, the
+  fault on your side (a guard: the agent then mends it); the steps are on the sheet, follow
+  them; 蹭网 by the agent (not 有人蹭网, a dev hard negative the first wording flagged); a
+  favour on the way (顺便帮我…); 给我包点; a letter of praise or a banner; 没辙 as the first
+  word; calling the customer a troublemaker or their words nonsense: 34 of 35, 0 of 24.
+- Q9 (58): written after Q8's rules, run once: 19 of 34 found typed and as a recogniser's
+  text (the same without Q7's and Q8's rules), 2 of 24 flagged (有人蹭您家的网 as 9.5 by
+  an older rule; the meaning model's 这个笨办法最管用 as 8.0). So three more rounds say what
+  the earlier ones said: a fresh set is found about six times in ten at its first run
+  (Q7 25/33, Q8 22/35, Q9 19/34 typed), its misses are wordings no rule named. Its misses
+  became rules or widened ones (说不清楚 among the things not known; 问我我也答不上; the same
+  question asked the Nth time; 无可奈何; it is all in the video; the hour named, today's work
+  stopped, another day; not this post's; don't know, ask someone else, with a guard for the
+  agent asking; a meal in the customer's home; a fee asked for; 揣 a thing; 给我指手画脚;
+  您可真能折腾; 神经兮兮) and the 9.5 one a guard (someone else on the network): 33 of 34
+  (开什么玩笑,这明明是你自己弄坏的 only by meaning), 1 of 24 (the meaning model's).
+  A nearest-example reading by meaning was measured again, on all 2,682 agent rows of the
+  probes, dev rows and the model's examples, each set against the others (multilingual-
+  e5-small; a violation where the nearest example is one, 0.93 or closer and 0.02 nearer
+  than the nearest innocent one): 11 more of the 48 violations the rules miss found, 31
+  more of 1,819 innocent rows flagged. Not used.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -414,6 +414,19 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("这条烟我先揣着了", "9.11"),
     ("过节了,不表示表示?", "9.11"),
     ("回头评价记得五星哈,不然我要扣钱", "9.13"),
+    # sets Q7-Q9: the head by any of its words, another day by any of its words, none of
+    # our business, the fault put on the customer's side, the steps left to follow, a fee
+    # asked for, a favour on the way, a banner or letter of praise asked for
+    ("你脑袋是不是进水了,插头都没插", "8.0"),
+    ("都快六点了,今天弄不完,改天吧", "8.7"),
+    ("今天太晚了,下回再给你弄", "8.7"),
+    ("这个你得找物业,不关我们的事", "8.8"),
+    ("我们这边测过了,一切正常,问题在你那边", "8.10"),
+    ("步骤都在单子上,你照着做就行了", "8.6"),
+    ("给个两百块辛苦费,我给你加急", "9.11"),
+    ("顺便帮我把这个箱子搬下楼吧", "9.5"),
+    ("修好了,您给我们公司写封表扬信吧", "9.13"),
+    ("同样的问题你问第三遍了", "8.3"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -475,6 +488,12 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "五点了,我先去下一家,您这边已经修好了,有问题随时打我电话",
     "不用表示,这是我们应该做的",
     "我冲您喊是我不对,对不起",
+    "您不用给我好评,有问题随时找我们",  # the rating not asked for
+    "我估计是有人蹭您家的网,我帮您改个密码",  # someone else on the network
+    "问题出在您家的路由器上,我帮您换一个",
+    "这个我不太清楚,我帮您问一下别人",
+    "您放心,不用给我们写什么表扬信",
+    "今天太晚了,怕打扰您休息,您看明天上午我过来可以吗",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
