@@ -51,6 +51,10 @@ class AnalyzerOptions:
     uncivil_min_chars: int = 4
     """Shorter utterances are not read for uncivil meaning (the model is unsure of 好的好的;
     the short insults, 滚 or 傻逼, are the bank's words)."""
+    uncivil_script_share: float = 0.7
+    """An utterance whose script lines, found by form or rule, cover at least this share of
+    its characters says those lines: it is not read for uncivil meaning (the model read
+    不好意思让您久等了, found as 5.8, as uncivil at 0.98). 1: every utterance is read."""
     uncivil_min_confidence: float = 0.7
     """A recogniser's utterance is read for uncivil meaning only when its words were heard
     with at least this confidence: a meaning read from words half heard is half known
@@ -170,7 +174,17 @@ class Analyzer:
         the recogniser's ``confidence`` is known, heard with ``uncivil_min_confidence``."""
         return (speaker != "customer" and not any(f.is_violation for f in flags)
                 and (confidence is None or confidence >= self.options.uncivil_min_confidence)
-                and len(self.normalise(text)) >= self.options.uncivil_min_chars)
+                and len(self.normalise(text)) >= self.options.uncivil_min_chars
+                and self._script_share(text, flags) < self.options.uncivil_script_share)
+
+    @staticmethod
+    def _script_share(text: str, flags: Sequence[Flag]) -> float:
+        """The share of ``text``'s letters and digits inside the spans of its script flags."""
+        said = [i for i, ch in enumerate(text) if ch.isalnum()]
+        if not said:
+            return 0.0
+        spans = [f.span for f in flags if not f.is_violation]
+        return sum(any(a <= i < b for a, b in spans) for i in said) / len(said)
 
     def by_meaning(self, texts: Sequence[str], speakers: Sequence[str],
                    flags: Sequence[Sequence[Flag]],

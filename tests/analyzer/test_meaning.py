@@ -312,3 +312,19 @@ def test_a_recognisers_words_are_read_for_meaning_only_when_it_was_sure_of_them(
     assert meaning(least - 0.05) == []  # half heard: no finding by meaning alone
     with pytest.raises(ValueError, match="turn 0: confidence must be a number"):
         analyzer.score([{"speaker": "agent", "text": rude, "confidence": "high"}])
+
+
+def test_an_utterance_that_says_script_lines_is_not_read_for_uncivil_meaning(analyzer):
+    """Where the script lines found by form or rule cover most of an utterance
+    (``AnalyzerOptions.uncivil_script_share``), it says those lines: the model is not
+    asked (it read the apology 不好意思让您久等了 as uncivil at 0.98)."""
+    apology = "不好意思让您久等了"
+    found = analyzer.check(apology, source="typed")
+    assert [f.ref for f in found] == ["5.8"]
+    assert not analyzer.uncivil_open(apology, "agent", found)
+    assert refs(analyzer.check(apology, source="typed", semantic=True)) == ["5.8"]
+    # a line said beside more words: the utterance is still read
+    longer = "不好意思让您久等了,我每天修那么多家,就你毛病最多"
+    found = analyzer.check(longer, source="typed")
+    assert [f.ref for f in found] == ["5.8"]
+    assert analyzer.uncivil_open(longer, "agent", found)
