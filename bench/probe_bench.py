@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,133 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,219 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -160,6 +160,20 @@ how far each is from an unseen check, since some were used to choose rules:
   e5-small; a violation where the nearest example is one, 0.93 or closer and 0.02 nearer
   than the nearest innocent one): 11 more of the 48 violations the rules miss found, 31
   more of 1,819 innocent rows flagged. Not used.
+- Q10 (61): written after Q9's rules, in one sitting, run once: 23 of 35 found typed and
+  as a recogniser's text, none of 26 flagged (3 of them the customer's). Its misses became
+  rules or widened ones (how would I know, you ask someone else; told before, asked again;
+  我说第几遍了; your case, you should do it yourselves; an app's tutorial, set it up
+  yourself; the hour named and half past, home, another day; 明早 among the days put off;
+  the system's setting 设定好的; beyond our device it is yours, 我们只管到光猫; used like that,
+  no wonder; never saw one so difficult; 轴 and 犟 said of the customer; the wifi lent to
+  the agent): 35 of 35. The hour named before another day with no 都 (六点多了,明天再给你弄)
+  also finds one more v2 dev row as a recogniser's text (多留點多了,明天再給你弄魚, v2d004).
+- Q11 (28): for those rules, 14 sentences and 14 look-alikes written after them: 14 of 14
+  (8 before); 2 look-alikes flagged, both before these rules too (我讲了几遍您都理解了 as
+  8.3 by an older rule, which became a guard; the meaning model's 8.0 on 我哪知道这么严重,我
+  找别人来帮您一起弄): 1 of 14. One wording of a new rule that would have sent the agent's
+  own errand to 8.1 (我找别人来帮您) was narrowed to the customer sent before it ran.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

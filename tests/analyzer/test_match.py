@@ -427,6 +427,10 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("顺便帮我把这个箱子搬下楼吧", "9.5"),
     ("修好了,您给我们公司写封表扬信吧", "9.13"),
     ("同样的问题你问第三遍了", "8.3"),
+    ("我哪清楚啊,你找别人打听去", "8.1"),
+    ("光猫以外的都是你自己的事,我们只管到光猫", "8.10"),
+    ("六点半了大姐,我得回家吃饭了,明天吧", "8.7"),
+    ("就你们这样用,网不卡才怪", "8.0"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -494,6 +498,10 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "这个我不太清楚,我帮您问一下别人",
     "您放心,不用给我们写什么表扬信",
     "今天太晚了,怕打扰您休息,您看明天上午我过来可以吗",
+    "我们只负责到光猫,不过路由器我也可以帮您看看",
+    "你家wifi借我连一下,我测个网速",
+    "这个问题我讲了几遍您都理解了,真好",
+    "六点半我再过来一趟,您看行吗",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
