@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,219 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,257 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -174,6 +174,15 @@ how far each is from an unseen check, since some were used to choose rules:
   8.3 by an older rule, which became a guard; the meaning model's 8.0 on 我哪知道这么严重,我
   找别人来帮您一起弄): 1 of 14. One wording of a new rule that would have sent the agent's
   own errand to 8.1 (我找别人来帮您) was narrowed to the customer sent before it ran.
+- H2 (38): script lines said in other words (28, one or two of each section) and ten
+  routine sentences, written in a later session and run once: 22 of 28 found typed and as a
+  recogniser's text, 26 of 28 with ``--semantic``; none of the routine ones credited with a
+  line. One of the misses was found as another line (1.1.1's call opening with a slot too
+  long for its rule, found as 5.1); the other five became widened rules (让 among the ways an
+  engineer is sent; 应该的 opening an utterance and 这是我们的本职工作; 以后 before the new
+  business offered; 6.5 without 判断; 这件事 before the feedback promised): 28 of 28. The
+  other probe rows (one more of set H found as a recogniser's text), the dev rows typed and
+  ASR, the kept recordings' utterances, COLD and the dev dialogues as before.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -544,6 +544,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
 @pytest.mark.parametrize(("text", "ref"), [
     ("咱家的光猫和路由器装哪儿了", "5.6"),  # 咱家: the service's "your home"; two devices
     ("原因我们还在查,查清楚了马上告诉您", "6.1"),  # the line's second sentence alone
+    ("行,那我按您说的时间,让工程师跟您联系", "1.1.3"),
+    ("应该的,这是我们的本职工作", "5.13"),
+    ("这次故障是电力公司那边引起的,我们正在配合他们处理,很快就能好", "6.5"),
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
