@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,257 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,317 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -174,6 +174,18 @@ how far each is from an unseen check, since some were used to choose rules:
   8.3 by an older rule, which became a guard; the meaning model's 8.0 on 我哪知道这么严重,我
   找别人来帮您一起弄): 1 of 14. One wording of a new rule that would have sent the agent's
   own errand to 8.1 (我找别人来帮您) was narrowed to the customer sent before it ran.
+- Q12 (37): taboos, uncivil speech and discipline lines in longer, looser wordings, and
+  look-alikes, written after H2 and run once: 11 of 20 found typed with ``--semantic`` (8
+  as their own line), 9 as a recogniser's text, none of 17 flagged. Its misses became rules
+  or widened ones (这我上哪儿知道去, 一概不知; 你别是…输错了, 你确定是我们的问题; 讲了八百遍;
+  your own hands to move it; our hours named, then another day; 归营业厅管,我管不了; 我这边
+  正常…找个电工; 说半天跟没说一样; grown up and can't; the people's 素质; 催什么催; asked
+  after, then asked for; the customer's vehicle lent; the customer's things "shared"):
+  20 of 20. Two wordings of them flagged innocent rows before they were narrowed (P's 我下
+  班了也可以过来,明天不用等; a COLD comment read by sound as 有烟没).
+- Q13 (23): for those rules, 12 sentences and 11 look-alikes written after them: 12 of 12
+  (5 before), 1 look-alike flagged (跟您说了几遍,您都记住了 by an older 8.0 rule, flagged
+  before too), which became a guard: 0 of 11.
 - H2 (38): script lines said in other words (28, one or two of each section) and ten
   routine sentences, written in a later session and run once: 22 of 28 found typed and as a
   recogniser's text, 26 of 28 with ``--semantic``; none of the routine ones credited with a

@@ -431,6 +431,10 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("光猫以外的都是你自己的事,我们只管到光猫", "8.10"),
     ("六点半了大姐,我得回家吃饭了,明天吧", "8.7"),
     ("就你们这样用,网不卡才怪", "8.0"),
+    ("这归营业厅管,我管不了,你去营业厅问", "8.8"),
+    ("我们五点下班,现在都四点五十了,明天再约吧", "8.7"),
+    ("你家车借我开一下", "9.5"),
+    ("催什么催,我这不正弄着嘛", "8.0"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -502,6 +506,10 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "你家wifi借我连一下,我测个网速",
     "这个问题我讲了几遍您都理解了,真好",
     "六点半我再过来一趟,您看行吗",
+    "我下班了也可以过来,明天不用等",
+    "这归物业管,不过我帮您联系他们",
+    "跟您说了几遍,您都记住了,真棒",
+    "您家小区的人素质都挺高的",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
