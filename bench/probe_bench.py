@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,317 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,390 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -186,6 +186,19 @@ how far each is from an unseen check, since some were used to choose rules:
 - Q13 (23): for those rules, 12 sentences and 11 look-alikes written after them: 12 of 12
   (5 before), 1 look-alike flagged (跟您说了几遍,您都记住了 by an older 8.0 rule, flagged
   before too), which became a guard: 0 of 11.
+- Q14 (50): written after Q13, in one sitting, run once: 22 of 30 found as their own line
+  typed with ``--semantic`` (25 with some violation), 19 as a recogniser's text (20), 1 of
+  20 flagged (烟我不抽,您收着吧 as 9.11 by an older rule). The bank as this session found it
+  (before Q7's rules and ``rule_adverbs``) gives the same 22 and 19: the rules written for
+  Q7-Q13 reached none of Q14's misses. Its misses became rules or widened ones (先搞清楚再打
+  电话; 我尽力了,没别的招; 你让我怎么办, 我也很无奈; look it up online, do it yourself; 贴着…按
+  那个来; 公司的政策就是这样; the procedure requires it, no repair otherwise; not ours, go to
+  the decorators; the customer's many demands; age mocked; 要不是你乱动) and the false one a
+  guard (the thing handed back): 30 of 30, 0 of 20.
+- Q15 (23): for those rules, 11 sentences and 12 look-alikes written after them: 11 of 11
+  (3 before; 1 as a recogniser's text), 0 of 12 flagged; four look-alikes were written
+  against the new rules' wordings first and given guards (您让我怎么办都行; 我也很无奈,不过…;
+  流程规定必须先交费,不过我先帮您修上; 您按那个步骤来就行,不会的话打我电话).
 - H2 (38): script lines said in other words (28, one or two of each section) and ten
   routine sentences, written in a later session and run once: 22 of 28 found typed and as a
   recogniser's text, 26 of 28 with ``--semantic``; none of the routine ones credited with a

@@ -435,6 +435,9 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("我们五点下班,现在都四点五十了,明天再约吧", "8.7"),
     ("你家车借我开一下", "9.5"),
     ("催什么催,我这不正弄着嘛", "8.0"),
+    ("流程规定必须先交费,没交费不能修", "8.9"),
+    ("我尽力了,真没别的招了", "8.4"),
+    ("要不是你乱动,能坏吗", "8.0"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -510,6 +513,10 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "这归物业管,不过我帮您联系他们",
     "跟您说了几遍,您都记住了,真棒",
     "您家小区的人素质都挺高的",
+    "烟我不抽,您收着吧",  # handed back
+    "您让我怎么办都行,我听您的",
+    "流程规定必须先交费,不过我先帮您修上",
+    "没别的办法了,只能换个光猫,我给您换",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
