@@ -31,7 +31,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cached_words", "cilin_members", "dutir_words", "hownet_words", "jieba_tags",
+__all__ = ["cached_words", "cilin_members", "dutir_words", "hownet_words", "is_han_word", "jieba_tags",
            "release", "store_words"]
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,14 @@ log = logging.getLogger(__name__)
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
+def is_han_word(word: str) -> bool:
+    """Whether ``word`` is one or more Chinese characters and nothing else."""
+    return _HAN.match(word) is not None
+
+
 def _clean(words: object) -> frozenset[str]:
     return frozenset(w.strip() for w in words if isinstance(w, str)  # type: ignore[attr-defined]
-                     and _HAN.match(w.strip()))
+                     and is_han_word(w.strip()))
 
 
 @lru_cache(maxsize=16)

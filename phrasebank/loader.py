@@ -11,6 +11,7 @@ import yaml
 
 from .concepts import build_concepts
 from .forms import expand_form
+from .lexical import is_han_word
 from .model import (
     CallAnalyticsConfig,
     Entry,
@@ -162,7 +163,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
     exact_sound = characters("exact_sound")
     rule_adverbs = tuple(str(w) for w in _as_list(m.get("rule_adverbs")))
     for w in rule_adverbs:
-        if not w or any(not "\u4e00" <= ch <= "\u9fff" for ch in w):
+        if not is_han_word(w):
             problems.append(f"matching.rule_adverbs: {w!r} is not a word of Chinese characters")
         elif any(n in w for n in negations):
             problems.append(f"matching.rule_adverbs: {w!r} holds a negation; between two "

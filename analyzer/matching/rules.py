@@ -141,9 +141,11 @@ class RuleSet(Generic[P]):
                                     frozenset(bank.bank.matching.exact_sound)) \
             if bank.options.phonetic else None
         self.frequency = bank.word_frequency
-        # what two tokens said in a row may hold between them (the bank's rule_adverbs)
+        # what two tokens said in a row may hold between them (the bank's rule_adverbs), and
+        # that as a regular expression: one of them as written, or nothing
         self.adverbs = tuple(dict.fromkeys(
             w for w in (bank.normalise(a) for a in bank.bank.matching.rule_adverbs) if w))
+        between = "(?:" + "|".join(map(re.escape, self.adverbs)) + ")?" if self.adverbs else ""
         self.rules: list[_Compiled[P]] = []
         # Each rule is anchored by up to three sets of codes least likely in speech (see
         # _anchors): it runs when the utterance holds a code of each. The first is looked
@@ -156,7 +158,7 @@ class RuleSet(Generic[P]):
             tokens = [self._normalised(t) for t in rule.tokens]
             if any(isinstance(t, Choice) and not t.words and not t.optional for t in tokens):
                 continue  # a required word vanished in normalisation: it cannot be said
-            source = self._join(tokens, self._regex, self._between())
+            source = self._join(tokens, self._regex, between)
             sounds = None
             token_words: tuple[tuple[str, ...], ...] = ()
             near: dict[int, re.Pattern[str]] | None = None
@@ -190,13 +192,6 @@ class RuleSet(Generic[P]):
         # a set intersected with a set iterates over the smaller one, with a dict over the
         # dict's keys
         self.keys = frozenset(self.postings)
-
-    def _between(self) -> str:
-        """The regular expression of what two tokens said in a row may hold between them:
-        one of the bank's ``rule_adverbs`` as written, or nothing."""
-        if not self.adverbs:
-            return ""
-        return "(?:" + "|".join(map(re.escape, self.adverbs)) + ")?"
 
     @staticmethod
     def _join(tokens: list[Choice | Gap | str], piece: Callable[[Choice | Gap | str], str],
