@@ -245,10 +245,17 @@ def _check(checkout: Path, rows_path: Path, source: str, semantic: bool) -> dict
     this one) over the rows: id -> its flags."""
     python = checkout / ".venv" / "bin" / "python"
     exe = str(python) if python.exists() else sys.executable
-    cmd = [exe, "-m", "huashu", "--log-level", "WARNING", "check", "--source", source,
-           "--jsonl", str(rows_path)] + (["--semantic"] if semantic else [])
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    base = [exe, "-m", "huashu", "--log-level", "WARNING", "check"]
+    if semantic:
+        how = ["--semantic"]
+    else:  # reading by meaning became check's default later; before, it had no switch
+        helped = subprocess.run([*base, "--help"], cwd=checkout, capture_output=True,
+                                text=True, check=False, env=env).stdout
+        how = ["--no-semantic"] if "--no-semantic" in helped else []
+    cmd = [*base, "--source", source, "--jsonl", str(rows_path), *how]
     p = subprocess.run(cmd, cwd=checkout, capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONPATH": str(checkout)})
+                       env=env)
     return {r["id"]: r.get("flags", []) for r in map(json.loads, p.stdout.splitlines())}
 
 

@@ -46,6 +46,30 @@ def test_check_jsonl_rows_and_errors(tmp_path):
     assert f"{f}:5: speaker must be one of" in p.stderr
 
 
+def test_check_reads_by_meaning_unless_told_not_to(tmp_path):
+    """Offline checks read by meaning by default (an insult no word or rule names, a
+    script line in other words); ``--no-semantic`` keeps to forms and rules."""
+    f = tmp_path / "in.jsonl"
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "insult", "text": "你这人怎么这么难沟通", "speaker": "agent"},
+        {"id": "line", "text": "这个问题我记录下来了,回去以后进一步处理,再给您回复",
+         "speaker": "agent"},
+        {"id": "plain", "text": "我先看一下光猫的指示灯", "speaker": "agent"},
+    ]) + "\n", encoding="utf-8")
+
+    def refs(*opts: str) -> dict[str, list[tuple[str, str | None]]]:
+        p = run("check", *opts, "--jsonl", str(f))
+        assert p.returncode == 0, p.stderr
+        return {r["id"]: [(x["ref"], x.get("category")) for x in r["flags"]]
+                for r in map(json.loads, p.stdout.splitlines())}
+
+    default, forms_only = refs(), refs("--no-semantic")
+    assert default == refs("--semantic")
+    assert default["insult"] == [("8.0", "meaning")] and forms_only["insult"] == []
+    assert [r for r, _ in default["line"]] == ["6.8"] and forms_only["line"] == []
+    assert default["plain"] == [] == forms_only["plain"]
+
+
 def test_check_reads_stdin():
     p = run("check", "--jsonl", "-", stdin=json.dumps({"id": 1, "text": "打搅您了,再见!"}) + "\n")
     assert p.returncode == 0
