@@ -712,17 +712,18 @@ def speech_fingerprint(phrasebank_version: str, model_name: str, options: Speech
                        analyzer_options: dict[str, Any], agent_channel: str) -> Fingerprint:
     """The fingerprint of a pipeline with these parts, computed without loading it (the
     batch compares it with stored results before it loads a model). Reading by meaning
-    (``options.semantic``) adds the models it reads with: another uncivil model's weights
-    give other flags, so a result of the old ones is not reused for it."""
+    (``options.semantic``) adds the models it reads with: another uncivil or wording
+    model's weights give other flags, so a result of the old ones is not reused for it."""
     doc: dict[str, Any] = {"speech": {**options.to_dict(), "agent_channel": agent_channel},
                            "analyzer": analyzer_options}
     if options.semantic:
-        from models.uncivil import shipped_version
+        from models import uncivil, wording
 
         from .matching.semantic import sentence_model_name
 
         doc["semantic_models"] = {"sentence": sentence_model_name(),
-                                  "uncivil": shipped_version()}
+                                  "uncivil": uncivil.shipped_version(),
+                                  "wording": wording.shipped_version()}
     return Fingerprint(phrasebank_version, model_name, json.loads(_JSON(doc)))
 
 

@@ -189,18 +189,28 @@ class Analyzer:
     def by_meaning(self, texts: Sequence[str], speakers: Sequence[str],
                    flags: Sequence[Sequence[Flag]],
                    confidences: Sequence[float | None] | None = None) -> list[Flag | None]:
-        """For each utterance, by meaning: uncivil (8.0; :meth:`uncivil_open`), else, if it
-        is left open (:meth:`semantic_span`), the script line it says, unless that line (or
-        its twin) is already found in it. A flag names the nearest example and its
-        similarity (uncivil: the model's probability). Each text asked is embedded once."""
+        """For each utterance, by meaning: a taboo or discipline line said in other words
+        (by its wording, :mod:`models.wording`) or uncivil (8.0), where
+        :meth:`uncivil_open`; else, if it is left open (:meth:`semantic_span`), the script
+        line it says, unless that line (or its twin) is already found in it. A flag names
+        the nearest example and its similarity (wording, uncivil: the model's
+        probability). Each text asked is embedded once."""
         out: list[Flag | None] = [None] * len(texts)
         stage = self.semantic_stage()
         heard = confidences or [None] * len(texts)
-        rude_rows = ([i for i in range(len(texts))
-                      if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
-                     if stage.uncivil_model is not None else [])
+        # read for a violation by meaning: a listed line in other words first (by its
+        # wording: it names the line, and needs no embedding), then uncivil
+        unread = [i for i in range(len(texts))
+                  if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
         spans = [self.semantic_span(t, s, f)
                  for t, s, f in zip(texts, speakers, flags, strict=True)]
+        for i, line in zip(unread, stage.wording([texts[i] for i in unread], self._words),
+                           strict=True):
+            if line is not None:
+                out[i] = stage.wording_flag(texts[i], line)
+                spans[i] = None  # a violation: no script line is credited by meaning
+        rude_rows = ([i for i in unread if out[i] is None]
+                     if stage.uncivil_model is not None else [])
         asked = {texts[i]: None for i in rude_rows}
         asked.update({texts[i][span[0]:span[1]]: None
                       for i, span in enumerate(spans) if span is not None})
@@ -225,6 +235,10 @@ class Analyzer:
                                          for f in flags[i]):
                 out[i] = stage.flag(texts[i], m, spans[i])
         return out
+
+    def _words(self, text: str) -> list[str]:
+        """The words of ``text`` as the wording model reads them (this bank's segmenter)."""
+        return [w for w, _, _ in self.segmenter.cut(text)]
 
     def check_many(self, rows: Sequence[tuple[str, str]], *,
                    source: str | Sequence[str] = "auto",

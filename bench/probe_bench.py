@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,390 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,440 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -208,14 +208,27 @@ how far each is from an unseen check, since some were used to choose rules:
   business offered; 6.5 without 判断; 这件事 before the feedback promised): 28 of 28. The
   other probe rows (one more of set H found as a recogniser's text), the dev rows typed and
   ASR, the kept recordings' utterances, COLD and the dev dialogues as before.
+- Q16 (50): written in a later session, in one sitting, after the wording model of the
+  taboo and discipline lines (``models/wording.py``) was trained, and never trained on
+  (``bench/train_wording.py``'s ``_NEVER``); run once. Without reading by meaning 16 of
+  31 found as their own line, 18 with the uncivil model and the script lines by meaning
+  (``check``'s default), 25 with some violation (22 as their own line) with the wording
+  model too; 2 of 19 look-alikes flagged (烟就不用了,谢谢您,我不抽烟 as 9.11 by a rule; 笨是笨
+  了点,这个办法最稳当 as 8.0 by the uncivil model), the wording model adding none. No rule
+  was written for its misses: it stays a set that measures.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
-``models/data/`` and ``bench/train_uncivil.py`` measures it.
+``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
+(``models/wording.py``) is trained on every set but Q16: its figures on the others are
+not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
+Q14 left out in turn.
 
 Each row is checked with ``huashu check --jsonl`` as typed and as a recogniser's text
-(``--source``), and with ``--semantic`` for the script sets. Per set: violations found,
+(``--source``) by forms and rules only (``--no-semantic``), typed with ``check``'s
+default reading by meaning (``typed_default``), and with ``--semantic`` for the script
+sets H and I. Per set: violations found,
 innocent rows given a violation flag, script lines found, and each miss. With ``--against
 DIR`` (a checkout of another revision, e.g. ``git worktree add DIR REV``) that revision is
 measured the same way in the same run.
@@ -288,6 +301,7 @@ def measure(checkout: Path) -> dict[str, Any]:
     res: dict[str, Any] = {}
     for source in ("typed", "asr"):
         res[source] = _score(rows, _check(checkout, PROBES, source, semantic=False))
+    res["typed_default"] = _score(rows, _check(checkout, PROBES, "typed", semantic=True))
     script = [r for r in rows if r["set"] in ("H", "I")]
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False,
                                      encoding="utf-8") as f:

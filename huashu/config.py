@@ -60,7 +60,8 @@ class SpeechSettings(BaseSettings):
     semantic: bool = Field(
         default=True,
         description="Read recordings by meaning too (a sentence model, ~12 ms an "
-                    "utterance): script lines said in other words, and uncivil speech that no "
+                    "utterance): script lines said in other words, taboo and discipline lines "
+                    "in words no rule names (models/wording.py), and uncivil speech that no "
                     "8.0 word or rule names (models/uncivil.py).")
 
 

@@ -25,13 +25,15 @@ _CODES: dict[str, dict[str, tuple[str, str]]] = {
     "speaker": {"agent": ("坐席", "agent"), "customer": ("客户", "customer"),
                 "unknown": ("未知", "unknown")},
     # 8.0 kinds that are not the bank's (its lexicon's labels name the others)
-    "category": {"meaning": ("按语义", "by meaning")},
+    "category": {"meaning": ("按语义", "by meaning"),
+                 "wording": ("按措辞(模型)", "by wording (model)")},
 }
 
 _TEXT: dict[str, tuple[str, str]] = {
     "no_flags": ("无标记", "no flags"),
     "standard": ("规范原文", "standard"),
     "by_meaning": ("按语义最接近", "by meaning, nearest"),
+    "by_wording": ("措辞最接近", "by wording, nearest"),
     "near_sound": ("近音: 规则中一个词只听对一半 (声母或韵母)",
                    "by sound: one word of the rule half heard (its initial or final)"),
     "reading": ("重听", "read again"),

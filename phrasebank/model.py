@@ -143,6 +143,10 @@ class SemanticConfig:
     uncivil_min_probability: float = 0.95
     """An agent utterance that no 8.0 word or rule flags is uncivil by meaning when the
     model of :mod:`models.uncivil` gives it at least this probability (1: never)."""
+    wording_min_probability: float = 0.8
+    """An agent utterance that no word or rule flags says a taboo or discipline line in
+    other words when the model of :mod:`models.wording` gives it at least this probability
+    (1: never); the line is that of the labelled sentence nearest to it."""
     twin_similarity: float = 0.6
     """Script lines of different sections whose standard texts are at least this alike
     (rapidfuzz ratio / 100) are twins (1.1.2 and 5.3, 1.1.7 and 5.4): their examples do not

@@ -22,7 +22,9 @@ Script lines are credited by nearness to examples. Uncivil speech (8.0) is read 
 classifier over the same embedding (:mod:`models.uncivil`), on the agent utterances that no
 8.0 word or rule flags: people insult and scold in more ways than the bank's lists hold. Its
 flag names the probability and the uncivil training sentence nearest in meaning. A listed
-taboo (8.1-8.10) or a discipline line still needs its words. Each flag names the nearest
+taboo (8.1-8.10) or a discipline line said in other words is read from its wording
+(:mod:`models.wording`: pieces of wording weighed by a classifier trained on labelled
+sentences), before the uncivil model, on the same utterances. Each flag names the nearest
 example and the similarity. Embedding a sentence costs ~12 ms on a core: the stage runs on
 recordings, and on text only when asked (``check --semantic``); an utterance asked both
 questions is embedded once. The examples' embeddings are computed once per bank and kept in
@@ -45,6 +47,8 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from models.uncivil import UncivilModel, load_model
+from models.wording import WordingMatch, WordingModel
+from models.wording import load_model as load_wording_model
 from phrasebank import LEXICON_STANDARD, Phrasebank, expand_form
 
 from .results import Flag
@@ -151,6 +155,9 @@ class SemanticStage:
         if self.uncivil_min_probability < 1:
             self.uncivil_model = load_model()
             self.uncivil_vectors = self._embedded(self.uncivil_model.examples, cache, "query")
+        self.wording_min_probability = conf.wording_min_probability
+        self.wording_model: WordingModel | None = (
+            load_wording_model() if self.wording_min_probability < 1 else None)
 
     def _embedded(self, texts: Sequence[str], cache_dir: Path, kind: str) -> np.ndarray:
         """The embeddings of ``texts`` (``kind``: passage or query), from the cache folder
@@ -202,6 +209,24 @@ class SemanticStage:
             else:
                 out.append(None)
         return out
+
+    def wording(self, texts: Sequence[str],
+                cut: Any) -> list[WordingMatch | None]:
+        """For each text, the taboo or discipline line it says by its wording, or None
+        (``cut``: the words of a text, as the model was trained with: the analyzer's
+        segmenter)."""
+        if self.wording_model is None or not len(texts):
+            return [None] * len(texts)
+        return self.wording_model.read(texts, cut, self.wording_min_probability)
+
+    def wording_flag(self, text: str, m: WordingMatch) -> Flag:
+        """The flag of a line said in other words: all of the utterance, the probability as
+        its score, the nearest labelled sentence as its evidence."""
+        entry = self.bank.entry(m.ref)
+        assert entry is not None
+        return Flag(ref=m.ref, kind=entry.kind, score=m.probability, span=(0, len(text)),
+                    matched=text, standard=entry.text, category="wording",
+                    similar_to=m.example)
 
     def uncivil_flag(self, text: str, m: UncivilMatch) -> Flag:
         """The 8.0 flag of an uncivil utterance: all of it, the probability as its score,
@@ -259,9 +284,13 @@ class SemanticStage:
 
     def describe(self) -> dict[str, Any]:
         """What reads by meaning, for a result to record: the sentence model (with the
-        package that runs it), the examples and bars, and the uncivil model's version."""
+        package that runs it), the examples and bars, the uncivil and wording models'
+        versions."""
         return {"model": self.model_name, "examples": len(self.examples),
                 "min_similarity": self.min_similarity, "margin": self.margin,
                 "uncivil": (None if self.uncivil_model is None else
                             {**self.uncivil_model.describe(),
-                             "min_probability": self.uncivil_min_probability})}
+                             "min_probability": self.uncivil_min_probability}),
+                "wording": (None if self.wording_model is None else
+                            {**self.wording_model.describe(),
+                             "min_probability": self.wording_min_probability})}

@@ -61,8 +61,11 @@ function flagHTML(f, fid, added) {
   const violation = VIOLATION.has(f.kind);
   // a finding by meaning: the model's probability (uncivil) or the similarity, and the
   // sentence it was nearest to, the evidence a reviewer weighs
-  const sim = f.score !== undefined ? (f.category === "meaning" ? "概率 " : "相似度 ") +
-    esc(Number(f.score).toFixed(2)) + (f.similar_to ? ` · 语义最接近:“${esc(f.similar_to)}”` : "") : "";
+  // (by wording: the wording model's probability, and the labelled sentence nearest in wording)
+  const model = f.category === "meaning" || f.category === "wording";
+  const nearest = f.category === "wording" ? "措辞最接近" : "语义最接近";
+  const sim = f.score !== undefined ? (model ? "概率 " : "相似度 ") +
+    esc(Number(f.score).toFixed(2)) + (f.similar_to ? ` · ${nearest}:“${esc(f.similar_to)}”` : "") : "";
   // A script line met needs no verdict (one may be given through the dialog): its chip is
   // kept light, which matters in a long call where most agent lines carry one.
   const matched = added || !f.matched || (!violation && f.score >= 1) ? ""

@@ -81,7 +81,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{w.code('kind', f.kind)}  {w.ref(f.ref)}  {f.score:.2f}  {mark}", file=out)
             print(f"    {w('standard')}: {f.standard}{extra}", file=out)
             if f.similar_to:
-                print(f"    {w('by_meaning')}: {f.similar_to}", file=out)
+                nearest = w("by_wording") if f.category == "wording" else w("by_meaning")
+                print(f"    {nearest}: {f.similar_to}", file=out)
             if f.near_sound:
                 print(f"    {w('near_sound')}", file=out)
         return 0
@@ -214,8 +215,9 @@ def _matching_args(p: argparse.ArgumentParser, source_help: str) -> None:
     # service's real-time check keeps it off unless asked (``meaning``: 50 ms p99 target).
     p.add_argument("--semantic", action=argparse.BooleanOptionalAction, default=True,
                    help="read by meaning too (default; a sentence model, ~12 ms an "
-                        "utterance): script lines said in other words, uncivil speech no "
-                        "8.0 word or rule names; --no-semantic: forms and rules only")
+                        "utterance): script lines said in other words, taboo and discipline "
+                        "lines and uncivil speech in words no rule names; --no-semantic: "
+                        "forms and rules only")
     p.add_argument("--phrasebank", help="phrasebank YAML (default: settings / embedded)")
 
 

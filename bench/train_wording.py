@@ -1,0 +1,196 @@
+"""Train the wording model of the taboo and discipline lines (:mod:`models.wording`) and
+measure it on probe sets it did not see.
+
+    pip install -e '.[train]'                                   # scikit-learn, to train
+    python bench/train_wording.py --shared ../shared            # the figures
+    python bench/train_wording.py --shared ../shared --write    # and write the model
+
+What it learns from (agent sentences; a customer's words are never a violation):
+- a line said: the dev corpora's rows and ``bench/probes.jsonl``'s with a ref 8.1-8.10 or
+  9.x (a row whose only violation is 8.0 is left out: the uncivil model's, not a line);
+  Set Q16, written after the model was trained, is never trained on (``_NEVER``);
+- none said: their rows with no violation, the innocent rows of
+  ``models/data/uncivil_examples.jsonl``, and 3,000 of COLD's safe comments (``train.csv``
+  label 0, a fixed sample): real talk outside the trade.
+
+The figures: for each probe set written in one sitting after the rules of its time (Q7-Q10,
+Q12, Q14), the model trained without it, on it: lines found, innocent rows flagged, and the
+line named right (the nearest labelled sentence's); then the model trained on everything,
+on COLD's dev comments, which it never sees. Leave-one-set-out at 0.8 (this commit's data):
+of the lines the bank of 9b63bef (before the rules written for these sets) missed, 24 of
+46 found, and 4 of the 128 innocent rows it had left alone flagged; at 0.7, 34 and 6; at
+0.9, 15 and 2. The bank's ``semantic.wording_min_probability`` is 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.wording import WordingModel, default_path, features
+
+log = logging.getLogger("train_wording")
+
+_REPO = Path(__file__).resolve().parent.parent
+_COLD_SAMPLE = 3000
+_SEED = 7
+_MIN_DF = 3  # a piece of wording seen in fewer sentences is not a column (min 2: 45,068
+# columns, 23 of 46 found at 0.8; min 3: 24,513 columns, 24)
+_C = 1.0  # inverse strength of the L2 penalty
+_HELD = ("Q7", "Q8", "Q9", "Q10", "Q12", "Q14")
+# probe sets written after the model was trained, never trained on: they measure it
+_NEVER = ("Q16",)
+_SWEEP = (0.7, 0.8, 0.9)
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _line(refs: Sequence[str]) -> str | None | bool:
+    """The first line (8.1-8.10, 9.x) of ``refs``; False: no violation; None: 8.0 only."""
+    said = [r for r in refs if r.split(".")[0] in ("8", "9")]
+    if not said:
+        return False
+    lines = [r for r in said if r != "8.0"]
+    return lines[0] if lines else None
+
+
+def gather(shared: Path) -> list[tuple[str, str | bool, str]]:
+    """``(text, line or False, group)`` of every training sentence (see the module)."""
+    out: list[tuple[str, str | bool, str]] = []
+    for group, path in (("v1", shared / "corpus" / "dev_utterances.jsonl"),
+                        ("v2", shared / "corpus" / "v2" / "dev_utterances.jsonl")):
+        for r in _jsonl(path):
+            line = _line(r.get("refs") or [])
+            if r.get("speaker") != "customer" and line is not None:
+                out.append((str(r["text"]), line, group))
+    for r in _jsonl(_REPO / "bench" / "probes.jsonl"):
+        line = _line(r.get("refs") or [])
+        if r.get("speaker") != "customer" and line is not None and r["set"] not in _NEVER:
+            out.append((str(r["text"]), line, str(r["set"])))
+    for r in _jsonl(_REPO / "models" / "data" / "uncivil_examples.jsonl"):
+        if not r["uncivil"]:
+            out.append((str(r["text"]), False, "examples"))
+    with (shared / "corpus" / "external" / "cold" / "train.csv").open(encoding="utf-8-sig") as fh:
+        safe = [r["TEXT"] for r in csv.DictReader(fh) if r["label"] == "0"]
+    random.Random(_SEED).shuffle(safe)
+    out += [(t, False, "cold") for t in safe[:_COLD_SAMPLE]]
+    return out
+
+
+class _Trained:
+    """Two tf-idf parts and a logistic regression (scikit-learn), as the model file holds."""
+
+    def __init__(self, texts: Sequence[str], labels: np.ndarray,
+                 cut: Callable[[str], Sequence[str]]) -> None:
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        self._hstack = hstack
+        self.parts = [TfidfVectorizer(analyzer=lambda t, k=k: features(t, cut)[k],  # type: ignore[misc]
+                                      min_df=_MIN_DF, sublinear_tf=True) for k in (0, 1)]
+        x = hstack([p.fit_transform(texts) for p in self.parts]).tocsr()
+        self.lr = LogisticRegression(C=_C, class_weight="balanced", max_iter=5000)
+        self.lr.fit(x, labels)
+        self.x = x
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        return self._hstack([p.transform(texts) for p in self.parts]).tocsr()
+
+    def probability(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.lr.predict_proba(self.transform(texts))[:, 1])
+
+    def model(self, examples: Sequence[tuple[str, str]], trained_on: dict[str, Any]
+              ) -> WordingModel:
+        chars, words = (p.vocabulary_ for p in self.parts)
+        vocab = ({g: int(i) for g, i in chars.items()},
+                 {g: len(chars) + int(i) for g, i in words.items()})
+        idf = np.concatenate([p.idf_ for p in self.parts]).astype(np.float32)
+        return WordingModel(vocab, idf, self.lr.coef_[0].astype(np.float32),
+                            float(self.lr.intercept_[0]), tuple(t for t, _ in examples),
+                            tuple(r for _, r in examples), trained_on)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench/train_wording.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=_REPO.parent / "shared")
+    ap.add_argument("--write", action="store_true", help="write the model trained on all")
+    ap.add_argument("--out", type=Path, default=None, help="where (default: the shipped file)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    import phrasebank
+    from analyzer.segment import Segmenter, phrasebank_words
+
+    bank = phrasebank.load()
+    segmenter = Segmenter(phrasebank_words(bank))
+
+    def cut(text: str) -> list[str]:
+        return [w for w, _, _ in segmenter.cut(text)]
+
+    rows = gather(args.shared)
+    texts = [t for t, _, _ in rows]
+    labels = np.array([line is not False for _, line, _ in rows])
+    groups = np.array([g for _, _, g in rows])
+    log.info("training rows: %d, saying a line %d", len(rows), int(labels.sum()))
+    for held in _HELD:
+        keep = groups != held
+        trained = _Trained([t for t, k in zip(texts, keep, strict=True) if k], labels[keep], cut)
+        inside = [i for i in range(len(rows)) if not keep[i]]
+        prob = trained.probability([texts[i] for i in inside])
+        said = [i for i in inside if labels[i]]
+        examples = [(texts[i], str(rows[i][1])) for i in range(len(rows)) if keep[i] and labels[i]]
+        named = 0
+        if said:
+            ex = trained.transform([t for t, _ in examples])
+            sims = (trained.transform([texts[i] for i in said]) @ ex.T).toarray()
+            named = sum(examples[int(np.argmax(row))][1] == rows[i][1]
+                        for i, row in zip(said, sims, strict=True))
+        for t in _SWEEP:
+            on = prob >= t
+            y = labels[inside]
+            log.info("without %s, on %s, at %.2f: lines found %d of %d, innocent flagged %d "
+                     "of %d", held, held, t, int((on & y).sum()), int(y.sum()),
+                     int((on & ~y).sum()), int((~y).sum()))
+        log.info("without %s, on %s: the line named right for %d of %d", held, held, named,
+                 len(said))
+    trained = _Trained(texts, labels, cut)
+    with (args.shared / "corpus" / "external" / "cold" / "dev.csv").open(encoding="utf-8-sig") as fh:
+        dev = list(csv.DictReader(fh))
+    p_cold = trained.probability([r["TEXT"] for r in dev])
+    safe = np.array([r["label"] == "0" for r in dev])
+    for t in _SWEEP:
+        log.info("at %.2f, COLD dev (never trained on) flagged: label 0 %d of %d, label 1 %d "
+                 "of %d", t, int((p_cold[safe] >= t).sum()), int(safe.sum()),
+                 int((p_cold[~safe] >= t).sum()), int((~safe).sum()))
+    if args.write:
+        digest = hashlib.sha256("\n".join(f"{g}\t{line}\t{t}" for t, line, g in rows)
+                                .encode("utf-8")).hexdigest()[:16]
+        examples = list(dict.fromkeys((t, str(line)) for t, line, _ in rows if line is not False))
+        model = trained.model(examples, {
+            "rows": dict(Counter(f"{g}:{'line' if line is not False else 'none'}"
+                                 for _, line, g in rows)),
+            "data_sha256": digest, "min_df": _MIN_DF, "C": _C,
+            "phrasebank_version": bank.version})
+        out = args.out or default_path()
+        out.write_text(json.dumps(model.to_dict(), ensure_ascii=False, separators=(",", ":"))
+                       + "\n", encoding="utf-8")
+        log.info("written %s (%d columns)", out.name, len(model.idf))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""Taboo and discipline lines said in other words (8.1-8.10, 9.x): a classifier over wording.
+
+The bank's rules name the words of each listed line; on sentences written after each round
+of rules, they found about two thirds of the lines said in other words, each new set missed
+in wordings no rule named (``bench/probes.jsonl``, sets Q7-Q14). A sentence embedding did
+not tell these apart from innocent look-alikes (e5-small: README, "How far the rules
+reach"). What does carry over is the wording itself, in pieces: the characters, two and
+three in a row, and the words and word pairs (jieba, the analyzer's own dictionary) of
+every labelled agent sentence, weighed by how rare they are (tf-idf, log term frequency,
+each part scaled to length 1), and a logistic regression over them that tells an utterance
+saying one of these lines from one saying none. The line it says is the line of the
+labelled sentence nearest to it in the same weights, which is also the flag's evidence
+(``similar_to``). Trained by ``bench/train_wording.py``; its weights are data,
+``wording_lines.json`` beside this module, with what they were trained on.
+
+Leave-one-set-out on the probe sets written in one sitting each (Q7-Q10, Q12, Q14), of the
+lines the bank of the time missed: 24 of 46 found at 0.8, 4 of the 128 innocent rows it had
+left alone flagged; the line named right for 132 of 144 held-out lines (the nearest
+sentence's). It reads only what the words and rules left open, as the uncivil model does
+(:mod:`models.uncivil`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FEATURES", "WordingMatch", "WordingModel", "WordingModelError", "features",
+           "load_model", "shipped_version"]
+
+FEATURES = "chars 1-3 + words + word pairs, tf-idf (log tf), each part l2"
+"""What the weights were trained on (a model of other features is refused)."""
+_FILE = "wording_lines.json"
+_FORMAT = 1
+_KEEP = re.compile(r"[^0-9a-z\u3400-\u9fff]")  # what is read: letters, digits, Han
+
+
+def _clean(text: str) -> str:
+    return _KEEP.sub("", text.lower())
+
+
+def features(text: str, cut: Callable[[str], Sequence[str]]) -> tuple[list[str], list[str]]:
+    """The two parts of ``text``'s wording: its character n-grams (1-3) and its words and
+    word pairs (``cut``: the words of a cleaned text, in order)."""
+    t = _clean(text)
+    chars = [t[i:i + n] for n in (1, 2, 3) for i in range(len(t) - n + 1)]
+    ws = [w for w in cut(t) if w]
+    words = [f"w{w}" for w in ws] + [f"b{a}_{b}" for a, b in zip(ws, ws[1:], strict=False)]
+    return chars, words
+
+
+class WordingModelError(ValueError):
+    """The model file is missing, unreadable or not a model of this format."""
+
+
+@dataclass(frozen=True)
+class WordingMatch:
+    ref: str  # the line of the nearest labelled sentence
+    probability: float  # the model's, at least the bank's wording_min_probability
+    example: str  # the nearest labelled sentence saying a line
+
+
+@dataclass(frozen=True)
+class WordingModel:
+    """``probability(x) = sigmoid(x @ weights + bias)``, ``x`` the tf-idf of the wording."""
+
+    vocab: tuple[dict[str, int], dict[str, int]]  # (chars, words) -> column
+    idf: np.ndarray
+    weights: np.ndarray
+    bias: float
+    examples: tuple[str, ...]  # labelled sentences saying a line
+    example_refs: tuple[str, ...]
+    trained_on: dict[str, Any] = field(default_factory=dict)
+    version: str = ""  # sha256 of the file's bytes, recorded in results
+
+    def rows(self, texts: Sequence[str], cut: Callable[[str], Sequence[str]]
+             ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The tf-idf of each text as ``(columns, values)``: a few hundred of the model's
+        tens of thousands of columns are set in a sentence (dense rows of the 621 labelled
+        sentences took 61 MB)."""
+        out = []
+        for text in texts:
+            cols_parts, vals_parts = [], []
+            for part, vocab in zip(features(text, cut), self.vocab, strict=True):
+                counts = Counter(vocab[g] for g in part if g in vocab)
+                if not counts:
+                    continue
+                cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+                vals = np.array([1.0 + math.log(n) for n in counts.values()],
+                                dtype=np.float32) * self.idf[cols]
+                cols_parts.append(cols)
+                vals_parts.append(vals / np.linalg.norm(vals))
+            out.append((np.concatenate(cols_parts) if cols_parts else np.zeros(0, np.int64),
+                        np.concatenate(vals_parts) if vals_parts else np.zeros(0, np.float32)))
+        return out
+
+    def probability(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        z = np.array([float(self.weights[c] @ v) for c, v in rows]) + self.bias
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+    def read(self, texts: Sequence[str], cut: Callable[[str], Sequence[str]],
+             min_probability: float) -> list[WordingMatch | None]:
+        """For each text, the line it says by its wording, or None."""
+        if not texts:
+            return []
+        rows = self.rows(texts, cut)
+        prob = self.probability(rows)
+        out: list[WordingMatch | None] = [None] * len(texts)
+        for i, p in enumerate(prob):
+            if p < min_probability:
+                continue
+            cols, vals = rows[i]
+            query = np.zeros(self.idf.shape[0], dtype=np.float32)
+            query[cols] = vals
+            best = int(np.argmax([float(query[c] @ v) for c, v in self._example_rows(cut)]))
+            out[i] = WordingMatch(self.example_refs[best], round(float(p), 3),
+                                  self.examples[best])
+        return out
+
+    def _example_rows(self, cut: Callable[[str], Sequence[str]]
+                      ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The labelled sentences' rows, computed once per model (with the first ``cut``
+        given: the analyzer's segmenter, the one the model was trained with)."""
+        cached: list[tuple[np.ndarray, np.ndarray]] | None = self.__dict__.get("_examples")
+        if cached is None:
+            cached = self.rows(self.examples, cut)
+            object.__setattr__(self, "_examples", cached)
+        return cached
+
+    def to_dict(self) -> dict[str, Any]:
+        chars, words = self.vocab
+        return {"format": _FORMAT, "features": FEATURES, "bias": round(float(self.bias), 6),
+                "chars": sorted(chars, key=chars.__getitem__),
+                "words": sorted(words, key=words.__getitem__),
+                "idf": [round(float(x), 5) for x in self.idf],
+                "weights": [round(float(x), 5) for x in self.weights],
+                "examples": [[r, t] for r, t in zip(self.example_refs, self.examples,
+                                                    strict=True)],
+                "trained_on": self.trained_on}
+
+    def describe(self) -> dict[str, Any]:
+        return {"features": FEATURES, "version": self.version, "columns": len(self.idf),
+                "examples": len(self.examples), "trained_on": self.trained_on}
+
+
+def default_path() -> Path:
+    return Path(str(resources.files("models") / _FILE))
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_version() -> str:
+    """The version (sha256 of the bytes) of the model shipped beside this module."""
+    return "sha256:" + hashlib.sha256(default_path().read_bytes()).hexdigest()[:16]
+
+
+def load_model(path: str | Path | None = None) -> WordingModel:
+    """The model at ``path`` (default: the one shipped beside this module), validated."""
+    where = Path(path) if path is not None else default_path()
+    name = where.name  # errors name the file, never a server path
+    try:
+        raw = where.read_bytes()
+        doc = json.loads(raw)
+    except OSError as exc:
+        raise WordingModelError(f"wording model {name}: cannot be read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise WordingModelError(f"wording model {name}: not JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+        raise WordingModelError(f"wording model {name}: not a model of format {_FORMAT}")
+    if doc.get("features") != FEATURES:
+        raise WordingModelError(f"wording model {name}: trained on {doc.get('features')!r}, "
+                                f"not on {FEATURES!r}")
+    try:
+        chars, words = [str(x) for x in doc["chars"]], [str(x) for x in doc["words"]]
+        idf = np.asarray(doc["idf"], dtype=np.float32)
+        weights = np.asarray(doc["weights"], dtype=np.float32)
+        bias = float(doc["bias"])
+        pairs = [(str(r), str(t)) for r, t in doc["examples"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WordingModelError(f"wording model {name}: a field is missing or wrong "
+                                f"({exc})") from None
+    n = len(chars) + len(words)
+    if idf.shape != (n,) or weights.shape != (n,) or not pairs:
+        raise WordingModelError(f"wording model {name}: idf and weights must have one value "
+                                f"per n-gram and word ({n}), with examples")
+    if not (np.isfinite(idf).all() and np.isfinite(weights).all() and math.isfinite(bias)):
+        raise WordingModelError(f"wording model {name}: holds a value that is not finite")
+    vocab = ({g: i for i, g in enumerate(chars)},
+             {g: len(chars) + i for i, g in enumerate(words)})
+    return WordingModel(vocab, idf, weights, bias, tuple(t for _, t in pairs),
+                        tuple(r for r, _ in pairs), dict(doc.get("trained_on") or {}),
+                        "sha256:" + hashlib.sha256(raw).hexdigest()[:16])

@@ -1,0 +1,113 @@
+"""Taboo and discipline lines said in other words, read from their wording (models.wording).
+
+The sentences are probe set Q16 (``bench/probes.jsonl``), written after the shipped model was
+trained and never trained on (``bench/train_wording.py``'s ``_NEVER``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import models.wording as wording
+import phrasebank as pb
+from analyzer import Analyzer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _q16() -> list[dict]:
+    with (ROOT / "bench" / "probes.jsonl").open(encoding="utf-8") as fh:
+        return [r for r in map(json.loads, fh) if r["set"] == "Q16"]
+
+
+def _violations(flags) -> list[str]:
+    return [f.ref for f in flags if f.is_violation]
+
+
+def test_lines_no_rule_names_are_found_by_their_wording(analyzer) -> None:
+    rows = _q16()
+    lines = [r for r in rows if r["refs"] and r["refs"] != ["8.0"]]
+    by_rules = analyzer.check_many([(r["text"], "agent") for r in lines], source="typed",
+                                   semantic=False)
+    left = [r for r, f in zip(lines, by_rules, strict=True) if not _violations(f)]
+    assert len(left) >= 8  # the rules miss many wordings they were not written for
+    found = analyzer.check_many([(r["text"], "agent") for r in left], source="typed",
+                                semantic=True)
+    model = analyzer.semantic_stage().wording_model
+    hits = [(r, f) for r, flags in zip(left, found, strict=True) for f in flags
+            if f.category == "wording"]
+    assert len(hits) >= len(left) // 2  # measured: 7 of 13
+    for r, f in hits:
+        entry = analyzer.bank.entry(f.ref)
+        assert f.is_violation and f.kind == entry.kind and f.standard == entry.text
+        assert f.span == (0, len(r["text"])) and f.matched == r["text"]
+        assert analyzer.bank.semantic.wording_min_probability <= f.score <= 1
+        # the evidence: the labelled sentence nearest in wording, whose line it names
+        k = model.examples.index(f.similar_to)
+        assert model.example_refs[k] == f.ref
+    # the line is named right for most (measured: 5 of 7; the two others another taboo
+    # line: 8.2 said as 8.10 and as 8.5)
+    assert sum(f.ref in r["refs"] for r, f in hits) >= len(hits) // 2
+
+
+def test_innocent_look_alikes_are_not_read_as_lines(analyzer) -> None:
+    innocent = [r["text"] for r in _q16() if not r["refs"]]
+    assert len(innocent) == 19
+    found = analyzer.check_many([(t, "agent") for t in innocent], source="typed", semantic=True)
+    assert not [f for flags in found for f in flags if f.category == "wording"]
+
+
+def test_only_an_agents_utterance_left_open_is_read(analyzer) -> None:
+    text = "这问题我可答不了,你问问别人吧"
+    assert [f.category for f in analyzer.check(text, source="typed", semantic=True)] == [
+        "wording"]
+    assert analyzer.check(text, speaker="customer", source="typed", semantic=True) == []
+    # a rule's finding is not found twice (快下班了 is 8.7's own words)
+    said = analyzer.check("快下班了,明天再说,你问问别人吧", source="typed", semantic=True)
+    assert "wording" not in [f.category for f in said] and "8.7" in _violations(said)
+    # a recogniser's words it was unsure of are not read (as for uncivil meaning)
+    least = analyzer.options.uncivil_min_confidence
+    rep = analyzer.score([{"speaker": "agent", "text": text, "confidence": least - 0.05}],
+                         source="asr", semantic=True).to_dict()
+    assert not [v for v in rep["violations"] if v.get("category") == "wording"]
+
+
+def test_the_bank_sets_how_sure_the_model_must_be_and_can_turn_it_off() -> None:
+    text = (Path(pb.__file__).parent / "standard.yaml").read_text(encoding="utf-8")
+    assert "wording_min_probability: 0.8" in text
+    off = Analyzer(pb.loads(text.replace("wording_min_probability: 0.8",
+                                         "wording_min_probability: 1")))
+    assert off.semantic_stage().wording_model is None
+    flags = off.check("这问题我可答不了,你问问别人吧", source="typed", semantic=True)
+    assert "wording" not in [f.category for f in flags]
+    assert off.semantic_stage().describe()["wording"] is None
+    with pytest.raises(pb.PhrasebankError, match="semantic.wording_min_probability"):
+        pb.loads(text.replace("wording_min_probability: 0.8", "wording_min_probability: 0.2"))
+
+
+def test_a_result_records_the_model_it_read_with(analyzer) -> None:
+    described = analyzer.semantic_stage().describe()["wording"]
+    assert described["version"] == wording.load_model().version == wording.shipped_version()
+    assert described["min_probability"] == analyzer.bank.semantic.wording_min_probability
+    assert described["columns"] > 1000 and described["trained_on"]["rows"]
+
+
+def test_a_model_file_that_is_not_one_is_refused_by_name(tmp_path) -> None:
+    doc = json.loads(wording.default_path().read_text(encoding="utf-8"))
+    cases = {
+        "broken.json": "{not json",
+        "other.json": json.dumps({**doc, "features": "bag of letters"}),
+        "short.json": json.dumps({**doc, "weights": doc["weights"][:-1]}),
+        "nan.json": json.dumps({**doc, "bias": float("nan")}),
+        "empty.json": json.dumps({**doc, "examples": []}),
+    }
+    for name, body in cases.items():
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        with pytest.raises(wording.WordingModelError) as err:
+            wording.load_model(path)
+        assert name in str(err.value) and str(tmp_path) not in str(err.value)
+    with pytest.raises(wording.WordingModelError, match="missing.json: cannot be read"):
+        wording.load_model(tmp_path / "missing.json")
