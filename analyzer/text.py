@@ -204,8 +204,8 @@ class Analyzer:
                   if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
         spans = [self.semantic_span(t, s, f)
                  for t, s, f in zip(texts, speakers, flags, strict=True)]
-        for i, line in zip(unread, stage.wording([texts[i] for i in unread], self._words),
-                           strict=True):
+        for i, line in zip(unread, stage.wording([texts[i] for i in unread], self.words,
+                                                 self.normalise), strict=True):
             if line is not None:
                 out[i] = stage.wording_flag(texts[i], line)
                 spans[i] = None  # a violation: no script line is credited by meaning
@@ -236,7 +236,7 @@ class Analyzer:
                 out[i] = stage.flag(texts[i], m, spans[i])
         return out
 
-    def _words(self, text: str) -> list[str]:
+    def words(self, text: str) -> list[str]:
         """The words of ``text`` as the wording model reads them (this bank's segmenter)."""
         return [w for w, _, _ in self.segmenter.cut(text)]
 

@@ -6,18 +6,22 @@ in wordings no rule named (``bench/probes.jsonl``, sets Q7-Q14). A sentence embe
 not tell these apart from innocent look-alikes (e5-small: README, "How far the rules
 reach"). What does carry over is the wording itself, in pieces: the characters, two and
 three in a row, and the words and word pairs (jieba, the analyzer's own dictionary) of
-every labelled agent sentence, weighed by how rare they are (tf-idf, log term frequency,
-each part scaled to length 1), and a logistic regression over them that tells an utterance
-saying one of these lines from one saying none. The line it says is the line of the
-labelled sentence nearest to it in the same weights, which is also the flag's evidence
-(``similar_to``). Trained by ``bench/train_wording.py``; its weights are data,
-``wording_lines.json`` beside this module, with what they were trained on.
+every labelled agent sentence's matching key (您 read as 你, fillers dropped: as the rules
+read it), weighed by how rare they are (tf-idf, log term frequency, each part scaled to
+length 1), and a logistic regression over them that tells an utterance saying one of
+these lines from one saying none. The line it says is the line of the labelled sentence
+nearest to it in the same weights, which is also the flag's evidence (``similar_to``).
+Trained by ``bench/train_wording.py``; its weights are data, ``wording_lines.json``
+beside this module, with what they were trained on.
 
 Leave-one-set-out on the probe sets written in one sitting each (Q7-Q10, Q12, Q14), of the
-lines the bank of the time missed: 24 of 46 found at 0.8, 4 of the 128 innocent rows it had
-left alone flagged; the line named right for 132 of 144 held-out lines (the nearest
-sentence's). It reads only what the words and rules left open, as the uncivil model does
-(:mod:`models.uncivil`).
+lines the bank of the time missed: 21 of 46 found at 0.8, none of the 117 innocent rows it
+had left alone flagged; the line named right for 131 of 144 held-out lines (the nearest
+sentence's). Read from the text as written instead of its key, 24 of 46 were found and 4 of
+128 innocent rows flagged: 您 against 你 had become a cue, which a recogniser (writing 你
+for 您) turns against an innocent sentence (a v2 dev hard negative, 手机上没办法直接改,…,我来
+帮你弄, as 8.4). It reads only what the words and rules left open, as the uncivil model
+does (:mod:`models.uncivil`).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import numpy as np
 __all__ = ["FEATURES", "WordingMatch", "WordingModel", "WordingModelError", "features",
            "load_model", "shipped_version"]
 
-FEATURES = "chars 1-3 + words + word pairs, tf-idf (log tf), each part l2"
+FEATURES = "matching key: chars 1-3 + words + word pairs, tf-idf (log tf), each part l2"
 """What the weights were trained on (a model of other features is refused)."""
 _FILE = "wording_lines.json"
 _FORMAT = 1
@@ -51,8 +55,9 @@ def _clean(text: str) -> str:
 
 
 def features(text: str, cut: Callable[[str], Sequence[str]]) -> tuple[list[str], list[str]]:
-    """The two parts of ``text``'s wording: its character n-grams (1-3) and its words and
-    word pairs (``cut``: the words of a cleaned text, in order)."""
+    """The two parts of ``text``'s wording (its matching key, :meth:`Analyzer.normalise`:
+    您 read as 你, as a recogniser writes it, fillers dropped): its character n-grams (1-3)
+    and its words and word pairs (``cut``: the words of a cleaned text, in order)."""
     t = _clean(text)
     chars = [t[i:i + n] for n in (1, 2, 3) for i in range(len(t) - n + 1)]
     ws = [w for w in cut(t) if w]
@@ -85,7 +90,7 @@ class WordingModel:
     version: str = ""  # sha256 of the file's bytes, recorded in results
 
     def rows(self, texts: Sequence[str], cut: Callable[[str], Sequence[str]]
-             ) -> list[tuple[np.ndarray, np.ndarray]]:
+             ) -> list[tuple[np.ndarray, np.ndarray]]:  # texts: matching keys
         """The tf-idf of each text as ``(columns, values)``: a few hundred of the model's
         tens of thousands of columns are set in a sentence (dense rows of the 621 labelled
         sentences took 61 MB)."""
@@ -110,11 +115,12 @@ class WordingModel:
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def read(self, texts: Sequence[str], cut: Callable[[str], Sequence[str]],
-             min_probability: float) -> list[WordingMatch | None]:
-        """For each text, the line it says by its wording, or None."""
+             key: Callable[[str], str], min_probability: float) -> list[WordingMatch | None]:
+        """For each text, the line it says by its wording, or None (``key``: a text's
+        matching key, ``cut``: its words; both as the model was trained with)."""
         if not texts:
             return []
-        rows = self.rows(texts, cut)
+        rows = self.rows([key(t) for t in texts], cut)
         prob = self.probability(rows)
         out: list[WordingMatch | None] = [None] * len(texts)
         for i, p in enumerate(prob):
@@ -123,18 +129,19 @@ class WordingModel:
             cols, vals = rows[i]
             query = np.zeros(self.idf.shape[0], dtype=np.float32)
             query[cols] = vals
-            best = int(np.argmax([float(query[c] @ v) for c, v in self._example_rows(cut)]))
+            best = int(np.argmax([float(query[c] @ v)
+                                  for c, v in self._example_rows(cut, key)]))
             out[i] = WordingMatch(self.example_refs[best], round(float(p), 3),
                                   self.examples[best])
         return out
 
-    def _example_rows(self, cut: Callable[[str], Sequence[str]]
+    def _example_rows(self, cut: Callable[[str], Sequence[str]], key: Callable[[str], str]
                       ) -> list[tuple[np.ndarray, np.ndarray]]:
         """The labelled sentences' rows, computed once per model (with the first ``cut``
-        given: the analyzer's segmenter, the one the model was trained with)."""
+        and ``key`` given: the analyzer's, those the model was trained with)."""
         cached: list[tuple[np.ndarray, np.ndarray]] | None = self.__dict__.get("_examples")
         if cached is None:
-            cached = self.rows(self.examples, cut)
+            cached = self.rows([key(t) for t in self.examples], cut)
             object.__setattr__(self, "_examples", cached)
         return cached
 

@@ -210,14 +210,13 @@ class SemanticStage:
                 out.append(None)
         return out
 
-    def wording(self, texts: Sequence[str],
-                cut: Any) -> list[WordingMatch | None]:
+    def wording(self, texts: Sequence[str], cut: Any, key: Any) -> list[WordingMatch | None]:
         """For each text, the taboo or discipline line it says by its wording, or None
-        (``cut``: the words of a text, as the model was trained with: the analyzer's
-        segmenter)."""
+        (``cut``: the words of a text, ``key``: its matching key, as the model was trained
+        with: the analyzer's segmenter and normaliser)."""
         if self.wording_model is None or not len(texts):
             return [None] * len(texts)
-        return self.wording_model.read(texts, cut, self.wording_min_probability)
+        return self.wording_model.read(texts, cut, key, self.wording_min_probability)
 
     def wording_flag(self, text: str, m: WordingMatch) -> Flag:
         """The flag of a line said in other words: all of the utterance, the probability as
