@@ -17,14 +17,14 @@ nearest in meaning (``similar_to``). It runs where the semantic stage runs (reco
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .modelfile import file_version, read_model_file
 
 __all__ = ["EMBEDDING", "UncivilModel", "UncivilModelError", "load_model", "shipped_version"]
 
@@ -75,25 +75,14 @@ def default_path() -> Path:
 def shipped_version() -> str:
     """The version (sha256 of the bytes) of the model shipped beside this module, as
     :func:`load_model` records it, without loading it (17 KB read once)."""
-    return "sha256:" + hashlib.sha256(default_path().read_bytes()).hexdigest()[:16]
+    return file_version(default_path().read_bytes())
 
 
 def load_model(path: str | Path | None = None) -> UncivilModel:
     """The model at ``path`` (default: the one shipped beside this module), validated."""
     where = Path(path) if path is not None else default_path()
     name = where.name  # errors name the file, never a server path
-    try:
-        raw = where.read_bytes()
-        doc = json.loads(raw)
-    except OSError as exc:
-        raise UncivilModelError(f"uncivil model {name}: cannot be read ({exc.strerror})") from None
-    except ValueError as exc:
-        raise UncivilModelError(f"uncivil model {name}: not JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-        raise UncivilModelError(f"uncivil model {name}: not a model of format {_FORMAT}")
-    if doc.get("embedding") != EMBEDDING:
-        raise UncivilModelError(f"uncivil model {name}: trained on {doc.get('embedding')!r}, "
-                                f"not on {EMBEDDING!r}")
+    raw, doc = read_model_file(where, "uncivil", UncivilModelError, _FORMAT, "embedding", EMBEDDING)
     try:
         mean = np.asarray(doc["mean"], dtype=np.float32)
         weights = np.asarray(doc["weights"], dtype=np.float32)
@@ -109,4 +98,4 @@ def load_model(path: str | Path | None = None) -> UncivilModel:
         raise UncivilModelError(f"uncivil model {name}: holds a value that is not finite")
     return UncivilModel(mean, weights, bias, scale, examples,
                         dict(doc.get("trained_on") or {}),
-                        "sha256:" + hashlib.sha256(raw).hexdigest()[:16])
+                        file_version(raw))

@@ -27,8 +27,6 @@ does (:mod:`models.uncivil`).
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import math
 import re
 from collections import Counter
@@ -39,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .modelfile import file_version, read_model_file
 
 __all__ = ["FEATURES", "WordingMatch", "WordingModel", "WordingModelError", "features",
            "load_model", "shipped_version"]
@@ -168,25 +168,14 @@ def default_path() -> Path:
 @functools.lru_cache(maxsize=1)
 def shipped_version() -> str:
     """The version (sha256 of the bytes) of the model shipped beside this module."""
-    return "sha256:" + hashlib.sha256(default_path().read_bytes()).hexdigest()[:16]
+    return file_version(default_path().read_bytes())
 
 
 def load_model(path: str | Path | None = None) -> WordingModel:
     """The model at ``path`` (default: the one shipped beside this module), validated."""
     where = Path(path) if path is not None else default_path()
     name = where.name  # errors name the file, never a server path
-    try:
-        raw = where.read_bytes()
-        doc = json.loads(raw)
-    except OSError as exc:
-        raise WordingModelError(f"wording model {name}: cannot be read ({exc.strerror})") from None
-    except ValueError as exc:
-        raise WordingModelError(f"wording model {name}: not JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-        raise WordingModelError(f"wording model {name}: not a model of format {_FORMAT}")
-    if doc.get("features") != FEATURES:
-        raise WordingModelError(f"wording model {name}: trained on {doc.get('features')!r}, "
-                                f"not on {FEATURES!r}")
+    raw, doc = read_model_file(where, "wording", WordingModelError, _FORMAT, "features", FEATURES)
     try:
         chars, words = [str(x) for x in doc["chars"]], [str(x) for x in doc["words"]]
         idf = np.asarray(doc["idf"], dtype=np.float32)
@@ -206,4 +195,4 @@ def load_model(path: str | Path | None = None) -> WordingModel:
              {g: len(chars) + i for i, g in enumerate(words)})
     return WordingModel(vocab, idf, weights, bias, tuple(t for _, t in pairs),
                         tuple(r for r, _ in pairs), dict(doc.get("trained_on") or {}),
-                        "sha256:" + hashlib.sha256(raw).hexdigest()[:16])
+                        file_version(raw))
