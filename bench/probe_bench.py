@@ -212,7 +212,7 @@ how far each is from an unseen check, since some were used to choose rules:
   taboo and discipline lines (``models/wording.py``) was first trained, and never trained
   on (``bench/train_wording.py``'s ``_NEVER``); run once. Without reading by meaning 16 of
   31 found as their own line; with the uncivil model and the script lines by meaning
-  (``check``'s default) 18; with the wording model too, 22 with some violation (20 as
+  (``check``'s default) 18; with the wording model too, 23 with some violation (21 as
   their own line); 2 of 19 look-alikes flagged (烟就不用了,谢谢您,我不抽烟 as 9.11 by a rule;
   笨是笨了点,这个办法最稳当 as 8.0 by the uncivil model), the wording model adding none. No
   rule was written for its misses: it stays a set that measures.

@@ -15,10 +15,11 @@ Trained by ``bench/train_wording.py``; its weights are data, ``wording_lines.jso
 beside this module, with what they were trained on.
 
 Leave-one-set-out on the probe sets written in one sitting each (Q7-Q10, Q12, Q14), of the
-lines the bank of the time missed: 21 of 46 found at 0.8, none of the 117 innocent rows it
-had left alone flagged; the line named right for 131 of 144 held-out lines (the nearest
-sentence's). Read from the text as written instead of its key, 24 of 46 were found and 4 of
-128 innocent rows flagged: 您 against 你 had become a cue, which a recogniser (writing 你
+lines the bank of the time missed: 28 of 46 found at 0.8, 1 of the 117 innocent rows it had
+left alone flagged; the line named right for 131 of 144 held-out lines (the nearest
+sentence's). Read from the text as written instead of its key (with the L2 penalty of
+then, C 1), 24 of 46 were found and 4 of 128 innocent rows flagged (from the key: 21 and
+0): 您 against 你 had become a cue, which a recogniser (writing 你
 for 您) turns against an innocent sentence (a v2 dev hard negative, 手机上没办法直接改,…,我来
 帮你弄, as 8.4). It reads only what the words and rules left open, as the uncivil model
 does (:mod:`models.uncivil`).

@@ -38,7 +38,7 @@ def test_lines_no_rule_names_are_found_by_their_wording(analyzer) -> None:
     model = analyzer.semantic_stage().wording_model
     hits = [(r, f) for r, flags in zip(left, found, strict=True) for f in flags
             if f.category == "wording"]
-    assert len(hits) >= len(left) // 4  # measured: 4 of 13
+    assert len(hits) >= len(left) // 4  # measured: 5 of 13
     for r, f in hits:
         entry = analyzer.bank.entry(f.ref)
         assert f.is_violation and f.kind == entry.kind and f.standard == entry.text
@@ -47,7 +47,7 @@ def test_lines_no_rule_names_are_found_by_their_wording(analyzer) -> None:
         # the evidence: the labelled sentence nearest in wording, whose line it names
         k = model.examples.index(f.similar_to)
         assert model.example_refs[k] == f.ref
-    # the line is named right for half (measured: 2 of 4; the two others are 8.2 named as
+    # the line is named right for most (measured: 3 of 5; the two others are 8.2 named as
     # 8.10 and as 8.5, another taboo line)
     assert sum(f.ref in r["refs"] for r, f in hits) >= len(hits) // 2
 
