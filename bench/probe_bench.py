@@ -208,9 +208,10 @@ how far each is from an unseen check, since some were used to choose rules:
   business offered; 6.5 without 判断; 这件事 before the feedback promised): 28 of 28. The
   other probe rows (one more of set H found as a recogniser's text), the dev rows typed and
   ASR, the kept recordings' utterances, COLD and the dev dialogues as before.
-- Q16 (50): written in a later session, in one sitting, after the wording model of the
-  taboo and discipline lines (``models/wording.py``) was first trained, and never trained
-  on (``bench/train_wording.py``'s ``_NEVER``); run once. Without reading by meaning 16 of
+- Q16 (50): written in a later session, in one sitting, before the wording model of the
+  taboo and discipline lines (``models/wording.py``) was built, and never trained on
+  (``bench/train_wording.py``'s ``_NEVER``); its figures were looked at in the model's
+  first trials (a threshold sweep printed on it), so it is a check, not a blind test. Without reading by meaning 16 of
   31 found as their own line; with the uncivil model and the script lines by meaning
   (``check``'s default) 18; with the wording model too, 23 with some violation (21 as
   their own line); 2 of 19 look-alikes flagged (烟就不用了,谢谢您,我不抽烟 as 9.11 by a rule;

@@ -8,7 +8,8 @@ measure it on probe sets it did not see.
 What it learns from (agent sentences; a customer's words are never a violation):
 - a line said: the dev corpora's rows and ``bench/probes.jsonl``'s with a ref 8.1-8.10 or
   9.x (a row whose only violation is 8.0 is left out: the uncivil model's, not a line);
-  Set Q16, written after the model was trained, is never trained on (``_NEVER``);
+  set Q16, written before the model and kept to measure it, is never trained on
+  (``_NEVER``);
 - none said: their rows with no violation, the innocent rows of
   ``models/data/uncivil_examples.jsonl``, and 3,000 of COLD's safe comments (``train.csv``
   label 0, a fixed sample): real talk outside the trade.
@@ -51,7 +52,8 @@ _C = 3.0  # inverse strength of the L2 penalty (leave-one-set-out, of the 46 lin
 # missed, at 0.8: C 0.3 found 16 and flagged 0 of 117 innocent rows, 1: 21 and 0, 3: 28 and 1,
 # 10: 31 and 2)
 _HELD = ("Q7", "Q8", "Q9", "Q10", "Q12", "Q14")
-# probe sets written after the model was trained, never trained on: they measure it
+# probe sets kept out of training to measure the model (Q16: written before it was built,
+# looked at in its first trials, never trained on)
 _NEVER = ("Q16",)
 _SWEEP = (0.7, 0.8, 0.9)
 

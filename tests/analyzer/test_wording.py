@@ -1,7 +1,7 @@
 """Taboo and discipline lines said in other words, read from their wording (models.wording).
 
-The sentences are probe set Q16 (``bench/probes.jsonl``), written after the shipped model was
-trained and never trained on (``bench/train_wording.py``'s ``_NEVER``)."""
+The sentences are probe set Q16 (``bench/probes.jsonl``), written before the model was built
+and never trained on (``bench/train_wording.py``'s ``_NEVER``)."""
 
 from __future__ import annotations
 
