@@ -119,7 +119,8 @@ class Analyzer:
         the examples' embeddings come from the cache after the first time)."""
         with self._semantic_lock:
             if self._semantic is None:
-                self._semantic = SemanticStage(self.bank)
+                self._semantic = SemanticStage(self.bank, words=self.words,
+                                               key=self.normalise)
             return self._semantic
 
     def check(self, text: str, *, speaker: str = "agent", source: str = "auto",
@@ -204,8 +205,7 @@ class Analyzer:
                   if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
         spans = [self.semantic_span(t, s, f)
                  for t, s, f in zip(texts, speakers, flags, strict=True)]
-        for i, line in zip(unread, stage.wording([texts[i] for i in unread], self.words,
-                                                 self.normalise), strict=True):
+        for i, line in zip(unread, stage.wording([texts[i] for i in unread]), strict=True):
             if line is not None:
                 out[i] = stage.wording_flag(texts[i], line)
                 spans[i] = None  # a violation: no script line is credited by meaning

@@ -240,6 +240,7 @@ usage: python bench/probe_bench.py [--out bench/out] [--against DIR]
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -254,6 +255,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBES = ROOT / "bench" / "probes.jsonl"
 
 
+@functools.cache
+def _forms_only(checkout: Path, exe: str) -> tuple[str, ...]:
+    """The option that keeps ``check`` of ``checkout`` to forms and rules, asked once per
+    checkout (reading by meaning became ``check``'s default later; before, it had no
+    switch)."""
+    helped = subprocess.run([exe, "-m", "huashu", "check", "--help"], cwd=checkout,
+                            capture_output=True, text=True, check=False,
+                            env={**os.environ, "PYTHONPATH": str(checkout)}).stdout
+    return ("--no-semantic",) if "--no-semantic" in helped else ()
+
+
 def _check(checkout: Path, rows_path: Path, source: str, semantic: bool) -> dict[str, Any]:
     """``huashu check --jsonl`` of ``checkout`` (its own virtual environment's Python, else
     this one) over the rows: id -> its flags."""
@@ -261,12 +273,7 @@ def _check(checkout: Path, rows_path: Path, source: str, semantic: bool) -> dict
     exe = str(python) if python.exists() else sys.executable
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     base = [exe, "-m", "huashu", "--log-level", "WARNING", "check"]
-    if semantic:
-        how = ["--semantic"]
-    else:  # reading by meaning became check's default later; before, it had no switch
-        helped = subprocess.run([*base, "--help"], cwd=checkout, capture_output=True,
-                                text=True, check=False, env=env).stdout
-        how = ["--no-semantic"] if "--no-semantic" in helped else []
+    how = ("--semantic",) if semantic else _forms_only(checkout, exe)
     cmd = [*base, "--source", source, "--jsonl", str(rows_path), *how]
     p = subprocess.run(cmd, cwd=checkout, capture_output=True, text=True, check=True,
                        env=env)

@@ -41,8 +41,8 @@ import numpy as np
 
 from .modelfile import file_version, read_model_file
 
-__all__ = ["FEATURES", "WordingMatch", "WordingModel", "WordingModelError", "features",
-           "load_model", "shipped_version"]
+__all__ = ["FEATURES", "WordingMatch", "WordingModel", "WordingModelError", "WordingReader",
+           "features", "load_model", "shipped_version"]
 
 FEATURES = "matching key: chars 1-3 + words + word pairs, tf-idf (log tf), each part l2"
 """What the weights were trained on (a model of other features is refused)."""
@@ -115,37 +115,6 @@ class WordingModel:
         z = np.array([float(self.weights[c] @ v) for c, v in rows]) + self.bias
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
-    def read(self, texts: Sequence[str], cut: Callable[[str], Sequence[str]],
-             key: Callable[[str], str], min_probability: float) -> list[WordingMatch | None]:
-        """For each text, the line it says by its wording, or None (``key``: a text's
-        matching key, ``cut``: its words; both as the model was trained with)."""
-        if not texts:
-            return []
-        rows = self.rows([key(t) for t in texts], cut)
-        prob = self.probability(rows)
-        out: list[WordingMatch | None] = [None] * len(texts)
-        for i, p in enumerate(prob):
-            if p < min_probability:
-                continue
-            cols, vals = rows[i]
-            query = np.zeros(self.idf.shape[0], dtype=np.float32)
-            query[cols] = vals
-            best = int(np.argmax([float(query[c] @ v)
-                                  for c, v in self._example_rows(cut, key)]))
-            out[i] = WordingMatch(self.example_refs[best], round(float(p), 3),
-                                  self.examples[best])
-        return out
-
-    def _example_rows(self, cut: Callable[[str], Sequence[str]], key: Callable[[str], str]
-                      ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The labelled sentences' rows, computed once per model (with the first ``cut``
-        and ``key`` given: the analyzer's, those the model was trained with)."""
-        cached: list[tuple[np.ndarray, np.ndarray]] | None = self.__dict__.get("_examples")
-        if cached is None:
-            cached = self.rows([key(t) for t in self.examples], cut)
-            object.__setattr__(self, "_examples", cached)
-        return cached
-
     def to_dict(self) -> dict[str, Any]:
         chars, words = self.vocab
         return {"format": _FORMAT, "features": FEATURES, "bias": round(float(self.bias), 6),
@@ -160,6 +129,38 @@ class WordingModel:
     def describe(self) -> dict[str, Any]:
         return {"features": FEATURES, "version": self.version, "columns": len(self.idf),
                 "examples": len(self.examples), "trained_on": self.trained_on}
+
+
+class WordingReader:
+    """A model bound to what it reads with, those it was trained with: ``key`` (a text's
+    matching key, the analyzer's normaliser) and ``cut`` (the words of a key, the
+    analyzer's segmenter). The labelled sentences' rows, the evidence of a flag, are
+    computed once, at the first finding (621 sentences: not at start-up)."""
+
+    def __init__(self, model: WordingModel, cut: Callable[[str], Sequence[str]],
+                 key: Callable[[str], str]) -> None:
+        self.model, self.cut, self.key = model, cut, key
+
+    @functools.cached_property
+    def _example_rows(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self.model.rows([self.key(t) for t in self.model.examples], self.cut)
+
+    def read(self, texts: Sequence[str], min_probability: float) -> list[WordingMatch | None]:
+        """For each text, the line it says by its wording, or None."""
+        if not texts:
+            return []
+        m = self.model
+        rows = m.rows([self.key(t) for t in texts], self.cut)
+        out: list[WordingMatch | None] = [None] * len(texts)
+        for i, p in enumerate(m.probability(rows)):
+            if p < min_probability:
+                continue
+            cols, vals = rows[i]
+            query = np.zeros(m.idf.shape[0], dtype=np.float32)
+            query[cols] = vals
+            best = int(np.argmax([float(query[c] @ v) for c, v in self._example_rows]))
+            out[i] = WordingMatch(m.example_refs[best], round(float(p), 3), m.examples[best])
+        return out
 
 
 def default_path() -> Path:

