@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -76,6 +76,7 @@ __all__ = [
     "voice_activity",
     "voices_behind",
     "wordless_speech",
+    "words_in_gaps",
 ]
 
 @dataclass(frozen=True)
@@ -502,6 +503,35 @@ def near_words(ranges: Sequence[SpeechRange], sides: dict[str, Side], reach_s: f
     return out
 
 
+def words_in_gaps(ranges: Sequence[SpeechRange],
+                  words: Mapping[str, Sequence[tuple[float, float]]],
+                  max_gap_s: float) -> list[SpeechRange]:
+    """Stereo: each side's voice activity (``ranges``) with the times of its speaker's
+    words (``words``: ``(start, end)`` by speaker, the voice behind left out:
+    :func:`voices_behind`) added where they lie in a gap shorter than ``max_gap_s`` between
+    two of its stretches (0: nothing added). Under babble and pink noise at 10 dB SNR a
+    turn's softer clause stands too little above the noise for the detector and the turn
+    falls apart, while the recogniser still writes its words (noisy v2dd05's
+    "…登记的信息有误": 1.4 s of the agent's turn left out; on the 4 noisy v2 calls the
+    talk time was up to 11.8% short, 5.7% of it inside turns). Only between two stretches,
+    never at a stretch's outer edge, and not in longer gaps: there the recogniser's
+    first word of a turn, timed up to 1.9 s early in babble, would fill the pause before
+    it (on noisier copies of v2di01/03/05, ``bench/noisy_calls.py``, a 2 s limit made one
+    side's talk 16% long and a customer interruption that was not)."""
+    if max_gap_s <= 0:
+        return list(ranges)
+    out = list(ranges)
+    for speaker, spans in words.items():
+        own = _merge([(r.start, r.end) for r in ranges if r.speaker == speaker])
+        heard = _merge(spans)
+        for (_, a), (b, _) in zip(own, own[1:], strict=False):
+            if b - a >= max_gap_s:
+                continue
+            out.extend(SpeechRange(speaker, round(max(a, s), 2), round(min(b, e), 2))
+                       for s, e in heard if min(b, e) > max(a, s))
+    return sorted(out, key=lambda r: (r.start, r.end))
+
+
 def pauseless_changes(utterances: Sequence[Any], scores: np.ndarray, threshold: float,
                       frame_s: float, max_gap_s: float, *, margin_s: float = 0.2) -> list[int]:
     """Mono: the utterances ``i`` that the next one follows within ``max_gap_s`` while the
@@ -798,6 +828,14 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         side_channel = {u.speaker: ch for u, ch in zip(utterances, channel_of, strict=True)}
         ranges = near_words(ranges, own_words, cfg.words_reach_s, cfg.wordless_max_s,
                             lambda sp, a, b: level_at(side_channel.get(sp), a, b))
+        if words is not None:
+            # each side's words that are its speaker's (all of them where too few
+            # utterances gave the side a level to judge a voice behind by)
+            heard = {sp: list(side.own_words) for sp, side in own_words.items()}
+            for u, spans in zip(utterances, words, strict=True):
+                if u.speaker not in own_words:
+                    heard.setdefault(u.speaker, []).extend(spans)
+            ranges = words_in_gaps(ranges, heard, cfg.words_fill_gap_s)
         # what the rest of the figures see: the voice behind as nobody's
         utterances = [SimpleNamespace(speaker="background", start=u.start, end=u.end,
                                       text=u.text) if behind else u

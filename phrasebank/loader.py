@@ -60,7 +60,8 @@ _ANALYTICS_NUMBERS = {  # key: (lowest, highest, integer)
     "long_silence_s": (0.5, 600.0, False), "raised_voice_db": (1.0, 40.0, False),
     "rushing_ratio": (1.05, 10.0, False), "rushing_min_chars": (1, 1000, True),
     "baseline_min_utterances": (2, 1000, True), "background_below_db": (0.0, 60.0, False),
-    "words_reach_s": (0.0, 5.0, False), "wordless_max_s": (0.1, 60.0, False)}
+    "words_reach_s": (0.0, 5.0, False), "wordless_max_s": (0.1, 60.0, False),
+    "words_fill_gap_s": (0.0, 10.0, False)}
 _ANALYTICS_RULES = ("interruption", "raised_voice", "rushing")
 
 

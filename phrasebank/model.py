@@ -199,6 +199,9 @@ class CallAnalyticsConfig:
     wordless_max_s: float = 1.0
     """Stereo: a side's voice farther than ``words_reach_s`` from its words, as quiet as a
     voice behind, for this long or longer is not its talk."""
+    words_fill_gap_s: float = 1.5
+    """Stereo: in a gap shorter than this between two stretches of a side's voice, the
+    time its speaker's words were heard is its talk (0: never)."""
 
 
 @dataclass(frozen=True)

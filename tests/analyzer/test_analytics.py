@@ -343,6 +343,7 @@ def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> N
     ("  flag_from_overlap_s: 0.0", "  flag_from_overlap_s: -2"),
     ("  background_below_db: 12.0", "  background_below_db: -3"),
     ("  wordless_max_s: 1.0", "  wordless_max_s: 0"),
+    ("  words_fill_gap_s: 1.5", "  words_fill_gap_s: -1"),
     ('  rushing: {ref: "3.4"', '  rushing: {ref: "three"'),
     ("  long_silence_s: 3.0", "  long_silence_s: 3.0\n  loudness: 5"),
     ("  backchannel_words: [嗯,", "  backchannel_words: [\"\", 嗯,"),
@@ -808,6 +809,41 @@ def test_near_words_leaves_out_the_quiet_voice_behind_a_side() -> None:
                        {"customer": side}, reach_s=0.5, wordless_max_s=1.0,
                        level_of=level_of)
     assert [(r.start, r.end) for r in clear] == [(1.0, 4.0), (7.0, 9.5)]
+
+
+def test_words_in_a_short_gap_of_a_sides_voice_are_its_talk() -> None:
+    from analyzer.analytics import words_in_gaps
+
+    # the customer's voice activity broke one turn (1-6 s) at a soft clause (2.5-3.7 s)
+    # that the recogniser wrote (2.6-3.5 s); the next turn starts 1.8 s after the last
+    # stretch, and its first word is timed 0.9 s early, into that gap
+    ranges = [SpeechRange("customer", 1.0, 2.5), SpeechRange("agent", 2.0, 2.6),
+              SpeechRange("customer", 3.7, 6.0), SpeechRange("customer", 7.8, 9.0)]
+    heard = [(1.1, 2.4), (2.6, 3.5), (3.8, 5.9), (6.9, 7.9), (8.0, 8.9), (9.1, 9.6)]
+    got = words_in_gaps(ranges, {"customer": heard}, max_gap_s=1.5)
+    customer = [(r.start, r.end) for r in got if r.speaker == "customer"]
+    # the clause's words join the turn; the early first word (gap of 1.8 s) and the word
+    # after the last stretch (9.1-9.6, at an outer edge) are not talk; the agent is untouched
+    assert customer == [(1.0, 2.5), (2.6, 3.5), (3.7, 6.0), (7.8, 9.0)]
+    assert [(r.start, r.end) for r in got if r.speaker == "agent"] == [(2.0, 2.6)]
+    # off (0), and a side without words, keep the voice activity as it is
+    assert words_in_gaps(ranges, {"customer": heard}, max_gap_s=0.0) == ranges
+    assert words_in_gaps(ranges, {}, max_gap_s=1.5) == ranges
+    # the stereo analytics use it with the bank's setting
+    from dataclasses import replace
+
+    said = [_t("customer", 1.0, 6.0, "我家网断了好几天了一直连不上"), _t("agent", 2.0, 2.6, "嗯"),
+            _t("customer", 6.9, 9.6, "你们什么时候来")]
+    words = [[(1.1, 2.4), (2.6, 3.5), (3.8, 5.9)], [(2.0, 2.6)],
+             [(6.9, 7.9), (8.0, 8.9), (9.1, 9.6)]]
+    channels = [np.full(10 * SAMPLE_RATE, 0.01, dtype=np.float32)] * 2
+
+    def talk(cfg: pb.CallAnalyticsConfig) -> float:
+        return analyse_call(said, [1, 0, 1], ranges, channels, 10.0, cfg, method="channels",
+                            words=words).talk_s["customer"]
+
+    assert talk(CFG) == pytest.approx(1.5 + 0.9 + 2.3 + 1.2)
+    assert talk(replace(CFG, words_fill_gap_s=0.0)) == pytest.approx(1.5 + 2.3 + 1.2)
 
 
 def test_a_mono_cut_in_counts_the_voice_cut_into_heard_under_it(analyzer) -> None:
