@@ -84,7 +84,7 @@ from .utterances import (
     snap_to_pauses,
     word_offsets,
 )
-from .vad import FRAME_S, band_power, pauses, speech_scores, speech_threshold
+from .vad import FRAME_S, band_power, pauses, speech_scores, speech_threshold, talk_chunks
 
 __all__ = ["RecordingResult", "SpeechOptions", "SpeechPipeline", "analyze_recording",
            "interruption_flags", "score_recording", "swap_speakers"]
@@ -398,10 +398,16 @@ class SpeechPipeline:
             method, confidence = "channels", "high"
         else:
             # speakers from their voices (or words); overlaps in one channel are not seen
-            speech = speech_less_pauses([(s / SAMPLE_RATE, e / SAMPLE_RATE)
-                                         for s, e, _ in chunks], voice_pauses, turns)
-            ranges = speech_ranges(speech, turns)
             assert scored is not None  # analyze scores every mono channel
+            cfg = self.analyzer.bank.call_analytics
+            speech = speech_less_pauses([(s / SAMPLE_RATE, e / SAMPLE_RATE)
+                                         for s, e in talk_chunks(
+                                             channels[0], chunks, *scored,
+                                             self.transcriber.options,
+                                             cfg.talk_speech_threshold,
+                                             cfg.talk_noisy_score)],
+                                        voice_pauses, turns)
+            ranges = speech_ranges(speech, turns)
             no_pause = pauseless_changes(turns, *scored, FRAME_S,
                                          self.analyzer.bank.call_analytics.takeover_max_gap_s)
             method = "utterances"

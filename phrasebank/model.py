@@ -202,6 +202,15 @@ class CallAnalyticsConfig:
     words_fill_gap_s: float = 1.5
     """Stereo: in a gap shorter than this between two stretches of a side's voice, the
     time its speaker's words were heard is its talk (0: never)."""
+    talk_speech_threshold: float = 0.7
+    """Mono, wide-band, noisy: the speech detector's score (Silero's) from which a moment
+    is talk, for talk time. The recogniser is given speech from the channel's fitted
+    threshold (0.5 on badge audio) so as to lose no word; babble scores up to 0.7 around
+    the turns. A channel whose fitted threshold is lower (telephone band), or that is not
+    noisy (``talk_noisy_score``), keeps it; 0: always the recogniser's speech."""
+    talk_noisy_score: float = 0.06
+    """Mono: a channel is noisy for ``talk_speech_threshold`` when the median score of its
+    frames under its speech threshold is at least this (clean badge audio: 0.03-0.04)."""
 
 
 @dataclass(frozen=True)

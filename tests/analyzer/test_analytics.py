@@ -344,6 +344,8 @@ def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> N
     ("  background_below_db: 12.0", "  background_below_db: -3"),
     ("  wordless_max_s: 1.0", "  wordless_max_s: 0"),
     ("  words_fill_gap_s: 1.5", "  words_fill_gap_s: -1"),
+    ("  talk_speech_threshold: 0.7", "  talk_speech_threshold: 1.2"),
+    ("  talk_noisy_score: 0.06", "  talk_noisy_score: -0.1"),
     ('  rushing: {ref: "3.4"', '  rushing: {ref: "three"'),
     ("  long_silence_s: 3.0", "  long_silence_s: 3.0\n  loudness: 5"),
     ("  backchannel_words: [嗯,", "  backchannel_words: [\"\", 嗯,"),
