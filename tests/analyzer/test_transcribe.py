@@ -257,7 +257,7 @@ def test_chunks_under_a_dropped_segment_are_decoded_again_by_channel(transcriber
 
 def test_talk_in_a_noisy_badge_recording_leaves_out_the_babble_around_the_turns(shared):
     import phrasebank as pb
-    from analyzer.vad import speech_scores, speech_threshold, talk_chunks
+    from analyzer.vad import above_telephone_band_db, speech_scores, speech_threshold, talk_chunks
 
     # noisy v2dd04 (16 kHz badge recording, babble and pink noise at 10 dB): Silero scores
     # the babble 0.5-0.7 for up to a second around the turns
@@ -291,6 +291,18 @@ def test_talk_in_a_noisy_badge_recording_leaves_out_the_babble_around_the_turns(
     # off, or on a telephone channel (its threshold fitted lower): the recogniser's speech
     assert talk_chunks(audio, chunks, scores, threshold, options, 0.0, 0.06) == asr
     assert talk_chunks(audio, chunks, scores, 0.3, options, 0.7, 0.06) == asr
+    # a noisy telephone call mixed into one channel: its threshold is not lowered (0.5),
+    # but the band says it is telephone audio, whose speech itself scores 0.45-0.65
+    left, right = decode(shared / "corpus" / "v2" / "audio" / "dialogues_noisy" / "v2dd01.wav")
+    mixed = (left + right) / 2
+    mixed_scores = speech_scores(mixed)
+    mixed_chunks = [(s, e, 0) for s, e in speech_chunks(mixed, options, mixed_scores)]
+    assert speech_threshold(mixed_scores, options) == options.vad_threshold
+    assert float(np.median(mixed_scores[mixed_scores < 0.5])) >= cfg.talk_noisy_score
+    assert talk_chunks(mixed, mixed_chunks, mixed_scores, options.vad_threshold, options,
+                       cfg.talk_speech_threshold, cfg.talk_noisy_score) == \
+        [(s, e) for s, e, _ in mixed_chunks]
+    assert above_telephone_band_db(mixed) < -37 < above_telephone_band_db(audio)
     # the clean recording is not noisy: its speech is the recogniser's
     audio, _, scores, threshold, chunks = read(shared / "corpus" / "v2" / "audio" / "dialogues")
     assert talk_chunks(audio, chunks, scores, threshold, options, cfg.talk_speech_threshold,
