@@ -408,8 +408,7 @@ class SpeechPipeline:
                                              cfg.talk_noisy_score)],
                                         voice_pauses, turns)
             ranges = speech_ranges(speech, turns)
-            no_pause = pauseless_changes(turns, *scored, FRAME_S,
-                                         self.analyzer.bank.call_analytics.takeover_max_gap_s)
+            no_pause = pauseless_changes(turns, *scored, FRAME_S, cfg.takeover_max_gap_s)
             method = "utterances"
             if attribution["method"] == "voices":
                 spans = [(t.start or 0.0, t.end or 0.0) for t in turns]
