@@ -506,10 +506,12 @@ def near_words(ranges: Sequence[SpeechRange], sides: dict[str, Side], reach_s: f
 def words_in_gaps(ranges: Sequence[SpeechRange],
                   words: Mapping[str, Sequence[tuple[float, float]]],
                   max_gap_s: float) -> list[SpeechRange]:
-    """Stereo: each side's voice activity (``ranges``) with the times of its speaker's
-    words (``words``: ``(start, end)`` by speaker, the voice behind left out:
-    :func:`voices_behind`) added where they lie in a gap shorter than ``max_gap_s`` between
-    two of its stretches (0: nothing added). Under babble and pink noise at 10 dB SNR a
+    """Stereo: the talk a side's voice activity (``ranges``) left out inside its turns: the
+    times of its speaker's words (``words``: ``(start, end)`` by speaker, the voice behind
+    left out: :func:`voices_behind`) where they lie in a gap shorter than ``max_gap_s``
+    between two of its stretches (0: none). Talk time counts them; interruptions are read
+    from the voice activity alone (a piece of a turn is not a turn's start: that is
+    :func:`_turn_in_pieces`'s to judge). Under babble and pink noise at 10 dB SNR a
     turn's softer clause stands too little above the noise for the detector and the turn
     falls apart, while the recogniser still writes its words (noisy v2dd05's
     "…登记的信息有误": 1.4 s of the agent's turn left out; on the 4 noisy v2 calls the
@@ -519,8 +521,8 @@ def words_in_gaps(ranges: Sequence[SpeechRange],
     it (on noisier copies of v2di01/03/05, ``bench/noisy_calls.py``, a 2 s limit made one
     side's talk 16% long and a customer interruption that was not)."""
     if max_gap_s <= 0:
-        return list(ranges)
-    out = list(ranges)
+        return []
+    out: list[SpeechRange] = []
     for speaker, spans in words.items():
         own = _merge([(r.start, r.end) for r in ranges if r.speaker == speaker])
         heard = _merge(spans)
@@ -811,6 +813,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
         levels = [level_at(ch, u.start, u.end)
                   for u, ch in zip(utterances, channel_of, strict=True)]
     background = [False] * len(utterances)
+    in_gaps: list[SpeechRange] = []  # stereo: talk inside turns the voice activity lost
     if method == "channels":
         # a side's channel also carries what is said behind its speaker; its words were
         # written as theirs (bench/noisy_calls.py --tv -20 before this: the customer's talk
@@ -835,7 +838,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
             for u, spans in zip(utterances, words, strict=True):
                 if u.speaker not in own_words:
                     heard.setdefault(u.speaker, []).extend(spans)
-            ranges = words_in_gaps(ranges, heard, cfg.words_fill_gap_s)
+            in_gaps = words_in_gaps(ranges, heard, cfg.words_fill_gap_s)
         # what the rest of the figures see: the voice behind as nobody's
         utterances = [SimpleNamespace(speaker="background", start=u.start, end=u.end,
                                       text=u.text) if behind else u
@@ -845,7 +848,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
     ranges = [*ranges, *(SpeechRange(sp, a, b) for a, b, sp in voiced)]
 
     def merged_by_speaker() -> dict[str, list[tuple[float, float]]]:
-        return {sp: _merge([(r.start, r.end) for r in ranges if r.speaker == sp])
+        return {sp: _merge([(r.start, r.end) for r in (*ranges, *in_gaps) if r.speaker == sp])
                 for sp in speakers}
 
     merged = merged_by_speaker()
@@ -866,7 +869,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
             merged = merged_by_speaker()
         interruptions = sorted(interruptions + takeovers, key=lambda i: i.at)
     talk = {sp: round(sum(e - s for s, e in merged[sp]), 2) for sp in speakers}
-    everyone = _merge([(r.start, r.end) for r in ranges])
+    everyone = _merge([(r.start, r.end) for r in (*ranges, *in_gaps)])
     total_talk = sum(e - s for s, e in everyone)
     share = {sp: round(talk[sp] / sum(talk.values()), 3) if sum(talk.values()) else 0.0
              for sp in speakers}

@@ -822,15 +822,16 @@ def test_words_in_a_short_gap_of_a_sides_voice_are_its_talk() -> None:
     ranges = [SpeechRange("customer", 1.0, 2.5), SpeechRange("agent", 2.0, 2.6),
               SpeechRange("customer", 3.7, 6.0), SpeechRange("customer", 7.8, 9.0)]
     heard = [(1.1, 2.4), (2.6, 3.5), (3.8, 5.9), (6.9, 7.9), (8.0, 8.9), (9.1, 9.6)]
-    got = words_in_gaps(ranges, {"customer": heard}, max_gap_s=1.5)
+    got = sorted([*ranges, *words_in_gaps(ranges, {"customer": heard}, max_gap_s=1.5)],
+                 key=lambda r: (r.start, r.end))
     customer = [(r.start, r.end) for r in got if r.speaker == "customer"]
     # the clause's words join the turn; the early first word (gap of 1.8 s) and the word
     # after the last stretch (9.1-9.6, at an outer edge) are not talk; the agent is untouched
     assert customer == [(1.0, 2.5), (2.6, 3.5), (3.7, 6.0), (7.8, 9.0)]
     assert [(r.start, r.end) for r in got if r.speaker == "agent"] == [(2.0, 2.6)]
-    # off (0), and a side without words, keep the voice activity as it is
-    assert words_in_gaps(ranges, {"customer": heard}, max_gap_s=0.0) == ranges
-    assert words_in_gaps(ranges, {}, max_gap_s=1.5) == ranges
+    # off (0), and a side without words, add nothing
+    assert words_in_gaps(ranges, {"customer": heard}, max_gap_s=0.0) == []
+    assert words_in_gaps(ranges, {}, max_gap_s=1.5) == []
     # the stereo analytics use it with the bank's setting
     from dataclasses import replace
 
@@ -846,6 +847,14 @@ def test_words_in_a_short_gap_of_a_sides_voice_are_its_talk() -> None:
 
     assert talk(CFG) == pytest.approx(1.5 + 0.9 + 2.3 + 1.2)
     assert talk(replace(CFG, words_fill_gap_s=0.0)) == pytest.approx(1.5 + 2.3 + 1.2)
+    # the words are talk, not a turn of their own: said while the agent speaks into the
+    # gap, they start no interruption and are no back-channel
+    over = [ranges[0], SpeechRange("agent", 2.4, 3.6), *ranges[2:]]
+    said_over = [said[0], _t("agent", 2.4, 3.6, "您稍等我看一下"), said[2]]
+    a = analyse_call(said_over, [1, 0, 1], over, channels, 10.0, CFG, method="channels",
+                     words=[words[0], [(2.4, 3.6)], words[2]])
+    assert a.talk_s["customer"] == pytest.approx(1.5 + 0.9 + 2.3 + 1.2)
+    assert a.interruptions == [] and a.backchannels == 0
 
 
 def test_a_mono_cut_in_counts_the_voice_cut_into_heard_under_it(analyzer) -> None:
