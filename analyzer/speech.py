@@ -151,8 +151,10 @@ class RecordingResult:
     evidence that chose the agent's voice."""
     semantic_model: dict[str, Any] | None = None
     """What read the utterances by meaning (``options.semantic``): the sentence model, the
-    semantic stage's bars, and the uncivil model with its version (sha256 of its weights),
-    so that a flag by meaning can be reproduced; None when nothing was read by meaning."""
+    semantic stage's bars, and the uncivil and wording models with their versions (sha256
+    of their weights), so that a flag by meaning can be reproduced; with ``semantic`` off,
+    the wording model alone when the analyzer reads by wording (``AnalyzerOptions.wording``);
+    None when nothing was read beyond forms and rules."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -231,7 +233,7 @@ class SpeechPipeline:
         def script_refs(text: str) -> list[Flag]:
             if text not in checked:
                 checked[text] = self.analyzer.check(text, speaker="unknown", source="asr",
-                                                    semantic=False)
+                                                    semantic=False, wording=False)
             return checked[text]
 
         # mono: the detector's scores of the channel serve its threshold and the analytics
@@ -334,8 +336,7 @@ class SpeechPipeline:
             model=fp.model, phrasebank_version=fp.phrasebank_version, options=fp.options,
             scenario_evidence=rep["scenario_evidence"], analytics=analytics.to_dict(),
             speaker_attribution=attribution,
-            semantic_model=(self.analyzer.semantic_stage().describe()
-                            if self.options.semantic else None),
+            semantic_model=self.analyzer.reading_models(self.options.semantic),
             timing={"decode_s": round(t1 - t0, 3), "transcribe_s": round(t2 - t1, 3),
                     "speakers_s": round(t_speakers - t2, 3),
                     "reread_s": round(t_reread - t_speakers, 3),
@@ -616,8 +617,8 @@ def _said_violations(analyzer: Analyzer, speaker: str) -> Callable[[str], list[F
     """The violations that ``analyzer`` finds in a recogniser's text said by ``speaker``
     (what :mod:`analyzer.reread` looks for and confirms)."""
     def violations(text: str) -> list[Flag]:
-        return [f for f in analyzer.check(text, speaker=speaker, source="asr", semantic=False)
-                if f.is_violation]
+        return [f for f in analyzer.check(text, speaker=speaker, source="asr", semantic=False,
+                                          wording=False) if f.is_violation]
     return violations
 
 
@@ -729,6 +730,10 @@ def speech_fingerprint(phrasebank_version: str, model_name: str, options: Speech
         doc["semantic_models"] = {"sentence": sentence_model_name(),
                                   "uncivil": uncivil.shipped_version(),
                                   "wording": wording.shipped_version()}
+    elif analyzer_options.get("wording"):
+        from models import wording
+
+        doc["semantic_models"] = {"wording": wording.shipped_version()}
     return Fingerprint(phrasebank_version, model_name, json.loads(_JSON(doc)))
 
 

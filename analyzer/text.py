@@ -22,6 +22,7 @@ from phrasebank import check_speaker
 from .adherence import AdherenceReport, Turn, score_conversation, score_turn_flags
 from .matching import Flag, Matcher, MatchOptions, UtteranceMatch
 from .matching.semantic import SemanticStage
+from .matching.wording import WordingStage
 from .normalise import Normaliser
 from .segment import Segmenter, phrasebank_words
 
@@ -46,6 +47,13 @@ class AnalyzerOptions:
     """Compare the agent's utterances that no form or rule credits with the script lines by
     meaning (:mod:`analyzer.matching.semantic`). About 12 ms an utterance on one core, so
     off for the real-time check; recordings turn it on (``SpeechOptions.semantic``)."""
+    wording: bool = True
+    """Read the utterances the uncivil model would read (:meth:`Analyzer.uncivil_open`) for a
+    taboo or discipline line said in words no rule lists, by their wording
+    (:mod:`analyzer.matching.wording`), when ``semantic`` is off too: it needs no sentence
+    model (about 0.1 ms an utterance it reads), so the real-time check reads it.
+    ``semantic`` reads it in any case; False and ``semantic`` off: forms and rules only
+    (``--no-semantic``, ``HUASHU_WORDING=false``)."""
     semantic_min_chars: int = 6
     """Shorter utterances never reach the semantic stage (嗯好的 says no line)."""
     uncivil_min_chars: int = 4
@@ -90,6 +98,10 @@ class Analyzer:
                                options=self.options.match)
         self._semantic: SemanticStage | None = None
         self._semantic_lock = threading.Lock()
+        self._wording: WordingStage | None = None
+        self._wording_lock = threading.Lock()  # the semantic stage's build asks for it
+        if self.options.wording:
+            self.wording_stage().warm()
         if self.options.semantic:
             self.semantic_stage()
         self.load_seconds = time.perf_counter() - t0
@@ -120,25 +132,49 @@ class Analyzer:
         with self._semantic_lock:
             if self._semantic is None:
                 self._semantic = SemanticStage(self.bank, words=self.words,
-                                               key=self.normalise)
+                                               key=self.normalise,
+                                               wording=self.wording_stage())
             return self._semantic
 
+    def wording_stage(self) -> WordingStage:
+        """The wording model of this bank (:mod:`analyzer.matching.wording`), loaded on first
+        use (0.02 s) and shared with the semantic stage."""
+        with self._wording_lock:
+            if self._wording is None:
+                self._wording = WordingStage(self.bank, words=self.words, key=self.normalise)
+            return self._wording
+
+    def reading_models(self, semantic: bool | None = None,
+                       wording: bool | None = None) -> dict[str, Any] | None:
+        """What reads utterances beyond forms and rules with these switches (default: the
+        options'), for a result to record: the semantic stage's
+        :meth:`~analyzer.matching.semantic.SemanticStage.describe`, or only the wording
+        model's, or None."""
+        if self._use_semantic(semantic):
+            return self.semantic_stage().describe()
+        if self._use_wording(wording):
+            return {"wording": self.wording_stage().describe()}
+        return None
+
     def check(self, text: str, *, speaker: str = "agent", source: str = "auto",
-              prefer_section: str | None = None, semantic: bool | None = None) -> list[Flag]:
+              prefer_section: str | None = None, semantic: bool | None = None,
+              wording: bool | None = None) -> list[Flag]:
         """Flags of one utterance: taboos, discipline rules and the script lines it follows.
         ``source``: typed (matched as written), asr (a recogniser's output: sounds-alike
         matching), auto (unknown: sounds-alike only where a look-alike is unlikely).
-        ``semantic`` (default: the options'): a line said in other words, by meaning."""
+        ``semantic`` (default: the options'): a line said in other words, by meaning;
+        ``wording`` (default: the options'; read anyway with ``semantic``): a taboo or
+        discipline line said in other words, by its wording."""
         flags = self.matcher.find_all(text, speaker=speaker, source=source,
                                       prefer_section=prefer_section)
-        if self._use_semantic(semantic):
-            found = self.by_meaning([text], [speaker], [flags])[0]
-            if found is not None:
-                flags.append(self.semantic_stage().in_section(found, prefer_section))
+        self._read_beyond_rules([text], [speaker], [flags], prefer_section, semantic, wording)
         return flags
 
     def _use_semantic(self, semantic: bool | None) -> bool:
         return self.options.semantic if semantic is None else semantic
+
+    def _use_wording(self, wording: bool | None) -> bool:
+        return self.options.wording if wording is None else wording
 
     def semantic_open(self, text: str, speaker: str, flags: Sequence[Flag]) -> bool:
         """Whether an utterance is left open for the semantic stage (:meth:`semantic_span`)."""
@@ -175,17 +211,35 @@ class Analyzer:
         the recogniser's ``confidence`` is known, heard with ``uncivil_min_confidence``."""
         return (speaker != "customer" and not any(f.is_violation for f in flags)
                 and (confidence is None or confidence >= self.options.uncivil_min_confidence)
-                and len(self.normalise(text)) >= self.options.uncivil_min_chars
-                and self._script_share(text, flags) < self.options.uncivil_script_share)
+                and self._script_share(text, flags) < self.options.uncivil_script_share
+                and len(self.normalise(text)) >= self.options.uncivil_min_chars)
 
     @staticmethod
     def _script_share(text: str, flags: Sequence[Flag]) -> float:
         """The share of ``text``'s letters and digits inside the spans of its script flags."""
+        spans = [f.span for f in flags if not f.is_violation]
+        if not spans:  # most utterances (every check reads this: the wording model's gate)
+            return 0.0
         said = [i for i, ch in enumerate(text) if ch.isalnum()]
         if not said:
             return 0.0
-        spans = [f.span for f in flags if not f.is_violation]
         return sum(any(a <= i < b for a, b in spans) for i in said) / len(said)
+
+    def by_wording(self, texts: Sequence[str], speakers: Sequence[str],
+                   flags: Sequence[Sequence[Flag]],
+                   confidences: Sequence[float | None] | None = None) -> list[Flag | None]:
+        """For each utterance read for a violation beyond the rules (:meth:`uncivil_open`),
+        the taboo or discipline line its wording says (:mod:`analyzer.matching.wording`),
+        as a flag naming the nearest labelled sentence and the model's probability."""
+        heard = confidences or [None] * len(texts)
+        unread = [i for i in range(len(texts))
+                  if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
+        out: list[Flag | None] = [None] * len(texts)
+        stage = self.wording_stage()
+        for i, line in zip(unread, stage.read([texts[i] for i in unread]), strict=True):
+            if line is not None:
+                out[i] = stage.flag(texts[i], line)
+        return out
 
     def by_meaning(self, texts: Sequence[str], speakers: Sequence[str],
                    flags: Sequence[Sequence[Flag]],
@@ -196,19 +250,16 @@ class Analyzer:
         line it says, unless that line (or its twin) is already found in it. A flag names
         the nearest example and its similarity (wording, uncivil: the model's
         probability). Each text asked is embedded once."""
-        out: list[Flag | None] = [None] * len(texts)
         stage = self.semantic_stage()
         heard = confidences or [None] * len(texts)
         # read for a violation by meaning: a listed line in other words first (by its
         # wording: it names the line, and needs no embedding), then uncivil
         unread = [i for i in range(len(texts))
                   if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
-        spans = [self.semantic_span(t, s, f)
-                 for t, s, f in zip(texts, speakers, flags, strict=True)]
-        for i, line in zip(unread, stage.wording([texts[i] for i in unread]), strict=True):
-            if line is not None:
-                out[i] = stage.wording_flag(texts[i], line)
-                spans[i] = None  # a violation: no script line is credited by meaning
+        out = self.by_wording(texts, speakers, flags, confidences)
+        spans = [None if out[i] is not None  # a violation: no script line by meaning
+                 else self.semantic_span(t, s, f)
+                 for i, (t, s, f) in enumerate(zip(texts, speakers, flags, strict=True))]
         rude_rows = ([i for i in unread if out[i] is None]
                      if stage.uncivil_model is not None else [])
         asked = {texts[i]: None for i in rude_rows}
@@ -243,18 +294,31 @@ class Analyzer:
     def check_many(self, rows: Sequence[tuple[str, str]], *,
                    source: str | Sequence[str] = "auto",
                    prefer_section: str | None = None,
-                   semantic: bool | None = None) -> list[list[Flag]]:
+                   semantic: bool | None = None,
+                   wording: bool | None = None) -> list[list[Flag]]:
         """:meth:`check` for each ``(text, speaker)`` of ``rows`` (``source``: one for all,
         or one per row), in order, cheaper per row than one call each (a batch job,
         ``huashu check --jsonl``). An unknown speaker or source raises ValueError naming
         its row, before any row is checked."""
         out = self.matcher.find_many(rows, source=source, prefer_section=prefer_section)
+        self._read_beyond_rules([t for t, _ in rows], [s for _, s in rows], out,
+                                prefer_section, semantic, wording)
+        return out
+
+    def _read_beyond_rules(self, texts: Sequence[str], speakers: Sequence[str],
+                           out: Sequence[list[Flag]], prefer_section: str | None,
+                           semantic: bool | None, wording: bool | None) -> None:
+        """Add to each ``out[i]`` (the flags of forms and rules) what is read by meaning
+        (``semantic``) or else by wording alone (``wording``)."""
         if self._use_semantic(semantic):
-            found = self.by_meaning([t for t, _ in rows], [s for _, s in rows], out)
+            found = self.by_meaning(texts, speakers, out)
             for flags, f in zip(out, found, strict=True):
                 if f is not None:
                     flags.append(self.semantic_stage().in_section(f, prefer_section))
-        return out
+        elif self._use_wording(wording):
+            for flags, f in zip(out, self.by_wording(texts, speakers, out), strict=True):
+                if f is not None:
+                    flags.append(f)  # a taboo or discipline line: no section's twin
 
     def match_turns(self, turns: Sequence[Turn], source: str = "auto") -> list[UtteranceMatch]:
         """Each turn matched once, unresolved (see :class:`UtteranceMatch`)."""
@@ -264,11 +328,13 @@ class Analyzer:
 
     def score(self, turns: Iterable[Turn | Mapping[str, Any]], *,
               scenario: str | None = None, source: str = "auto",
-              semantic: bool | None = None,
+              semantic: bool | None = None, wording: bool | None = None,
               extra_flags: Sequence[Sequence[Flag]] | None = None,
               observations: Sequence[Mapping[str, Any]] = ()) -> AdherenceReport:
         """Score a conversation's adherence; the scenario is inferred when not given.
-        ``semantic`` (default: the options'): lines said in other words, by meaning.
+        ``semantic`` (default: the options'): lines said in other words, by meaning;
+        ``wording`` (default: the options'; read anyway with ``semantic``): taboo and
+        discipline lines said in other words, by their wording.
         ``extra_flags[i]`` are flags of turn ``i`` found outside its words (call analytics:
         an interruption), ``observations`` analytics' findings that may carry a weight."""
         ts = [t if isinstance(t, Turn) else turn_of(t, i) for i, t in enumerate(turns)]
@@ -281,15 +347,16 @@ class Analyzer:
                   for i, j in self.join_pairs(ts)]
         default = self.options.match.prefer_section
         by_meaning: list[Flag | None] = [None] * len(ts)
-        if self._use_semantic(semantic):
+        reading = self._use_semantic(semantic)
+        if reading or self._use_wording(wording):
             # what the words say, as matched or in a second reading (an extra flag with a
             # reading): not read for uncivil meaning again (an interruption is no word)
             said = [m.flags(default) + [f for f in (extra_flags[i] if extra_flags and
                                                      i < len(extra_flags) else ())
                                         if f.reading is not None]
                     for i, m in enumerate(matches)]
-            by_meaning = self.by_meaning([t.text for t in ts], [t.speaker for t in ts], said,
-                                         [t.confidence for t in ts])
+            by_meaning = (self.by_meaning if reading else self.by_wording)(
+                [t.text for t in ts], [t.speaker for t in ts], said, [t.confidence for t in ts])
 
         def flags_for(prefer: str | None) -> list[list[Flag]]:
             per_turn = [m.flags(prefer or default) for m in matches]
@@ -306,8 +373,8 @@ class Analyzer:
                 if meant is not None and not any(
                         g.kind == "script" and g.span[0] < meant.span[1] and
                         meant.span[0] < g.span[1] for g in per_turn[i]):
-                    per_turn[i].append(self.semantic_stage().in_section(meant,
-                                                                        prefer or default))
+                    per_turn[i].append(self.semantic_stage().in_section(meant, prefer or default)
+                                       if meant.kind == "script" else meant)
             for i, extra in enumerate(extra_flags or ()):
                 per_turn[i].extend(extra)
             return per_turn

@@ -37,8 +37,8 @@ def speech_options(speech: SpeechSettings) -> SpeechOptions:
 
 
 def analyzer_options(settings: Settings) -> AnalyzerOptions:
-    """The text analyzer's options (its defaults: no setting changes them yet)."""
-    return AnalyzerOptions()
+    """The text analyzer's options: its defaults, and ``HUASHU_WORDING``."""
+    return AnalyzerOptions(wording=settings.wording)
 
 
 def load_analyzer(settings: Settings) -> Analyzer:

@@ -152,6 +152,13 @@ class Settings(BaseSettings):
         default=None, description="Phrasebank YAML file; None uses the embedded standard.")
     log_level: str = Field(default="INFO", pattern="(?i)^(debug|info|warning|error|critical)$",
                            description="Logging level of the CLI and service.")
+    wording: bool = Field(
+        default=True,
+        description="Read text for taboo and discipline lines in words no rule names by "
+                    "their wording (models/wording.py) where the sentence model is not run: "
+                    "the service's real-time check (about 0.05 ms a check, a fifth of one "
+                    "process's check throughput: bench/api_bench.py), recordings with "
+                    "HUASHU_SEMANTIC=false. Reading by meaning reads it in any case.")
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)

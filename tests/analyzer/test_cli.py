@@ -48,13 +48,15 @@ def test_check_jsonl_rows_and_errors(tmp_path):
 
 def test_check_reads_by_meaning_unless_told_not_to(tmp_path):
     """Offline checks read by meaning by default (an insult no word or rule names, a
-    script line in other words); ``--no-semantic`` keeps to forms and rules."""
+    script line in other words, a taboo line by its wording); ``--no-semantic`` keeps to
+    forms and rules."""
     f = tmp_path / "in.jsonl"
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
         {"id": "insult", "text": "你这人怎么这么难沟通", "speaker": "agent"},
         {"id": "line", "text": "这个问题我记录下来了,回去以后进一步处理,再给您回复",
          "speaker": "agent"},
         {"id": "plain", "text": "我先看一下光猫的指示灯", "speaker": "agent"},
+        {"id": "worded", "text": "你自己先把光猫重启了再打给我", "speaker": "agent"},
     ]) + "\n", encoding="utf-8")
 
     def refs(*opts: str) -> dict[str, list[tuple[str, str | None]]]:
@@ -68,6 +70,8 @@ def test_check_reads_by_meaning_unless_told_not_to(tmp_path):
     assert default["insult"] == [("8.0", "meaning")] and forms_only["insult"] == []
     assert [r for r, _ in default["line"]] == ["6.8"] and forms_only["line"] == []
     assert default["plain"] == [] == forms_only["plain"]
+    # a taboo line by its wording (no sentence model needed), and not with forms only
+    assert default["worded"] == [("8.5", "wording")] and forms_only["worded"] == []
 
 
 def test_check_reads_stdin():

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 import models.uncivil as uncivil
+import models.wording as wording
 from analyzer.fingerprint import recording_key
 from analyzer.speech import SpeechOptions, speech_fingerprint
 
 
-def _fingerprint(semantic: bool):
+def _fingerprint(semantic: bool, analyzer_options: dict | None = None):
     return speech_fingerprint("sha256:bank", "whisper-base", SpeechOptions(semantic=semantic),
-                              {}, "left")
+                              analyzer_options or {}, "left")
 
 
 def test_reading_by_meaning_puts_its_models_in_the_fingerprint(tmp_path, monkeypatch) -> None:
@@ -37,3 +38,12 @@ def test_reading_by_meaning_puts_its_models_in_the_fingerprint(tmp_path, monkeyp
         "uncivil"]
     assert recording_key("ab" * 32, swapped, None) != recording_key("ab" * 32, on, None)
     assert _fingerprint(True) == on  # the shipped model again
+
+
+def test_reading_by_wording_alone_puts_its_model_in_the_fingerprint() -> None:
+    # recordings with the sentence model off (HUASHU_SEMANTIC=false) still read by wording
+    worded = _fingerprint(False, {"wording": True})
+    assert worded.options["semantic_models"] == {"wording": wording.shipped_version()}
+    assert "semantic_models" not in _fingerprint(False, {"wording": False}).options
+    assert _fingerprint(True, {"wording": True}).options["semantic_models"]["wording"] == \
+        wording.shipped_version()

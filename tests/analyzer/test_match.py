@@ -519,7 +519,10 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "没别的办法了,只能换个光猫,我给您换",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
-    assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
+    # the rules' (the wording model reads two of these as their lines: Y20 and Q11-23 of
+    # bench/probes.jsonl, README "Lines by wording")
+    assert [f.ref for f in analyzer.check(text, speaker="agent", wording=False)
+            if f.is_violation] == []
 
 
 def test_a_common_sound_does_not_stand_for_borrowing_a_phone(analyzer):
@@ -590,9 +593,11 @@ def test_an_adverb_said_between_two_words_of_a_rule():
     with_adverbs, without = _bank_with_adverbs("都, 也"), _bank_with_adverbs("")
     said = "盒子背面都写着呢,自己看一下就懂了"
     assert [f.ref for f in with_adverbs.check(said, speaker="agent")] == ["8.6"]
-    assert without.check(said, speaker="agent") == []
+    assert without.check(said, speaker="agent", wording=False) == []  # (the model's line)
     # the words themselves still by sound (鞋 for 写); the adverb only as written
     assert [f.ref for f in with_adverbs.check("盒子背面鞋着呢,自己看", speaker="agent",
                                               source="asr")] == ["8.6"]
-    assert with_adverbs.check("盒子背面兜写着呢,自己看", speaker="agent", source="asr") == []
-    assert with_adverbs.check("盒子背面没写着,自己看", speaker="agent") == []
+    # (the rule's; the wording model reads it as 8.6, as it is meant)
+    assert with_adverbs.check("盒子背面兜写着呢,自己看", speaker="agent", source="asr",
+                              wording=False) == []
+    assert with_adverbs.check("盒子背面没写着,自己看", speaker="agent", wording=False) == []

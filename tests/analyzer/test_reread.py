@@ -23,8 +23,8 @@ MEANT = "你这人听不懂人话是吧"
 
 def _violations(analyzer, speaker="agent"):
     def check(text):
-        return [f for f in analyzer.check(text, speaker=speaker, source="asr", semantic=False)
-                if f.is_violation]
+        return [f for f in analyzer.check(text, speaker=speaker, source="asr", semantic=False,
+                                          wording=False) if f.is_violation]
     return check
 
 

@@ -104,7 +104,8 @@ def test_source_decides_sound_alikes_and_rules_are_tested_before_install(server:
     with server.client("admin") as c:
         text = c.get("/v1/phrasebank").json()["yaml"]
         before = c.post("/v1/phrasebank/test", json={"texts": [{"text": paraphrase}]}).json()
-        assert before["results"][0]["flags"] == []
+        # no rule of the running bank says it (its wording reads as 9.5, a model's finding)
+        assert not [f for f in before["results"][0]["flags"] if f.get("category") != "wording"]
         cand = text.replace("concepts:\n", "concepts:\n  TAKE: [拿, 借, 用]\n", 1)
         rules_at = cand.index("    rules:\n", cand.index('  - ref: "9.5"')) + len("    rules:\n")
         cand = cand[:rules_at] + '      - "我 {TAKE} {YOU_POSS} {PHONE} …2 打"\n' + cand[rules_at:]
@@ -130,6 +131,15 @@ def test_the_real_time_check_reads_meaning_when_asked(server: Server) -> None:
         assert f["ref"] == "8.0" and f["category"] == "meaning" and f["similar_to"]
         routine = c.post("/v1/check", json={"text": "这根跳线我给您换成长一点的", "meaning": True})
         assert routine.status_code == 200 and routine.json()["flags"] == []
+        # a taboo line in words no rule lists is read by its wording, meaning asked or not
+        # (no sentence model: the wording model reads every check)
+        worded = "你自己先把光猫重启了再打给我"
+        for asked_meaning in (False, True):
+            r = c.post("/v1/check", json={"text": worded, "meaning": asked_meaning})
+            assert r.status_code == 200, r.text
+            assert [(f["ref"], f["category"]) for f in r.json()["flags"]] == \
+                [("8.5", "wording")]
+            assert r.json()["flags"][0]["similar_to"]
         bad = c.post("/v1/check", json={"text": rude, "meaning": "yes"})
         assert bad.status_code == 422 and "meaning" in bad.text
 
