@@ -11,7 +11,8 @@ default pipeline (``SpeechPipeline.analyze``, as ``huashu analyze``) and compare
 - back-channels (customer turns under 1 s over agent speech) reported as interruptions:
   must be none;
 - talk time per speaker against the timeline's turns (their ``parts`` where a turn was said
-  in two breaths): relative error;
+  in two breaths): relative error, and how many figures lie within the issue's bounds
+  (``talk_within_target``: 5% stereo, 10% in one channel);
 - raised voice (the timeline's ``raised`` turns) against the raised-voice observations
   (``hit``: raised turns with an observation; ``found_right``: observations lying mostly
   in a raised turn, two where the recogniser wrote the turn as two utterances);
@@ -52,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HUASHU_SHARED", ROOT.parent / "shared"))
 OUT = ROOT / "bench" / "out"
 log = logging.getLogger("bench.analytics")
+# the talk-time targets: within 5% of the timeline in stereo, 10% in one channel
+STEREO_TALK_BOUND, MONO_TALK_BOUND = 0.05, 0.10
 
 
 def _spans(turn: dict[str, Any]) -> list[tuple[float, float]]:
@@ -196,7 +199,7 @@ def main() -> int:
         log.info("%s", row)
         rows.append(row)
 
-    def totals(sel: list[dict[str, Any]]) -> dict[str, Any]:
+    def totals(sel: list[dict[str, Any]], bound: float) -> dict[str, Any]:
         def ratio(a: int, b: int) -> float | None:
             return round(a / b, 3) if b else None
 
@@ -220,6 +223,9 @@ def main() -> int:
             "talk_error_max": {sp: round(max(v), 3) if v else None for sp, v in errs.items()},
             "talk_error_mean": {sp: round(sum(v) / len(v), 3) if v else None
                                 for sp, v in errs.items()},
+            # the target: each speaker's talk time within this share of the timeline
+            "talk_within_target": {"bound": bound, **{
+                sp: f"{sum(1 for e in v if e <= bound)} of {len(v)}" for sp, v in errs.items()}},
             "raised_voice": {"gold": s["raised_gold"], "found": s["raised_pred"],
                              "hit": s["raised_hit"], "found_right": s["raised_pred_right"]},
             "long_silences": {"gold": s["silences_gold"], "found": s["silences_pred"],
@@ -229,9 +235,11 @@ def main() -> int:
         }
 
     out = {"tolerance_s": args.tolerance,
-           "stereo": totals([r for r in rows if r["stereo"]]),
-           "mono": totals([r for r in rows if not r["stereo"] and not r["mixdown"]]),
-           **({"mixdown": totals([r for r in rows if r["mixdown"]])} if args.mixdown else {}),
+           "stereo": totals([r for r in rows if r["stereo"]], STEREO_TALK_BOUND),
+           "mono": totals([r for r in rows if not r["stereo"] and not r["mixdown"]],
+                          MONO_TALK_BOUND),
+           **({"mixdown": totals([r for r in rows if r["mixdown"]], MONO_TALK_BOUND)}
+              if args.mixdown else {}),
            "recordings": rows}
     work.cleanup()
     OUT.mkdir(parents=True, exist_ok=True)
