@@ -11,10 +11,12 @@ as ordinary strings.
 
 from __future__ import annotations
 
+import functools
+
 from pypinyin import Style, lazy_pinyin
 
-__all__ = ["PhoneticEncoder", "split_syllable", "FUZZY_INITIALS", "FUZZY_FINALS", "ANY_INITIAL",
-           "ANY_FINAL"]
+__all__ = ["PhoneticEncoder", "split_syllable", "syllables", "FUZZY_INITIALS", "FUZZY_FINALS",
+           "ANY_INITIAL", "ANY_FINAL"]
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h",
              "j", "q", "x", "r", "z", "c", "s", "y", "w")
@@ -101,3 +103,22 @@ class PhoneticEncoder(dict[int, str]):
         """The toneless pinyin of one character as spoken, no fuzzy pair merged (ni for 你
         and 泥, li for 里), or the character itself when it has none."""
         return lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
+
+
+@functools.lru_cache(maxsize=65536)
+def _syllable(ch: str) -> str | None:
+    if not ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"):
+        return None
+    py = PhoneticEncoder.pinyin(ch)
+    if not (py and py.isascii() and py.isalpha()):
+        return None
+    ini, fin = split_syllable(py)
+    return f"{ini}-{fin}"
+
+
+def syllables(text: str) -> list[str]:
+    """The syllables of ``text``'s Chinese characters as spoken, toneless, with the fuzzy
+    pairs in one class (``zh-i`` for 之, 知 and 资 alike), one per character; other
+    characters have none. What a recogniser's homophones and near-homophones keep of the
+    words said (好频宁可 for 好评您可: ``h-ao p-in l-in k-e`` both)."""
+    return [s for s in map(_syllable, text) if s is not None]

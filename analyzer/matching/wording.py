@@ -19,6 +19,7 @@ from typing import Any
 from models.wording import WordingMatch, WordingReader, load_model
 from phrasebank import Phrasebank
 
+from ..phonetic import syllables
 from .results import Flag
 
 __all__ = ["WordingStage"]
@@ -26,15 +27,16 @@ __all__ = ["WordingStage"]
 
 class WordingStage:
     """The bank's wording model bound to the analyzer's segmenter (``words``) and
-    normaliser (``key``), read at the bank's ``semantic.wording_min_probability`` (1: off,
-    nothing loaded)."""
+    normaliser (``key``), and to :func:`analyzer.phonetic.syllables`, read at the bank's
+    ``semantic.wording_min_probability`` (1: off, nothing loaded)."""
 
     def __init__(self, bank: Phrasebank, *, words: Callable[[str], Sequence[str]],
                  key: Callable[[str], str]) -> None:
         self.bank = bank
         self.min_probability = bank.semantic.wording_min_probability
         self.model = load_model() if self.min_probability < 1 else None
-        self._reader = None if self.model is None else WordingReader(self.model, words, key)
+        self._reader = (None if self.model is None else
+                        WordingReader(self.model, words, key, syllables))
 
     def warm(self) -> None:
         """Compute the labelled sentences' rows now (a server's first finding would wait

@@ -519,10 +519,8 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "没别的办法了,只能换个光猫,我给您换",
 ])
 def test_their_look_alikes_stay_clean(analyzer, text):
-    # the rules' (the wording model reads two of these as their lines: Y20 and Q11-23 of
-    # bench/probes.jsonl, README "Lines by wording")
-    assert [f.ref for f in analyzer.check(text, speaker="agent", wording=False)
-            if f.is_violation] == []
+    # by the rules and by the wording model alike (the real-time check: both)
+    assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
 
 
 def test_a_common_sound_does_not_stand_for_borrowing_a_phone(analyzer):
