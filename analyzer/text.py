@@ -138,7 +138,7 @@ class Analyzer:
 
     def wording_stage(self) -> WordingStage:
         """The wording model of this bank (:mod:`analyzer.matching.wording`), loaded on first
-        use (0.02 s) and shared with the semantic stage."""
+        use (0.13 s, its labelled sentences 0.05 s more) and shared with the semantic stage."""
         with self._wording_lock:
             if self._wording is None:
                 self._wording = WordingStage(self.bank, words=self.words, key=self.normalise)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.phonetic import PhoneticEncoder, split_syllable
+from analyzer.phonetic import PhoneticEncoder, split_syllable, syllables
 
 
 def test_asr_homophones_encode_alike():
@@ -46,3 +46,11 @@ def test_a_syllabic_nasal_is_heard_as_en():
     assert e.encode("嗯") == e.encode("恩")
     assert split_syllable("ng") == split_syllable("en")
     assert e.encode("嗯") != e.encode("能")
+
+
+def test_syllables_are_what_homophones_keep():
+    # the wording model's third part: one toneless syllable per Chinese character
+    assert syllables("好频宁可") == syllables("好评您可") == ["h-ao", "p-in", "l-in", "k-e"]
+    assert syllables("知识") == syllables("姿势") != syllables("加速")  # zh/z, sh/s
+    assert syllables("wifi借我") == syllables("借我") and syllables("123,!") == []
+    assert len(syllables("網線")) == 2 and syllables("網線") == syllables("网线")
