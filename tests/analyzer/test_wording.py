@@ -38,7 +38,7 @@ def test_lines_no_rule_names_are_found_by_their_wording(analyzer) -> None:
     model = analyzer.wording_stage().model
     hits = [(r, f) for r, flags in zip(left, found, strict=True) for f in flags
             if f.category == "wording"]
-    assert len(hits) >= len(left) // 4  # measured: 5 of 13
+    assert len(hits) >= len(left) // 4  # measured: 6 of 13
     for r, f in hits:
         entry = analyzer.bank.entry(f.ref)
         assert f.is_violation and f.kind == entry.kind and f.standard == entry.text
@@ -47,8 +47,8 @@ def test_lines_no_rule_names_are_found_by_their_wording(analyzer) -> None:
         # the evidence: the labelled sentence nearest in wording, whose line it names
         k = model.examples.index(f.similar_to)
         assert model.example_refs[k] == f.ref
-    # the line is named right for most (measured: 3 of 5; the two others are 8.2 named as
-    # 8.10 and as 8.5, another taboo line)
+    # the line is named right for half or more (measured: 3 of 6; the others name another
+    # taboo line)
     assert sum(f.ref in r["refs"] for r, f in hits) >= len(hits) // 2
 
 
@@ -66,7 +66,7 @@ def test_without_the_sentence_model_lines_are_still_read_by_their_wording(analyz
     assert all(f.category == "wording" for fs in added for f in fs)
     assert [[f.ref for f in fs] for fs in added] == \
         [[f.ref for f in fs if f.category == "wording"] for fs in full]
-    assert sum(1 for fs in added if fs) >= 4  # measured: 5 of the 13 the rules miss
+    assert sum(1 for fs in added if fs) >= 4  # measured: 6 of the 13 the rules miss
     # one utterance, and a conversation scored with it, the same way
     text = "你自己先把光猫重启了再打给我"
     assert [(f.ref, f.category) for f in analyzer.check(text, source="typed")] == \
