@@ -77,16 +77,9 @@ class PhoneticEncoder(dict[int, str]):
 
     def __missing__(self, o: int) -> str:
         ch = chr(o)
-        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or \
-                "\U00020000" <= ch <= "\U0002fa1f":  # CJK, compatibility, extensions B-F
-            py = self.pinyin(ch)
-            if py and py.isascii() and py.isalpha():
-                ini, fin = split_syllable(py)
-                code = self._code(ini, _INITIAL_BASE) + self._code(fin, _FINAL_BASE)
-            else:
-                code = ch + _OTHER_FINAL
-        else:
-            code = ch + _OTHER_FINAL
+        spoken = _spoken(ch)
+        code = (ch + _OTHER_FINAL if spoken is None else
+                self._code(spoken[0], _INITIAL_BASE) + self._code(spoken[1], _FINAL_BASE))
         self[o] = code
         return code
 
@@ -105,15 +98,20 @@ class PhoneticEncoder(dict[int, str]):
         return lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
 
 
-@functools.lru_cache(maxsize=65536)
-def _syllable(ch: str) -> str | None:
-    if not ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"):
+def _spoken(ch: str) -> tuple[str, str] | None:
+    """The (fuzzy-class) initial and final of a Chinese character, or None for any other
+    character or one pypinyin has no reading for."""
+    if not ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or
+            "\U00020000" <= ch <= "\U0002fa1f"):  # CJK, compatibility, extensions B-F
         return None
     py = PhoneticEncoder.pinyin(ch)
-    if not (py and py.isascii() and py.isalpha()):
-        return None
-    ini, fin = split_syllable(py)
-    return f"{ini}-{fin}"
+    return split_syllable(py) if py and py.isascii() and py.isalpha() else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _syllable(ch: str) -> str | None:
+    spoken = _spoken(ch)
+    return None if spoken is None else f"{spoken[0]}-{spoken[1]}"
 
 
 def syllables(text: str) -> list[str]:

