@@ -12,7 +12,10 @@ What it learns from (agent sentences; a customer's words are never a violation):
   (``_NEVER``);
 - none said: their rows with no violation, the innocent rows of
   ``models/data/uncivil_examples.jsonl``, and 3,000 of COLD's safe comments (``train.csv``
-  label 0, a fixed sample): real talk outside the trade.
+  label 0, a fixed sample): real talk outside the trade;
+- and a misheard copy of each of those (:func:`misheard_copies`), with its row's label: a
+  recogniser writes a word it half hears as another of its sound, which the characters
+  do not match and the syllables alone barely outweigh.
 
 The figures: for each probe set written in one sitting after the rules of its time (Q7-Q10,
 Q12, Q14), the model trained without it, on it: lines found, innocent rows flagged, and the
@@ -22,7 +25,14 @@ trained on everything, on COLD's dev comments, which it never sees. At 0.8 (this
 data, with the syllables, C 10): 117 of 144 lines found, 1 of 121 innocent rows flagged,
 134 named right; as a recogniser's text 94 of 144, Q16 15 of 25, no innocent row flagged;
 COLD dev 0 of 3,220 safe comments. (Without the syllables, C 3: 110, 1, 131; 82, 13, none;
-0.)
+0.) With a misheard copy of each training row (``--misheard 1``, the default: a quarter of
+its characters, at random, written as another of the 3,500 commonest characters of their
+syllable, a commoner one likelier; see :func:`mishear`): 123 of 144, 2 of 121, 133; as a
+recogniser's text 109 of 144, Q16 15, 1 innocent row; COLD dev 0. Copies are trained on
+and never measured; a row's copy is left out with it. Other draws (``_SEED`` 8 and 9, which
+also draws the COLD sample): without copies 118 and 116 typed, 97 and 97 as a recogniser's
+text; with them 119 and 119, 105 and 104, innocent rows 1 and 1 typed, 0 and 1 as a
+recogniser's text, COLD dev 1 and 0.
 Of the lines the bank of 9b63bef (before the rules written for these sets, reading by
 meaning) missed, 28 of 46 found and 1 of the 117 innocent rows it left alone flagged; at
 0.7, 35 and 4; at 0.9, 17 and 0. The bank's ``semantic.wording_min_probability`` is 0.8.
@@ -41,6 +51,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import jieba
 import numpy as np
 
 from analyzer.phonetic import syllables
@@ -65,6 +76,60 @@ _HELD = ("Q7", "Q8", "Q9", "Q10", "Q12", "Q14")
 _NEVER = ("Q16",)
 _SWEEP = (0.7, 0.8, 0.9)
 _ASR = _REPO / "bench" / "probes_asr.jsonl"  # bench/probe_asr.py
+_MISHEARD_COPIES = 1
+_MISHEARD_RATE = 0.25
+_MISHEARD_CHARS = 3500
+
+
+def homophones(chars: int = _MISHEARD_CHARS) -> dict[str, list[tuple[str, int]]]:
+    """The ``chars`` commonest characters by syllable (:func:`analyzer.phonetic.syllables`:
+    toneless, the fuzzy pairs in one class), each with its frequency: the sum of the
+    frequencies of jieba's dictionary words it is written in."""
+    freq: Counter[str] = Counter()
+    with jieba.get_dict_file() as fh:
+        for raw in fh:
+            word, n, *_ = raw.decode("utf-8").split()
+            for ch in word:
+                freq[ch] += int(n)
+    by_sound: dict[str, list[tuple[str, int]]] = {}
+    for ch, n in freq.most_common(chars):
+        sound = syllables(ch)
+        if sound:
+            by_sound.setdefault(sound[0], []).append((ch, n))
+    return by_sound
+
+
+def mishear(text: str, rng: random.Random, by_sound: dict[str, list[tuple[str, int]]],
+            rate: float) -> str:
+    """``text`` with each Chinese character, at chance ``rate``, written as another of its
+    syllable (``by_sound``: :func:`homophones`), a commoner one likelier: 好评您可 as 号评
+    磷可, what a recogniser does to words it half hears."""
+    out = []
+    for ch in text:
+        sound = syllables(ch)
+        others = [(c, n) for c, n in by_sound.get(sound[0], ()) if c != ch] if sound else []
+        if others and rng.random() < rate:
+            out.append(rng.choices([c for c, _ in others], [n for _, n in others])[0])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def misheard_copies(rows: Sequence[tuple[str, str | bool, str]], copies: int, rate: float
+                    ) -> list[tuple[str, str | bool, str]]:
+    """``copies`` misheard copies (:func:`mishear`) of each row, in its row's group (left
+    out with it), those that differ from it."""
+    if copies <= 0 or rate <= 0:
+        return []
+    by_sound = homophones()
+    rng = random.Random(_SEED)
+    out = []
+    for text, line, group in rows:
+        for _ in range(copies):
+            heard = mishear(text, rng, by_sound, rate)
+            if heard != text:
+                out.append((heard, line, group))
+    return out
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -152,6 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=_REPO.parent / "shared")
     ap.add_argument("--write", action="store_true", help="write the model trained on all")
     ap.add_argument("--out", type=Path, default=None, help="where (default: the shipped file)")
+    ap.add_argument("--misheard", type=int, default=_MISHEARD_COPIES,
+                    help="misheard copies of each training row (0: none)")
+    ap.add_argument("--misheard-rate", type=float, default=_MISHEARD_RATE,
+                    help="share of a copy's characters replaced by a homophone")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     import phrasebank
@@ -163,10 +232,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     cut, key = analyzer.words, analyzer.normalise
 
     rows = gather(args.shared)
+    written = len(rows)
+    rows += misheard_copies(rows, args.misheard, args.misheard_rate)
+    copy = np.arange(len(rows)) >= written  # a misheard copy: trained on, never measured
     texts = [t for t, _, _ in rows]
     labels = np.array([line is not False for _, line, _ in rows])
     groups = np.array([g for _, _, g in rows])
-    log.info("training rows: %d, saying a line %d", len(rows), int(labels.sum()))
+    log.info("training rows: %d, saying a line %d (misheard copies %d)", len(rows),
+             int(labels.sum()), int(copy.sum()))
     heard = {}  # the held sets as a recogniser writes them (bench/probe_asr.py)
     if _ASR.exists():
         heard = {r["id"]: r["text"] for r in _jsonl(_ASR)}
@@ -186,10 +259,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                      int(y.sum()), int((on & ~y).sum()), int((~y).sum()))
         if held in _NEVER:
             continue
-        inside = [i for i in range(len(rows)) if not keep[i]]
+        inside = [i for i in range(len(rows)) if not keep[i] and not copy[i]]
         prob = trained.probability([texts[i] for i in inside])
         said = [i for i in inside if labels[i]]
-        examples = [(texts[i], str(rows[i][1])) for i in range(len(rows)) if keep[i] and labels[i]]
+        examples = [(texts[i], str(rows[i][1])) for i in range(len(rows))
+                    if keep[i] and labels[i] and not copy[i]]
         named = 0
         if said:
             ex = trained.transform([t for t, _ in examples])
@@ -216,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         digest = hashlib.sha256("\n".join(f"{g}\t{line}\t{t}" for t, line, g in rows)
                                 .encode("utf-8")).hexdigest()[:16]
-        examples = list(dict.fromkeys((t, str(line)) for t, line, _ in rows if line is not False))
+        examples = list(dict.fromkeys((t, str(line)) for t, line, _ in rows[:written]
+                                      if line is not False))
         model = trained.model(examples, {
             "rows": dict(Counter(f"{g}:{'line' if line is not False else 'none'}"
                                  for _, line, g in rows)),
