@@ -272,6 +272,34 @@ def test_uncivil_speech_no_word_or_rule_names_is_found_by_meaning(analyzer):
     assert not [f for flags in checked for f in flags if f.category == "meaning"]
 
 
+def test_traditional_characters_are_read_for_meaning_as_simplified_ones(analyzer):
+    # Whisper often writes traditional characters; the sentence model, the bank's examples
+    # and the uncivil model's sentences are simplified. The held-out sets N and P converted
+    # to traditional (OpenCC s2t) are read by meaning exactly as written.
+    import opencc
+
+    to_traditional = opencc.OpenCC("s2t").convert
+    rows = _heldout()
+    simplified = [r["text"] for r in rows]
+    traditional = [to_traditional(t) for t in simplified]
+    assert sum(a != b for a, b in zip(simplified, traditional, strict=True)) >= len(rows) // 2
+    as_written = analyzer.check_many([(t, "agent") for t in simplified], source="asr",
+                                     semantic=True)
+    converted = analyzer.check_many([(t, "agent") for t in traditional], source="asr",
+                                    semantic=True)
+    by_meaning = [[(f.ref, f.score, f.similar_to) for f in flags if f.category == "meaning"]
+                  for flags in as_written]
+    assert sum(map(bool, by_meaning)) >= 10  # measured: 30 of the 120
+    assert by_meaning == [[(f.ref, f.score, f.similar_to) for f in flags
+                           if f.category == "meaning"] for flags in converted]
+    # the flag quotes the utterance as it was written
+    assert all(f.matched in t for t, flags in zip(traditional, converted, strict=True)
+               for f in flags)
+    # a script line said in other words, in traditional characters
+    [f] = analyzer.check("我能體會您現在的心情", source="asr", semantic=True)
+    assert f.ref == "5.9" and f.matched == "我能體會您現在的心情"
+
+
 def test_only_agent_utterances_without_a_violation_are_read_for_uncivil_meaning(analyzer):
     rude = "我每天修那么多家,就你毛病最多"
     assert not analyzer.uncivil_open(rude, "customer", [])
