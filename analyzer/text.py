@@ -133,6 +133,7 @@ class Analyzer:
             if self._semantic is None:
                 self._semantic = SemanticStage(self.bank, words=self.words,
                                                key=self.normalise,
+                                               simplified=self.normaliser.to_simplified,
                                                wording=self.wording_stage())
             return self._semantic
 
@@ -265,24 +266,16 @@ class Analyzer:
                  for i, (t, s, f) in enumerate(zip(texts, speakers, flags, strict=True))]
         rude_rows = ([i for i in unread if out[i] is None]
                      if stage.uncivil_model is not None else [])
-        # what is embedded is in simplified characters, as everything the stage compares
-        # with and the uncivil model's training sentences are: Whisper often writes
-        # traditional ones, which the sentence model reads as other words (你這人是真難溝通,
-        # 跟你講不明白 at 0.996 uncivil in simplified characters, under the bar as written;
-        # held-out sets N and P spoken and written by Whisper base: 26 -> 34 of 60 found)
-        meant = self.normaliser.to_simplified
-        rude_text = {i: meant(texts[i]) for i in rude_rows}
-        open_text = {i: meant(texts[i][span[0]:span[1]])
-                     for i, span in enumerate(spans) if span is not None}
-        asked = dict.fromkeys([*rude_text.values(), *open_text.values()])
+        asked = {texts[i]: None for i in rude_rows}
+        asked.update({texts[i][span[0]:span[1]]: None
+                      for i, span in enumerate(spans) if span is not None})
         if not asked:
             return out
         keys = list(asked)
         vectors = stage.embed(keys)
         row_of = {k: n for n, k in enumerate(keys)}
-        rude = stage.uncivil([rude_text[i] for i in rude_rows],
-                             vectors[[row_of[rude_text[i]] for i in rude_rows]]
-                             if rude_rows else None)
+        rude = stage.uncivil([texts[i] for i in rude_rows],
+                             vectors[[row_of[texts[i]] for i in rude_rows]] if rude_rows else None)
         for i, found in zip(rude_rows, rude, strict=True):
             if found is not None:
                 out[i] = stage.uncivil_flag(texts[i], found)
@@ -290,7 +283,7 @@ class Analyzer:
         open_rows = [i for i, span in enumerate(spans) if span is not None]
         if not open_rows:
             return out
-        said = [open_text[i] for i in open_rows]
+        said = [texts[i][spans[i][0]:spans[i][1]] for i in open_rows]  # type: ignore[index]
         for i, m in zip(open_rows, stage.nearest(said, vectors[[row_of[t] for t in said]]),
                         strict=True):
             if m is not None and not any(f.ref in stage.twins.get(m.ref, (m.ref,))
