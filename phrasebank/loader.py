@@ -378,7 +378,8 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         problems.append("semantic: must be a mapping")
     else:
         unknown = set(sem) - {"min_similarity", "margin", "negatives", "twin_similarity",
-                              "uncivil_min_probability", "wording_min_probability"}
+                              "uncivil_min_probability", "wording_min_probability",
+                              "script_min_probability"}
         if unknown:
             problems.append(f"semantic: unknown keys {', '.join(sorted(map(str, unknown)))}")
         sim = sem.get("min_similarity", semantic.min_similarity)
@@ -403,12 +404,18 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
             problems.append("semantic.wording_min_probability: must be a number in [0.5, 1], "
                             f"got {by_wording!r}")
             by_wording = semantic.wording_min_probability
+        by_script = sem.get("script_min_probability", semantic.script_min_probability)
+        if not isinstance(by_script, (int, float)) or not 0.2 <= float(by_script) <= 1:
+            problems.append("semantic.script_min_probability: must be a number in [0.2, 1], "
+                            f"got {by_script!r}")
+            by_script = semantic.script_min_probability
         negatives = tuple(str(x).strip() for x in _as_list(sem.get("negatives"))
                           if str(x).strip())
         semantic = SemanticConfig(min_similarity=float(sim), margin=float(margin),
                                   negatives=negatives, uncivil_min_probability=float(uncivil),
                                   twin_similarity=float(twin),
-                                  wording_min_probability=float(by_wording))
+                                  wording_min_probability=float(by_wording),
+                                  script_min_probability=float(by_script))
 
     call_analytics = _call_analytics(doc.get("call_analytics"), problems)
 

@@ -147,6 +147,9 @@ class SemanticConfig:
     """An agent utterance that no word or rule flags says a taboo or discipline line in
     other words when the model of :mod:`models.wording` gives it at least this probability
     (1: never); the line is that of the labelled sentence nearest to it."""
+    script_min_probability: float = 0.5
+    """An agent utterance left open that no nearest example credits says a script line when
+    the model of :mod:`models.script` gives that line at least this probability (1: never)."""
     twin_similarity: float = 0.6
     """Script lines of different sections whose standard texts are at least this alike
     (rapidfuzz ratio / 100) are twins (1.1.2 and 5.3, 1.1.7 and 5.4): their examples do not

@@ -18,7 +18,10 @@ and 5.3, 1.1.7 and 5.4) are one line for the margin, since their examples are ne
 other by construction (1.1.2's nearest other line was 5.3, closer than any margin); which
 of the twins is credited is the conversation's section (:meth:`SemanticStage.in_section`).
 
-Script lines are credited by nearness to examples. Uncivil speech (8.0) is read by a
+Script lines are credited by nearness to examples; where the nearest example credits none
+(not close enough, or not far enough ahead of another line's), by the script model
+(:mod:`models.script`, a classifier over the same embedding), when it gives a line at least
+``semantic.script_min_probability``. Uncivil speech (8.0) is read by a
 classifier over the same embedding (:mod:`models.uncivil`), on the agent utterances that no
 8.0 word or rule flags: people insult and scold in more ways than the bank's lists hold. Its
 flag names the probability and the uncivil training sentence nearest in meaning. A listed
@@ -48,6 +51,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from models.script import NONE as SCRIPT_NONE
+from models.script import ScriptModel
+from models.script import load_model as load_script_model
 from models.uncivil import UncivilModel, load_model
 from phrasebank import LEXICON_STANDARD, Phrasebank, expand_form
 
@@ -90,9 +96,10 @@ def twin_groups(bank: Phrasebank, min_ratio: float) -> dict[str, tuple[str, ...]
 @dataclass(frozen=True)
 class SemanticMatch:
     ref: str
-    similarity: float
-    margin: float  # over the nearest other line or negative
-    example: str  # the nearest example
+    similarity: float  # of the line's nearest example
+    margin: float  # of that example over the nearest other line or negative
+    example: str  # the line's nearest example
+    probability: float | None = None  # the script model's, when it credited the line
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,16 @@ class SemanticStage:
             self.uncivil_model = load_model()
             self.uncivil_vectors = self._embedded(self.uncivil_model.examples, cache, "query")
         self.wording_stage = wording or WordingStage(bank, words=words, key=key)
+        self.script_min_probability = conf.script_min_probability
+        self.script_model: ScriptModel | None = None
+        if self.script_min_probability < 1:
+            self.script_model = load_script_model()
+            kinds = {e.ref: e.kind for e in bank.entries}
+            unknown = [c for c in self.script_model.classes
+                       if c != SCRIPT_NONE and kinds.get(c) != "script"]
+            if unknown:  # a bank that dropped a line: the model never credits it
+                log.warning("the script model names lines this phrasebank has not, never "
+                            "credited: %s", ", ".join(unknown))
 
     def _embedded(self, texts: Sequence[str], cache_dir: Path, kind: str) -> np.ndarray:
         """The embeddings of ``texts`` (``kind``: passage or query), from the cache folder
@@ -238,8 +255,10 @@ class SemanticStage:
             return []
         q = self.embed(texts) if vectors is None else vectors
         sims = q @ self.vectors.T
+        probs = (self.script_model.probabilities(q) if self.script_model is not None
+                 else None)
         out: list[SemanticMatch | None] = []
-        for row in sims:
+        for k, row in enumerate(sims):
             order = np.argsort(-row)
             best = int(order[0])
             ref = str(self.labels[best])
@@ -250,9 +269,29 @@ class SemanticStage:
             if ref and s >= self.min_similarity and s - other >= self.margin:
                 out.append(SemanticMatch(ref, round(s, 3), round(s - other, 3),
                                          self.examples[best]))
+            elif probs is not None:
+                out.append(self._by_model(row, probs[k]))
             else:
                 out.append(None)
         return out
+
+    def _by_model(self, sims: np.ndarray, probs: np.ndarray) -> SemanticMatch | None:
+        """The script model's line for an utterance whose nearest example credited none
+        (``sims``: its similarity to every example), with that line's nearest example."""
+        assert self.script_model is not None
+        top = int(np.argmax(probs))
+        ref = self.script_model.classes[top]
+        if ref == SCRIPT_NONE or float(probs[top]) < self.script_min_probability:
+            return None
+        same = self.twins.get(ref, (ref,))
+        mine = np.isin(self.labels, same)
+        if not mine.any():  # a line this bank has not (or has no example of)
+            return None
+        best = int(np.flatnonzero(mine)[np.argmax(sims[mine])])
+        other = float(sims[~mine].max()) if (~mine).any() else 0.0
+        return SemanticMatch(ref, round(float(sims[best]), 3),
+                             round(float(sims[best]) - other, 3), self.examples[best],
+                             round(float(probs[top]), 3))
 
     def flag(self, text: str, m: SemanticMatch, span: tuple[int, int] | None = None) -> Flag:
         """The flag of a match: the words of ``span`` (default: the whole utterance), the
@@ -260,7 +299,8 @@ class SemanticStage:
         entry = self.bank.entry(m.ref)
         assert entry is not None
         s, e = span or (0, len(text))
-        return Flag(ref=m.ref, kind=entry.kind, score=m.similarity, span=(s, e),
+        return Flag(ref=m.ref, kind=entry.kind,
+                    score=m.similarity if m.probability is None else m.probability, span=(s, e),
                     matched=text[s:e], standard=entry.text, similar_to=m.example,
                     also=tuple(r for r in self.twins.get(m.ref, ()) if r != m.ref))
 
@@ -286,4 +326,7 @@ class SemanticStage:
                 "uncivil": (None if self.uncivil_model is None else
                             {**self.uncivil_model.describe(),
                              "min_probability": self.uncivil_min_probability}),
-                "wording": self.wording_stage.describe()}
+                "wording": self.wording_stage.describe(),
+                "script": (None if self.script_model is None else
+                           {**self.script_model.describe(),
+                            "min_probability": self.script_min_probability})}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import models.script as script
 import models.uncivil as uncivil
 import models.wording as wording
 from analyzer.fingerprint import recording_key
@@ -19,6 +20,7 @@ def _fingerprint(semantic: bool, analyzer_options: dict | None = None):
 def test_reading_by_meaning_puts_its_models_in_the_fingerprint(tmp_path, monkeypatch) -> None:
     on, off = _fingerprint(True), _fingerprint(False)
     assert on.options["semantic_models"]["uncivil"] == uncivil.load_model().version
+    assert on.options["semantic_models"]["script"] == script.load_model().version
     assert "e5" in on.options["semantic_models"]["sentence"]
     assert "semantic_models" not in off.options
     # a deployment that ships other uncivil weights gets other keys: no result of the old

@@ -356,3 +356,53 @@ def test_an_utterance_that_says_script_lines_is_not_read_for_uncivil_meaning(ana
     found = analyzer.check(longer, source="typed")
     assert [f.ref for f in found] == ["5.8"]
     assert analyzer.uncivil_open(longer, "agent", found)
+
+
+# Paraphrases of probe set Q18 (bench/probes.jsonl, never trained on) whose nearest example
+# is the right line's but not ahead of every other line's or negative's by the margin
+SCRIPT_BY_MODEL = [("您家那个光猫和路由器放哪个屋了?", "5.6"),
+                   ("给您添麻烦了,我们会把您的意见反映给相关部门,把网络再改进改进", "7.3")]
+
+
+@pytest.mark.parametrize("text,line", SCRIPT_BY_MODEL)
+def test_the_script_model_credits_a_line_the_nearest_example_leaves_open(analyzer, text, line):
+    stage = analyzer.semantic_stage()
+    # without the model, the nearest example alone credits nothing
+    off = pb.loads(_bank_text().replace("script_min_probability: 0.5",
+                                        "script_min_probability: 1"))
+    alone = Analyzer(off)
+    assert alone.semantic_stage().script_model is None
+    assert [f for f in alone.check(text, source="typed", semantic=True) if f.kind == "script"] \
+        == []
+    [f] = [f for f in analyzer.check(text, source="typed", semantic=True) if f.kind == "script"]
+    assert f.ref == line and f.span == (0, len(text))
+    assert analyzer.bank.semantic.script_min_probability <= f.score <= 1  # its probability
+    # the evidence: the line's own nearest example
+    k = stage.examples.index(f.similar_to)
+    assert str(stage.labels[k]) in (line, *stage.twins.get(line, ()))
+
+
+@pytest.mark.parametrize("text", [
+    "您对这个套餐满意吗?", "请问您家宽带账号是多少?", "网好像还是不太稳定,我再看看",
+    "路由器我带走了,明天给您送个新的",
+])
+def test_the_script_model_credits_no_near_miss(analyzer, text):
+    # near misses of Q18: close to 5.12, 5.6, 5.11 and 5.16 in words, saying none of them
+    assert analyzer.check(text, source="typed", semantic=True) == []
+
+
+def test_the_script_model_is_recorded_and_its_bar_checked():
+    an = Analyzer(pb.loads(_bank_text()))
+    described = an.semantic_stage().describe()["script"]
+    assert described["version"].startswith("sha256:") and described["min_probability"] == 0.5
+    assert described["lines"] >= 30  # most script lines have labelled sentences
+    with pytest.raises(pb.PhrasebankError, match="semantic.script_min_probability"):
+        pb.loads(BANK + "semantic: {script_min_probability: 0.1}\n")
+
+
+def _bank_text() -> str:
+    from pathlib import Path
+
+    text = (Path(pb.__file__).parent / "standard.yaml").read_text(encoding="utf-8")
+    assert "script_min_probability: 0.5" in text
+    return text
