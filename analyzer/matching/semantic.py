@@ -295,13 +295,17 @@ class SemanticStage:
 
     def flag(self, text: str, m: SemanticMatch, span: tuple[int, int] | None = None) -> Flag:
         """The flag of a match: the words of ``span`` (default: the whole utterance), the
-        nearest example as its evidence; its twins named in ``also``."""
+        nearest example as its evidence; its twins named in ``also``. A line the script
+        model credited scores its probability and says ``category: meaning`` (as an uncivil
+        flag does), so that a reader is not shown a probability as a similarity."""
         entry = self.bank.entry(m.ref)
         assert entry is not None
         s, e = span or (0, len(text))
+        by_model = m.probability is not None
         return Flag(ref=m.ref, kind=entry.kind,
-                    score=m.similarity if m.probability is None else m.probability, span=(s, e),
-                    matched=text[s:e], standard=entry.text, similar_to=m.example,
+                    score=m.probability if m.probability is not None else m.similarity,
+                    span=(s, e), matched=text[s:e], standard=entry.text, similar_to=m.example,
+                    category="meaning" if by_model else None,
                     also=tuple(r for r in self.twins.get(m.ref, ()) if r != m.ref))
 
     def in_section(self, flag: Flag, section: str | None) -> Flag:

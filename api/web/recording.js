@@ -59,7 +59,8 @@ function flagHTML(f, fid, added) {
   const v = added ? f : f.verdict || null;
   const state = added ? "added" : v ? v.verdict : "none";
   const violation = VIOLATION.has(f.kind);
-  // a finding by meaning: the model's probability (uncivil) or the similarity, and the
+  // a finding by meaning: a model's probability (uncivil, a script line by the script
+  // model) or the similarity (a script line by its nearest example), and the
   // sentence it was nearest to, the evidence a reviewer weighs
   // (by wording: the wording model's probability, and the labelled sentence nearest in wording)
   const model = f.category === "meaning" || f.category === "wording";

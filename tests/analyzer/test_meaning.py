@@ -375,7 +375,7 @@ def test_the_script_model_credits_a_line_the_nearest_example_leaves_open(analyze
     assert [f for f in alone.check(text, source="typed", semantic=True) if f.kind == "script"] \
         == []
     [f] = [f for f in analyzer.check(text, source="typed", semantic=True) if f.kind == "script"]
-    assert f.ref == line and f.span == (0, len(text))
+    assert f.ref == line and f.span == (0, len(text)) and f.category == "meaning"
     assert analyzer.bank.semantic.script_min_probability <= f.score <= 1  # its probability
     # the evidence: the line's own nearest example
     k = stage.examples.index(f.similar_to)
