@@ -260,7 +260,8 @@ def test_uncivil_speech_no_word_or_rule_names_is_found_by_meaning(analyzer):
     left = [t for t, f in zip(rude, by_rules, strict=True) if not any(x.is_violation for x in f)]
     assert len(left) >= len(rude) // 2  # the lists alone miss most of them
     found = analyzer.check_many([(t, "agent") for t in left], source="typed", semantic=True)
-    meaning = [f for flags in found for f in flags if f.category == "meaning"]
+    # uncivil by meaning (a script line the script model credits says meaning too)
+    meaning = [f for flags in found for f in flags if f.category == "meaning" and f.is_violation]
     assert len(meaning) >= 0.5 * len(left)  # measured: 24 of 43 (N: 15 of 25, P: 9 of 18)
     model = analyzer.semantic_stage().uncivil_model
     for f in meaning:
@@ -269,7 +270,8 @@ def test_uncivil_speech_no_word_or_rule_names_is_found_by_meaning(analyzer):
         assert f.similar_to in model.examples  # the evidence: the nearest uncivil sentence
         assert f.to_dict()["category"] == "meaning"
     checked = analyzer.check_many([(t, "agent") for t in civil], source="typed", semantic=True)
-    assert not [f for flags in checked for f in flags if f.category == "meaning"]
+    assert not [f for flags in checked for f in flags if f.category == "meaning"
+                and f.is_violation]
 
 
 def test_traditional_characters_are_read_for_meaning_as_simplified_ones(analyzer):
@@ -322,7 +324,7 @@ def test_the_bank_sets_how_sure_the_model_must_be_and_can_turn_it_off():
     assert an.semantic_stage().uncivil_model is None
     rude = [r["text"] for r in _heldout() if r["uncivil"]]
     found = an.check_many([(t, "agent") for t in rude], source="typed", semantic=True)
-    assert not [f for flags in found for f in flags if f.category == "meaning"]
+    assert not [f for flags in found for f in flags if f.category == "meaning" and f.is_violation]
     with pytest.raises(pb.PhrasebankError, match="semantic.uncivil_min_probability"):
         pb.loads(BANK + "semantic: {uncivil_min_probability: 0.3}\n")
 
