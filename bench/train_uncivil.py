@@ -97,18 +97,24 @@ def _labelled(refs: Sequence[str]) -> bool | None:
     return None if any(r.split(".")[0] in ("8", "9") for r in refs) else False
 
 
+def _dev_rows(shared: Path, suffix: str) -> list[Example]:
+    """The dev corpora's agent rows (``suffix`` "": typed; "_asr": as a recogniser wrote
+    them), labelled, those of another violation left out; v1's then v2's."""
+    out: list[Example] = []
+    for name, stem in (("v1", "dev_utterances"), ("v2", "v2/dev_utterances")):
+        for r in _jsonl(shared / "corpus" / f"{stem}{suffix}.jsonl"):
+            label = _labelled([str(x) for x in r.get("refs") or []])  # type: ignore[union-attr]
+            if r.get("speaker") != "customer" and label is not None:
+                out.append(Example(str(r["text"]), label, name))
+    return out
+
+
 def gather(shared: Path, cold_sample: int = _COLD_SAMPLE) -> list[Example]:
     """Every training sentence, labelled (see the module)."""
     import phrasebank
     from analyzer.text import Analyzer
 
-    out: list[Example] = []
-    for name, path in (("v1", shared / "corpus" / "dev_utterances.jsonl"),
-                       ("v2", shared / "corpus" / "v2" / "dev_utterances.jsonl")):
-        for r in _jsonl(path):
-            label = _labelled([str(x) for x in r.get("refs") or []])  # type: ignore[union-attr]
-            if r.get("speaker") != "customer" and label is not None:
-                out.append(Example(str(r["text"]), label, name))
+    out = _dev_rows(shared, "")
     for r in _jsonl(_REPO / "bench" / "probes.jsonl"):
         label = _labelled([str(x) for x in r.get("refs") or []])  # type: ignore[union-attr]
         if label is not None and r["set"] not in _UNSEEN:
@@ -141,12 +147,8 @@ def heard(path: Path, sets: Sequence[str], shared: Path | None = None) -> list[E
     out = [Example(str(t2s.convert(str(r["text"]))), bool(r["uncivil"]), str(r["set"]))
            for r in _jsonl(path) if r["set"] in sets]
     if shared is not None:
-        for name, corpus in (("v1", shared / "corpus" / "dev_utterances_asr.jsonl"),
-                             ("v2", shared / "corpus" / "v2" / "dev_utterances_asr.jsonl")):
-            for r in _jsonl(corpus):
-                label = _labelled([str(x) for x in r.get("refs") or []])  # type: ignore[union-attr]
-                if r.get("speaker") != "customer" and label is not None:
-                    out.append(Example(str(t2s.convert(str(r["text"]))), label, name))
+        out += [Example(str(t2s.convert(e.text)), e.uncivil, e.source)
+                for e in _dev_rows(shared, "_asr")]
     return out
 
 
