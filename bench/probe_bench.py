@@ -234,12 +234,22 @@ how far each is from an unseen check, since some were used to choose rules:
   made the script model (``models/script.py``, ``bench/train_script.py``), which is never
   trained on Q18: with it 24 of 25 typed, 18 as Whisper wrote them, none of the near
   misses.
+- Q19 (60): written in a later session (stop 42), in one sitting, and run once at 99ce68a
+  with ``check``'s default reading: 29 violations (8.1-8.10, seven 8.0 of insult, sarcasm,
+  scolding and a curse, 9.5, 9.11, 9.13), 14 innocent agent rows (他妈妈, 去世, advice,
+  help offered, 公司规定 as a reassurance, a drink refused, a colleague 傻站着), 4 rude or
+  taboo rows of the customer's, 13 script paraphrases. Typed: every row right but one
+  (下次有啥好烟给我留两包, 9.11, found as 8.7 by its wording). Spoken and written as Q17's
+  (the 56 agent rows kept in ``bench/probes_asr.jsonl``): 46 of 60 right: 7 violations
+  missed (没招,我也无能为力 written as ``你 first, make your own way like this``), 3 found
+  as another line, 4 script lines missed, no innocent row flagged.
+  Never trained on by any model (``_NEVER``/``_UNSEEN`` of the three training scripts).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q18: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q19: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

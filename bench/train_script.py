@@ -13,23 +13,36 @@ its one script line, or none:
   ref (1.x, 5.x-7.x) or no ref at all; a row with two lines, or with a violation, is left
   out (it is neither one line nor none);
 - ``bench/probes.jsonl``'s rows likewise (as a recogniser wrote them too where
-  ``bench/probes_asr.jsonl`` has them), but sets Q17 and Q18, never trained on;
-- the routine sentences of ``models/data/uncivil_examples.jsonl`` (look-alikes, the
-  recognised text of recordings) as none.
+  ``bench/probes_asr.jsonl`` has them), but sets Q17-Q19, never trained on; a row of no
+  ref is "none" only in a set that labels the script lines its rows say (A, H2, as
+  ``_sets_of_lines`` finds them): in a set of violations it says no violation, not no
+  script line (set G's 您对今天的服务还满意吗 is 5.12).
+
+Not the routine sentences of ``models/data/uncivil_examples.jsonl``: civil is not "no script
+line" (set K's 这是我们应该做的,您别客气 is 5.13, the recognised text of the recordings holds
+their script lines). Trained on them as none (the model before stop 42), it read plain
+lines as none (宽带恢复了你拿手机去卧室用一下试试: none at 0.998), and of the 135 agent
+utterances of the 22 v2 recordings whose timeline turn says a line, it credited none
+(trained as below: 56, and 2 of the 47 whose turn says none).
 
 The figures: the model trained without each of these groups, on it: v1, v2 (typed and ASR
 together), the script probe sets H, H2 and I together, at the bank's
 ``semantic.script_min_probability`` and around it: lines credited right, credited as another
-line, and sentences of no line credited; and the model trained on all, on Q18 (script
-paraphrases and near misses written in one sitting, stop 41, never trained on).
+line, and sentences of no line credited; and the model trained on all, on Q17-Q19 (written
+in one sitting each, stops 41 and 42, never trained on).
 
-Measured at 0.5 (the shipped model's run): without v1, 39 of its 62 lines credited right,
-none wrongly, none of 20 routine rows; without v2, 27 of 82, none wrongly, 1 of 148; without
-H, H2 and I, 54 of 72, none wrongly, none of 10; Q18 15 of 23 typed (1 as another line), 6
-of 23 as Whisper wrote them, none of its 7 near misses; Q17's 16 agent rows of no line,
-none. ``--misheard 1`` (a misheard copy of each row, as ``bench/train_wording.py`` makes):
-44, 37 (3 of 148 routine rows credited), 53, Q18 17 and 7; through ``huashu check`` Q18 as
-Whisper wrote it 18 -> 19 of 25: not taken, for the routine rows credited.
+Measured at 0.5, before -> after the labelling above (the shipped model's run): without v1,
+39 -> 59 of its 62 lines credited right, none wrongly, none of 20 routine rows; without v2,
+27 -> 69 of 82, none wrongly, 1 -> 2 of 148; without H, H2 and I, 54 -> 69 of 72, none
+wrongly, none of 10; Q18 15 -> 20 of 23 typed (1 as another line), 6 -> 14 of 23 as Whisper
+wrote them, none of its 7 near misses; Q19 10 -> 13 of 13 typed, 5 -> 8 of 13 as Whisper
+wrote them, none of its 14 agent rows of no line; Q17's 16 agent rows of no line, 0 -> 1.
+The semantic stage credits the model's line only where that line's nearest example is
+``semantic.min_similarity`` close (:class:`analyzer.matching.semantic.SemanticStage`).
+``--misheard 1`` (a misheard copy of each row, as ``bench/train_wording.py`` makes),
+measured on the model before: 44, 37 (3 of 148 routine rows credited), 53, Q18 17 and 7;
+through ``huashu check`` Q18 as Whisper wrote it 18 -> 19 of 25: not taken, for the routine
+rows credited.
 """
 
 from __future__ import annotations
@@ -55,7 +68,7 @@ _REPO = Path(__file__).resolve().parent.parent
 _SCALE = 10.0  # embeddings' components are ~0.05: scaled so that C means what it says
 _C = 10.0  # inverse strength of the L2 penalty (leave-one-group-out: C 1 credited 13 of
 # v2's 82 lines at 0.5, none wrongly; C 10, 26 and 1 of 148 routine rows)
-_NEVER = ("Q17", "Q18")  # probe sets kept out of training to measure the model
+_NEVER = ("Q17", "Q18", "Q19")  # probe sets kept out of training to measure the model
 _FOLDS = (("v1",), ("v2",), ("H", "H2", "I"))
 _SWEEP = (0.3, 0.5, 0.7)
 
@@ -73,6 +86,12 @@ def _label(refs: Sequence[str]) -> str | None:
     return lines[0] if len(lines) == 1 and len(refs) == 1 else None
 
 
+def _sets_of_lines(rows: Sequence[dict[str, Any]]) -> set[str]:
+    """The probe sets that label the script lines their rows say."""
+    return {str(r["set"]) for r in rows
+            if any(ref.split(".")[0] in ("1", "5", "6", "7") for ref in r.get("refs") or [])}
+
+
 def gather(shared: Path, bank: Any) -> list[tuple[str, str, str]]:
     """``(text, line or NONE, group)`` of every training sentence (see the module)."""
     out: list[tuple[str, str, str]] = []
@@ -88,16 +107,17 @@ def gather(shared: Path, bank: Any) -> list[tuple[str, str, str]]:
                 if r.get("speaker") != "customer" and label is not None:
                     out.append((str(r["text"]), label, group))
     heard = {str(r["id"]): str(r["text"]) for r in _jsonl(_REPO / "bench" / "probes_asr.jsonl")}
-    for r in _jsonl(_REPO / "bench" / "probes.jsonl"):
+    probes = _jsonl(_REPO / "bench" / "probes.jsonl")
+    scripted = _sets_of_lines(probes)
+    for r in probes:
         label = _label(r.get("refs") or [])
         if r.get("speaker") == "customer" or label is None or r["set"] in _NEVER:
             continue
+        if label == NONE and r["set"] not in scripted:
+            continue  # a set of violations: "no ref" says no violation, not no script line
         out.append((str(r["text"]), label, str(r["set"])))
         if r["id"] in heard:
             out.append((heard[r["id"]], label, str(r["set"])))
-    for r in _jsonl(_REPO / "models" / "data" / "uncivil_examples.jsonl"):
-        if not r["uncivil"]:
-            out.append((str(r["text"]), NONE, "examples"))
     return out
 
 

@@ -408,3 +408,21 @@ def _bank_text() -> str:
     text = (Path(pb.__file__).parent / "standard.yaml").read_text(encoding="utf-8")
     assert "script_min_probability: 0.5" in text
     return text
+
+
+def test_the_script_model_credits_only_a_line_whose_nearest_example_is_close(analyzer):
+    # far from the trade's talk the model names lines too (a COLD comment as 5.2,
+    # 请问…女士在吗): its line is credited only where the line's nearest example is
+    # min_similarity close, as the nearest example's own credit must be
+    text = "每个女的都被强奸过？"
+    stage = analyzer.semantic_stage()
+    [probs] = stage.script_model.probabilities(stage.embed([text]))
+    top = stage.script_model.classes[int(probs.argmax())]
+    assert top == "5.2" and probs.max() >= analyzer.bank.semantic.script_min_probability
+    assert [f for f in analyzer.check(text, source="typed", semantic=True)
+            if f.kind == "script"] == []
+    bar = f"min_similarity: {analyzer.bank.semantic.min_similarity}"
+    assert bar in _bank_text()
+    near = Analyzer(pb.loads(_bank_text().replace(bar, "min_similarity: 0.8")))
+    [f] = [f for f in near.check(text, source="typed", semantic=True) if f.kind == "script"]
+    assert f.ref == "5.2" and f.category == "meaning"

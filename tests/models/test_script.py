@@ -18,8 +18,25 @@ def test_the_shipped_model_names_script_lines_of_the_bank_and_none():
     kinds = {e.ref: e.kind for e in pb.load().entries}
     assert all(kinds[c] == "script" for c in m.classes if c != NONE)
     # the sets kept to measure it are never trained on
-    assert not {"Q17", "Q18"} & set(m.trained_on["rows"])
-    assert m.trained_on["lines"] > 200 and m.trained_on["none"] > m.trained_on["lines"]
+    assert not {"Q17", "Q18", "Q19"} & set(m.trained_on["rows"])
+    assert m.trained_on["lines"] > 200 and m.trained_on["none"] > 100
+    # civil is not "no script line": the uncivil model's routine sentences are not its none
+    assert "examples" not in m.trained_on["rows"]
+
+
+def test_a_probe_row_of_no_ref_is_none_only_in_a_set_that_labels_script_lines(shared) -> None:
+    from bench.train_script import _sets_of_lines, gather
+
+    rows = [{"set": "S1", "refs": ["5.12"]}, {"set": "S1", "refs": []},
+            {"set": "S2", "refs": ["8.3"]}, {"set": "S2", "refs": []}]
+    assert _sets_of_lines(rows) == {"S1"}
+    trained = gather(shared, pb.load())
+    nones = {t for t, line, _ in trained if line == NONE}
+    # a routine sentence of a set of violations (G) says a script line: not taught as none
+    assert "您对今天的服务还满意吗" not in nones
+    assert not any(g == "examples" for _, _, g in trained)
+    # a set that labels its lines keeps its rows of no line (H2's near misses)
+    assert any(g == "H2" and line == NONE for _, line, g in trained)
 
 
 def test_probabilities_are_a_softmax_over_the_classes():
