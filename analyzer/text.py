@@ -336,7 +336,9 @@ class Analyzer:
               extra_flags: Sequence[Sequence[Flag]] | None = None,
               observations: Sequence[Mapping[str, Any]] = ()) -> AdherenceReport:
         """Score a conversation's adherence; the scenario is inferred when not given.
-        ``semantic`` (default: the options'): lines said in other words, by meaning;
+        ``semantic`` (default: the options'): lines said in other words, by meaning, also
+        over two utterances that may hold one line (:meth:`join_pairs`) where neither says
+        anything alone (:meth:`_joined_by_meaning`);
         ``wording`` (default: the options'; read anyway with ``semantic``): taboo and
         discipline lines said in other words, by their wording.
         ``extra_flags[i]`` are flags of turn ``i`` found outside its words (call analytics:
@@ -361,6 +363,8 @@ class Analyzer:
                     for i, m in enumerate(matches)]
             by_meaning = (self.by_meaning if reading else self.by_wording)(
                 [t.text for t in ts], [t.speaker for t in ts], said, [t.confidence for t in ts])
+        joined_meaning = self._joined_by_meaning(ts, joined, matches, by_meaning, default) \
+            if reading else {}
 
         def flags_for(prefer: str | None) -> list[list[Flag]]:
             per_turn = [m.flags(prefer or default) for m in matches]
@@ -379,12 +383,40 @@ class Analyzer:
                         meant.span[0] < g.span[1] for g in per_turn[i]):
                     per_turn[i].append(self.semantic_stage().in_section(meant, prefer or default)
                                        if meant.kind == "script" else meant)
+            for (i, j), meant in joined_meaning.items():
+                # a line by meaning that neither part says alone (nor its twin)
+                said = {f.ref for f in per_turn[i]} | {f.ref for f in per_turn[j]}
+                if said.isdisjoint(self.semantic_stage().twins.get(meant.ref, (meant.ref,))):
+                    per_turn[i].append(replace(self.semantic_stage().in_section(
+                        meant, prefer or default), span=(0, len(ts[i].text)), turns=(i, j)))
             for i, extra in enumerate(extra_flags or ()):
                 per_turn[i].extend(extra)
             return per_turn
 
         return score_conversation(self.bank, ts, flags_for, self.normalise, scenario=scenario,
                                   options=self.options.to_dict(), observations=observations)
+
+    def _joined_by_meaning(self, turns: Sequence[Turn],
+                           joined: Sequence[tuple[int, int, int, UtteranceMatch]],
+                           matches: Sequence[UtteranceMatch], by_meaning: Sequence[Flag | None],
+                           prefer: str | None) -> dict[tuple[int, int], Flag]:
+        """The script line said by meaning over each pair of :meth:`join_pairs` (``joined``)
+        where neither part says a line or a violation, by words or by meaning: a recogniser
+        cuts one line into two utterances at a pause (您前天报了宽带故障。| 需要上门检修一下,),
+        and each part alone is too little of it to be read as the line."""
+        def quiet(i: int) -> bool:
+            return by_meaning[i] is None and not matches[i].flags(prefer)
+
+        pairs = [(i, j) for i, j, _, _ in joined if quiet(i) and quiet(j)]
+        if not pairs:
+            return {}
+        texts = [f"{turns[i].text}{_JOINER}{turns[j].text}" for i, j in pairs]
+        found = self.by_meaning(texts, [turns[i].speaker for i, _ in pairs],
+                                [[] for _ in pairs],
+                                [min((c for c in (turns[i].confidence, turns[j].confidence)
+                                      if c is not None), default=None) for i, j in pairs])
+        return {pair: f for pair, f in zip(pairs, found, strict=True)
+                if f is not None and f.kind == "script"}
 
     def join_pairs(self, turns: Sequence[Turn]) -> list[tuple[int, int]]:
         """Pairs ``(i, j)`` of turns that may hold one line said in two parts: ``j`` is the

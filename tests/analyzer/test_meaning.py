@@ -426,3 +426,22 @@ def test_the_script_model_credits_only_a_line_whose_nearest_example_is_close(ana
     near = Analyzer(pb.loads(_bank_text().replace(bar, "min_similarity: 0.8")))
     [f] = [f for f in near.check(text, source="typed", semantic=True) if f.kind == "script"]
     assert f.ref == "5.2" and f.category == "meaning"
+
+
+def test_a_line_cut_into_two_utterances_is_read_by_meaning_over_both(analyzer):
+    # noisy v2dd05 as Whisper wrote it: 1.1.4 (对不起,我们将对信息进行进一步核实确认,给您添麻烦
+    # 了,再见) said in one breath, written as two utterances, each too little of the line
+    first, second = "对不起啊,", "我们大概是一向,也明天麻烦了,再见"
+    for part in (first, second):
+        assert [f for f in analyzer.check(part, source="asr", semantic=True)
+                if f.kind == "script"] == []
+    turns = [{"speaker": "agent", "text": first, "start": 41.1, "end": 41.9},
+             {"speaker": "agent", "text": second, "start": 42.7, "end": 46.6}]
+    report = analyzer.score(turns, source="asr", semantic=True).to_dict()
+    [f] = report["turns"][0]["flags"]
+    assert (f["ref"], f["category"], f["turns"]) == ("1.1.4", "meaning", [0, 1])
+    assert f["span"] == [0, len(first)] and report["turns"][1]["flags"] == []
+    # two utterances further apart than join_gap_s are two things said
+    apart = [dict(turns[0]), dict(turns[1], start=48.0, end=52.0)]
+    report = analyzer.score(apart, source="asr", semantic=True).to_dict()
+    assert all(t["flags"] == [] for t in report["turns"])
