@@ -402,8 +402,9 @@ class Analyzer:
                            prefer: str | None) -> dict[tuple[int, int], Flag]:
         """The script line said by meaning over each pair of :meth:`join_pairs` (``joined``)
         where neither part says a line or a violation, by words or by meaning: a recogniser
-        cuts one line into two utterances at a pause (您前天报了宽带故障。| 需要上门检修一下,),
-        and each part alone is too little of it to be read as the line."""
+        cuts one line into two utterances at a pause, and each part alone is too little of
+        it to be read as the line (noisy v2dd05's 对不起啊, | 我们大概是一向,也明天麻烦了,再见
+        is 1.1.4)."""
         def quiet(i: int) -> bool:
             return by_meaning[i] is None and not matches[i].flags(prefer)
 

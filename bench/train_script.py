@@ -23,8 +23,9 @@ Not the routine sentences of ``models/data/uncivil_examples.jsonl``: civil is no
 line" (set K's 这是我们应该做的,您别客气 is 5.13, the recognised text of the recordings holds
 their script lines). Trained on them as none (the model before stop 42), it read plain
 lines as none (宽带恢复了你拿手机去卧室用一下试试: none at 0.998), and of the 135 agent
-utterances of the 22 v2 recordings whose timeline turn says a line, it credited none
-(trained as below: 56, and 2 of the 47 whose turn says none).
+utterances of the 22 v2 recordings whose timeline turn says a line, it credited none (the
+model trained as below but without the dialogues' turns, which those recordings say: 56, and
+2 of the 47 whose turn says none).
 
 The figures: the model trained without each of these groups, on it: v1, v2 (typed and ASR
 together), the script probe sets H, H2 and I together, at the bank's

@@ -23,9 +23,9 @@ Script lines are credited by nearness to examples; where the nearest example cre
 (:mod:`models.script`, a classifier over the same embedding), when it gives a line at least
 ``semantic.script_min_probability`` and that line's nearest example is ``min_similarity``
 close: the model stands in for the margin, not for the closeness (on talk far from the
-trade's it names lines too: 每个女的都被强奸过？ was 5.2 at 0.61, its nearest example 0.85
-away; COLD's 6,431 dev comments credited a line 6 -> 1 times with this bar). Uncivil speech (8.0) is read by a
-classifier over the same embedding (:mod:`models.uncivil`), on the agent utterances that no
+trade's it names lines too: 每个女的都被强奸过？ as 5.2, its nearest example 0.85 away; of
+COLD's 6,431 dev comments, 25 credited a line without this bar, 7 with it). Uncivil speech
+(8.0) is read by a classifier over the same embedding (:mod:`models.uncivil`), on the agent utterances that no
 8.0 word or rule flags: people insult and scold in more ways than the bank's lists hold. Its
 flag names the probability and the uncivil training sentence nearest in meaning. A listed
 taboo (8.1-8.10) or a discipline line said in other words is read from its wording
