@@ -233,7 +233,7 @@ how far each is from an unseen check, since some were used to choose rules:
   typed misses had the right line's example nearest, less than the margin ahead; they
   made the script model (``models/script.py``, ``bench/train_script.py``), which is never
   trained on Q18: with it 24 of 25 typed, 18 as Whisper wrote them, none of the near
-  misses.
+  misses (retrained in stop 42 on cleaner labels: 24 and 19).
 - Q19 (60): written in a later session (stop 42), in one sitting, and run once at 99ce68a
   with ``check``'s default reading: 29 violations (8.1-8.10, seven 8.0 of insult, sarcasm,
   scolding and a curse, 9.5, 9.11, 9.13), 14 innocent agent rows (他妈妈, 去世, advice,
