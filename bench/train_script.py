@@ -82,18 +82,22 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _is_line(ref: str) -> bool:
+    """Whether ``ref`` is a script line's (sections 1, 5, 6, 7)."""
+    return ref.split(".")[0] in ("1", "5", "6", "7")
+
+
 def _label(refs: Sequence[str]) -> str | None:
     """The one script line of ``refs``; NONE for no ref; None: two lines or a violation."""
     if not refs:
         return NONE
-    lines = [r for r in refs if r.split(".")[0] in ("1", "5", "6", "7")]
+    lines = [r for r in refs if _is_line(r)]
     return lines[0] if len(lines) == 1 and len(refs) == 1 else None
 
 
 def _sets_of_lines(rows: Sequence[dict[str, Any]]) -> set[str]:
     """The probe sets that label the script lines their rows say."""
-    return {str(r["set"]) for r in rows
-            if any(ref.split(".")[0] in ("1", "5", "6", "7") for ref in r.get("refs") or [])}
+    return {str(r["set"]) for r in rows if any(_is_line(ref) for ref in r.get("refs") or [])}
 
 
 def gather(shared: Path, bank: Any) -> list[tuple[str, str, str]]:
@@ -104,19 +108,17 @@ def gather(shared: Path, bank: Any) -> list[tuple[str, str, str]]:
             out += [(t, e.ref, "bank") for t in
                     dict.fromkeys([*(p.strip() for p in e.text.split("”或“")), *e.examples])]
     out += [(t, NONE, "bank") for t in bank.semantic.negatives]
-    for group, name in (("v1", "dev_utterances"), ("v2", "v2/dev_utterances")):
-        for suffix in ("", "_asr"):
-            for r in _jsonl(shared / "corpus" / f"{name}{suffix}.jsonl"):
-                label = _label(r.get("refs") or [])
-                if r.get("speaker") != "customer" and label is not None:
-                    out.append((str(r["text"]), label, group))
-        # the dialogues' turns: where a line is said only in part, the turn is labelled
-        # none (v1 dd03's 好了,能上网了 is not 5.11: the customer is not asked to try it)
-        for d in _jsonl(shared / "corpus" / name.replace("utterances", "dialogues.jsonl")):
-            for t in d["turns"]:
-                label = _label(t.get("refs") or [])
-                if t.get("speaker") != "customer" and label is not None:
-                    out.append((str(t["text"]), label, group))
+    for group, folder in (("v1", shared / "corpus"), ("v2", shared / "corpus" / "v2")):
+        said = [*_jsonl(folder / "dev_utterances.jsonl"),
+                *_jsonl(folder / "dev_utterances_asr.jsonl"),
+                # the dialogues' turns: where a line is said only in part, the turn is
+                # labelled none (v1 dd03's 好了,能上网了 is not 5.11: the customer is not
+                # asked to try it)
+                *(t for d in _jsonl(folder / "dev_dialogues.jsonl") for t in d["turns"])]
+        for r in said:
+            label = _label(r.get("refs") or [])
+            if r.get("speaker") != "customer" and label is not None:
+                out.append((str(r["text"]), label, group))
     heard = {str(r["id"]): str(r["text"]) for r in _jsonl(_REPO / "bench" / "probes_asr.jsonl")}
     probes = _jsonl(_REPO / "bench" / "probes.jsonl")
     scripted = _sets_of_lines(probes)

@@ -25,10 +25,10 @@ Script lines are credited by nearness to examples; where the nearest example cre
 close: the model stands in for the margin, not for the closeness (on talk far from the
 trade's it names lines too: 每个女的都被强奸过？ as 5.2, its nearest example 0.85 away; of
 COLD's 6,431 dev comments, 25 credited a line without this bar, 7 with it). Uncivil speech
-(8.0) is read by a classifier over the same embedding (:mod:`models.uncivil`), on the agent utterances that no
-8.0 word or rule flags: people insult and scold in more ways than the bank's lists hold. Its
-flag names the probability and the uncivil training sentence nearest in meaning. A listed
-taboo (8.1-8.10) or a discipline line said in other words is read from its wording
+(8.0) is read by a classifier over the same embedding (:mod:`models.uncivil`), on the agent
+utterances that no 8.0 word or rule flags: people insult and scold in more ways than the
+bank's lists hold. Its flag names the probability and the uncivil training sentence nearest
+in meaning. A listed taboo (8.1-8.10) or a discipline line said in other words is read from its wording
 (:mod:`models.wording`: pieces of wording weighed by a classifier trained on labelled
 sentences, :mod:`analyzer.matching.wording`), before the uncivil model, on the same
 utterances; it needs no embedding, and the analyzer reads it without this stage too (the
