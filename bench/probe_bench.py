@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,516 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,686 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -244,12 +244,33 @@ how far each is from an unseen check, since some were used to choose rules:
   missed (没招,我也无能为力 written as ``你 first, make your own way like this``), 3 found
   as another line, 4 script lines missed, no innocent row flagged.
   Never trained on by any model (``_NEVER``/``_UNSEEN`` of the three training scripts).
+- Q20 (60): written in a later session (stop 43), in one sitting, run once at 42932d2 with
+  ``check``'s default reading: 31 violations (8.1-8.10; eight 8.0: insult, sarcasm,
+  scolding, crude talk; 9.5, 9.11, 9.13), 14 innocent agent rows (他妈妈, 跟死了一样, 猫 and
+  狗, 我们必须, 公司规定 for a receipt, water declined, 没办法 with a time promised), 4 of the
+  customer's, 11 script paraphrases. Typed: every row right but one (给包烟就行, 9.11: a
+  token named as what will do, which only a red packet had been; the rule now takes any).
+  Spoken and written as Q19's (56 agent rows in ``bench/probes_asr.jsonl``): 45 of 60
+  right: 10 violations missed (你是猪吗 written 你是珠嗎, 少废话 as 手飛壞), 1 found as
+  another line (8.8 as 9.13), 3 script lines missed, 1 script line read as 8.0 by meaning
+  (那就不打扰您了 written 那就不太多年了不要緊). Never trained on by any model.
+- Q21 (50): innocent agent rows only, written in the same session after Q20, in one
+  sitting, run once at 42932d2: 30 hard negatives (去试, 滚轮, 你们应该已经, 搞错 of oneself,
+  没办法 with a way offered, 公司规定 as a reassurance, a gift or a drink declined, 傻瓜相机,
+  操作, 擦一下) and 20 near misses of script lines (请问您家的路由器是什么牌子的 is not 5.2).
+  Typed: 2 given a violation (傻瓜相机 as 8.0 by meaning; 我的手机没电了,…用工单系统记一下 as
+  9.5 by its wording), 3 near misses credited a line (two 请问…是什么… as 5.2, 什么 by sound
+  先生; 我们正在排队等物业开门 as 6.5 by meaning). As Whisper wrote them (50 rows in
+  ``bench/probes_asr.jsonl``): 2 given a violation (傻瓜相机; 说明书上写得很清楚,我给您指一下
+  as 8.6), 3 near misses credited (5.2 twice by sound, once of 這女士 written for 这里是).
+  ``matching.question_words`` came of them: one of the two 5.2 fewer, the other credited
+  5.7 by meaning instead. Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q19: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q21: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

@@ -14,7 +14,7 @@ its one script line, or none:
   out (it is neither one line nor none); their dialogues' agent turns likewise (a turn
   that says a line in part is none: v1 dd03's 好了,能上网了 is not 5.11);
 - ``bench/probes.jsonl``'s rows likewise (as a recogniser wrote them too where
-  ``bench/probes_asr.jsonl`` has them), but sets Q17-Q19, never trained on; a row of no
+  ``bench/probes_asr.jsonl`` has them), but sets Q17-Q21, never trained on; a row of no
   ref is "none" only in a set that labels the script lines its rows say (A, H2, as
   ``_sets_of_lines`` finds them): in a set of violations it says no violation, not no
   script line (set G's 您对今天的服务还满意吗 is 5.12).
@@ -72,7 +72,8 @@ _REPO = Path(__file__).resolve().parent.parent
 _SCALE = 10.0  # embeddings' components are ~0.05: scaled so that C means what it says
 _C = 10.0  # inverse strength of the L2 penalty (leave-one-group-out: C 1 credited 13 of
 # v2's 82 lines at 0.5, none wrongly; C 10, 26 and 1 of 148 routine rows)
-_NEVER = ("Q17", "Q18", "Q19")  # probe sets kept out of training to measure the model
+# probe sets kept out of training to measure the model
+_NEVER = ("Q17", "Q18", "Q19", "Q20", "Q21")
 _FOLDS = (("v1",), ("v2",), ("H", "H2", "I"))
 _SWEEP = (0.3, 0.5, 0.7)
 

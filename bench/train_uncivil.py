@@ -33,7 +33,7 @@ Rows of another violation (8.1-8.10, 9.x) and the customer's rows are left out.
   35 of 60, as Whisper wrote them 27 -> 34 of 60, civil none either way; COLD's safe dev
   sample none either way. Through ``huashu check``: N and P as Whisper wrote them 34 -> 41
   of 60, typed 45 -> 42, their routine sentences none flagged more.
-Probe sets Q17, Q18 and Q19 (``_UNSEEN``) are never trained on.
+Probe sets Q17-Q21 (``_UNSEEN``) are never trained on.
 
 The figures: for each of the sets J, K, L, M, O and the v2 dev rows, a model trained without
 that set, measured on it (uncivil found, civil flagged), at the bank's threshold; and the
@@ -74,8 +74,8 @@ _SEED = 7
 _SWEEP = (0.9, 0.95, 0.98)
 _HEARD = _REPO / "bench" / "uncivil_asr.jsonl"  # the spoken sets as Whisper wrote them
 _SPOKEN_TRAINED = ("J", "K", "L", "M", "O")  # of those, the sets trained on (N, P held out)
-_UNSEEN = ("Q17", "Q18", "Q19")  # probe sets never trained on (bench/probe_bench.py; Q16 was, as the
-# rest, when it was written)
+# probe sets never trained on (bench/probe_bench.py; Q16 was, as the rest, when it was written)
+_UNSEEN = ("Q17", "Q18", "Q19", "Q20", "Q21")
 
 
 @dataclass(frozen=True)

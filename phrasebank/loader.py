@@ -170,6 +170,11 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         elif any(n in w for n in negations):
             problems.append(f"matching.rule_adverbs: {w!r} holds a negation; between two "
                             "words it turns what is said around")
+    question_words = tuple(str(w) for w in _as_list(m.get("question_words")))
+    for w in question_words:
+        if not is_han_word(w):
+            problems.append(f"matching.question_words: {w!r} is not a word of Chinese "
+                            "characters")
     clause_min = m.get("clause_min", 0.0)
     if not isinstance(clause_min, (int, float)) or isinstance(clause_min, bool) or \
             not 0 <= float(clause_min) <= 1:
@@ -177,7 +182,8 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         clause_min = 0.0
     matching = MatchingConfig(thresholds=thresholds, negations=negations,
                               exact_sound=exact_sound, clause_min=float(clause_min),
-                              rule_adverbs=rule_adverbs, **ints)
+                              rule_adverbs=rule_adverbs, question_words=question_words,
+                              **ints)
 
     concepts, concept_problems = build_concepts(doc.get("concepts"))
     problems.extend(concept_problems)

@@ -126,6 +126,10 @@ class MatchingConfig:
     """Words a rule's two tokens said in a row may hold between them, unwritten (盒子背面都写着
     is 背面 [写着|印着] said with 都): adverbs that qualify a clause without turning it
     around. Not a negation: 不 and 没 between two words change what is said."""
+    question_words: tuple[str, ...] = ()
+    """Words that ask (什么, 哪, 多少 …): a form that holds none of them is no hit where
+    the stretch of the utterance it aligned with holds one (请问您的电脑是什么系统 read as
+    请问您是XX先生吗 at 0.88, 什么 by sound 先生: a question asked is not the line said)."""
     clause_min: float = 0.0
     """A violation's form in clauses (a gap between them) matches only where each clause
     has all its syllables but one heard, or at least this share of its sounds (刚才跟您说的

@@ -214,6 +214,10 @@ class Matcher:
         hits: list[Hit] = []
         bank = self.compiled
         lcs = LCSseq.similarity
+        questions = bank.bank.matching.question_words
+
+        def asked(text: str) -> bool:
+            return any(q in text for q in questions)
         # Entries already matched word for word, with the longest such form's length: another
         # form of the entry no longer can outrank that hit (it scores at most 1.0 and covers
         # no more words), so it is not aligned (a line has variants; most are candidates).
@@ -248,6 +252,8 @@ class Matcher:
                     continue
                 score, s, e = a
             if score >= f.threshold:
+                if score < 1.0 and asked(chars[s:e]) and not asked(f.chars):
+                    continue  # a question asked where the line states (matching.question_words)
                 hits.append(Hit.of_form(f, score, s, e))
                 if score == 1.0 and perfect.get(id(af.entry), -1) < f.syllables:
                     perfect[id(af.entry)] = f.syllables

@@ -441,6 +441,9 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     ("流程规定必须先交费,没交费不能修", "8.9"),
     ("我尽力了,真没别的招了", "8.4"),
     ("要不是你乱动,能坏吗", "8.0"),
+    # any token named as what will do, not only a red packet (set Q20's one typed miss)
+    ("您要是过意不去,给包烟就行", "9.11"),
+    ("不用别的,拿两瓶酒就好", "9.11"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -517,6 +520,8 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "跟您说了几遍,您都记住了,真棒",
     "您家小区的人素质都挺高的",
     "烟我不抽,您收着吧",  # handed back
+    "谢谢您,我不抽烟",  # a thing declined (set Q16)
+    "水我不喝了,谢谢,我自己带了",
     "您让我怎么办都行,我听您的",
     "流程规定必须先交费,不过我先帮您修上",
     "没别的办法了,只能换个光猫,我给您换",
@@ -602,3 +607,31 @@ def test_an_adverb_said_between_two_words_of_a_rule():
     assert with_adverbs.check("盒子背面兜写着呢,自己看", speaker="agent", source="asr",
                               wording=False) == []
     assert with_adverbs.check("盒子背面没写着,自己看", speaker="agent", wording=False) == []
+
+
+def _bank_with_questions(words: str):
+    from analyzer import Analyzer
+    from phrasebank import loader
+
+    return Analyzer(loader.loads(f"""
+matching: {{question_words: [{words}]}}
+entries:
+  - ref: "5.2"
+    kind: script
+    speaker: agent
+    text: 请问您是XX先生/女士吗?
+    forms: ["请问您是XX[先生|女士]吗"]
+    slot_max: 4
+"""))
+
+
+def test_a_question_asked_is_not_a_line_stated():
+    """``matching.question_words``: a form that holds none of them is no hit where the
+    stretch it aligned with asks (by sound 什么 is 先生: shen/sheng, the fuzzy pair)."""
+    asks, plain = _bank_with_questions("什么, 哪, 多少"), _bank_with_questions("")
+    question = "请问您的电脑是什么系统"
+    assert [f.ref for f in plain.check(question, speaker="agent", semantic=False)] == ["5.2"]
+    assert asks.check(question, speaker="agent", semantic=False) == []
+    # the line itself, said word for word or with a slip, is still the line
+    for said in ("请问您是王先生吗", "请问你是李女士嘛"):
+        assert [f.ref for f in asks.check(said, speaker="agent", semantic=False)] == ["5.2"]

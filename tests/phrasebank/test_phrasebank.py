@@ -106,6 +106,7 @@ templates:
     ("{clause_min: yes}", "matching.clause_min: must be a number in [0, 1]"),
     ("{negations: [不], rule_adverbs: [不用]}", "matching.rule_adverbs: '不用' holds a negation"),
     ("{rule_adverbs: [also]}", "matching.rule_adverbs: 'also' is not a word of Chinese"),
+    ("{question_words: [what]}", "matching.question_words: 'what' is not a word of Chinese"),
 ])
 def test_negations_and_clause_min_are_validated(matching, problem):
     bad = f"""
