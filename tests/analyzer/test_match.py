@@ -576,20 +576,24 @@ def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
 
 
-def _bank_with_adverbs(adverbs: str):
+def _one_entry_bank(matching: str, entry: str):
+    """An analyzer over a bank of one entry (``entry``: its YAML fields, indented as a list
+    item's) with the ``matching`` settings given (a YAML mapping)."""
     from analyzer import Analyzer
     from phrasebank import loader
 
-    return Analyzer(loader.loads(f"""
-matching: {{rule_adverbs: [{adverbs}]}}
-entries:
-  - ref: "8.6"
+    return Analyzer(loader.loads(f"matching: {matching}\nentries:\n  - {entry.strip()}\n"))
+
+
+def _bank_with_adverbs(adverbs: str):
+    return _one_entry_bank(f"{{rule_adverbs: [{adverbs}]}}", """
+    ref: "8.6"
     kind: taboo
     speaker: agent
     text: 说明书上有,你自己看
     forms: ["说明书上有你自己看"]
     rules: ["盒子 背面 写着 …6 自己 看"]
-"""))
+""")
 
 
 def test_an_adverb_said_between_two_words_of_a_rule():
@@ -610,19 +614,14 @@ def test_an_adverb_said_between_two_words_of_a_rule():
 
 
 def _bank_with_questions(words: str):
-    from analyzer import Analyzer
-    from phrasebank import loader
-
-    return Analyzer(loader.loads(f"""
-matching: {{question_words: [{words}]}}
-entries:
-  - ref: "5.2"
+    return _one_entry_bank(f"{{question_words: [{words}]}}", """
+    ref: "5.2"
     kind: script
     speaker: agent
     text: 请问您是XX先生/女士吗?
     forms: ["请问您是XX[先生|女士]吗"]
     slot_max: 4
-"""))
+""")
 
 
 def test_a_question_asked_is_not_a_line_stated():
