@@ -522,6 +522,7 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "烟我不抽,您收着吧",  # handed back
     "谢谢您,我不抽烟",  # a thing declined (set Q16)
     "水我不喝了,谢谢,我自己带了",
+    "我去车里给您拿两瓶饮料就行,天热",  # given to the customer, not asked of them
     "您让我怎么办都行,我听您的",
     "流程规定必须先交费,不过我先帮您修上",
     "没别的办法了,只能换个光猫,我给您换",
