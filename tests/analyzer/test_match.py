@@ -444,6 +444,8 @@ def test_common_variants_of_taboo_and_discipline_lines(analyzer, text, ref):
     # any token named as what will do, not only a red packet (set Q20's one typed miss)
     ("您要是过意不去,给包烟就行", "9.11"),
     ("不用别的,拿两瓶酒就好", "9.11"),
+    # 不过 of 排不过来 is no "but": nothing is offered (a fresh dialogue's line, stop 43)
+    ("那我也没办法,单子太多,排不过来", "8.4"),
 ])
 def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation]
@@ -523,6 +525,7 @@ def test_constructions_of_taboo_and_discipline_lines(analyzer, text, ref):
     "谢谢您,我不抽烟",  # a thing declined (set Q16)
     "水我不喝了,谢谢,我自己带了",
     "我去车里给您拿两瓶饮料就行,天热",  # given to the customer, not asked of them
+    "我这边也没办法改,不过我可以帮您申请一下",  # but, and what is offered
     "您让我怎么办都行,我听您的",
     "流程规定必须先交费,不过我先帮您修上",
     "没别的办法了,只能换个光猫,我给您换",
