@@ -58,6 +58,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.train_wording import UNSEEN_SETS
 from models.uncivil import UncivilModel, default_path
 
 __all__ = ["Example", "fit", "gather", "main", "misheard"]
@@ -75,7 +76,7 @@ _SWEEP = (0.9, 0.95, 0.98)
 _HEARD = _REPO / "bench" / "uncivil_asr.jsonl"  # the spoken sets as Whisper wrote them
 _SPOKEN_TRAINED = ("J", "K", "L", "M", "O")  # of those, the sets trained on (N, P held out)
 # probe sets never trained on (bench/probe_bench.py; Q16 was, as the rest, when it was written)
-_UNSEEN = ("Q17", "Q18", "Q19", "Q20", "Q21")
+_UNSEEN = UNSEEN_SETS
 
 
 @dataclass(frozen=True)

@@ -161,20 +161,19 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
             problems.append(f"matching.{key}: each must be one character, got {bad!r}")
         return tuple(c for c in listed if len(c) == 1)
 
+    def han_words(key: str) -> tuple[str, ...]:
+        listed = tuple(str(w) for w in _as_list(m.get(key)))
+        problems.extend(f"matching.{key}: {w!r} is not a word of Chinese characters"
+                        for w in listed if not is_han_word(w))
+        return listed
+
     negations = characters("negations")
     exact_sound = characters("exact_sound")
-    rule_adverbs = tuple(str(w) for w in _as_list(m.get("rule_adverbs")))
-    for w in rule_adverbs:
-        if not is_han_word(w):
-            problems.append(f"matching.rule_adverbs: {w!r} is not a word of Chinese characters")
-        elif any(n in w for n in negations):
-            problems.append(f"matching.rule_adverbs: {w!r} holds a negation; between two "
-                            "words it turns what is said around")
-    question_words = tuple(str(w) for w in _as_list(m.get("question_words")))
-    for w in question_words:
-        if not is_han_word(w):
-            problems.append(f"matching.question_words: {w!r} is not a word of Chinese "
-                            "characters")
+    rule_adverbs = han_words("rule_adverbs")
+    problems.extend(f"matching.rule_adverbs: {w!r} holds a negation; between two words it "
+                    "turns what is said around"
+                    for w in rule_adverbs if is_han_word(w) and any(n in w for n in negations))
+    question_words = han_words("question_words")
     clause_min = m.get("clause_min", 0.0)
     if not isinstance(clause_min, (int, float)) or isinstance(clause_min, bool) or \
             not 0 <= float(clause_min) <= 1:
