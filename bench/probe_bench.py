@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,686 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,824 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -265,12 +265,42 @@ how far each is from an unseen check, since some were used to choose rules:
   as 8.6), 3 near misses credited (5.2 twice by sound, once of 這女士 written for 这里是).
   ``matching.question_words`` came of them: one of the two 5.2 fewer, the other credited
   5.7 by meaning instead. Never trained on by any model.
+- Q22 (67): written in a later session (stop 44), in one sitting, run once at 3f6cbf6 with
+  ``check``'s default reading: 38 violations (8.1-8.10; ten 8.0: insult, sarcasm, scolding,
+  profanity; 9.5, 9.11, 9.13), 16 innocent agent rows (他妈妈, 去世, 没办法现在就给您答复 with
+  the answer promised, 说明书第三页…我指给您看, 规定的上门时间), 2 of the customer's, 13
+  script paraphrases. Typed: 61 of 67 right: 4 violations missed (我能知道吗 asked back,
+  8.1; mock praise of a customer who deleted the system; 你会不会好好说话; 您得表扬表扬我,
+  9.13), 1 found as another line (我是真的无能为力 as 8.0 by meaning, not 8.4), 1 innocent
+  row flagged (没办法现在就…, 8.4). Spoken and written as Q20's (65 agent rows in
+  ``bench/probes_asr.jsonl``): 49 of 65 right, 14 violations missed (most written past
+  recovery: 这个归装机班管 as 這個規章刺包圈), 2 innocent rows flagged (the same 8.4; 您喝您的
+  written 你和你的…, 8.0 by meaning). Of them came: the emphatic 真的, 确实, 实在, 的确 among
+  ``matching.rule_adverbs``; a rule each for the rhetorical 我能知道吗, a modal before praise
+  asked for, 你会不会好好说话, and deleted among what a customer wrecked; an 8.4 guard for an
+  inability limited to now with the answer promised (it also cleared A51,
+  我没办法现在确定原因,得回去查一下, flagged since set A). Never trained on by any model.
+- Q23 (71): written in the same session after Q22's changes, in one sitting, in the v2
+  corpus's proportions of kinds: 12 taboo paraphrases, 12 uncivil rows, 8 discipline rows,
+  12 hard negatives, 10 script paraphrases, 5 of the customer's, 6 neutral rows and 6 near
+  misses. Typed, run once: 65 of 71 right, the same 65 as at 3f6cbf6 (Q22's changes
+  carried to none of it): 4 violations missed (束手无策, 8.4; mock praise of the
+  customer's eyesight; 闭上你的嘴; a ride asked for, 9.5), 2 found as 8.0 where I wrote 8.2
+  and 8.3 (你这是完全搞反了吧; 都跟你说三遍了…怎么就记不住); none of its 29 innocent rows
+  flagged, its 10 script lines all found. As Whisper wrote them (66 agent rows in
+  ``bench/probes_asr.jsonl``): 52 of 66 at 3f6cbf6. Of them came: 8.4's words drawn from
+  同义词词林's class of helplessness (Ga12B01=: 束手无策, 一筹莫展, 无计可施 …), 完全 and
+  根本 among the rule adverbs, a faculty praised and then failing (sarcasm), 闭上你的嘴, a
+  ride, told three times with the speaker left out (8.3), 搞反 as a mistake charged, and
+  8.8's "don't know, ask them" with more between: typed 71 of 71, as Whisper wrote them 56
+  of 66 (10 left: 8 violations written past recovery or by meaning as 8.0; 笨办法 written
+  笨笨法 and 对不住 written 不忽畜, both 8.0 by meaning). Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q21: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q23: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

@@ -169,6 +169,7 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
 
     negations = characters("negations")
     exact_sound = characters("exact_sound")
+    function_chars = characters("function_chars")
     rule_adverbs = han_words("rule_adverbs")
     problems.extend(f"matching.rule_adverbs: {w!r} holds a negation; between two words it "
                     "turns what is said around"
@@ -180,7 +181,8 @@ def loads(text: str, source: str = "phrasebank") -> Phrasebank:
         problems.append(f"matching.clause_min: must be a number in [0, 1], got {clause_min!r}")
         clause_min = 0.0
     matching = MatchingConfig(thresholds=thresholds, negations=negations,
-                              exact_sound=exact_sound, clause_min=float(clause_min),
+                              exact_sound=exact_sound, function_chars=function_chars,
+                              clause_min=float(clause_min),
                               rule_adverbs=rule_adverbs, question_words=question_words,
                               **ints)
 

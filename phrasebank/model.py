@@ -126,6 +126,10 @@ class MatchingConfig:
     """Words a rule's two tokens said in a row may hold between them, unwritten (盒子背面都写着
     is 背面 [写着|印着] said with 都): adverbs that qualify a clause without turning it
     around. Not a negation: 不 and 没 between two words change what is said."""
+    function_chars: tuple[str, ...] = ()
+    """Characters of grammar (就, 的, 了 …): in a recogniser's text they are themselves, never
+    another word of a violation's rule said by sound (谢谢您了,水我就不喝了: 就 is not 酒;
+    理解错了您的意思: 的意思 is not 得意思)."""
     question_words: tuple[str, ...] = ()
     """Words that ask (什么, 哪, 多少 …): a form that holds none of them is no hit where
     the stretch of the utterance it aligned with holds one (请问您的电脑是什么系统 read as

@@ -39,7 +39,7 @@ from .index import CandidateIndex, applies_to
 from .lexicon import Lexicon
 from .resolve import Hit, resolve, to_flag
 from .results import Flag, MatchOptions
-from .rules import RuleHit, RuleSet
+from .rules import WHOLE_WORDS_BELOW, RuleHit, RuleSet
 from .sources import SourcePolicy, policy, policy_for
 
 __all__ = ["NEAR_RULE_SCORE", "RULE_SCORE", "Flag", "MatchOptions", "Matcher", "UtteranceMatch", "sounds_of"]
@@ -184,6 +184,9 @@ class Matcher:
         lexicon_rule_hits: list[RuleHit[Any]] = []
         for h in self.rules.find(norm, sounds, sp.soundalike_rules_from, code=code,
                                  near_min_chars=sp.near_rules_from):
+            if h.by_sound and h.end - h.start < WHOLE_WORDS_BELOW and \
+                    self._word_span is not None and not self._word_span(chars, h.start, h.end):
+                continue  # a short match by sound that begins or ends inside a word
             e = h.payload
             if isinstance(e, Entry):
                 if applies_to(e, speaker):

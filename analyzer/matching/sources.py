@@ -51,7 +51,7 @@ _POLICIES = {
     # rules of 6+ characters)
     "auto": SourcePolicy("auto", 4, 6, False),
     # a recogniser's output: by sound, except the words the bank marks exact
-    "asr": SourcePolicy("asr", 2, 4, False, 4),
+    "asr": SourcePolicy("asr", 2, 3, False, 4),
 }
 
 

@@ -638,3 +638,79 @@ def test_a_question_asked_is_not_a_line_stated():
     # the line itself, said word for word or with a slip, is still the line
     for said in ("请问您是王先生吗", "请问你是李女士嘛"):
         assert [f.ref for f in asks.check(said, speaker="agent", semantic=False)] == ["5.2"]
+
+
+def _bank_read_by_sound(function_chars: str):
+    return _one_entry_bank(f"{{function_chars: [{function_chars}]}}", """
+    ref: "9.11"
+    kind: discipline
+    speaker: agent
+    text: 不吃、拿、卡、要和接受客户礼物
+    rules: ["谢谢 …4 [酒|烟]", "服了 [你|您]"]
+""")
+
+
+def test_a_short_rule_by_sound_needs_whole_words_and_takes_grammar_as_written():
+    """A rule that can match three characters also matches a recogniser's text by sound
+    (久 for 酒), but only as whole words (恢复了您 holds 复了您, 服了你 by sound, from inside
+    恢复) and with the bank's ``matching.function_chars`` as written (就 is not 酒)."""
+    strict, loose = _bank_read_by_sound("就, 的"), _bank_read_by_sound("")
+
+    def found(bank, text, source="asr"):
+        return [f.ref for f in bank.check(text, speaker="agent", source=source,
+                                          semantic=False, wording=False)]
+
+    assert found(strict, "谢谢您的久") == ["9.11"]  # 久 for 酒: a slip of the recogniser
+    assert found(strict, "谢谢您的久", source="typed") == []  # typed text says what it says
+    assert found(strict, "真浮了您") == ["9.11"]  # whole words, by sound
+    # a character of grammar, as written
+    assert found(loose, "谢谢您了水我就不喝了") == ["9.11"]
+    assert found(strict, "谢谢您了水我就不喝了") == []
+    # inside a word
+    assert found(strict, "网络恢复了您试一下") == []
+
+
+def _violations_by_rule(analyzer, text):
+    """The violations forms and rules find (the sentence models left out)."""
+    return sorted({f.ref for f in analyzer.check(text, speaker="agent", semantic=False,
+                                                 wording=False) if f.is_violation})
+
+
+def test_helplessness_is_drawn_from_cilin(analyzer):
+    """8.4's words of helplessness come from 同义词词林's class of it (HELPLESS, Ga12B01=),
+    not only from those the bank lists: 束手无策, 一筹莫展 and 无计可施 are not written in
+    it. 无法, which goes on to what cannot be done, is left out."""
+    from phrasebank import DEFAULT_PATH
+
+    written = "\n".join(line for line in DEFAULT_PATH.read_text(encoding="utf-8").splitlines()
+                        if not line.lstrip().startswith("#"))  # the data, not its comments
+    for text, word in (("这情况我也是束手无策了", "束手无策"), ("这事我也一筹莫展", "一筹莫展"),
+                       ("这个我也无计可施", "无计可施")):
+        assert word not in written
+        assert _violations_by_rule(analyzer, text) == ["8.4"], text
+    assert _violations_by_rule(analyzer, "我无法确定原因,得回去查一下") == []
+
+
+@pytest.mark.parametrize(("text", "ref"), [
+    ("我是真的无能为力啊", "8.4"),  # an emphatic adverb between two words of a rule
+    ("你这是完全搞反了吧", "8.2"),
+    ("你这问题问得,我能知道吗?", "8.1"),  # asked back
+    ("都跟你说三遍了,怎么就记不住", "8.3"),  # the speaker left out
+    ("你会不会好好说话?", "8.0"),
+    ("您这眼神儿可真够好的,灯亮着都看不见", "8.0"),  # a faculty praised, then failing
+    ("等会儿您开车顺路捎我去下一家吧", "9.5"),
+    ("我帮您这么快弄好了,您得表扬表扬我", "9.13"),  # the repeat said once
+])
+def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
+    assert ref in _violations_by_rule(analyzer, text)
+
+
+@pytest.mark.parametrize("text", [
+    "我没办法现在就给您答复,回去查清楚了给您打电话",  # unable now, the answer promised
+    "您问得好,这个我正好知道",
+    "您会不会用微信?我教您扫码",
+    "这个我不清楚,我帮您问一下他们",
+    "我这个笨办法虽然慢,但是稳",
+])
+def test_look_alikes_of_those_constructions(analyzer, text):
+    assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []

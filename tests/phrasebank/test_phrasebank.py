@@ -107,6 +107,7 @@ templates:
     ("{negations: [不], rule_adverbs: [不用]}", "matching.rule_adverbs: '不用' holds a negation"),
     ("{rule_adverbs: [also]}", "matching.rule_adverbs: 'also' is not a word of Chinese"),
     ("{question_words: [what]}", "matching.question_words: 'what' is not a word of Chinese"),
+    ("{function_chars: [就是]}", "matching.function_chars: each must be one character"),
 ])
 def test_negations_and_clause_min_are_validated(matching, problem):
     bad = f"""
