@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,824 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,871 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -295,12 +295,26 @@ how far each is from an unseen check, since some were used to choose rules:
   8.8's "don't know, ask them" with more between: typed 71 of 71, as Whisper wrote them 56
   of 66 (10 left: 8 violations written past recovery or by meaning as 8.0; 笨办法 written
   笨笨法 and 对不住 written 不忽畜, both 8.0 by meaning). Never trained on by any model.
+- Q24 (47): written after Q23's changes, in one sitting, aimed at what the guide says a
+  fresh set finds missed: 18 uncivil rows (sarcasm, insult, scolding, profanity), 10 taboo
+  paraphrases, 17 hard negatives of insult words and taboo look-alikes (他妈妈, 去世, 傻瓜式,
+  笨重, 滚筒, 公司规定…不收费), 2 of the customer's. Typed, run once at c4fc3fd: 40 of 47:
+  5 violations missed (a customer's 动手能力 praised and what it wrecked; 最会折腾的客户;
+  小学生都会; 没什么好办法, 8.4; 你们这种情况必须自己换线, 8.5, read as 8.4 by wording), 1
+  found as 8.0 where I wrote 8.2 (这都能弄错), 1 hard negative flagged (傻瓜式操作, 8.0 by
+  meaning). As Whisper wrote them (45 agent rows in ``bench/probes_asr.jsonl``): 33 of 45,
+  two hard negatives flagged (傻瓜是操作 by meaning; 滚筒 written 滚痛, 滚 as crude talk).
+  Of them came: the faculty rule taking 可以 and what was wrecked, the most of 折腾, "even a
+  child could", no good way left (8.4, with a guard for the one way offered), 8.5's
+  必须…自己 with a topic between, and an 8.0 word's guards heard by sound in a recogniser's
+  text (``SourcePolicy.guards_by_sound``): typed 45 of 47, as Whisper wrote them 36 of 45.
+  Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q23: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q24: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

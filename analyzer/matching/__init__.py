@@ -39,7 +39,7 @@ from .index import CandidateIndex, applies_to
 from .lexicon import Lexicon
 from .resolve import Hit, resolve, to_flag
 from .results import Flag, MatchOptions
-from .rules import WHOLE_WORDS_BELOW, RuleHit, RuleSet
+from .rules import GUARD_SOUNDALIKE_FROM, WHOLE_WORDS_BELOW, RuleHit, RuleSet
 from .sources import SourcePolicy, policy, policy_for
 
 __all__ = ["NEAR_RULE_SCORE", "RULE_SCORE", "Flag", "MatchOptions", "Matcher", "UtteranceMatch", "sounds_of"]
@@ -99,7 +99,6 @@ class Matcher:
                                      segmenter.short_word_frequencies())
         self.index = CandidateIndex(self.compiled)
         self._word_span = segmenter.is_word_span if self.options.word_boundaries else None
-        self.lexicon = Lexicon(self.compiled, self._word_span)
         order = {e.ref: i for i, e in enumerate(bank.entries)}
         self._order = order
         # The entries' rules and the 8.0 rules, in one set: one look-up of an utterance's
@@ -108,6 +107,10 @@ class Matcher:
         vocabulary = "".join(r.text for g in bank.lexicon for r in g.rules) + \
             "".join(e.text for e in bank.entries) + \
             "".join(r.text for e in bank.entries for r in e.rules)
+        # the look-alikes' own characters after the rules' (a sound's character is the
+        # first met)
+        vocabulary += "".join(r.text for g in bank.lexicon for r in g.guards)
+        self.lexicon = Lexicon(self.compiled, self._word_span, vocabulary)
         self.rules: RuleSet[Entry | tuple[str, str]] = RuleSet(
             self.compiled, chain(((r, e) for e in bank.entries for r in e.rules),
                                  ((r, (g.category, g.label))
@@ -181,6 +184,10 @@ class Matcher:
         sounds = sounds_of(code)
         counts = self.index.count(sounds)
         hits = self._align(self.index.candidates(counts, speaker), chars, code, sp)
+        # in a recogniser's text the 8.0 words' look-alikes (滚筒 for 滚) are heard by sound
+        # too; an entry's guards, clauses with gaps, as written (by sound, 但 of 我…没办法
+        # …但是 is 单 of 单子太多, and a real 8.4 of a fresh call was cleared)
+        guard_sounds = GUARD_SOUNDALIKE_FROM if sp.guards_by_sound else None
         lexicon_rule_hits: list[RuleHit[Any]] = []
         for h in self.rules.find(norm, sounds, sp.soundalike_rules_from, code=code,
                                  near_min_chars=sp.near_rules_from):
@@ -207,7 +214,7 @@ class Matcher:
                 hits = [h for h in hits if not any(
                     g.payload == h.ref and g.start < h.end and h.start < g.end
                     for g in guards)]
-        lexicon = self.lexicon.find(norm, code, sounds, sp, lexicon_rule_hits) \
+        lexicon = self.lexicon.find(norm, code, sounds, sp, lexicon_rule_hits, guard_sounds) \
             if speaker != "customer" else []
         return UtteranceMatch(norm, hits, lexicon)
 

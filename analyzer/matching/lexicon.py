@@ -14,7 +14,7 @@ from phrasebank import LEXICON_STANDARD
 from ..normalise import Normalised
 from .forms import CompiledBank
 from .results import Flag
-from .rules import RuleHit, RuleSet
+from .rules import GUARD_SOUNDALIKE_FROM, RuleHit, RuleSet
 from .sources import SourcePolicy
 
 __all__ = ["Lexicon"]
@@ -27,7 +27,8 @@ class Lexicon:
     """The compiled 8.0 words and patterns of a bank."""
 
     def __init__(self, bank: CompiledBank,
-                 is_word_span: Callable[[str, int, int], bool] | None) -> None:
+                 is_word_span: Callable[[str, int, int], bool] | None,
+                 vocabulary: str = "") -> None:
         self.is_word_span = is_word_span
         encode = bank.encode
         words: list[_Word] = []
@@ -53,13 +54,14 @@ class Lexicon:
         self.anchor_syllables = frozenset(self.by_syllable)
         # Look-alikes per category: a finding inside a guard's match is none.
         self.guards: RuleSet[str] = RuleSet(
-            bank, ((r, g.category) for g in bank.bank.lexicon for r in g.guards))
+            bank, ((r, g.category) for g in bank.bank.lexicon for r in g.guards), vocabulary,
+            soundalike_from=GUARD_SOUNDALIKE_FROM)
         # Every sound that starts a word: one set operation tells that an utterance holds
         # none, as most do.
         self.any_sound = self.anchor_pairs | frozenset(self.by_syllable)
 
     def find(self, norm: Normalised, code: str, sounds: set[str], source: SourcePolicy,
-             rule_hits: list[RuleHit[Any]]) -> list[Flag]:
+             rule_hits: list[RuleHit[Any]], guard_sounds: int | None = None) -> list[Flag]:
         """8.0 flags of an utterance (``code``: its phonetic code, ``sounds``: its
         syllables and pairs of syllables; ``rule_hits``: matches of the 8.0 rules, whose
         payload is ``(category, label)``), sound standing in for characters as far as
@@ -87,7 +89,7 @@ class Lexicon:
                     pos = code.find(wcode, pos + 1)
         if not found:
             return []
-        guarded = self.guards.find(norm, sounds, None) if self.guards.rules else []
+        guarded = self.guards.find(norm, sounds, guard_sounds) if self.guards.rules else []
         if guarded:
             found = [f for f in found if not any(
                 g.payload == f[2] and g.start < f[1] and f[0] < g.end for g in guarded)]

@@ -39,7 +39,7 @@ from ..normalise import Normalised
 from ..phonetic import ANY_FINAL, ANY_INITIAL, PhoneticEncoder
 from .forms import CompiledBank
 
-__all__ = ["MIN_SOUNDALIKE_CHARS", "WHOLE_WORDS_BELOW", "RuleHit", "RuleSet", "SameSound"]
+__all__ = ["GUARD_SOUNDALIKE_FROM", "MIN_SOUNDALIKE_CHARS", "WHOLE_WORDS_BELOW", "RuleHit", "RuleSet", "SameSound"]
 
 MIN_SOUNDALIKE_CHARS = 3
 # Short sound-alikes are read strictly: a sound-alike match shorter than this must start and
@@ -53,6 +53,10 @@ MIN_SOUNDALIKE_CHARS = 3
 # innocent row a violation (揪的光帽带走, Whisper's 旧的光猫带走, as 酒…带走); without these two
 # checks, 8 utterances of the v2 and fresh recordings more and 2 rows of those sets.
 WHOLE_WORDS_BELOW = 4
+# An 8.0 word's guard (its look-alike) of this many characters or more matches a
+# recogniser's text by sound too: the recogniser misspells the harmless word as it does a
+# violation (滚筒在转 written 滚痛再转 was 滚, crude talk; 屁帘儿 written 屁蓮兒 was 个屁).
+GUARD_SOUNDALIKE_FROM = 2
 _MAX_ACROSS = 256  # a pair across two tokens is a candidate anchor up to this many codes
 P = TypeVar("P")
 
@@ -145,7 +149,8 @@ class RuleSet(Generic[P]):
 
     def __init__(self, bank: CompiledBank, rules: Iterable[tuple[Rule, P]],
                  vocabulary: str = "", near_if: Callable[[P], bool] | None = None,
-                 commoner_if: Callable[[P], bool] | None = None) -> None:
+                 commoner_if: Callable[[P], bool] | None = None,
+                 soundalike_from: int = MIN_SOUNDALIKE_CHARS) -> None:
         """``near_if(payload)``: whether that rule may match with a word half heard (see
         the module); None: none may. ``commoner_if(payload)``: whether a sound-alike match
         of that rule is refused where the text says a commoner word of the sound (see
@@ -178,7 +183,7 @@ class RuleSet(Generic[P]):
             token_words: tuple[tuple[str, ...], ...] = ()
             near: dict[int, re.Pattern[str]] | None = None
             near_needs: tuple[tuple[frozenset[str], ...], ...] = ()
-            if self.same_sound is not None and rule.min_chars >= MIN_SOUNDALIKE_CHARS:
+            if self.same_sound is not None and rule.min_chars >= soundalike_from:
                 told = commoner_if is not None and commoner_if(payload)
                 # no adverb between two words read by sound: by sound 客 is 可, and
                 # 你太客气门 (a recogniser's 你太客气了) read as 你太可…, an insult

@@ -714,3 +714,17 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
+
+
+def test_a_look_alike_misspelt_by_the_recogniser_is_still_a_look_alike(analyzer):
+    """An 8.0 word's guards match a recogniser's text by sound too: 滚筒 written 滚痛 is no
+    滚, 屁帘儿 written 屁蓮兒 no 个屁. The word itself, said as a word, still is."""
+    def violations(text: str, source: str = "asr") -> list[str]:
+        return [f.ref for f in analyzer.check(text, speaker="agent", source=source,
+                                             semantic=False, wording=False) if f.is_violation]
+
+    assert violations("滚痛再转,声音有点大,我们到客厅说") == []
+    assert violations("這個屁蓮兒是老人家做的吧真好看") == []
+    assert violations("你给我滚,快点") == ["8.0"]
+    # typed text says what it says: there 滚痛 is no 滚筒, and 滚 stands alone
+    assert violations("滚痛再转", source="typed") == ["8.0"]
