@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 1,871 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 1,934 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -309,12 +309,25 @@ how far each is from an unseen check, since some were used to choose rules:
   必须…自己 with a topic between, and an 8.0 word's guards heard by sound in a recogniser's
   text (``SourcePolicy.guards_by_sound``): typed 45 of 47, as Whisper wrote them 36 of 45.
   Never trained on by any model.
+- Q25 (63): written after Q24's changes, in one sitting, kinds as Q23's (12 taboo
+  paraphrases, 12 uncivil, 8 discipline, 12 hard negatives, 10 script paraphrases, 3 of the
+  customer's, 6 neutral rows and near misses). Typed, run once at 262b4f5: 54 of 63: 6
+  violations missed or named otherwise (无从下手, 8.4; 您家应该自己去…办, 8.5, as 8.8; 跟我们维修
+  没关系, 8.8, as 8.2 by wording; 我去…你们都不管; 您老可真行,把光猫放微波炉上; 你长没长眼睛),
+  2 named otherwise where either line fits (问我没用 is 8.1's rule where I wrote 8.8; 我拿走了
+  9.11 where I wrote 9.5), 1 innocent row flagged (我没办法确认是哪根线,得一根一根试, 8.4); as
+  Whisper wrote them (60 agent rows in ``bench/probes_asr.jsonl``): 43 of 60. Of them came:
+  无从下手 among HELPLESS's words, 您家 among 8.5's subjects, 8.8's 跟我们维修没关系, 您老 and
+  您老人家 in YOU, 你长没长眼睛, and an 8.4 guard for being unable to tell (确认, 判断 …) rather
+  than unwilling: typed 60 of 63 (the two either-line rows and 我去), as Whisper wrote them 46
+  of 60; set Q10's 你长没长脑子啊,这插头都能插反, named 8.2 by wording before, is now 8.0.
+  Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q24: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q25: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

@@ -45,13 +45,17 @@ MIN_SOUNDALIKE_CHARS = 3
 # Short sound-alikes are read strictly: a sound-alike match shorter than this must start and
 # end on the text's word boundaries (the matcher checks, with its segmenter: 恢复了您 holds
 # 服了你 by sound from inside 恢复), and a rule that can match fewer characters than this
-# takes a character of grammar as written (the bank's function_chars: 就 is not 酒). Rules
+# takes a character of grammar as written (the bank's function_chars: 就 is not 酒) and a
+# word of one character by sound only beside another of its words (RuleSet._lone_syllable:
+# 签这二十吧,收了 is no 钱…收了; in noisy v2dd03 that false 9.11 kept two of the customer's
+# utterances inside the agent's, since a violation is never cut). Rules
 # of this length and more read by sound as before (the recogniser writes 的 for 得 and 在
 # for 再 in longer matches that are real: 你们一定的先把钱交了). Rules of three characters by
 # sound (4 before) found 10 more of the violations of the ASR sets (the v2 dev rows, the
-# uncivil sets, the probes as Whisper wrote them; v2 dev recall 0.927 -> 0.951) and gave one
-# innocent row a violation (揪的光帽带走, Whisper's 旧的光猫带走, as 酒…带走); without these two
-# checks, 8 utterances of the v2 and fresh recordings more and 2 rows of those sets.
+# uncivil sets, the probes as Whisper wrote them; v2 dev recall 0.927 -> 0.951) and no
+# innocent row a violation (揪的光帽带走, Whisper's 旧的光猫带走, was 酒…带走); without these
+# checks, 8 utterances of the v2 and fresh recordings more and 2 rows of those sets; without
+# the one-syllable check, the innocent row above and noisy v2dd03 as said.
 WHOLE_WORDS_BELOW = 4
 # An 8.0 word's guard (its look-alike) of this many characters or more matches a
 # recogniser's text by sound too: the recogniser misspells the harmless word as it does a
@@ -332,6 +336,26 @@ class RuleSet(Generic[P]):
         return False
 
     @staticmethod
+    def _lone_syllable(m: re.Match[str], chars: str,
+                       token_words: tuple[tuple[str, ...], ...]) -> bool:
+        """Whether a sound-alike match ``m`` (of ``chars`` read by sound) takes a character
+        as another of a one-character word of the rule with no other word of the rule
+        beside it: one syllable, a gap on either side, is any of the many characters of its
+        sound (签这二十吧,收了 held 钱…收了, a token taken; 旧的光猫带走 酒…带走). Beside
+        another word it is the rule's (你是珠吗 is 你是猪吗)."""
+        spans = [(m.start(g), m.end(g)) if m.group(g) else None
+                 for g in range(1, len(token_words) + 1)]
+        for k, (span, words) in enumerate(zip(spans, token_words, strict=True)):
+            if span is None or span[1] - span[0] != 1 or chars[span[0]:span[1]] in words:
+                continue
+            before = next((p for p in reversed(spans[:k]) if p is not None), None)
+            after = next((p for p in spans[k + 1:] if p is not None), None)
+            if not ((before is not None and before[1] == span[0])
+                    or (after is not None and after[0] == span[1])):
+                return True
+        return False
+
+    @staticmethod
     def _required(t: Choice | Gap | str) -> bool:
         return isinstance(t, Choice) and not t.optional and END not in t.words
 
@@ -501,7 +525,8 @@ class RuleSet(Generic[P]):
                     for m in r.soundalike.finditer(soundalike):
                         if not r.token_words or not (
                                 self._commoner(m, chars, r.token_words)
-                                or (r.min_chars < WHOLE_WORDS_BELOW and
-                                    self._grammar_read_as_word(m, chars, r.token_words))):
+                                or (r.min_chars < WHOLE_WORDS_BELOW and (
+                                    self._grammar_read_as_word(m, chars, r.token_words)
+                                    or self._lone_syllable(m, chars, r.token_words)))):
                             out.append(RuleHit(m.start(), m.end(), r.payload, r.text,
                                                by_sound=True))

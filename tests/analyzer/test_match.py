@@ -646,28 +646,33 @@ def _bank_read_by_sound(function_chars: str):
     kind: discipline
     speaker: agent
     text: 不吃、拿、卡、要和接受客户礼物
-    rules: ["谢谢 …4 [酒|烟]", "服了 [你|您]"]
+    rules: ["谢谢 …4 [酒|烟]", "给 我 [酒|烟]", "服了 [你|您]"]
 """)
 
 
 def test_a_short_rule_by_sound_needs_whole_words_and_takes_grammar_as_written():
     """A rule that can match three characters also matches a recogniser's text by sound
     (久 for 酒), but only as whole words (恢复了您 holds 复了您, 服了你 by sound, from inside
-    恢复) and with the bank's ``matching.function_chars`` as written (就 is not 酒)."""
+    恢复), with the bank's ``matching.function_chars`` as written (就 is not 酒), and a
+    word of one character by sound only beside another word of the rule (with a gap on
+    either side, one syllable is any of the characters of its sound)."""
     strict, loose = _bank_read_by_sound("就, 的"), _bank_read_by_sound("")
 
     def found(bank, text, source="asr"):
         return [f.ref for f in bank.check(text, speaker="agent", source=source,
                                           semantic=False, wording=False)]
 
-    assert found(strict, "谢谢您的久") == ["9.11"]  # 久 for 酒: a slip of the recogniser
-    assert found(strict, "谢谢您的久", source="typed") == []  # typed text says what it says
+    assert found(strict, "给我久吧") == ["9.11"]  # 久 for 酒: a slip of the recogniser
+    assert found(strict, "给我久吧", source="typed") == []  # typed text says what it says
     assert found(strict, "真浮了您") == ["9.11"]  # whole words, by sound
     # a character of grammar, as written
-    assert found(loose, "谢谢您了水我就不喝了") == ["9.11"]
-    assert found(strict, "谢谢您了水我就不喝了") == []
+    assert found(loose, "给我就不喝了") == ["9.11"]
+    assert found(strict, "给我就不喝了") == []
     # inside a word
     assert found(strict, "网络恢复了您试一下") == []
+    # one syllable with a gap before it: as written only
+    assert found(strict, "谢谢您的酒") == ["9.11"]
+    assert found(strict, "谢谢您的久") == []
 
 
 def _violations_by_rule(analyzer, text):
@@ -700,6 +705,14 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("您这眼神儿可真够好的,灯亮着都看不见", "8.0"),  # a faculty praised, then failing
     ("等会儿您开车顺路捎我去下一家吧", "9.5"),
     ("我帮您这么快弄好了,您得表扬表扬我", "9.13"),  # the repeat said once
+    ("这么简单的事,小学生都会", "8.0"),  # even a child could
+    ("您真是我见过最会折腾的客户", "8.0"),
+    ("反正我是没什么好办法了", "8.4"),
+    ("您老可真行,把光猫放微波炉上", "8.0"),  # 您老: the respectful you
+    ("你长没长眼睛,这写着呢", "8.0"),
+    ("说实话,这种故障我也无从下手", "8.4"),
+    ("那是装机的人弄的,跟我们维修没关系", "8.8"),
+    ("您家应该自己去营业厅办,我这儿办不了", "8.5"),
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -711,6 +724,8 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您会不会用微信?我教您扫码",
     "这个我不清楚,我帮您问一下他们",
     "我这个笨办法虽然慢,但是稳",
+    "我也没什么别的办法,只能先给您换个猫试试",  # the one way there is, offered
+    "我没办法确认是哪根线,得一根一根试",  # unable to tell, not unwilling to help
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
