@@ -29,6 +29,8 @@ class Lexicon:
     def __init__(self, bank: CompiledBank,
                  is_word_span: Callable[[str, int, int], bool] | None,
                  vocabulary: str = "") -> None:
+        """``vocabulary``: the characters that stand for their sounds when the guards are
+        read by sound (the matcher's: its rules' first, then the guards')."""
         self.is_word_span = is_word_span
         encode = bank.encode
         words: list[_Word] = []
@@ -65,7 +67,8 @@ class Lexicon:
         """8.0 flags of an utterance (``code``: its phonetic code, ``sounds``: its
         syllables and pairs of syllables; ``rule_hits``: matches of the 8.0 rules, whose
         payload is ``(category, label)``), sound standing in for characters as far as
-        ``source`` allows."""
+        ``source`` allows; ``guard_sounds``: the guards of at least that many characters
+        also match by sound (None: as written)."""
         found: list[tuple[int, int, str, str, str | None]] = [
             (h.start, h.end, *h.payload, h.rule) for h in rule_hits]
         if not found and sounds.isdisjoint(self.any_sound):

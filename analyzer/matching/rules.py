@@ -39,7 +39,8 @@ from ..normalise import Normalised
 from ..phonetic import ANY_FINAL, ANY_INITIAL, PhoneticEncoder
 from .forms import CompiledBank
 
-__all__ = ["GUARD_SOUNDALIKE_FROM", "MIN_SOUNDALIKE_CHARS", "WHOLE_WORDS_BELOW", "RuleHit", "RuleSet", "SameSound"]
+__all__ = ["GUARD_SOUNDALIKE_FROM", "MIN_SOUNDALIKE_CHARS", "WHOLE_WORDS_BELOW", "RuleHit",
+           "RuleSet", "SameSound"]
 
 MIN_SOUNDALIKE_CHARS = 3
 # Short sound-alikes are read strictly: a sound-alike match shorter than this must start and
