@@ -33,7 +33,8 @@ Rows of another violation (8.1-8.10, 9.x) and the customer's rows are left out.
   35 of 60, as Whisper wrote them 27 -> 34 of 60, civil none either way; COLD's safe dev
   sample none either way. Through ``huashu check``: N and P as Whisper wrote them 34 -> 41
   of 60, typed 45 -> 42, their routine sentences none flagged more.
-Probe sets Q17-Q21 (``_UNSEEN``) are never trained on.
+The probe sets of ``UNSEEN_SETS`` (``bench/train_wording.py``; ``_UNSEEN``) are never
+trained on.
 
 The figures: for each of the sets J, K, L, M, O and the v2 dev rows, a model trained without
 that set, measured on it (uncivil found, civil flagged), at the bank's threshold; and the

@@ -39,7 +39,7 @@ from .index import CandidateIndex, applies_to
 from .lexicon import Lexicon
 from .resolve import Hit, resolve, to_flag
 from .results import Flag, MatchOptions
-from .rules import GUARD_SOUNDALIKE_FROM, WHOLE_WORDS_BELOW, RuleHit, RuleSet
+from .rules import WHOLE_WORDS_BELOW, RuleHit, RuleSet
 from .sources import SourcePolicy, policy, policy_for
 
 __all__ = ["NEAR_RULE_SCORE", "RULE_SCORE", "Flag", "MatchOptions", "Matcher", "UtteranceMatch", "sounds_of"]
@@ -184,10 +184,6 @@ class Matcher:
         sounds = sounds_of(code)
         counts = self.index.count(sounds)
         hits = self._align(self.index.candidates(counts, speaker), chars, code, sp)
-        # in a recogniser's text the 8.0 words' look-alikes (滚筒 for 滚) are heard by sound
-        # too; an entry's guards, clauses with gaps, as written (by sound, 但 of 我…没办法
-        # …但是 is 单 of 单子太多, and a real 8.4 of a fresh call was cleared)
-        guard_sounds = GUARD_SOUNDALIKE_FROM if sp.guards_by_sound else None
         lexicon_rule_hits: list[RuleHit[Any]] = []
         for h in self.rules.find(norm, sounds, sp.soundalike_rules_from, code=code,
                                  near_min_chars=sp.near_rules_from):
@@ -209,12 +205,15 @@ class Matcher:
             if near:
                 hits = self._align(near, chars, code, sp)
         if hits and self._guarded_refs and any(h.ref in self._guarded_refs for h in hits):
+            # as written, also in a recogniser's text: these are clauses with gaps, and by
+            # sound 但 of 我…没办法…但是 is 单 of 单子太多 (a fresh call's real 8.4 was
+            # cleared); the 8.0 words' look-alikes are heard by sound (Lexicon.find)
             guards = self.entry_guards.find(norm, sounds, None)
             if guards:
                 hits = [h for h in hits if not any(
                     g.payload == h.ref and g.start < h.end and h.start < g.end
                     for g in guards)]
-        lexicon = self.lexicon.find(norm, code, sounds, sp, lexicon_rule_hits, guard_sounds) \
+        lexicon = self.lexicon.find(norm, code, sounds, sp, lexicon_rule_hits) \
             if speaker != "customer" else []
         return UtteranceMatch(norm, hits, lexicon)
 

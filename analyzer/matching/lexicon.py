@@ -63,12 +63,12 @@ class Lexicon:
         self.any_sound = self.anchor_pairs | frozenset(self.by_syllable)
 
     def find(self, norm: Normalised, code: str, sounds: set[str], source: SourcePolicy,
-             rule_hits: list[RuleHit[Any]], guard_sounds: int | None = None) -> list[Flag]:
+             rule_hits: list[RuleHit[Any]]) -> list[Flag]:
         """8.0 flags of an utterance (``code``: its phonetic code, ``sounds``: its
         syllables and pairs of syllables; ``rule_hits``: matches of the 8.0 rules, whose
         payload is ``(category, label)``), sound standing in for characters as far as
-        ``source`` allows; ``guard_sounds``: the guards of at least that many characters
-        also match by sound (None: as written)."""
+        ``source`` allows (its ``guards_by_sound``: the guards too, in a recogniser's text
+        滚筒 written 滚痛)."""
         found: list[tuple[int, int, str, str, str | None]] = [
             (h.start, h.end, *h.payload, h.rule) for h in rule_hits]
         if not found and sounds.isdisjoint(self.any_sound):
@@ -92,7 +92,9 @@ class Lexicon:
                     pos = code.find(wcode, pos + 1)
         if not found:
             return []
-        guarded = self.guards.find(norm, sounds, guard_sounds) if self.guards.rules else []
+        guarded = self.guards.find(
+            norm, sounds, GUARD_SOUNDALIKE_FROM if source.guards_by_sound else None) \
+            if self.guards.rules else []
         if guarded:
             found = [f for f in found if not any(
                 g.payload == f[2] and g.start < f[1] and f[0] < g.end for g in guarded)]
