@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 
-__all__ = ["DIGITS", "Normalised", "Normaliser"]
+__all__ = ["CLAUSE_MARKS", "DIGITS", "Normalised", "Normaliser"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ _KEEP = {"\x01", "\x02"}  # the phrasebank's slot and gap markers (forms only)
 # Punctuation and spaces map to this while stutters are collapsed, then go: a repeat across
 # them is two clauses, not a stutter (你问我?我还想问 keeps both 我).
 _BOUNDARY = "\x03"
+# The marks that end a clause, for the rules' ^ and $ (a clause's start and end): not 、
+# (a list), quotes or spaces.
+CLAUSE_MARKS = frozenset(",，.。!！?？;；:：…")
 
 # Stutters, collapsed in this order: 我我我 → 我 (and 看看 → 看, on both sides alike), then
 # 我们我们 → 我们. One search for either first: most utterances hold none.
@@ -46,7 +49,7 @@ class Normalised:
     """
 
     __slots__ = ("source", "text", "traditional", "_offsets", "_normaliser", "_prepared",
-                 "_base", "_stuttered")
+                 "_base", "_stuttered", "_clauses")
 
     def __init__(self, source: str, text: str, normaliser: Normaliser, prepared: str,
                  base: list[int] | None, stuttered: str | None,
@@ -59,6 +62,7 @@ class Normalised:
         self._base = base  # source offsets of ``_prepared`` when NFKC changed the length
         self._stuttered = stuttered  # the key before stutters were collapsed (None: none)
         self._offsets: tuple[int, ...] | None = None
+        self._clauses: tuple[int, ...] | None = None
 
     @property
     def offsets(self) -> tuple[int, ...]:
@@ -66,6 +70,20 @@ class Normalised:
             self._offsets = self._normaliser.offsets(self._prepared, self._base,
                                                      self._stuttered)
         return self._offsets
+
+    @property
+    def clause_starts(self) -> tuple[int, ...]:
+        """Offsets in ``text`` where a clause starts after another (a :data:`CLAUSE_MARKS`
+        mark between two kept characters in ``source``); () for one clause."""
+        if self._clauses is None:
+            if CLAUSE_MARKS.isdisjoint(self.source.rstrip("".join(CLAUSE_MARKS))):
+                self._clauses = ()
+            else:
+                offs, src = self.offsets, self.source
+                self._clauses = tuple(
+                    i for i in range(1, len(offs))
+                    if not CLAUSE_MARKS.isdisjoint(src[offs[i - 1] + 1:offs[i]]))
+        return self._clauses
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` range of ``text`` to ``[start, end)`` in ``source``."""

@@ -675,6 +675,41 @@ def test_a_short_rule_by_sound_needs_whole_words_and_takes_grammar_as_written():
     assert found(strict, "谢谢您的久") == []
 
 
+def test_a_rules_end_is_any_clauses_end_and_its_start_the_utterances():
+    """A rule's $ matches at the end of any clause of the utterance (a turn of several
+    sentences), one with ^ and $ any stretch of whole clauses, and one with ^ alone only
+    the utterance's start: a clause inside an utterance often goes on with the one before
+    (…,连只鸟都看不到 is no put-down)."""
+    bank = _one_entry_bank("{}", """
+    ref: "8.0"
+    kind: taboo
+    speaker: agent
+    text: 脏话、粗话、讽刺、训斥客户的话
+    rules: ["有病 [你|] $", "^ 滚 $", "^ 连 …5 都 [不会|看不到]"]
+""")
+
+    def found(text):
+        return [f.ref for f in bank.check(text, speaker="agent", semantic=False,
+                                          wording=False)]
+
+    assert found("真是有病你,大半夜打电话") == ["8.0"]  # the end of the first clause
+    assert found("真是有病你大半夜打电话") == []  # one clause: its end is the utterance's
+    assert found("行了,滚,别在这儿碍事") == ["8.0"]  # a whole clause
+    assert found("行了滚别在这儿碍事") == []
+    assert found("连这个都不会") == ["8.0"]  # ^ alone: the utterance's start
+    assert found("这地方太偏了,连只鸟都看不到") == []
+
+
+def test_clause_starts_are_where_a_clause_mark_stood():
+    from analyzer.normalise import Normaliser
+
+    norm = Normaliser(fillers=["啊"]).normalise("好的啊,烦不烦、真是。滚!")
+    assert norm.text == "好的烦不烦真是滚"
+    # after 的 (the comma: the filler 啊 went with it) and after 是; not at 、 (a list)
+    assert [norm.text[i] for i in norm.clause_starts] == ["烦", "滚"]
+    assert Normaliser().normalise("你好。").clause_starts == ()
+
+
 def _violations_by_rule(analyzer, text):
     """The violations forms and rules find (the sentence models left out)."""
     return sorted({f.ref for f in analyzer.check(text, speaker="agent", semantic=False,
@@ -713,6 +748,10 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("说实话,这种故障我也无从下手", "8.4"),
     ("那是装机的人弄的,跟我们维修没关系", "8.8"),
     ("您家应该自己去营业厅办,我这儿办不了", "8.5"),
+    ("这我也是干着急,一点招都没有", "8.4"),  # no way at all, closing a clause
+    ("一把年纪了连个开关都找不着", "8.0"),  # the age put-down with what one cannot do
+    ("他奶奶的,又断了", "8.0"),
+    ("您下楼的时候顺便帮我把车挪一下", "9.5"),
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -726,6 +765,10 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "我这个笨办法虽然慢,但是稳",
     "我也没什么别的办法,只能先给您换个猫试试",  # the one way there is, offered
     "我没办法确认是哪根线,得一根一根试",  # unable to tell, not unwilling to help
+    "您别担心,也不是一点办法都没有,我换个模块试试",
+    "他奶奶家也是我们装的宽带",
+    "这台电脑是他奶奶的,密码得问老人家",  # a grandmother's, not the oath
+    "他奶奶的确是老用户了,套餐还是十年前办的",  # 的确: indeed
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
