@@ -322,12 +322,23 @@ how far each is from an unseen check, since some were used to choose rules:
   than unwilling: typed 60 of 63 (the two either-line rows and 我去), as Whisper wrote them 46
   of 60; set Q10's 你长没长脑子啊,这插头都能插反, named 8.2 by wording before, is now 8.0.
   Never trained on by any model.
+- Q26 (69): written after Q25's changes, in one sitting, kinds as Q23's (11 taboo
+  paraphrases, 12 uncivil, 8 discipline, 14 hard negatives, 15 script paraphrases, 3 of the
+  customer's, 6 neutral rows). Typed, run once at 584cf2f: 63 of 69: 4 violations missed
+  (一点招都没有 after 干着急, 8.4; 一把年纪了连个开关都找不着; 他奶奶的,又断了; 顺便帮我把车
+  挪一下, 9.5) and 2 script rows named by the line of section 1 that says the same (5.3 /
+  1.1.2, 5.4 / 1.1.7: either fits); no innocent row flagged. As Whisper wrote them (66 agent
+  rows in ``bench/probes_asr.jsonl``): 55 of 66 (你烦不烦啊 written in English, You found
+  proof on). Of them came: no way at all closing a clause (8.4), the age put-down with what
+  one cannot do, 他奶奶的 among the oaths with its look-alikes (他奶奶家, 是他奶奶的, 的确),
+  挪 among a favour's verbs, and a rule's $ read at the end of any clause: typed 67 of 69,
+  as Whisper wrote them 56 of 66. Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q25: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q26: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 
