@@ -333,12 +333,24 @@ how far each is from an unseen check, since some were used to choose rules:
   one cannot do, 他奶奶的 among the oaths with its look-alikes (他奶奶家, 是他奶奶的, 的确),
   挪 among a favour's verbs, and a rule's $ read at the end of any clause: typed 67 of 69,
   as Whisper wrote them 56 of 66. Never trained on by any model.
+- Q27 (66): written after Q26's changes, in one sitting, most rows of two clauses or more
+  as an agent's turn is (12 taboo paraphrases, 12 uncivil, 8 discipline, 14 hard
+  negatives, 12 script paraphrases, 3 of the customer's, 5 neutral rows). Typed, run once at
+  c939ee3: 55 of 66: 8 violations missed (上面都写了,我就不一个一个说了, 8.6; 我这边管不着, 8.8;
+  都解释了好几遍了还不明白, 8.3 named 8.1 by wording; 家里必须得有人,不然我白跑, 8.5 named 9.13
+  by wording; 您可真会挑时候; 跟狗啃的似的; 我喝口您家的水; 您不要的话送我吧), 1 named otherwise
+  where either line fits (买包烟, 9.11 where I wrote 9.5), 1 innocent row flagged by meaning
+  (这台机器傻乎乎的), 1 script row missed (不客气,这都是应该的, 5.13). As Whisper wrote them
+  (63 agent rows in ``bench/probes_asr.jsonl``): 48 of 63. Of them came the constructions of
+  those misses (8.8's 管不着 with 我这边, as 8.8's other rules have it): typed 64 of 66, as
+  Whisper wrote them 52 of 63 (most misses written past recovery: 装什么可怜 as 抽什麼可憐).
+  Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q26: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q27: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

@@ -752,6 +752,14 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("一把年纪了连个开关都找不着", "8.0"),  # the age put-down with what one cannot do
     ("他奶奶的,又断了", "8.0"),
     ("您下楼的时候顺便帮我把车挪一下", "9.5"),
+    ("你看那张卡片,上面都写了,我就不一个一个说了", "8.6"),  # written there, not gone through
+    ("都解释了好几遍了还不明白啊", "8.3"),  # told N times, still not understood
+    ("明天上午家里必须得有人,不然我白跑", "8.5"),  # the home told, a wasted trip threatened
+    ("您可真会挑时候,我饭刚端起来", "8.0"),
+    ("哎呀,这线接得跟狗啃的似的", "8.0"),  # work likened to an animal's
+    ("我喝口您家的水啊,跑了一上午了", "9.5"),  # the agent helping himself
+    ("这个旧手机您不要的话送我吧", "9.11"),
+    ("这个归运营商那边的客服,我这边管不着", "8.8"),
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -769,6 +777,9 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "他奶奶家也是我们装的宽带",
     "这台电脑是他奶奶的,密码得问老人家",  # a grandmother's, not the oath
     "他奶奶的确是老用户了,套餐还是十年前办的",  # 的确: indeed
+    "您家狗啃坏的那根线我换了",  # the dog did chew it
+    "您不用送我了,我自己下楼",
+    "讲了两遍您就明白了,您理解得真快",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
