@@ -345,12 +345,25 @@ how far each is from an unseen check, since some were used to choose rules:
   those misses (8.8's 管不着 with 我这边, as 8.8's other rules have it): typed 64 of 66, as
   Whisper wrote them 52 of 63 (most misses written past recovery: 装什么可怜 as 抽什麼可憐).
   Never trained on by any model.
+- Q28 (62): written after Q27's changes, in one sitting (12 taboo paraphrases, 12 uncivil, 8
+  discipline, 13 hard negatives, 11 script paraphrases, 2 of the customer's, 4 neutral
+  rows). Typed, run once at 25fb53d: 54 of 62: 5 violations missed (想不出什么办法, 8.4; 也就配
+  刷刷抖音; 您老人家可真是活宝; 嘴巴放干净点), 2 named otherwise (借我两百块加油 9.11 where I
+  wrote 9.5; 您意思意思就行 8.0 by meaning where I wrote 9.11), 2 innocent rows flagged
+  (没办法一次修好的话,我明天再来一趟, 8.4 by wording; 您别拿这个,线头容易扎手, 8.0 by meaning).
+  As Whisper wrote them (60 agent rows in ``bench/probes_asr.jsonl``): 39 of 60, the most
+  garbled set yet (嘴巴放干净点 as 水壩放在鍵鍵). Of them came: an entry's guards held
+  against what the wording model reads as well (``Matcher.guarded``: 没办法…的话, a
+  condition, is a guard of 8.4), 想不出 among 8.4's ways of having none, 活宝 among the
+  epithets, the mouth told off, 配 with 刷, money borrowed (9.5), a token hinted at (9.11):
+  typed 61 of 62 (left: 线头容易扎手 by meaning),
+  as Whisper wrote them 43 of 60. Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q27: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q28: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

@@ -171,6 +171,17 @@ class Matcher:
         return [self.match(norm, speaker, sp).flags(prefer)
                 for norm, (_, speaker), sp in zip(norms, rows, sources, strict=True)]
 
+    def guarded(self, text: str, ref: str) -> bool:
+        """Whether ``text`` holds a look-alike of line ``ref`` (a guard of its entry, as
+        written): the line read there by its wording is no finding either."""
+        if ref not in self._guarded_refs:
+            return False
+        norm = self.normaliser.normalise(text)
+        if not norm.text:
+            return False
+        sounds = sounds_of(self.compiled.encode(norm.text))
+        return any(g.payload == ref for g in self.entry_guards.find(norm, sounds, None))
+
     def match(self, norm: Normalised, speaker: str,
               source: str | SourcePolicy = "auto") -> UtteranceMatch:
         """The hits of one normalised utterance, unresolved (see :class:`UtteranceMatch`)."""

@@ -760,6 +760,12 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("我喝口您家的水啊,跑了一上午了", "9.5"),  # the agent helping himself
     ("这个旧手机您不要的话送我吧", "9.11"),
     ("这个归运营商那边的客服,我这边管不着", "8.8"),
+    ("反正我是想不出什么办法了", "8.4"),
+    ("哼,您家这网速,也就配刷刷抖音", "8.0"),
+    ("您老人家可真是活宝", "8.0"),
+    ("嘴巴放干净点", "8.0"),
+    ("我车没油了,您先借我两百块加油", "9.5"),  # money borrowed
+    ("逢年过节的,您意思意思就行", "9.11"),  # a token hinted at
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -780,9 +786,28 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您家狗啃坏的那根线我换了",  # the dog did chew it
     "您不用送我了,我自己下楼",
     "讲了两遍您就明白了,您理解得真快",
+    "不好意思,我刚才搞错了,您家是四楼",  # 意思 at a clause's end: sorry, not a token
+    "葱花意思意思就可以了",
+    "我想不出什么好办法,只能先给您换个猫试试",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
+
+
+def test_a_look_alike_the_bank_names_is_no_finding_by_wording_either(analyzer):
+    """A line's look-alikes (its entry's guards) hold for what the wording model reads as
+    well: 没办法…的话 (unable, as a condition of what the agent does next) and the agent's own
+    must are no 8.4 and 8.5, though the model reads them so."""
+    stage = analyzer.wording_stage()
+    for text, ref in (("没办法一次修好的话,我明天再来一趟", "8.4"),
+                      ("我必须先断电,不然没法接线", "8.5")):
+        [read] = stage.read([text])
+        assert read is not None and read.ref == ref, text  # what the model alone says
+        assert analyzer.matcher.guarded(text, ref)
+        assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
+    # the line itself, with no look-alike in it, is still read
+    [flag] = [f for f in analyzer.check("我也没辙了,真修不了", speaker="agent") if f.is_violation]
+    assert flag.ref == "8.4"
 
 
 def test_a_look_alike_misspelt_by_the_recogniser_is_still_a_look_alike(analyzer):
