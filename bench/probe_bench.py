@@ -358,12 +358,24 @@ how far each is from an unseen check, since some were used to choose rules:
   epithets, the mouth told off, 配 with 刷, money borrowed (9.5), a token hinted at (9.11):
   typed 61 of 62 (left: 线头容易扎手 by meaning),
   as Whisper wrote them 43 of 60. Never trained on by any model.
+- Q29 (62): written after Q28's changes, in one sitting (12 taboo paraphrases, 12 uncivil, 8
+  discipline, 12 hard negatives, 12 script paraphrases, 2 of the customer's, 4 neutral
+  rows). Typed, run once at c04e410: 50 of 62: 10 violations missed (同样的话我不想再说了,
+  8.3; 一点办法没有, 8.4; 你们自个儿去营业厅换, 8.5; 看…就明白了,我就不多说了, 8.6; 那是物业的线,
+  我们不管的 and 你打10086问问吧, 8.8; 老糊涂了吧; 我伺候不起您这样的大爷; 我劝你说话客气点;
+  我手机流量快没了, 9.5), 1 script line missed (打扰了,再见, 5.16) and 1 named by section 1's
+  twin (5.3 / 1.1.2); no innocent row flagged. As Whisper wrote them (60 agent rows in
+  ``bench/probes_asr.jsonl``): 40 of 60. Of them came: SELF (自己, 自个儿, 自个) in every rule
+  that said 自己, an epithet as a clause of its own (EPITHET), 伺候不起 among the sarcastic
+  words, the constructions of the other misses: typed 61 of 62, as Whisper wrote them 43 of
+  60; the held-out uncivil set's N-0006 (你这样的客户,我们真是伺候不起) is found since, typed
+  and as Whisper wrote it. Never trained on by any model.
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16-Q28: its figures on the others are
+(``models/wording.py``) is trained on every set but Q16-Q29: its figures on the others are
 not unseen either; ``bench/train_wording.py`` measures it with each of Q7-Q10, Q12 and
 Q14 left out in turn.
 

@@ -574,6 +574,8 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("原因我们还在查,查清楚了马上告诉您", "6.1"),  # the line's second sentence alone
     ("行,那我按您说的时间,让工程师跟您联系", "1.1.3"),
     ("应该的,这是我们的本职工作", "5.13"),
+    ("不客气,这都是应该的", "5.13"),
+    ("打扰了,再见", "5.16"),
     ("这次故障是电力公司那边引起的,我们正在配合他们处理,很快就能好", "6.5"),
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
@@ -766,6 +768,17 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("嘴巴放干净点", "8.0"),
     ("我车没油了,您先借我两百块加油", "9.5"),  # money borrowed
     ("逢年过节的,您意思意思就行", "9.11"),  # a token hinted at
+    ("第三回了,同样的话我不想再说了", "8.3"),
+    ("我也是一点办法没有", "8.4"),
+    ("光猫坏了你们自个儿去营业厅换", "8.5"),  # 自个儿: SELF, as the north says it
+    ("说明书你们自个儿翻翻就知道了", "8.6"),
+    ("具体怎么弄您看盒子里那张纸就明白了,我就不多说了", "8.6"),
+    ("那是物业的线,我们不管的", "8.8"),
+    ("不清楚,你打10086问问吧", "8.8"),
+    ("老糊涂了吧,密码都记不住", "8.0"),  # an epithet as a clause of its own
+    ("我伺候不起您这样的大爷", "8.0"),
+    ("我劝你说话客气点", "8.0"),
+    ("您这wifi我连上了啊,我手机流量快没了", "9.5"),
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -789,6 +802,9 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "不好意思,我刚才搞错了,您家是四楼",  # 意思 at a clause's end: sorry, not a token
     "葱花意思意思就可以了",
     "我想不出什么好办法,只能先给您换个猫试试",
+    "我奶奶有点老糊涂了,总忘关灯",  # an epithet inside a clause, said of one's own
+    "您可以自己去营业厅换,也可以我帮您带过去",
+    "这个问题我确实不太清楚,我帮您问一下我们技术",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
