@@ -5,11 +5,12 @@ A rule is what operations staff write where a line can be said in many ways::
     "[借|用] 一下 {PHONE}"              # 借一下电话, 用一下手机 …
     "你 [是不是|真|] [傻|笨|蠢]"         # an empty alternative makes a group optional
     "规定 …4 没[得|有]商量"             # a gap: up to 4 characters between
-    "^ 有病 [你|] $"                    # ^ and $: the utterance starts / ends there
+    "^ 有病 [你|] $"                    # ^: the utterance starts there; $: a clause ends
+                                        # there (^ … $: a whole clause, any of them)
 
 Tokens are separated by spaces. A token is a word (``脑子``), a group of alternatives
-(``[有问题|进水]``; an alternative may be a concept, or ``$`` in the last group: the
-utterance may end there instead), a concept (``{PHONE}``: a named group
+(``[有问题|进水]``; an alternative may be a concept, or ``$`` in the last group: a
+clause may end there instead), a concept (``{PHONE}``: a named group
 of words from the bank's ``concepts``), a gap (``…`` or ``…N``: up to N characters, default
 :data:`DEFAULT_GAP`), or ``^`` / ``$``. Words are compared after the analyzer's
 normalisation (simplified, 您 read as 你, punctuation and fillers dropped), so a rule is
