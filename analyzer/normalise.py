@@ -34,6 +34,7 @@ _BOUNDARY = "\x03"
 # The marks that end a clause, for the rules' ^ and $ (a clause's start and end): not 、
 # (a list), quotes or spaces.
 CLAUSE_MARKS = frozenset(",，.。!！?？;；:：…")
+_CLAUSE_MARKS_TEXT = "".join(sorted(CLAUSE_MARKS))  # for str.rstrip
 
 # Stutters, collapsed in this order: 我我我 → 我 (and 看看 → 看, on both sides alike), then
 # 我们我们 → 我们. One search for either first: most utterances hold none.
@@ -76,7 +77,7 @@ class Normalised:
         """Offsets in ``text`` where a clause starts after another (a :data:`CLAUSE_MARKS`
         mark between two kept characters in ``source``); () for one clause."""
         if self._clauses is None:
-            if CLAUSE_MARKS.isdisjoint(self.source.rstrip("".join(CLAUSE_MARKS))):
+            if CLAUSE_MARKS.isdisjoint(self.source.rstrip(_CLAUSE_MARKS_TEXT)):
                 self._clauses = ()
             else:
                 offs, src = self.offsets, self.source

@@ -15,9 +15,10 @@ its one script line, or none:
   that says a line in part is none: v1 dd03's 好了,能上网了 is not 5.11);
 - ``bench/probes.jsonl``'s rows likewise (as a recogniser wrote them too where
   ``bench/probes_asr.jsonl`` has them), but the sets of ``UNSEEN_SETS``
-  (``bench/train_wording.py``), never trained on; a row of no ref is "none" only in a set that labels the script lines its rows say (A, H2, as
-  ``_sets_of_lines`` finds them): in a set of violations it says no violation, not no
-  script line (set G's 您对今天的服务还满意吗 is 5.12).
+  (``bench/train_wording.py``), never trained on; a row of no ref is "none" only in a set
+  that labels the script lines its rows say (A, H2, as ``_sets_of_lines`` finds them): in
+  a set of violations it says no violation, not no script line (set G's 您对今天的服务还满意吗
+  is 5.12).
 
 Not the routine sentences of ``models/data/uncivil_examples.jsonl``: civil is not "no script
 line" (set K's 这是我们应该做的,您别客气 is 5.13, the recognised text of the recordings holds

@@ -505,6 +505,17 @@ class RuleSet(Generic[P]):
         return tuple((a, b) for i, a in enumerate(cuts[:-1]) for b in cuts[i + 1:]
                      if (a, b) != (0, len(norm.text)))
 
+    @staticmethod
+    def _stretches(r: _Compiled[P], length: int,
+                   pieces: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+        """What rule ``r`` reads of a text of ``length`` with these stretches of whole
+        clauses (:meth:`_pieces`): all of it, then, with a $, each stretch from the start
+        (with ^ too, each stretch)."""
+        whole = ((0, length),)
+        if not r.clauses or not pieces:
+            return whole
+        return (*whole, *(x for x in pieces if x[0] == 0 or r.clauses == _WHOLE_CLAUSES))
+
     def _find_near(self, code: str, sounds: set[str], min_chars: int, found: set[int],
                    out: list[RuleHit[P]], norm: Normalised) -> None:
         # Run on every rule, the regular expressions cost ~0.25 ms an utterance. The rules
@@ -534,12 +545,12 @@ class RuleSet(Generic[P]):
                 assert r.near is not None  # posted rules have their patterns
                 patterns = r.near.values() if short < 0 else \
                     [r.near[short]] if short in r.near else []
-                # the whole code, then (a rule with $) each stretch of clauses
+                # the whole code, then (a rule with $) each stretch of clauses, two codes
+                # a character
                 if r.clauses and pieces is None:
                     pieces = self._pieces(norm, None)
-                spans = ((0, len(code)),) if not r.clauses or not pieces else (
-                    (0, len(code)), *((2 * a, 2 * b) for a, b in pieces
-                                      if a == 0 or r.clauses == _WHOLE_CLAUSES))
+                spans = [(2 * a, 2 * b)
+                         for a, b in self._stretches(r, len(norm.text), pieces or ())]
                 hit = None
                 for pattern in patterns:
                     for a, b in spans:
@@ -561,11 +572,9 @@ class RuleSet(Generic[P]):
               out: list[RuleHit[P]], pieces: tuple[tuple[int, int], ...] = ()) -> None:
         soundalike: str | None = None
         rules = self.rules
-        whole = ((0, len(chars)),)
         for i in run:
             r = rules[i]
-            spans = whole if not r.clauses or not pieces else (*whole, *(
-                x for x in pieces if x[0] == 0 or r.clauses == _WHOLE_CLAUSES))
+            spans = self._stretches(r, len(chars), pieces)
             # a match found over the whole text and again over a stretch is one match
             seen: set[tuple[int, int]] = set()
             for a, b in spans:
