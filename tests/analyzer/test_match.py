@@ -805,6 +805,7 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "我奶奶有点老糊涂了,总忘关灯",  # an epithet inside a clause, said of one's own
     "您可以自己去营业厅换,也可以我帮您带过去",
     "这个问题我确实不太清楚,我帮您问一下我们技术",
+    "说话客气点是我们的基本要求",  # a rule named, no one told off
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
