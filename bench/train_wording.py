@@ -75,7 +75,7 @@ _HELD = ("Q7", "Q8", "Q9", "Q10", "Q12", "Q14")
 # looked at in its first trials, never trained on; Q17: written after the model of stop 40,
 # run once, never trained on by it nor by the uncivil model)
 UNSEEN_SETS = ("Q17", "Q18", "Q19", "Q20", "Q21", "Q22", "Q23", "Q24", "Q25", "Q26", "Q27",
-               "Q28", "Q29")
+               "Q28", "Q29", "Q30")
 """Probe sets written to measure, never trained on by any of the three models (the script
 and uncivil models' training scripts import this: a new set is added here once)."""
 _NEVER = ("Q16", *UNSEEN_SETS)
