@@ -21,7 +21,7 @@ from phrasebank import check_speaker
 
 from .adherence import AdherenceReport, Turn, score_conversation, score_turn_flags
 from .matching import Flag, Matcher, MatchOptions, UtteranceMatch
-from .matching.semantic import SemanticStage
+from .matching.semantic import SemanticStage, UncivilMatch
 from .matching.wording import WordingStage
 from .normalise import Normaliser
 from .segment import Segmenter, phrasebank_words
@@ -278,6 +278,7 @@ class Analyzer:
         row_of = {k: n for n, k in enumerate(keys)}
         rude = stage.uncivil([texts[i] for i in rude_rows],
                              vectors[[row_of[texts[i]] for i in rude_rows]] if rude_rows else None)
+        rude = self._beside_look_alikes([texts[i] for i in rude_rows], rude)
         for i, found in zip(rude_rows, rude, strict=True):
             if found is not None:
                 out[i] = stage.uncivil_flag(texts[i], found)
@@ -292,6 +293,41 @@ class Analyzer:
                                          for f in flags[i]):
                 out[i] = stage.flag(texts[i], m, spans[i])
         return out
+
+    def _beside_look_alikes(self, texts: Sequence[str], found: Sequence[UncivilMatch | None],
+                            ) -> list[UncivilMatch | None]:
+        """The uncivil model's findings (``found``, one per text) that stand without the
+        texts' look-alikes of uncivil words (the 8.0 guards: 傻瓜相机, 他妈妈): a text it reads
+        as uncivil is read again with them taken out, and is uncivil only if it still is.
+        The model alone read 这款路由器是傻瓜式操作 as uncivil at 0.98, for the 傻瓜 a guard
+        had cleared. Taken out, they only clear a finding, never make one: what is left of
+        我妈的手机也是你们这儿办的 (也是你们这儿办的) it read as uncivil at 0.96."""
+        out = list(found)
+        again = {k: self._without_look_alikes(texts[k]) for k, m in enumerate(found)
+                 if m is not None}
+        again = {k: t for k, t in again.items() if t != texts[k]}
+        if not again:
+            return out
+        # (what is left too short to judge is no finding: a look-alike and little else)
+        asked = [k for k, t in again.items()
+                 if len(self.normalise(t)) >= self.options.uncivil_min_chars]
+        still = {k for k, m in zip(asked, self.semantic_stage().uncivil(
+            [again[k] for k in asked]), strict=True) if m is not None}
+        for k in again:
+            if k not in still:
+                out[k] = None
+        return out
+
+    def _without_look_alikes(self, text: str) -> str:
+        """``text`` less its look-alikes of uncivil words (:meth:`Matcher.look_alikes`)."""
+        spans = self.matcher.look_alikes(text)
+        if not spans:
+            return text
+        kept, cursor = [], 0
+        for start, end in spans:
+            kept.append(text[cursor:max(cursor, start)])
+            cursor = max(cursor, end)
+        return "".join(kept) + text[cursor:]
 
     def words(self, text: str) -> list[str]:
         """The words of ``text`` as the wording model reads them (this bank's segmenter)."""

@@ -182,6 +182,19 @@ class Matcher:
         sounds = sounds_of(self.compiled.encode(norm.text))
         return any(g.payload == ref for g in self.entry_guards.find(norm, sounds, None))
 
+    def look_alikes(self, text: str) -> list[tuple[int, int]]:
+        """The spans of ``text`` that are look-alikes of uncivil words (the 8.0 guards that
+        name no concept, as written: 他妈妈, 傻瓜相机), in order: innocent wherever they
+        stand, to any reader."""
+        if not self.lexicon.look_alikes.rules:
+            return []
+        norm = self.normaliser.normalise(text)
+        if not norm.text:
+            return []
+        sounds = sounds_of(self.compiled.encode(norm.text))
+        return sorted(norm.span(g.start, g.end)
+                      for g in self.lexicon.look_alikes.find(norm, sounds, None))
+
     def match(self, norm: Normalised, speaker: str,
               source: str | SourcePolicy = "auto") -> UtteranceMatch:
         """The hits of one normalised utterance, unresolved (see :class:`UtteranceMatch`)."""

@@ -58,6 +58,12 @@ class Lexicon:
         self.guards: RuleSet[str] = RuleSet(
             bank, ((r, g.category) for g in bank.bank.lexicon for r in g.guards), vocabulary,
             soundalike_from=GUARD_SOUNDALIKE_FROM)
+        # Of those, the look-alike words themselves (他妈妈, 傻瓜相机): the guards that name
+        # no concept. A guard that does reads a context (别 before a bad trait: 别磨叽 is
+        # none of the trait rules' findings, and is still rude).
+        self.look_alikes: RuleSet[str] = RuleSet(
+            bank, ((r, g.category) for g in bank.bank.lexicon for r in g.guards
+                   if "{" not in r.text))
         # Every sound that starts a word: one set operation tells that an utterance holds
         # none, as most do.
         self.any_sound = self.anchor_pairs | frozenset(self.by_syllable)

@@ -779,6 +779,14 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("我伺候不起您这样的大爷", "8.0"),
     ("我劝你说话客气点", "8.0"),
     ("您这wifi我连上了啊,我手机流量快没了", "9.5"),
+    ("路由器你们家得换个好点的", "8.5"),  # the household told what it must get
+    ("外面的信号好好的,是您屋里的问题,您另请高明吧", "8.10"),  # ELSEWHERE
+    ("哟,您家这网速可真够快的,跟蜗牛赛跑呢", "8.0"),  # praise belied by a slow creature
+    ("这箱牛奶您留着也喝不完,我拿两盒走", "9.11"),  # FOOD, from 同义词词林
+    ("今天收功了,有啥是明兒個在打電話", "8.7"),  # as recognised: RESUME, 明儿个
+    ("我都給您解釋半貼輪怎麼還要回來問我", "8.3"),  # as recognised
+    ("簡單的東西都搞不定", "8.0"),  # as recognised, the "this" lost
+    ("大过年的,您不给点红包", "9.11"),
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -806,18 +814,39 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您可以自己去营业厅换,也可以我帮您带过去",
     "这个问题我确实不太清楚,我帮您问一下我们技术",
     "说话客气点是我们的基本要求",  # a rule named, no one told off
+    "您家得换个新光猫了,我这就给您申请",  # the household's need, the agent's errand
+    "您家网速慢得跟蜗牛似的,我帮您查查",  # a thing likened to an animal, not a person
+    "这水果您拿着路上吃",  # handed to the customer
+    "我都跟您解释过了,您还有什么要问的吗",
+    "简单的问题我们电话里就能处理",
+    "明天下午三点我再过来装",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
 
 
+def test_food_taken_is_9_11_and_a_drink_asked_for_is_9_5(analyzer):
+    """FOOD is drawn from 同义词词林's classes of food and drink (酸奶, 饺子 are not written in
+    the bank): the customer's food taken is 9.11, whatever it is; a drink asked to be
+    handed over (给我拿一瓶) is the extra request of 9.5, not the taking of 9.11."""
+    from phrasebank import DEFAULT_PATH
+
+    written = DEFAULT_PATH.read_text(encoding="utf-8")
+    for food in ("酸奶", "饺子", "巧克力", "香肠"):
+        assert food not in written and food in analyzer.bank.concepts["FOOD"]
+        assert _violations_by_rule(analyzer, f"这{food}您一家也吃不完,我拿两盒回去") == ["9.11"]
+    for text in ("师傅渴了,您家有矿泉水给我拿一瓶", "師傅可樂,您家有礦泉水給我拿一瓶"):
+        assert _violations_by_rule(analyzer, text) == ["9.5"], text
+
+
 def test_a_look_alike_the_bank_names_is_no_finding_by_wording_either(analyzer):
     """A line's look-alikes (its entry's guards) hold for what the wording model reads as
-    well: 没办法…的话 (unable, as a condition of what the agent does next) and the agent's own
-    must are no 8.4 and 8.5, though the model reads them so."""
+    well: the agent's own must (我必须先…, 不然…) is no 8.5, though the model reads it so.
+    (没办法…的话, unable as a condition of what the agent does next, was the 8.4 case
+    until the model learnt from set Q28, which says it.)"""
     stage = analyzer.wording_stage()
-    for text, ref in (("没办法一次修好的话,我明天再来一趟", "8.4"),
-                      ("我必须先断电,不然没法接线", "8.5")):
+    for text, ref in (("我必须先断电,不然没法接线", "8.5"),
+                      ("我必须先断开电源,要不然没法测", "8.5")):
         [read] = stage.read([text])
         assert read is not None and read.ref == ref, text  # what the model alone says
         assert analyzer.matcher.guarded(text, ref)

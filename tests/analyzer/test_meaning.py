@@ -98,11 +98,15 @@ entries:
 
 def test_rules_and_guards_are_data_the_bank_validates():
     an = Analyzer(pb.loads(BANK))
-    assert refs(an.check("能借您的手机打个电话吗", source="typed")) == ["9.5"]
-    assert refs(an.check("方便用一下你家电话吗", source="typed")) == ["9.5"]
-    assert refs(an.check("这个手机能借吗", source="typed")) == []
-    assert refs(an.check("你们应该自己检查一下", source="typed")) == ["8.5"]
-    assert refs(an.check("你们应该已经收到短信了", source="typed")) == []
+
+    def by_rules(text):  # the bank's rules and guards (no model's reading)
+        return refs(an.check(text, source="typed", wording=False))
+
+    assert by_rules("能借您的手机打个电话吗") == ["9.5"]
+    assert by_rules("方便用一下你家电话吗") == ["9.5"]
+    assert by_rules("这个手机能借吗") == []
+    assert by_rules("你们应该自己检查一下") == ["8.5"]
+    assert by_rules("你们应该已经收到短信了") == []
     with pytest.raises(pb.PhrasebankError) as exc:
         pb.loads(BANK.replace("{PHONE}", "{PHONES}"))
     assert "PHONES" in str(exc.value)
@@ -445,3 +449,25 @@ def test_a_line_cut_into_two_utterances_is_read_by_meaning_over_both(analyzer):
     apart = [dict(turns[0]), dict(turns[1], start=48.0, end=52.0)]
     report = analyzer.score(apart, source="asr", semantic=True).to_dict()
     assert all(t["flags"] == [] for t in report["turns"])
+
+
+def test_the_uncivil_model_does_not_read_the_look_alikes_the_bank_clears(analyzer):
+    """A look-alike of an uncivil word (an 8.0 guard: 傻瓜 in 傻瓜相机) is innocent to the
+    uncivil model too: it reads the utterance without it. On its own the model takes 傻瓜
+    for the insult wherever it stands."""
+    camera = "这种傻瓜相机现在很少见了"
+    assert analyzer.matcher.look_alikes(camera) == [(2, 6)]
+    stage = analyzer.semantic_stage()
+    # the model asked about the whole sentence: uncivil, for the word alone
+    [whole] = stage.uncivil([camera])
+    assert whole is not None and whole.probability >= analyzer.bank.semantic.uncivil_min_probability
+    # as the analyzer asks it: nothing
+    assert analyzer.check(camera, source="typed", semantic=True) == []
+    # the insult itself is still one, by its rule
+    insult = analyzer.check("你是傻瓜吗,这都不会", source="typed", semantic=True)
+    assert [(f.ref, f.category) for f in insult] == [("8.0", "insult")]
+    # and a sentence with a look-alike and an insult beside it is still read by meaning
+    both = "傻瓜相机都比你强,我每天修那么多家,就你毛病最多"
+    assert analyzer.matcher.look_alikes(both) == [(0, 4)]
+    assert [f.category for f in analyzer.check(both, source="typed", semantic=True)
+            if f.ref == "8.0"] == ["meaning"]
