@@ -1,7 +1,7 @@
 """Probe sentences written by the developers, beside the corpus: do the matcher's rules and
 checks carry over to sentences that are not dev rows?
 
-``bench/probes.jsonl`` holds 2,298 utterances, each with ``refs``: the refs any one of which
+``bench/probes.jsonl`` holds 2,360 utterances, each with ``refs``: the refs any one of which
 a flag must carry (a taboo, a discipline line, a script line), or ``[]`` for an innocent
 utterance (no violation may be flagged; a customer's own words among them). The sets say
 how far each is from an unseen check, since some were used to choose rules:
@@ -388,6 +388,17 @@ how far each is from an unseen check, since some were used to choose rules:
   words read by the uncivil model too (:meth:`analyzer.matching.Matcher.look_alikes`):
   typed 62 of 62, as Whisper wrote them 54 of 62. Never trained on by any model
   (``UNSEEN_SETS``).
+- Q32 (62): written at stop 46 after Q31's changes and the wording model's training, in one
+  sitting, the kinds as Q31's (3 rows first written were word for word in earlier sets and
+  were rewritten before any run). Run once at 1f7c163 with ``check``'s default reading:
+  typed 55 of 62 (missed: 我也拿它没办法, 8.4; 不归我们宽带这边管 and 跟我说不着, 8.8, found as
+  8.1 only; 难为您了 said in mockery; 碍手碍脚; 您家电脑先让我登一下微信 and 顺路把我捎到地铁站,
+  9.5), no innocent row flagged; as Whisper wrote them 43 of 62 (1 innocent row flagged: 鹦鹉
+  written 英武, 8.0 by meaning). Its misses made five constructions (the thing or the
+  department named between: 拿它没办法, 不归…管; 跟我说不着 closing a clause; the customer's
+  computer for one's own use; a ride with 把) and 碍手碍脚 a rebuff: typed 61 of 62, as
+  Whisper wrote them 45 of 62; every other set's flags unchanged. Never trained on by any
+  model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not

@@ -787,6 +787,12 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("我都給您解釋半貼輪怎麼還要回來問我", "8.3"),  # as recognised
     ("簡單的東西都搞不定", "8.0"),  # as recognised, the "this" lost
     ("大过年的,您不给点红包", "9.11"),
+    ("线断在墙里头了,我也拿它没办法", "8.4"),  # the thing named between
+    ("电视信号不归我们宽带这边管", "8.8"),  # the department named between
+    ("这事儿跟我说不着,我就是个修网的", "8.8"),
+    ("站那儿别动,碍手碍脚的", "8.0"),
+    ("您家电脑先让我登一下微信,我发个东西", "9.5"),  # the customer's computer, for oneself
+    ("您开车顺路把我捎到地铁站吧", "9.5"),  # a ride, with 把
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -820,6 +826,11 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "我都跟您解释过了,您还有什么要问的吗",
     "简单的问题我们电话里就能处理",
     "明天下午三点我再过来装",
+    "您家电脑让我看一下网络设置",  # the customer's computer, for the work
+    "这根线我顺路把它带到楼下扔了",
+    "这个问题不归我们管,但我帮您联系物业",
+    "您有什么不满意的可以跟我说,不着急",  # 说 and 不着 in two clauses
+    "小朋友在旁边有点碍事,您帮忙看着点",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
