@@ -396,8 +396,9 @@ how far each is from an unseen check, since some were used to choose rules:
   9.5), no innocent row flagged; as Whisper wrote them 43 of 62 (1 innocent row flagged: 鹦鹉
   written 英武, 8.0 by meaning). Its misses made five constructions (the thing or the
   department named between: 拿它没办法, 不归…管; 跟我说不着 closing a clause; the customer's
-  computer for one's own use; a ride with 把) and 碍手碍脚 a rebuff: typed 61 of 62, as
-  Whisper wrote them 45 of 62; every other set's flags unchanged. Never trained on by any
+  computer for one's own use; a ride with 把; praise owed, 不表扬一下说不过去, which typed only
+  the wording model had found) and 碍手碍脚 a rebuff: typed 61 of 62, as Whisper wrote them
+  46 of 62; every other set's flags unchanged. Never trained on by any
   model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the

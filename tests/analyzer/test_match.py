@@ -793,6 +793,7 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("站那儿别动,碍手碍脚的", "8.0"),
     ("您家电脑先让我登一下微信,我发个东西", "9.5"),  # the customer's computer, for oneself
     ("您开车顺路把我捎到地铁站吧", "9.5"),  # a ride, with 把
+    ("我这么快给您修好门。您不表扬一下说不过去吧。", "9.13"),  # as recognised: praise owed
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -831,6 +832,7 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "这个问题不归我们管,但我帮您联系物业",
     "您有什么不满意的可以跟我说,不着急",  # 说 and 不着 in two clauses
     "小朋友在旁边有点碍事,您帮忙看着点",
+    "不给好评也没关系,您如实评价就行",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
