@@ -303,9 +303,8 @@ class Analyzer:
         had cleared. Taken out, they only clear a finding, never make one: what is left of
         我妈的手机也是你们这儿办的 (也是你们这儿办的) it read as uncivil at 0.96."""
         out = list(found)
-        again = {k: self._without_look_alikes(texts[k]) for k, m in enumerate(found)
-                 if m is not None}
-        again = {k: t for k, t in again.items() if t != texts[k]}
+        again = {k: left for k, m in enumerate(found) if m is not None
+                 and (left := self._without_look_alikes(texts[k])) != texts[k]}
         if not again:
             return out
         # (what is left too short to judge is no finding: a look-alike and little else)

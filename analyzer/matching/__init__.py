@@ -176,24 +176,24 @@ class Matcher:
         written): the line read there by its wording is no finding either."""
         if ref not in self._guarded_refs:
             return False
-        norm = self.normaliser.normalise(text)
-        if not norm.text:
-            return False
-        sounds = sounds_of(self.compiled.encode(norm.text))
-        return any(g.payload == ref for g in self.entry_guards.find(norm, sounds, None))
+        _, hits = self._as_written(self.entry_guards, text)
+        return any(g.payload == ref for g in hits)
 
     def look_alikes(self, text: str) -> list[tuple[int, int]]:
         """The spans of ``text`` that are look-alikes of uncivil words (the 8.0 guards that
         name no concept, as written: 他妈妈, 傻瓜相机), in order: innocent wherever they
         stand, to any reader."""
-        if not self.lexicon.look_alikes.rules:
-            return []
+        norm, hits = self._as_written(self.lexicon.look_alikes, text)
+        return sorted(norm.span(g.start, g.end) for g in hits)
+
+    def _as_written(self, rules: RuleSet[str], text: str,
+                    ) -> tuple[Normalised, list[RuleHit[str]]]:
+        """``text`` normalised, and the matches of ``rules`` in it as written (no sound
+        standing in for characters)."""
         norm = self.normaliser.normalise(text)
-        if not norm.text:
-            return []
-        sounds = sounds_of(self.compiled.encode(norm.text))
-        return sorted(norm.span(g.start, g.end)
-                      for g in self.lexicon.look_alikes.find(norm, sounds, None))
+        if not rules.rules or not norm.text:
+            return norm, []
+        return norm, rules.find(norm, sounds_of(self.compiled.encode(norm.text)), None)
 
     def match(self, norm: Normalised, speaker: str,
               source: str | SourcePolicy = "auto") -> UtteranceMatch:
