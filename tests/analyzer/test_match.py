@@ -577,6 +577,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("不客气,这都是应该的", "5.13"),
     ("打扰了,再见", "5.16"),
     ("这次故障是电力公司那边引起的,我们正在配合他们处理,很快就能好", "6.5"),
+    ("您的心情我能体会,碰上断网谁都窝火", "5.9"),  # UNDERSTAND: 体会 said for 理解
+    ("我特别能体谅您的难处", "5.9"),
+    ("今天给您修的这个,您觉得还满意吗", "5.12"),  # the question said last, no 服务
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -794,6 +797,11 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("您家电脑先让我登一下微信,我发个东西", "9.5"),  # the customer's computer, for oneself
     ("您开车顺路把我捎到地铁站吧", "9.5"),  # a ride, with 把
     ("我这么快给您修好门。您不表扬一下说不过去吧。", "9.13"),  # as recognised: praise owed
+    ("啧啧,这么大岁数了连个手机都玩不明白", "8.0"),  # a device handled: ABILITY_FAIL
+    ("这么大年纪了,连个开关都摁不对", "8.0"),
+    ("麻烦您帮我把这箱工具扛到楼下车上", "9.5"),  # the agent's own things carried
+    ("你帮我把梯子抬下去", "9.5"),
+    ("顺手给我把这些拎到车里", "9.5"),  # anything carried to the agent's car
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -833,6 +841,10 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您有什么不满意的可以跟我说,不着急",  # 说 and 不着 in two clauses
     "小朋友在旁边有点碍事,您帮忙看着点",
     "不给好评也没关系,您如实评价就行",
+    "我帮您把旧光猫带到楼下扔了",  # the agent carries, for the customer
+    "您帮我把门打开一下,我把梯子搬进来",
+    "您不必自己动手,这些我来弄",  # the agent takes the work on: no 8.8 by wording
+    "说明书您不用看,我来给您设置",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
@@ -854,12 +866,15 @@ def test_food_taken_is_9_11_and_a_drink_asked_for_is_9_5(analyzer):
 
 def test_a_look_alike_the_bank_names_is_no_finding_by_wording_either(analyzer):
     """A line's look-alikes (its entry's guards) hold for what the wording model reads as
-    well: the agent's own must (我必须先…, 不然…) is no 8.5, though the model reads it so.
+    well: the agent's own must (我必须先…, 不然…) is no 8.5, nor the work taken on (这些我来弄)
+    8.8, though the model reads them so.
     (没办法…的话, unable as a condition of what the agent does next, was the 8.4 case
     until the model learnt from set Q28, which says it.)"""
     stage = analyzer.wording_stage()
     for text, ref in (("我必须先断电,不然没法接线", "8.5"),
-                      ("我必须先断开电源,要不然没法测", "8.5")):
+                      ("我必须先断开电源,要不然没法测", "8.5"),
+                      # the agent takes the work on (OFFER): no refusal of it
+                      ("您不必自己动手,这些我来弄", "8.8")):
         [read] = stage.read([text])
         assert read is not None and read.ref == ref, text  # what the model alone says
         assert analyzer.matcher.guarded(text, ref)
