@@ -413,12 +413,23 @@ how far each is from an unseen check, since some were used to choose rules:
   there are words Whisper wrote past recovery: 手飛換,天賦就熟了 for 少废话,签字就行了).
   Every other set's flags unchanged but one more script line credited (Q8-48, 您看满意吗,
   5.12). Never trained on by any model (``UNSEEN_SETS``).
+- Q34 (62): written at stop 47 after Q33's changes, in one sitting, the kinds as Q31's (2
+  rows first written were word for word in earlier sets and were rewritten before any run).
+  Run once at 404bf2e with ``check``'s default reading: typed 57 of 62 (missed: 你都弄不明白,
+  还指望我知道, 8.1, found as 8.0 only; 看你那笨手笨脚的样子, 8.0; 可真有艺术感,信号全挡没了,
+  sarcasm; 2 innocent rows flagged: 也不是没办法, 8.4 by wording, and 操作很傻瓜, 8.0 by
+  meaning); as Whisper wrote them 43 of 62 (most misses words written past recovery:
+  春美準的跟我試一點班牌也沒有 for 真没辙,这个我是一点办法也没有). Its misses made: the listener
+  who does not know expecting the agent to (8.1), a bad trait as the listener's look (8.0),
+  不是没办法 a guard of 8.4, 傻瓜 said of how a thing is used a look-alike: typed 61 of 62
+  (the sarcasm left), as written 45 of 62. Every other set's flags unchanged. Never trained
+  on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q33 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q34 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

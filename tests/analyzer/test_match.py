@@ -802,6 +802,10 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("麻烦您帮我把这箱工具扛到楼下车上", "9.5"),  # the agent's own things carried
     ("你帮我把梯子抬下去", "9.5"),
     ("顺手给我把这些拎到车里", "9.5"),  # anything carried to the agent's car
+    ("你都弄不明白,还指望我知道?", "8.1"),  # you don't know, and expect me to
+    ("您自己都不清楚,倒要我讲清楚", "8.1"),
+    ("看你那笨手笨脚的样子,还是我来吧", "8.0"),  # a bad trait as the listener's look
+    ("瞧你这磨叽的劲儿", "8.0"),
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -845,6 +849,10 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您帮我把门打开一下,我把梯子搬进来",
     "您不必自己动手,这些我来弄",  # the agent takes the work on: no 8.8 by wording
     "说明书您不用看,我来给您设置",
+    "这种情况也不是没办法,我试试换个端口",  # not without a way
+    "这款路由器操作很傻瓜,插上就能用",  # 傻瓜 of how a thing is used
+    "您不清楚的话,让我给您讲清楚",  # the offer, not 8.1
+    "看您那么着急的样子,我先修这个",  # a feeling, no trait
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []

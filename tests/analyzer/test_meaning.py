@@ -471,3 +471,9 @@ def test_the_uncivil_model_does_not_read_the_look_alikes_the_bank_clears(analyze
     assert analyzer.matcher.look_alikes(both) == [(0, 4)]
     assert [f.category for f in analyzer.check(both, source="typed", semantic=True)
             if f.ref == "8.0"] == ["meaning"]
+    # 傻瓜 said of how a thing is used (Q34): the model alone reads it as uncivil
+    easy = "这款路由器操作很傻瓜,插上就能用"
+    [whole] = stage.uncivil([easy])
+    assert whole is not None and whole.probability >= analyzer.bank.semantic.uncivil_min_probability
+    assert analyzer.matcher.look_alikes(easy) != []
+    assert analyzer.check(easy, source="typed", semantic=True) == []
