@@ -424,12 +424,26 @@ how far each is from an unseen check, since some were used to choose rules:
   不是没办法 a guard of 8.4, 傻瓜 said of how a thing is used a look-alike: typed 61 of 62
   (the sarcasm left), as written 45 of 62. Every other set's flags unchanged. Never trained
   on by any model (``UNSEEN_SETS``).
+- Q35 (62): written at stop 47 after Q34's changes, in one sitting, the kinds as Q31's (2
+  rows first written were word for word in earlier sets and were rewritten before any run).
+  Run once at d2091ee with ``check``'s default reading: typed 52 of 62 (missed: 我要是知道还用
+  在这儿跟你耗着, 8.1, found as 8.0 only; 你自己看看你填的什么, 8.2; 你们最好自己买, 8.5; 网速真是
+  感人, sarcasm; 别在那儿乱按了,越按越糟; 匀我一瓶, 9.11; 都是应该的,您别客气, 5.13; 3 innocent
+  rows flagged: 他妈的名字, 8.0; 明天再来给您装电视盒子,今天先把网弄好, 8.7 by wording; 我在楼道
+  里找一下你们家的线, 9.5 by wording); as Whisper wrote them 41 of 62 (most misses written
+  past recovery: 按鈕不輸,不輸那倒 for 爱修不修,不修拉倒; 2 innocent rows 8.0 by meaning on
+  garbled text). Its misses made: had I known, would I (8.1); look at what you wrote (8.2);
+  最好 yourselves (8.5); 感人 of what is poor; made worse by the listener's doing, and 乱 with
+  the verbs of a device; a share asked of what the customer has (匀, 分, 留: 9.11); 应该的
+  beside 别客气 (5.13); his mother's name a look-alike; today's work done today a guard of 8.7;
+  the customer's line looked for a guard of 9.5: typed 62 of 62, as written 46 of 62. Every
+  other set's flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q34 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q35 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

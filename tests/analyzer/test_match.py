@@ -580,6 +580,7 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("您的心情我能体会,碰上断网谁都窝火", "5.9"),  # UNDERSTAND: 体会 said for 理解
     ("我特别能体谅您的难处", "5.9"),
     ("今天给您修的这个,您觉得还满意吗", "5.12"),  # the question said last, no 服务
+    ("都是应该的,您别客气", "5.13"),  # said alone, beside 别客气
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -806,6 +807,15 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("您自己都不清楚,倒要我讲清楚", "8.1"),
     ("看你那笨手笨脚的样子,还是我来吧", "8.0"),  # a bad trait as the listener's look
     ("瞧你这磨叽的劲儿", "8.0"),
+    ("我要是知道还用在这儿跟你耗着?", "8.1"),  # had I known, would I
+    ("你自己看看你填的什么,这号码少一位", "8.2"),  # look at what you wrote
+    ("你瞧瞧你写的是啥", "8.2"),
+    ("你们最好自己买个好点的路由器,别指望我们送的", "8.5"),  # 最好 yourselves
+    ("呵呵,您家这网速真是感人啊", "8.0"),  # 感人 of what is poor
+    ("这手艺可真感人", "8.0"),
+    ("别在那儿乱按了,越按越糟", "8.0"),
+    ("你越弄越乱", "8.0"),  # made worse by the listener's doing
+    ("您家这么多酒,匀我一瓶呗", "9.11"),  # a share of what the customer has
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -853,6 +863,12 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "这款路由器操作很傻瓜,插上就能用",  # 傻瓜 of how a thing is used
     "您不清楚的话,让我给您讲清楚",  # the offer, not 8.1
     "看您那么着急的样子,我先修这个",  # a feeling, no trait
+    "这个账号是他妈的名字开的,得本人来办",  # his mother's name
+    "明天再来给您装电视盒子,今天先把网弄好",  # today's work done today: no 8.7 by wording
+    "我在楼道里找一下你们家的线",  # the customer's line, for the work: no 9.5 by wording
+    "这个故事真感人",
+    "这根线越弄越乱,我重新给您整理一下",  # no one blamed
+    "我要是知道您今天在家,早就过来了",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
