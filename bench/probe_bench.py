@@ -438,12 +438,29 @@ how far each is from an unseen check, since some were used to choose rules:
   beside 别客气 (5.13); his mother's name a look-alike; today's work done today a guard of 8.7;
   the customer's line looked for a guard of 9.5: typed 62 of 62, as written 46 of 62. Every
   other set's flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
+- Q36 (62): written at stop 47 after Q35's changes, in one sitting, the kinds as Q31's (2
+  rows first written were word for word in earlier sets and were rewritten before any run).
+  Run once at 4aa3e94 with ``check``'s default reading: typed 50 of 62 as labelled then
+  (missed: 插错口了,别冤枉我们 and 记错套餐了, 8.2; 说明书第五页,您翻开看看就知道了, 8.6; 那是物业的
+  事,找我们没用, 8.8, found as 8.1; 摆谱, 伺候您这大爷, 一边凉快去, 有本事你自己装, uncivil;
+  坐会儿暖和暖和, 9.5; 费用私下给我, 9.11; 1 innocent row flagged: 这只猫真机灵, 8.0 by
+  meaning), as Whisper wrote them 43 of 62. One label was changed after the run: 这瓶好酒…不
+  如给我尝尝 was written as 9.11 and found as 9.5; a drink asked for is 9.5 in this bank (D205,
+  冰箱里那瓶啤酒给我尝尝), so it is labelled either (typed 51 of 62 at the first run, as written
+  43). Its misses made: MISTAKE_VERB (what one gets wrong, 记错, 插错, in 8.2's rules);
+  someone else's business, nothing to do with us (8.8); the method's page in the manual
+  (8.6); airs told off, the customer served as a lord, do it yourself if you can, 一边凉快去
+  (uncivil); rest in the customer's home (9.5); paid privately (9.11); an animal with its
+  measure word a look-alike; the job owned (这是我们的事) a guard of 8.8: typed 61 of 62 (插错口
+  left: its 是不是 four syllables after 你), as written 47 of 62. Every other set's flags
+  unchanged but Q16-08 (肯定是你自己按错了什么键: 8.2 where 8.10 was named, typed and as
+  written). Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q35 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q36 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

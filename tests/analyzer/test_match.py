@@ -816,6 +816,18 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("别在那儿乱按了,越按越糟", "8.0"),
     ("你越弄越乱", "8.0"),  # made worse by the listener's doing
     ("您家这么多酒,匀我一瓶呗", "9.11"),  # a share of what the customer has
+    ("你是不是记错套餐了,你办的就是五十兆的", "8.2"),  # MISTAKE_VERB: 记错
+    ("你这是自己插反了", "8.2"),
+    ("那是物业的事,找我们没用", "8.8"),  # someone else's business
+    ("这是营业厅的事儿,跟我没关系", "8.8"),
+    ("操作方法都在说明书第五页,您翻开看看就知道了", "8.6"),
+    ("少在这儿给我摆谱", "8.0"),  # airs told off
+    ("真服了,修个网还得伺候您这大爷", "8.0"),  # the customer served as a lord
+    ("去去去,一边凉快去", "8.0"),
+    ("哼,有本事你自己装啊", "8.0"),  # do it yourself if you can
+    ("外面太冷了,我在您家坐会儿暖和暖和", "9.5"),  # rest in the customer's home
+    ("这瓶好酒放着也是放着,不如给我尝尝", "9.5"),  # a drink asked for (9.5, as D205)
+    ("以后有事直接找我,费用私下给我就行", "9.11"),  # paid privately
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -869,6 +881,10 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "这个故事真感人",
     "这根线越弄越乱,我重新给您整理一下",  # no one blamed
     "我要是知道您今天在家,早就过来了",
+    "这是我们的事,跟您没关系,您歇着",  # the agent's own business
+    "您有本事的话也可以自己装,我在旁边教您",
+    "这只猫真机灵,一直盯着网线玩",  # an animal watched: no 8.0 by meaning
+    "这瓶酒您留着自己尝尝,我不能收",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
