@@ -455,12 +455,24 @@ how far each is from an unseen check, since some were used to choose rules:
   left: its 是不是 four syllables after 你), as written 47 of 62. Every other set's flags
   unchanged but Q16-08 (肯定是你自己按错了什么键: 8.2 where 8.10 was named, typed and as
   written). Never trained on by any model (``UNSEEN_SETS``).
+- Q37 (62): written at stop 47 after Q36's changes, in one sitting, the kinds as Q31's (2
+  rows first written were word for word in earlier sets and were rewritten before any run).
+  Run once at 178d919 with ``check``'s default reading: typed 53 of 62 (missed: 我一个外人上
+  哪儿知道, 8.1, found as 8.0 only; 灯明明是绿的,您别看岔了, 8.2; 有心无力, 8.4; 我做不了主,你找
+  别人, 8.8, found as 8.4 only; 给你脸了是吧, 脑子都不太灵光, uncivil; 这活儿不好干,您得加点钱,
+  9.11, found as 8.0 by meaning only; 跟领导说句好话, 9.13; 1 innocent row flagged: 您记不住没
+  关系,我写下来, scolding), as Whisper wrote them 42 of 62. Its misses made: the agent
+  described between 我 and 上哪儿知道 (8.1); plainly so, misread (明明…看岔, 8.2); 整不了, 有心
+  无力 in HELPLESS; no say, go to someone else (8.8); given face (给你脸了); wits not working
+  (脑子不太灵光); more money for a hard job (9.11); 说句好话 to the boss (9.13); not remembered
+  and that is fine, a guard of scolding: typed 62 of 62, as written 47 of 62. Every other
+  set's flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q36 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q37 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

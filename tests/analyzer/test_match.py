@@ -828,6 +828,14 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("外面太冷了,我在您家坐会儿暖和暖和", "9.5"),  # rest in the customer's home
     ("这瓶好酒放着也是放着,不如给我尝尝", "9.5"),  # a drink asked for (9.5, as D205)
     ("以后有事直接找我,费用私下给我就行", "9.11"),  # paid privately
+    ("你都不晓得的事,我一个外人上哪儿知道", "8.1"),  # the agent described between
+    ("您再仔细看看,灯明明是绿的,您别看岔了", "8.2"),  # plainly so, misread
+    ("这个真整不了,我也是有心无力", "8.4"),  # HELPLESS: 有心无力
+    ("我就是个跑腿的,这些事我做不了主,你找别人", "8.8"),  # no say: someone else
+    ("给你脸了是吧", "8.0"),
+    ("你们家人脑子都不太灵光啊", "8.0"),  # wits not working
+    ("这活儿不好干,您得加点钱", "9.11"),  # more money for a hard job
+    ("都给你修好了,跟领导说句好话不过分吧", "9.13"),
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -885,6 +893,10 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您有本事的话也可以自己装,我在旁边教您",
     "这只猫真机灵,一直盯着网线玩",  # an animal watched: no 8.0 by meaning
     "这瓶酒您留着自己尝尝,我不能收",
+    "我刚才说的步骤您记不住没关系,我写下来",  # reassured, not scolded
+    "换千兆的话您得加点钱,我把套餐价格发给您",  # a price, not a favour
+    "我这脑子不太灵光,刚才记错了,是三楼",  # one's own head
+    "您别插错了,左边那个口是网口",  # an instruction, no contradiction
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
