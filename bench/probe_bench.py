@@ -467,12 +467,21 @@ how far each is from an unseen check, since some were used to choose rules:
   (脑子不太灵光); more money for a hard job (9.11); 说句好话 to the boss (9.13); not remembered
   and that is fine, a guard of scolding: typed 62 of 62, as written 47 of 62. Every other
   set's flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
+- Q38 (62): written at stop 47 after Q37's changes, in one sitting, the kinds as Q31's.
+  Run once at 783632e with ``check``'s default reading: typed 58 of 62 (missed: 说八百遍了, 8.3,
+  found as 8.0 only; 就这破网还好意思; 一把年纪了还这么较真; 回访电话打过来,记得说我好话, 9.13,
+  read as 1.2.1: that rule's closing 好 was the 好 of 好话), no innocent row flagged; as
+  Whisper wrote them 43 of 62. Its misses made: the count said first (8.3); this poor thing
+  and still you dare; the age put-down with a trait; remember to speak well of me (9.13);
+  1.2.1's rules close on 好, 行, 可以 only at a clause's end: typed 62 of 62, as written 45.
+  Every other set's flags unchanged but N/P's 说了多少回线别折 (8.3 beside its 8.0). Never
+  trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q37 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q38 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

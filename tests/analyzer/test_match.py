@@ -581,6 +581,7 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("我特别能体谅您的难处", "5.9"),
     ("今天给您修的这个,您觉得还满意吗", "5.12"),  # the question said last, no 服务
     ("都是应该的,您别客气", "5.13"),  # said alone, beside 别客气
+    ("那先不打扰了,半小时后再打给您,行", "1.2.1"),  # 行 alone closing the question
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -836,6 +837,10 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("你们家人脑子都不太灵光啊", "8.0"),  # wits not working
     ("这活儿不好干,您得加点钱", "9.11"),  # more money for a hard job
     ("都给你修好了,跟领导说句好话不过分吧", "9.13"),
+    ("说八百遍了,拔电源等一分钟再插上", "8.3"),  # the count said first
+    ("就这破网还好意思天天刷视频", "8.0"),  # this poor thing, and still you dare
+    ("一把年纪了还这么较真", "8.0"),  # the age put-down with a trait
+    ("一会儿回访电话打过来,记得说我好话", "9.13"),  # not 1.2.1: 好 of 好话 closes nothing
 ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -897,6 +902,8 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "换千兆的话您得加点钱,我把套餐价格发给您",  # a price, not a favour
     "我这脑子不太灵光,刚才记错了,是三楼",  # one's own head
     "您别插错了,左边那个口是网口",  # an instruction, no contradiction
+    "一把年纪了还这么精神,您身体真好",
+    "就这么点活儿,我马上弄完",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
