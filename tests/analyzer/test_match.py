@@ -582,6 +582,10 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("今天给您修的这个,您觉得还满意吗", "5.12"),  # the question said last, no 服务
     ("都是应该的,您别客气", "5.13"),  # said alone, beside 别客气
     ("那先不打扰了,半小时后再打给您,行", "1.2.1"),  # 行 alone closing the question
+    ("让您跑了好几趟,给您添麻烦了,实在过意不去", "5.8"),  # the apology said after
+    ("还在查,有结果了第一时间通知您,耽误您用网了,对不起", "6.1"),  # the apology said last
+    ("您甭着急,我争取早点修好", "5.10"),  # how soon, in other words
+    ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -841,7 +845,10 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("就这破网还好意思天天刷视频", "8.0"),  # this poor thing, and still you dare
     ("一把年纪了还这么较真", "8.0"),  # the age put-down with a trait
     ("一会儿回访电话打过来,记得说我好话", "9.13"),  # not 1.2.1: 好 of 好话 closes nothing
-])
+    ("你们家客厅脏得跟猪圈一样", "8.0"),  # the home likened to a filthy place (HOVEL)
+    ("这屋简直就是个垃圾场", "8.0"),
+    ("这会儿才想起来着急了?", "8.0"),  # the moment and the remembering named otherwise  # concern come late, thrown back
+    ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
 
@@ -904,6 +911,11 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您别插错了,左边那个口是网口",  # an instruction, no contradiction
     "一把年纪了还这么精神,您身体真好",
     "就这么点活儿,我马上弄完",
+    "这些线缠得跟鸡窝似的,我帮您理顺",  # tangled cables, not the home
+    "您家里收拾得真干净,跟样板间一样",
+    "这个不归物业管,归我们管,我现在就去处理",  # not another's: ours (8.8 by form)
+    "下周三是公司规定的维护时间,晚上可能会断网一小时",  # the schedule told (8.9 by form)
+    "我现在知道原因了,马上给您修",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
