@@ -289,8 +289,11 @@ class Analyzer:
         said = [texts[i][spans[i][0]:spans[i][1]] for i in open_rows]  # type: ignore[index]
         for i, m in zip(open_rows, stage.nearest(said, vectors[[row_of[t] for t in said]]),
                         strict=True):
+            # nor a script line where the text holds a look-alike of it (its entry's guards,
+            # as for a line read by its wording: 您家电脑桌在哪儿买的 is no 5.7)
             if m is not None and not any(f.ref in stage.twins.get(m.ref, (m.ref,))
-                                         for f in flags[i]):
+                                         for f in flags[i]) \
+                    and not self.matcher.guarded(texts[i], m.ref):
                 out[i] = stage.flag(texts[i], m, spans[i])
         return out
 

@@ -490,12 +490,30 @@ how far each is from an unseen check, since some were used to choose rules:
   7.3's rule holds more of it), as written 43 of 62. Every other set's flags unchanged but
   Q3-21 (你家这乱得跟猪窝似的: 8.0, was 8.4). Never trained on by any model
   (``UNSEEN_SETS``).
+- Q40 (62): written at stop 48 after Q39's changes, in one sitting, with 8 near misses of
+  script lines (no line, no violation) in place of one taboo, one uncivil, two hard negative,
+  two script and two neutral rows (4 rows within a ratio of 80 of an earlier row were
+  rewritten before any run). Run once at b582d97 with ``check``'s default reading: typed 47
+  of 62 (taboo 5 of 11: 8.5's someone home or no visit, 8.6's printed plainly look it over,
+  8.8's not ours that thing, 8.9's the higher-ups' paper, 8.10 with 另外找人, 8.2 told as a
+  certainty; uncivil 8 of 11: talk cut short, a rhetorical 至于, 说你胖你还喘上了; 9.11's what is
+  no longer used taken home, 9.13's 吹 for praise; 1.1.1 with the title before the number,
+  5.11 with the device named, 5.13 with thanks waved off; the near miss 您家电脑桌在哪儿买的, 5.7
+  by meaning), as Whisper wrote them 36 of 62. Its misses made: those constructions; 上边
+  beside 上面 in 8.9; a script line's guards hold for its reading by meaning too (5.7: where a
+  thing was bought); a guard of 8.6 (reading offered beside the agent's own help, a look-alike
+  as Whisper wrote it): typed 61 of 62 (left: 您肯定是把路由器的线插到电话口上去了, 8.2 told
+  as a certainty, no rule), as written 44 of 62. Q40-26 (扫地机器人不用了的话我拿回去) was
+  labelled 9.11 and is labelled either (9.5 names 不拿客户任何物品, and the bank's Q25-31, 旧
+  路由器不要了吧,我拿走了, is 9.5): the rule made for it is 9.5's. Every other set's flags
+  unchanged but Q19-55 as written (我已經好冷,你用手機是一下: 5.11, found). Never trained on by
+  any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q39 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q40 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

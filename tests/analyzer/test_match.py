@@ -585,6 +585,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("让您跑了好几趟,给您添麻烦了,实在过意不去", "5.8"),  # the apology said after
     ("还在查,有结果了第一时间通知您,耽误您用网了,对不起", "6.1"),  # the apology said last
     ("您甭着急,我争取早点修好", "5.10"),  # how soon, in other words
+    ("您好,我这边是客服专员,三十六号,请问是李阿姨吗", "1.1.1"),  # the title before the number
+    ("可以了,通了,您拿电脑上个网试试", "5.11"),  # the device to try it on named
+    ("谢什么呀,这是我们分内的活儿", "5.13"),  # thanks waved off
     ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
@@ -847,7 +850,17 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("一会儿回访电话打过来,记得说我好话", "9.13"),  # not 1.2.1: 好 of 好话 closes nothing
     ("你们家客厅脏得跟猪圈一样", "8.0"),  # the home likened to a filthy place (HOVEL)
     ("这屋简直就是个垃圾场", "8.0"),
-    ("这会儿才想起来着急了?", "8.0"),  # the moment and the remembering named otherwise  # concern come late, thrown back
+    ("这会儿才想起来着急了?", "8.0"),  # concern come late, the moment and the remembering named otherwise
+    ("家里得留个人,不在家我们就不上门", "8.5"),  # someone home, or no visit
+    ("背面写得清清楚楚,你翻过来看看", "8.6"),  # printed plainly, look it over
+    ("我们不负责那些,您问问卖家", "8.8"),
+    ("上头发的通知就这么规定的,没办法", "8.9"),  # the higher-ups' paper says so
+    ("屋里的毛病您再找个电工吧", "8.10"),  # someone else found for it
+    ("这台旧电脑您不用了的话,我搬回去用", "9.5"),  # what is no longer used, taken home
+    ("修得这么快,在小区群里帮我吹吹", "9.13"),  # 吹 for praise
+    ("能不能挑重点说", "8.0"),  # talk cut short
+    ("犯得着老打电话催吗", "8.0"),  # worth no call, said back
+    ("给你点颜色就开染坊", "8.0"),
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -916,6 +929,9 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "这个不归物业管,归我们管,我现在就去处理",  # not another's: ours (8.8 by form)
     "下周三是公司规定的维护时间,晚上可能会断网一小时",  # the schedule told (8.9 by form)
     "我现在知道原因了,马上给您修",
+    "卡片上写得很清楚,我指给您看看这一行",  # shown, not sent to read it
+    "家里得有人在,我们到了好给我们开门",  # the need said, no visit refused
+    "至于费用,您不用担心",  # 至于: as for
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []

@@ -397,6 +397,21 @@ def test_the_script_model_credits_no_near_miss(analyzer, text):
     assert analyzer.check(text, source="typed", semantic=True) == []
 
 
+def test_a_script_lines_look_alike_is_credited_by_meaning_no_more_than_by_words(analyzer):
+    """A script line's look-alikes (its entry's guards: where the computer was bought is no
+    5.7's where it stands) hold for the reading by meaning too, as they do for a taboo line
+    read by its wording. The nearest example alone reads the question as 5.7."""
+    bought = "您家电脑桌在哪儿买的,挺结实"
+    assert analyzer.matcher.guarded(bought, "5.7")
+    stage = analyzer.semantic_stage()
+    [nearest] = stage.nearest([bought], stage.embed([bought]))
+    assert nearest is not None and nearest.ref == "5.7"
+    assert analyzer.check(bought, source="typed", semantic=True) == []
+    # the line itself, asked otherwise, is still credited by meaning
+    asked = analyzer.check("您的电脑搁哪屋了", source="typed", semantic=True)
+    assert [f.ref for f in asked] == ["5.7"]
+
+
 def test_the_script_model_is_recorded_and_its_bar_checked():
     an = Analyzer(pb.loads(_bank_text()))
     described = an.semantic_stage().describe()["script"]
