@@ -588,10 +588,22 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("您好,我这边是客服专员,三十六号,请问是李阿姨吗", "1.1.1"),  # the title before the number
     ("可以了,通了,您拿电脑上个网试试", "5.11"),  # the device to try it on named
     ("谢什么呀,这是我们分内的活儿", "5.13"),  # thanks waved off
+    ("不好意思,我们会查一查,查完给您个说法,感谢您的提醒", "7.4"),  # the investigation's words
+    ("可能是登记错了,我们再核实一下,打扰您了,再见", "1.1.4"),  # registered wrongly
     ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
+
+
+def test_a_thing_named_after_what_should_be_done_is_no_5_13(analyzer):
+    """应该…的 followed by the thing (这是我们应该换的那个配件; Whisper wrote 应该把的那个配件)
+    names a part, not the duty: no 5.13. The line and its short reply stay 5.13."""
+    for text in ("这是我们应该换的那个配件", "这是我们应该把的那个配件"):
+        assert "5.13" not in [f.ref for f in analyzer.check(text, speaker="agent",
+                                                            source="asr")], text
+    for text in ("应该的,这是我们应该做的", "应该的,这是我们的工作", "这是我们应该做的"):
+        assert "5.13" in [f.ref for f in analyzer.check(text, speaker="agent")], text
 
 
 def _one_entry_bank(matching: str, entry: str):
@@ -861,6 +873,25 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("能不能挑重点说", "8.0"),  # talk cut short
     ("犯得着老打电话催吗", "8.0"),  # worth no call, said back
     ("给你点颜色就开染坊", "8.0"),
+    ("我口水都说干了,你咋还不明白", "8.3"),  # said till the lips wore thin
+    ("这毛病天王老子来了也没辙", "8.4"),  # nobody could
+    ("我实在没那本事修这个", "8.4"),
+    ("你们家自己先把线槽装好了我再来", "8.5"),  # yourselves first, then the agent
+    ("小程序里有图解,你跟着做就行", "8.6"),  # pictures to follow
+    ("今天单子都排满了,您这个往后推", "8.7"),  # put back in the queue
+    ("这事不由我们做主", "8.8"),
+    ("光猫那儿信号正常,屋里的问题跟我们没关系", "8.10"),  # fine up to here, none of ours inside
+    ("你家网我连着呢,晚上回去追个剧", "9.5"),  # the customer's wifi for the agent's own viewing
+    ("这份心意我就收下了", "9.11"),
+    ("回访的时候就说师傅态度特别好", "9.13"),  # told what to say of the agent
+    ("你耳背吗", "8.0"),
+    ("心眼真小", "8.0"),
+    ("芝麻大的事也要打电话", "8.0"),
+    ("这屋子连个落脚的地儿都没有", "8.0"),
+    ("嘁,我还以为什么大问题呢", "8.0"),  # the trouble belittled
+    ("别在旁边杵着", "8.0"),
+    ("自己瞎拆什么", "8.0"),
+    ("没这金刚钻别揽瓷器活", "8.0"),
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -932,6 +963,9 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "卡片上写得很清楚,我指给您看看这一行",  # shown, not sent to read it
     "家里得有人在,我们到了好给我们开门",  # the need said, no visit refused
     "至于费用,您不用担心",  # 至于: as for
+    "您必须今天用网的话,我先给您装个临时的",  # a condition, the agent's help after it
+    "老人家耳背,我说话大声点",  # said of someone else
+    "我还以为多大的事,原来是线松了,插好了",  # relief, not belittling
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []

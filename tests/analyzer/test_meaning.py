@@ -412,6 +412,21 @@ def test_a_script_lines_look_alike_is_credited_by_meaning_no_more_than_by_words(
     assert [f.ref for f in asked] == ["5.7"]
 
 
+def test_the_work_taken_off_the_customers_hands_is_no_uncivil_reading(analyzer):
+    """这个您不用管,交给我就行 (Q41): the uncivil model alone reads it as uncivil (不用管 is
+    near 你管得着吗); the bank's look-alike (you need not mind it, I will) is taken out
+    before it reads, and nothing uncivil is left."""
+    text = "这个您不用管,交给我就行"
+    assert analyzer.matcher.look_alikes(text)
+    [alone] = analyzer.semantic_stage().uncivil([text])
+    assert alone is not None
+    assert [f.ref for f in analyzer.check(text, source="typed", semantic=True)
+            if f.is_violation] == []
+    # told to mind their own business, it still is uncivil
+    assert "8.0" in [f.ref for f in analyzer.check("这个你管得着吗,少操心", source="typed",
+                                                   semantic=True)]
+
+
 def test_the_script_model_is_recorded_and_its_bar_checked():
     an = Analyzer(pb.loads(_bank_text()))
     described = an.semantic_stage().describe()["script"]
