@@ -526,12 +526,26 @@ how far each is from an unseen check, since some were used to choose rules:
   recogniser's script, traditional or simplified, deciding how ``auto`` reads it). Every
   other set's flags unchanged but Q16-18 (今天的活儿排满了,你这个往后放放: 8.7, found). Never
   trained on by any model (``UNSEEN_SETS``).
+- Q42 (62): written at stop 48 after Q41's changes, in one sitting, the kinds as Q40's (10
+  rows within a ratio of 78 of an earlier row, three of them word for word, were rewritten
+  before any run). Run once at edbd708 with ``check``'s default reading: typed 46 of 62
+  (taboo 5 of 11, uncivil 7 of 11, discipline 4 of 8; one innocent row flagged: 他问我,我也
+  说不清楚, 8.1 by form), as Whisper wrote them 40 of 62 (``--source asr`` 41). Its misses
+  made: certainty said otherwise and the thing misread named between (8.2: 您指定是看错账单了);
+  not even with three heads and six arms (8.4); any video found and followed (8.6); a rule up
+  there and nothing to do (8.9); no fault outside said otherwise, a new one bought (8.10);
+  what did I just say (8.3); 马桶 in TOILET (9.5); paid in hand with no invoice (9.11); five
+  stars said otherwise (9.13); the customer's habits blamed, shouted at, tricks told off,
+  praise belied by what the listener broke (uncivil); 6.8 looked into back at the office; a
+  guard of 8.1 (someone else asked the agent): typed 61 of 62 (left: 给我找个塑料袋, 9.5, read
+  as 9.11 by wording; 9.11's line names 非必须的协助 too), as written 46 of 62. Every other
+  set's flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q41 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q42 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

@@ -590,6 +590,7 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("谢什么呀,这是我们分内的活儿", "5.13"),  # thanks waved off
     ("不好意思,我们会查一查,查完给您个说法,感谢您的提醒", "7.4"),  # the investigation's words
     ("可能是登记错了,我们再核实一下,打扰您了,再见", "1.1.4"),  # registered wrongly
+    ("这个情况我记下来了,回单位再想办法,有结果第一时间通知您", "6.8"),  # looked into back at the office
     ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
@@ -892,6 +893,19 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("别在旁边杵着", "8.0"),
     ("自己瞎拆什么", "8.0"),
     ("没这金刚钻别揽瓷器活", "8.0"),
+    ("你铁定是记错日子了", "8.2"),  # certainty said otherwise, the thing misread between
+    ("就算有天大的本事也修不了", "8.4"),
+    ("抖音上教程多的是,您自己搜一下跟着学", "8.6"),  # any video found and followed
+    ("上面有规定,周末上门要加钱,我也改不了", "8.9"),  # a rule up there, nothing to do
+    ("信号一点毛病都没有,是你家光猫坏了,自己换个新的", "8.10"),
+    ("我刚才说什么来着,你又忘了", "8.3"),
+    ("您家卫生间我用一下", "9.5"),
+    ("给您装好了,收您一百块,不开发票啊", "9.11"),  # paid in hand, no invoice
+    ("回访的时候给我打个五颗星", "9.13"),
+    ("成天开着二十个网页,网不卡才怪", "8.0"),  # the customer's habits blamed
+    ("你对我嚷嚷啥", "8.0"),
+    ("少跟我玩花样", "8.0"),
+    ("真行啊,自己把路由器拆了", "8.0"),  # praise belied by what the listener broke
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -966,6 +980,8 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您必须今天用网的话,我先给您装个临时的",  # a condition, the agent's help after it
     "老人家耳背,我说话大声点",  # said of someone else
     "我还以为多大的事,原来是线松了,插好了",  # relief, not belittling
+    "他问我,我也说不清楚,所以请了技术员过来",  # someone else asked the agent (8.1 by form)
+    "您别看错了,红灯那个口不能插",  # an instruction, no contradiction
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
