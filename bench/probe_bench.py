@@ -540,12 +540,24 @@ how far each is from an unseen check, since some were used to choose rules:
   guard of 8.1 (someone else asked the agent): typed 61 of 62 (left: 给我找个塑料袋, 9.5, read
   as 9.11 by wording; 9.11's line names 非必须的协助 too), as written 46 of 62. Every other
   set's flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
+- Q43 (62): written at stop 48 after Q42's changes, in one sitting, the kinds as Q40's, with
+  regional words (咋个晓得, 整混了, 指定) (4 rows within a ratio of 78 of an earlier row were
+  rewritten before any run). Run once at 0f52484 with ``check``'s default reading: typed 50
+  of 62 (taboo 5 of 11; the near miss 您在这签个字就行,意见那栏不用填 credited 5.14 by
+  meaning), as Whisper wrote them 36 of 62. Its misses made: you don't know, how would I
+  (8.1); the two things mixed up named between (8.2); no way can be thought of (8.4); other
+  calls still to make (8.7); the agent's part named as 网络 (8.8); the fault placed inside,
+  someone else to be called (8.10); the agent's own chores (9.5); given for the agent's family
+  (9.11); the service praised in other words (9.13); a shrewd calculation (sarcasm); 6.1's
+  search said slowly and its news as a message back; a guard of 5.14 (the opinion waved
+  off): typed 62 of 62, as written 41 of 62. Every other set's flags unchanged. Never
+  trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q42 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q43 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

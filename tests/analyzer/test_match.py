@@ -591,6 +591,7 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("不好意思,我们会查一查,查完给您个说法,感谢您的提醒", "7.4"),  # the investigation's words
     ("可能是登记错了,我们再核实一下,打扰您了,再见", "1.1.4"),  # registered wrongly
     ("这个情况我记下来了,回单位再想办法,有结果第一时间通知您", "6.8"),  # looked into back at the office
+    ("原因我们正在仔细排查,一查明就马上回复您,抱歉", "6.1"),
     ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
@@ -906,6 +907,16 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("你对我嚷嚷啥", "8.0"),
     ("少跟我玩花样", "8.0"),
     ("真行啊,自己把路由器拆了", "8.0"),  # praise belied by what the listener broke
+    ("你自己都搞不清,我上哪知道", "8.1"),  # you don't know, how would I
+    ("你这是把网线和电话线插反了", "8.2"),  # the two things mixed up named between
+    ("这问题我一点办法都想不出来", "8.4"),
+    ("我后面还有两家没去,您这个改天再约", "8.7"),  # other calls still to make
+    ("我们只负责网络,别的找物业", "8.8"),
+    ("毛病就出在你家屋里,你自己找个电工吧", "8.10"),  # the fault placed inside
+    ("麻烦帮我洗下衣服,我这一身灰", "9.5"),  # the agent's own chores
+    ("这台旧平板不用了就给我儿子玩", "9.11"),
+    ("回头评价里说我服务热情啊", "9.13"),
+    ("您这小算盘打得可真响", "8.0"),  # a shrewd calculation
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -982,6 +993,7 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "我还以为多大的事,原来是线松了,插好了",  # relief, not belittling
     "他问我,我也说不清楚,所以请了技术员过来",  # someone else asked the agent (8.1 by form)
     "您别看错了,红灯那个口不能插",  # an instruction, no contradiction
+    "您要是不清楚,我来跟您讲讲怎么回事",  # the agent offers to explain
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []

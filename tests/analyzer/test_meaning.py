@@ -427,6 +427,17 @@ def test_the_work_taken_off_the_customers_hands_is_no_uncivil_reading(analyzer):
                                                    semantic=True)]
 
 
+def test_signing_with_the_opinion_waved_off_is_no_5_14_by_meaning(analyzer):
+    """Sign here, the opinion box need not be filled (Q43): read by meaning it was 5.14; the
+    opinion waved off is a look-alike of 5.14 (its guard), so no line is credited. Asked for,
+    it still is."""
+    waved = "您在这签个字就行,意见那栏不用填"
+    assert analyzer.matcher.guarded(waved, "5.14")
+    assert [f.ref for f in analyzer.check(waved, source="typed", semantic=True)] == []
+    assert "5.14" in [f.ref for f in analyzer.check("麻烦您在工单上签个字,写一下意见",
+                                                    source="typed", semantic=True)]
+
+
 def test_the_script_model_is_recorded_and_its_bar_checked():
     an = Analyzer(pb.loads(_bank_text()))
     described = an.semantic_stage().describe()["script"]
