@@ -552,12 +552,28 @@ how far each is from an unseen check, since some were used to choose rules:
   search said slowly and its news as a message back; a guard of 5.14 (the opinion waved
   off): typed 62 of 62, as written 41 of 62. Every other set's flags unchanged. Never
   trained on by any model (``UNSEEN_SETS``).
+- Q44 (62): written at stop 48 after Q43's changes, in one sitting, weighted to the taboo
+  lines (18 taboo, 10 uncivil, 6 discipline, 10 hard negatives, 6 near misses, 8 script, 2
+  customer, 2 neutral; 6 rows within a ratio of 78 of an earlier row rewritten before any
+  run). Run once at 816654a with ``check``'s default reading: typed 48 of 62 (taboo 14 of 18;
+  two innocent rows flagged: 这不归您管,是我们的活, 8.8 by wording; 您自己找人修的话可能要花钱,
+  还是我来吧, 8.10 by rule; a near miss credited 5.14 by meaning), as Whisper wrote them 37 of
+  62. Its misses made: 理解 and 想 in MISTAKE_VERB, talking nonsense and it never happened
+  (8.2); answered as the agent came in (8.3); 一把岁数, the most trouble of all, the house as a
+  hovel (uncivil); the customer's food or drink taken home if not had (9.11); 5.10's made
+  right said otherwise, 5.15's interest said after the thing, 6.7's no conclusion yet;
+  guards: not the customer's to mind (8.8), someone else would cost so the agent does it
+  (8.10), the date beside the signature (5.14): typed 61 of 62 (left: 我们有规定,不能给您单独
+  开个口子, 8.9: a rule written for it was cleared by an older guard of 8.9, 规定 …4 给您, and
+  taken out), as written 42 of 62. Every other set's flags unchanged but N/P's np70 (又来了,
+  一天到晚就你事最多: 8.0, found, typed and as written). Never trained on by any model
+  (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q43 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q44 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

@@ -592,6 +592,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("可能是登记错了,我们再核实一下,打扰您了,再见", "1.1.4"),  # registered wrongly
     ("这个情况我记下来了,回单位再想办法,有结果第一时间通知您", "6.8"),  # looked into back at the office
     ("原因我们正在仔细排查,一查明就马上回复您,抱歉", "6.1"),
+    ("您甭着急,我一会儿就给您整利索", "5.10"),  # made right said otherwise
+    ("要是对新业务有兴趣,可以直接打电话找我们", "5.15"),  # interest said after the thing
+    ("这个原因还不好说,我们核实以后马上给您答复", "6.7"),  # no conclusion yet
     ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
@@ -917,6 +920,13 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("这台旧平板不用了就给我儿子玩", "9.11"),
     ("回头评价里说我服务热情啊", "9.13"),
     ("您这小算盘打得可真响", "8.0"),  # a shrewd calculation
+    ("是你自己想错了,我们没这么说过", "8.2"),  # 想 among what one gets wrong
+    ("你别胡说,我们根本没收过这笔钱", "8.2"),  # talking nonsense: it never happened
+    ("这个我一开始就讲过了", "8.3"),  # answered already
+    ("这把岁数了连个遥控器都按不对", "8.0"),
+    ("整栋楼就数你家事儿最多", "8.0"),
+    ("你这房子脏得跟猪圈似的", "8.0"),
+    ("这箱水果您要是不吃,我拿回去", "9.11"),  # the customer's food taken home
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -994,6 +1004,8 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "他问我,我也说不清楚,所以请了技术员过来",  # someone else asked the agent (8.1 by form)
     "您别看错了,红灯那个口不能插",  # an instruction, no contradiction
     "您要是不清楚,我来跟您讲讲怎么回事",  # the agent offers to explain
+    "这不归您管,是我们的活,您歇着",  # not the customer's to mind (8.8 by wording)
+    "您自己找人修的话可能要花钱,还是我来吧",  # someone else would cost (8.10 by rule)
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []

@@ -307,7 +307,7 @@ def test_traditional_characters_are_read_for_meaning_as_simplified_ones(analyzer
 
 
 def test_only_agent_utterances_without_a_violation_are_read_for_uncivil_meaning(analyzer):
-    rude = "我每天修那么多家,就你毛病最多"
+    rude = "给你修好了还挑刺,真是不知好歹"  # held-out set N: uncivil by meaning only
     assert not analyzer.uncivil_open(rude, "customer", [])
     assert not analyzer.uncivil_open("好的好的", "agent", [])  # too short to judge
     flagged = analyzer.check("你他妈自己弄吧", source="typed")
@@ -334,7 +334,9 @@ def test_the_bank_sets_how_sure_the_model_must_be_and_can_turn_it_off():
 
 
 def test_a_recognisers_words_are_read_for_meaning_only_when_it_was_sure_of_them(analyzer):
-    rude = "我每天修那么多家,就你毛病最多"
+    # (uncivil by meaning only: no rule names it; 就你毛病最多, the sentence here before, is
+    # found by a rule since stop 48)
+    rude = "给你修好了还挑刺,真是不知好歹"
     least = analyzer.options.uncivil_min_confidence
 
     def meaning(confidence):
@@ -358,7 +360,7 @@ def test_an_utterance_that_says_script_lines_is_not_read_for_uncivil_meaning(ana
     assert not analyzer.uncivil_open(apology, "agent", found)
     assert refs(analyzer.check(apology, source="typed", semantic=True)) == ["5.8"]
     # a line said beside more words: the utterance is still read
-    longer = "不好意思让您久等了,我每天修那么多家,就你毛病最多"
+    longer = "不好意思让您久等了,给你修好了还挑刺,真是不知好歹"
     found = analyzer.check(longer, source="typed")
     assert [f.ref for f in found] == ["5.8"]
     assert analyzer.uncivil_open(longer, "agent", found)
@@ -436,6 +438,10 @@ def test_signing_with_the_opinion_waved_off_is_no_5_14_by_meaning(analyzer):
     assert [f.ref for f in analyzer.check(waved, source="typed", semantic=True)] == []
     assert "5.14" in [f.ref for f in analyzer.check("麻烦您在工单上签个字,写一下意见",
                                                     source="typed", semantic=True)]
+    # the date written beside the signature is no opinion either (Q44)
+    dated = "您签字的时候把日期也写上"
+    assert analyzer.matcher.guarded(dated, "5.14")
+    assert [f.ref for f in analyzer.check(dated, source="typed", semantic=True)] == []
 
 
 def test_the_script_model_is_recorded_and_its_bar_checked():
@@ -508,7 +514,7 @@ def test_the_uncivil_model_does_not_read_the_look_alikes_the_bank_clears(analyze
     insult = analyzer.check("你是傻瓜吗,这都不会", source="typed", semantic=True)
     assert [(f.ref, f.category) for f in insult] == [("8.0", "insult")]
     # and a sentence with a look-alike and an insult beside it is still read by meaning
-    both = "傻瓜相机都比你强,我每天修那么多家,就你毛病最多"
+    both = "傻瓜相机都比你强,给你修好了还挑刺,真是不知好歹"
     assert analyzer.matcher.look_alikes(both) == [(0, 4)]
     assert [f.category for f in analyzer.check(both, source="typed", semantic=True)
             if f.ref == "8.0"] == ["meaning"]

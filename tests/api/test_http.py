@@ -121,7 +121,7 @@ def test_source_decides_sound_alikes_and_rules_are_tested_before_install(server:
 
 
 def test_the_real_time_check_reads_meaning_when_asked(server: Server) -> None:
-    rude = "我每天修那么多家,就你毛病最多"  # held-out set N: words no 8.0 rule lists
+    rude = "给你修好了还挑刺,真是不知好歹"  # held-out set N: words no 8.0 rule lists
     with server.client("check") as c:
         plain = c.post("/v1/check", json={"text": rude})
         assert plain.status_code == 200 and plain.json()["flags"] == []
