@@ -53,8 +53,8 @@ def test_check_reads_by_meaning_unless_told_not_to(tmp_path):
     f = tmp_path / "in.jsonl"
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
         {"id": "insult", "text": "你这人怎么这么难沟通", "speaker": "agent"},
-        {"id": "line", "text": "这个问题我记录下来了,回去以后进一步处理,再给您回复",
-         "speaker": "agent"},
+        # (with 再给您回复 after it, a rule names 6.8 since stop 48)
+        {"id": "line", "text": "这个问题我记录下来了,回去以后进一步处理", "speaker": "agent"},
         {"id": "plain", "text": "我先看一下光猫的指示灯", "speaker": "agent"},
         {"id": "worded", "text": "你自己先把光猫重启了再打给我", "speaker": "agent"},
     ]) + "\n", encoding="utf-8")
