@@ -568,12 +568,30 @@ how far each is from an unseen check, since some were used to choose rules:
   taken out), as written 42 of 62. Every other set's flags unchanged but N/P's np70 (又来了,
   一天到晚就你事最多: 8.0, found, typed and as written). Never trained on by any model
   (``UNSEEN_SETS``).
+- Q45 (62): written at stop 49 after stop 48's changes, in one sitting, the kinds as Q44's
+  but 14 taboo and 12 uncivil rows (33 rows within a ratio of 67 of an earlier row, two word
+  for word, rewritten before any run). Run once at 53dddca with ``check``'s default reading:
+  typed 46 of 62 (taboo 10 of 14, uncivil 8 of 12, discipline 5 of 8; one innocent row
+  flagged: 这回真不是您弄错了,是我们交换机的问题, 8.2 by rule; a near miss credited 5.12 by
+  meaning: 您对这个颜色的面板满意吗), as Whisper wrote them 32 of 62. Q45-52 (…到时候我准点上门给
+  您检修), labelled 1.1.7 and read as 5.4, the same words in section 5, was labelled both
+  after that run. Its misses made: even this mixed up, and not the customer's mistake but
+  ours (8.2, a guard); over and over a count of times (8.3); the household's must with its
+  lack as the condition (8.5); the rule fixed fast, the agent's rank (8.9); wits left at
+  home, born in a year no zodiac has, a talent said last, the price as the measure of hope
+  (uncivil); the customer's phone as the agent's hotspot (9.5); thanks taken as a transfer,
+  a share asked for (匀: 9.11); a thing's look or price liked (5.12's guard); third parties
+  (THIRD_PARTY: 供电局 …) before or after our help, and soon (SOON) in other words (6.5);
+  news given back in other words (REPORT_BACK: 给您个说法, 6.8): typed 62 of 62, as written
+  40 of 62. Every other set's flags unchanged but two rows that now have 8.2 too: Q24-19 (您
+  是不是把账号输错了,这都能弄错, labelled 8.2, found) and Q33-13 (你脑子进水了吧,这都能插反,
+  labelled 8.0). Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q44 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q45 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

@@ -596,6 +596,8 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("要是对新业务有兴趣,可以直接打电话找我们", "5.15"),  # interest said after the thing
     ("这个原因还不好说,我们核实以后马上给您答复", "6.7"),  # no conclusion yet
     ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
+    ("这次是开发商施工导致的断网,他们正在抢修,我们也在旁边配合,很快就能好", "6.5"),
+    ("这个情况我已经记下来了,回公司研究一下,再给您个准信", "6.8"),  # news given back
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -927,6 +929,19 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("整栋楼就数你家事儿最多", "8.0"),
     ("你这房子脏得跟猪圈似的", "8.0"),
     ("这箱水果您要是不吃,我拿回去", "9.11"),  # the customer's food taken home
+    ("你们是不是把脑子忘在家里了", "8.0"),  # wits left at home
+    ("这么多年都说不通,您属驴的吧", "8.0"),  # born in a year no zodiac has
+    ("线都让您扯断了,您可真是个天才", "8.0"),  # a talent said last, emphatically
+    ("五十块钱的套餐,还指望跑满千兆", "8.0"),  # the price as the measure of hope
+    ("方便的话帮我开个热点,我传个照片", "9.5"),  # the customer's phone as the agent's hotspot
+    ("您真要谢我,发我支付宝就行", "9.11"),  # thanks taken as a transfer
+    ("这花生能不能给我匀一点", "9.11"),  # a share of the customer's food
+    ("这个操作我反复讲了好几遍了", "8.3"),  # over and over, a count of times
+    ("我嘴皮子都说破了您还听不懂", "8.3"),
+    ("您把插头插到电话口了,这都能插错", "8.2"),  # even this got wrong
+    ("你们这单元必须先把楼道门打开,不开我进不去", "8.5"),  # the lack as the condition
+    ("这个流程是系统写死的,我动不了", "8.9"),  # the rule fixed fast
+    ("我们这个岗位做不了主", "8.9"),  # the agent's rank too low
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1006,6 +1021,12 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您要是不清楚,我来跟您讲讲怎么回事",  # the agent offers to explain
     "这不归您管,是我们的活,您歇着",  # not the customer's to mind (8.8 by wording)
     "您自己找人修的话可能要花钱,还是我来吧",  # someone else would cost (8.10 by rule)
+    "不是您输错了,是我们系统的问题",  # not the customer's mistake: ours (8.2 by rule)
+    "我这也能记错,不好意思,是五楼",  # one's own slip marvelled at
+    "我属猪的,比您小两岁",  # a year of birth
+    "您属狗的吧,跟我家老大一样",
+    "您儿子可真是个人才,这么小就会编程",  # praise of someone else
+    "给我开个发票就行,报销要用",  # an invoice, no favour
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []

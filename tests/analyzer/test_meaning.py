@@ -393,6 +393,7 @@ def test_the_script_model_credits_a_line_the_nearest_example_leaves_open(analyze
 @pytest.mark.parametrize("text", [
     "您对这个套餐满意吗?", "请问您家宽带账号是多少?", "网好像还是不太稳定,我再看看",
     "路由器我带走了,明天给您送个新的",
+    "您对这款面板的颜色还满意吗",  # a thing's look, not the service (5.12's guard)
 ])
 def test_the_script_model_credits_no_near_miss(analyzer, text):
     # near misses of Q18: close to 5.12, 5.6, 5.11 and 5.16 in words, saying none of them
