@@ -586,12 +586,30 @@ how far each is from an unseen check, since some were used to choose rules:
   40 of 62. Every other set's flags unchanged but two rows that now have 8.2 too: Q24-19 (您
   是不是把账号输错了,这都能弄错, labelled 8.2, found) and Q33-13 (你脑子进水了吧,这都能插反,
   labelled 8.0). Never trained on by any model (``UNSEEN_SETS``).
+- Q46 (62): written at stop 49 after Q45's changes, in one sitting, 12 taboo, 14 uncivil, 8
+  discipline, 10 hard negatives, 6 near misses, 8 script, 2 customer, 2 neutral (23 rows
+  within a ratio of 62 of an earlier row, one word for word, rewritten before any run). Run
+  once at a1a7d2b with ``check``'s default reading: typed 43 of 62 (taboo 4 of 12, uncivil
+  11 of 14, discipline 5 of 8; two innocent rows flagged: 说明书上的这个图画错了,您别照着弄,
+  8.6 by wording; 您搞错了也没事,我再给您改过来, 8.2 by rule), as Whisper wrote them 34 of 62.
+  Its misses made: told in other verbs (念给您听了) and the count of calls answered alike
+  (8.3); 我们 as well as 我 with it (拿它没辙) and left only to stare (8.4); back then it
+  should have been done (8.5); the method's paper pointed at, followed step by step (8.6);
+  off work, the matter put back (8.7); the paper written and only obeyed (8.9); had on the
+  spot for thirst or hunger is 9.5's, not 9.11's; palms to be greased, packed to be taken
+  away (9.11); how can anyone live here, still worth a call, in at one ear (uncivil);
+  guards: a mistake that is no matter (8.2), the paper is wrong (8.6); 1.1.1's staff number
+  said as 工号 at the service desk; 1.2.1's times and calls as concepts (CALL_LATER,
+  CALL_AGAIN: 半个钟头, 拨过去); 7.1's news given back (REPORT_BACK): typed 62 of 62, as
+  written 46 of 62. And 你丫 and 丫的 by letter only (as a recogniser's text 给你压一下 and 柜子
+  压的 read as them). Every other set's flags unchanged. Never trained on by any model
+  (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q45 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q46 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

@@ -169,6 +169,8 @@ def test_sound_alikes_only_where_the_text_came_from_a_recogniser(analyzer):
     assert [f.ref for f in analyzer.check(heard, source="asr")] == ["8.0"]
     assert analyzer.check(heard, source="typed") == []
     assert analyzer.check("你本来就没交费", source="asr") == []  # 本 sounds like 笨, but is not
+    # (an oath said as written is still one)
+    assert [f.ref for f in analyzer.check("你丫找抽是吧", source="asr")] == ["8.0"]
     # look-alikes of short words are no findings in typed text (去世 is not 去死)
     for text in ("老人家去世以后这个号就没人用了", "这个价该是多少就是多少", "宝马的车"):
         assert analyzer.check(text, source="typed") == [], text
@@ -206,7 +208,9 @@ def test_violations_need_their_words_heard(analyzer):
                  # when DUTIR's anger words were traits), and 靠 as leaning after 我
                  "喂,您好,我是315号服务人员,请问您是分海院女士吗", "有的,我靠上,您家光猫在哪儿了",
                  # 有问题 is not 又问 (说明书…给你了…又问: the manual given, asked again)
-                 "说明书我也给您留一份,有问题随时打我电话"):
+                 "说明书我也给您留一份,有问题随时打我电话",
+                 # 压 sounds like 丫: pressing the cable down is no 你丫, crushed no 丫的
+                 "墙角这段我用线卡给你压一下", "线是被柜子压的"):
         assert [f for f in analyzer.check(text, source="asr")
                 if f.kind != "script"] == [], text
 
@@ -598,6 +602,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("这个问题我们回去以后会反映给有关部门,好好改进", "7.5"),  # no apology beside it
     ("这次是开发商施工导致的断网,他们正在抢修,我们也在旁边配合,很快就能好", "6.5"),
     ("这个情况我已经记下来了,回公司研究一下,再给您个准信", "6.8"),  # news given back
+    ("您好,这边是宽带客服中心,我的工号是零七,请问您是孙女士吗", "1.1.1"),  # 工号 at the desk
+    ("那您先忙,我过半个钟头再拨给您,可以吗", "1.2.1"),
+    ("真抱歉,我们这边正在处理,一有结果马上跟您说", "7.1"),  # news given back
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -942,9 +949,31 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("你们这单元必须先把楼道门打开,不开我进不去", "8.5"),  # the lack as the condition
     ("这个流程是系统写死的,我动不了", "8.9"),  # the rule fixed fast
     ("我们这个岗位做不了主", "8.9"),  # the agent's rank too low
+    ("前面我都把步骤交代过了,您怎么又来问", "8.3"),  # told in other verbs
+    ("这事你打了五通电话来问,我每次都解释一样的", "8.3"),  # the count of calls
+    ("这种楼我们也拿它没办法", "8.4"),
+    ("碰上这情况我也只能干着急", "8.4"),  # left only to stare
+    ("你们家当初就应该选光纤套餐", "8.5"),  # back then it should have been done
+    ("步骤贴在路由器上面,照着挨个点就行", "8.6"),  # the paper pointed at, followed alone
+    ("快六点了我得收工,剩下的往后放放", "8.7"),  # off work, put back
+    ("规定上白纸黑字写着,我们也只好照做", "8.9"),  # the paper written, obeyed
+    ("我渴死了,您冰箱里的矿泉水我拿一瓶", "9.5"),  # had on the spot for thirst
+    ("大过年的,您看着打点打点", "9.11"),  # palms to be greased
+    ("这剩菜给我打包带回去", "9.11"),  # packed to be taken away
+    ("你家这屋乱成这样,咋住得下去", "8.0"),  # how can anyone live here
+    ("这点事也犯得着打电话", "8.0"),  # a small thing, still worth a call
+    ("跟你说的话你全当耳旁风", "8.0"),  # in at one ear
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
+
+
+def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
+    # as the corpus labels them: a drink or a bite had there (泡杯茶) is 9.5's favour, food
+    # taken home (包点带回去) 9.11's
+    for text in ("我渴死了,您冰箱里的矿泉水我拿一瓶", "饿了,桌上的饼干我吃一块"):
+        assert _violations_by_rule(analyzer, text) == ["9.5"], text
+    assert _violations_by_rule(analyzer, "您家这饼干不错,我拿一块带回去") == ["9.11"]
 
 
 @pytest.mark.parametrize("text", [
@@ -1027,6 +1056,11 @@ def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     "您属狗的吧,跟我家老大一样",
     "您儿子可真是个人才,这么小就会编程",  # praise of someone else
     "给我开个发票就行,报销要用",  # an invoice, no favour
+    "您记错了也没关系,我重新给您登记",  # a mistake that is no matter (8.2 by rule)
+    "手册上这一步印错了,您别照着做,我来",  # the paper is wrong (8.6 by wording)
+    "他们家装修的时候应该没留网线口",  # 应该: probably, and their household
+    "我们五点下班,您这个今天一定弄完",
+    "我刚才念给您的号码,您再核对一下",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
