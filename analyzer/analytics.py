@@ -505,7 +505,7 @@ def near_words(ranges: Sequence[SpeechRange], sides: dict[str, Side], reach_s: f
 
 def words_in_gaps(ranges: Sequence[SpeechRange],
                   words: Mapping[str, Sequence[tuple[float, float]]],
-                  max_gap_s: float) -> list[SpeechRange]:
+                  max_gap_s: float, pause_s: float = 0.0) -> list[SpeechRange]:
     """Stereo: the talk a side's voice activity (``ranges``) left out inside its turns: the
     times of its speaker's words (``words``: ``(start, end)`` by speaker, the voice behind
     left out: :func:`voices_behind`) where they lie in a gap shorter than ``max_gap_s``
@@ -519,7 +519,14 @@ def words_in_gaps(ranges: Sequence[SpeechRange],
     never at a stretch's outer edge, and not in longer gaps: there the recogniser's
     first word of a turn, timed up to 1.9 s early in babble, would fill the pause before
     it (on noisier copies of v2di01/03/05, ``bench/noisy_calls.py``, a 2 s limit made one
-    side's talk 16% long and a customer interruption that was not)."""
+    side's talk 16% long and a customer interruption that was not).
+
+    ``pause_s``: where words were heard in a gap, the speaker was still in their turn, and
+    its pauses shorter than this, between those words and between them and the stretches
+    on either side, are its talk too (a comma's pause: the timelines count it; the voice
+    activity bridges it itself where it hears the words). Noisy v2dd02's customer, 7.7%
+    short without, 2.7% with; bridging such pauses in every gap instead, not only in those
+    the words show a turn going on, put the agents of clean calls 2-3% over."""
     if max_gap_s <= 0:
         return []
     out: list[SpeechRange] = []
@@ -529,8 +536,12 @@ def words_in_gaps(ranges: Sequence[SpeechRange],
         for (_, a), (b, _) in zip(own, own[1:], strict=False):
             if b - a >= max_gap_s:
                 continue
-            out.extend(SpeechRange(speaker, round(max(a, s), 2), round(min(b, e), 2))
-                       for s, e in heard if min(b, e) > max(a, s))
+            pieces = [(max(a, s), min(b, e)) for s, e in heard if min(b, e) > max(a, s)]
+            if pieces and pause_s > 0:
+                # the turn's pauses: to the stretch before, between the words, to the next
+                pieces = _merge([(a, a), *pieces, (b, b)], gap=pause_s)
+            out.extend(SpeechRange(speaker, round(s, 2), round(e, 2)) for s, e in pieces
+                       if e > s)
     return sorted(out, key=lambda r: (r.start, r.end))
 
 
@@ -838,7 +849,7 @@ def analyse_call(utterances: Sequence[Any], channel_of: Sequence[int],
             for u, spans in zip(utterances, words, strict=True):
                 if u.speaker not in own_words:
                     heard.setdefault(u.speaker, []).extend(spans)
-            in_gaps = words_in_gaps(ranges, heard, cfg.words_fill_gap_s)
+            in_gaps = words_in_gaps(ranges, heard, cfg.words_fill_gap_s, cfg.turn_pause_s)
         # what the rest of the figures see: the voice behind as nobody's
         utterances = [SimpleNamespace(speaker="background", start=u.start, end=u.end,
                                       text=u.text) if behind else u

@@ -62,7 +62,7 @@ _ANALYTICS_NUMBERS = {  # key: (lowest, highest, integer)
     "baseline_min_utterances": (2, 1000, True), "background_below_db": (0.0, 60.0, False),
     "words_reach_s": (0.0, 5.0, False), "wordless_max_s": (0.1, 60.0, False),
     "words_fill_gap_s": (0.0, 10.0, False), "talk_speech_threshold": (0.0, 0.99, False),
-    "talk_noisy_score": (0.0, 1.0, False)}
+    "talk_noisy_score": (0.0, 1.0, False), "turn_pause_s": (0.0, 2.0, False)}
 _ANALYTICS_RULES = ("interruption", "raised_voice", "rushing")
 
 

@@ -346,6 +346,7 @@ def test_weighted_observations_are_deductions_pointing_at_their_utterance() -> N
     ("  words_fill_gap_s: 1.5", "  words_fill_gap_s: -1"),
     ("  talk_speech_threshold: 0.7", "  talk_speech_threshold: 1.2"),
     ("  talk_noisy_score: 0.06", "  talk_noisy_score: -0.1"),
+    ("  turn_pause_s: 0.65", "  turn_pause_s: 2.5"),
     ('  rushing: {ref: "3.4"', '  rushing: {ref: "three"'),
     ("  long_silence_s: 3.0", "  long_silence_s: 3.0\n  loudness: 5"),
     ("  backchannel_words: [嗯,", "  backchannel_words: [\"\", 嗯,"),
@@ -845,7 +846,10 @@ def test_words_in_a_short_gap_of_a_sides_voice_are_its_talk() -> None:
         return analyse_call(said, [1, 0, 1], ranges, channels, 10.0, cfg, method="channels",
                             words=words).talk_s["customer"]
 
-    assert talk(CFG) == pytest.approx(1.5 + 0.9 + 2.3 + 1.2)
+    # the turn's pauses around the clause's words (0.1 s before them, 0.2 s after) are its
+    # talk too (turn_pause_s), the whole gap then
+    assert talk(CFG) == pytest.approx(1.5 + 1.2 + 2.3 + 1.2)
+    assert talk(replace(CFG, turn_pause_s=0.0)) == pytest.approx(1.5 + 0.9 + 2.3 + 1.2)
     assert talk(replace(CFG, words_fill_gap_s=0.0)) == pytest.approx(1.5 + 2.3 + 1.2)
     # the words are talk, not a turn of their own: said while the agent speaks into the
     # gap, they start no interruption and are no back-channel
@@ -853,8 +857,28 @@ def test_words_in_a_short_gap_of_a_sides_voice_are_its_talk() -> None:
     said_over = [said[0], _t("agent", 2.4, 3.6, "您稍等我看一下"), said[2]]
     a = analyse_call(said_over, [1, 0, 1], over, channels, 10.0, CFG, method="channels",
                      words=[words[0], [(2.4, 3.6)], words[2]])
-    assert a.talk_s["customer"] == pytest.approx(1.5 + 0.9 + 2.3 + 1.2)
+    assert a.talk_s["customer"] == pytest.approx(1.5 + 1.2 + 2.3 + 1.2)
     assert a.interruptions == [] and a.backchannels == 0
+
+
+def test_a_turns_pauses_around_the_words_heard_in_a_gap_are_its_talk() -> None:
+    from analyzer.analytics import words_in_gaps
+
+    # the customer's voice activity lost a clause under noise: stretches 1.0-3.0 and
+    # 4.4-6.0, the clause's words heard at 3.5-3.8 and 4.0-4.2
+    ranges = [SpeechRange("customer", 1.0, 3.0), SpeechRange("customer", 4.4, 6.0)]
+    heard = {"customer": [(1.2, 2.8), (3.5, 3.8), (4.0, 4.2), (4.5, 5.9)]}
+
+    def filled(pause_s: float) -> list[tuple[float, float]]:
+        return [(r.start, r.end) for r in words_in_gaps(ranges, heard, 1.5, pause_s)]
+
+    # the 0.5 s before the words, the 0.2 s between them, the 0.2 s after: a comma's pauses
+    assert filled(0.65) == [(3.0, 4.4)]
+    # a pause longer than that is no comma's: the pause before the words stays out
+    assert filled(0.4) == [(3.5, 4.4)]
+    assert filled(0.0) == [(3.5, 3.8), (4.0, 4.2)]
+    # a gap without words is left alone: the turn may have ended there
+    assert words_in_gaps(ranges, {"customer": [(1.2, 2.8), (4.5, 5.9)]}, 1.5, 0.65) == []
 
 
 def test_a_mono_cut_in_counts_the_voice_cut_into_heard_under_it(analyzer) -> None:
