@@ -604,12 +604,30 @@ how far each is from an unseen check, since some were used to choose rules:
   written 46 of 62. And 你丫 and 丫的 by letter only (as a recogniser's text 给你压一下 and 柜子
   压的 read as them). Every other set's flags unchanged. Never trained on by any model
   (``UNSEEN_SETS``).
+- Q47 (62): written at stop 49 after Q46's changes, in one sitting, 12 taboo, 12 uncivil, 8
+  discipline, 12 hard negatives (some aimed at Q45's and Q46's new rules), 6 near misses, 8
+  script, 2 customer, 2 neutral (18 rows within a ratio of 61 of an earlier row, one all but
+  word for word, rewritten before any run). Run once at b5387e8 with ``check``'s default
+  reading: typed 43 of 62 (taboo 7 of 12, uncivil 10 of 12, discipline 3 of 8; two innocent
+  rows flagged: 您要给我开热点啊,不用不用,我自己有流量, 9.5 by Q45's rule of the hotspot; 我们是
+  六点收工,您这个我四点就能弄好, 8.7 by wording), as Whisper wrote them 40 of 62. Its misses
+  made: an elementary mistake made all the same (8.2); no idea what to do next (8.4, and a
+  guard of 8.1 for it); the agent's meal first, weekdays in LATER (8.7); someone else's part,
+  so not ours (8.8); 老赖, the work refused and the agent glad of it (uncivil); a cigarette
+  smoked there, the agent's kit named first (9.5); thanks taken as the customer's goods, a
+  length of the customer's things (9.11); praise on a page, the agent named after it (9.13);
+  1.1.3 with the day named; 5.10's 不着急 opening its clause; 6.3 through the account
+  manager; 6.6 the third party's doing, then mended together; 7.4 a fault owned for the
+  apology; guards: the customer's offer declined (9.5), the work done before closing time
+  (8.7), the customer's own meal (9.11): typed 62 of 62, as written 47 of 62. Every other
+  set's flags unchanged (5.10's 不急 first matched a recogniser's 要不你 by half its sound,
+  Q38-29: it opens its clause now). Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q46 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q47 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

@@ -197,6 +197,9 @@ def test_a_word_half_heard_in_a_recognisers_script_line(analyzer):
     assert refs_asr(analyzer, "您看哪间方便,我们派人过气") == []
     # a word of one syllable is never half heard: 多 (its final) is not 我
     assert refs_asr(analyzer, "那多明天早上七点半准时到您家给您修") == []
+    # a line's opening words open their clause: 要不你… is no 不急 half heard (5.10)
+    assert refs_asr(analyzer, "要不你给我务实,我今天就给你弄好") == []
+    assert refs_asr(analyzer, "不急不急,我今天就给你弄好") == ["5.10"]
 
 
 def test_violations_need_their_words_heard(analyzer):
@@ -605,6 +608,11 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("您好,这边是宽带客服中心,我的工号是零七,请问您是孙女士吗", "1.1.1"),  # 工号 at the desk
     ("那您先忙,我过半个钟头再拨给您,可以吗", "1.2.1"),
     ("真抱歉,我们这边正在处理,一有结果马上跟您说", "7.1"),  # news given back
+    ("行,就按您说的周四下午,到时候让我们的师傅跟您联系", "1.1.3"),  # the day named, not 时间
+    ("不急不急,我马上给您弄好", "5.10"),  # no hurry said as 不急
+    ("真是对不住,是我们的设备故障让您上不了网,原因查明以后故障受理台会向您解释", "6.3"),
+    ("这次是施工队弄断了光纤,我们已经通知他们一起处理完了,现在已经通了", "6.6"),
+    ("这件事是我们做得不好,我们会查一下,结果告诉您,谢谢您的意见", "7.4"),  # a fault owned
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -963,6 +971,18 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("你家这屋乱成这样,咋住得下去", "8.0"),  # how can anyone live here
     ("这点事也犯得着打电话", "8.0"),  # a small thing, still worth a call
     ("跟你说的话你全当耳旁风", "8.0"),  # in at one ear
+    ("插口都插反了,这么简单的错误也犯", "8.2"),  # an elementary mistake made
+    ("办法都想遍了,我真不知道怎么办了", "8.4"),  # no idea what to do next
+    ("都到饭点了,我先去吃饭,明天再弄", "8.7"),  # the agent's meal first
+    ("今天人手不够,我们下班了,礼拜一吧", "8.7"),  # a weekday as another day
+    ("那段线路属于物业的,我们不负责", "8.8"),  # someone else's part, so not ours
+    ("你这种老赖就别跟我讲理了", "8.0"),
+    ("你不让修就算了,我还乐得清闲", "8.0"),  # the work refused, the agent glad of it
+    ("您这烟不错,借我一根", "9.5"),  # a cigarette smoked there
+    ("梯子您帮我抬到电梯口", "9.5"),  # the agent's kit named first
+    ("谢谢您,那这箱水果给我捎车上吧", "9.11"),  # thanks taken as the customer's goods
+    ("剩下的水管送我两截", "9.11"),  # a piece of the customer's things
+    ("您在评论区夸一下我们", "9.13"),  # the agent named after the praise
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1061,6 +1081,10 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "他们家装修的时候应该没留网线口",  # 应该: probably, and their household
     "我们五点下班,您这个今天一定弄完",
     "我刚才念给您的号码,您再核对一下",
+    "您说要帮我开热点?不用了,谢谢",  # the offer declined (9.5 by rule)
+    "我们五点交班,您这个三点前肯定能装好",  # done before closing (8.7 by wording)
+    "饭点了,您先吃饭,我在这接着弄",
+    "礼拜一我再来复查一下信号",  # a weekday for a follow-up
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
