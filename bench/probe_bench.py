@@ -622,12 +622,31 @@ how far each is from an unseen check, since some were used to choose rules:
   (8.7), the customer's own meal (9.11): typed 62 of 62, as written 47 of 62. Every other
   set's flags unchanged (5.10's 不急 first matched a recogniser's 要不你 by half its sound,
   Q38-29: it opens its clause now). Never trained on by any model (``UNSEEN_SETS``).
+- Q48 (62): written at stop 49 after Q47's changes, in one sitting, weighted to telephone
+  talk (a dispatcher's calls), the kinds as Q47's (26 rows within a ratio of 58 of an
+  earlier row, one word for word, rewritten before any run). Run once at b1f9315 with
+  ``check``'s default reading: typed 43 of 62 (taboo 5 of 12, uncivil 7 of 12, discipline 5
+  of 8; one innocent row flagged: 上门检修不收钱,这是公司定下的,您放心, 8.9 by form), as
+  Whisper wrote them 34 of 62. Its misses made: asked, and nothing known (两眼一抹黑, 8.1);
+  think again, wasn't it the customer's doing (8.2); how little can be done stressed after
+  我这边 (8.4: without the stress, as a first draft had it, it is a fact before a hand-off,
+  这个问题我这边处理不了,我马上帮您报给专业的同事: three innocent rows of earlier sets were
+  flagged so, and two others given 8.4 beside their own line); nobody home, 是不会上门的 (8.5); where to read it named and nothing more, with a
+  guard for the agent showing it anyway (8.6); asking the agent is no use, their part is
+  another (8.8); 满格 and 另请 (8.10); the customer's calls tiresome, the customers lumped
+  together, senile said to the listener, an old thing still hoped of, the phone put down on
+  them (uncivil); the agent's errand (9.5); pressed on the agent and kept, the agent's bill
+  as a fee, more GIFT words (9.11); a guard of 8.9 (free of charge, the company's word);
+  6.7 not yet sure said otherwise, 7.2's other wording, 7.5 told to the department: typed 62
+  of 62, as written 44 of 62. Every other set's flags unchanged but three rows, each now
+  right: P18 (8.10, no longer 8.4) and Q41-08 typed and as written (8.8 alone, no longer
+  8.1 too). Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q47 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q48 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

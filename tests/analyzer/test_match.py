@@ -613,6 +613,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("真是对不住,是我们的设备故障让您上不了网,原因查明以后故障受理台会向您解释", "6.3"),
     ("这次是施工队弄断了光纤,我们已经通知他们一起处理完了,现在已经通了", "6.6"),
     ("这件事是我们做得不好,我们会查一下,结果告诉您,谢谢您的意见", "7.4"),  # a fault owned
+    ("具体原因还吃不准,我们再核对一下,尽快给您回个话", "6.7"),
+    ("不好意思,这个故障比较复杂,修得久了点,我们抓紧弄完", "7.2"),  # the other wording
+    ("这个问题我带回去跟相关部门反映,让他们整改,抱歉", "7.5"),
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -983,6 +986,21 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("谢谢您,那这箱水果给我捎车上吧", "9.11"),  # thanks taken as the customer's goods
     ("剩下的水管送我两截", "9.11"),  # a piece of the customer's things
     ("您在评论区夸一下我们", "9.13"),  # the agent named after the praise
+    ("这事您问我,我也一头雾水", "8.1"),  # asked, and nothing known
+    ("您再仔细想想,是不是您自己把路由器复位了", "8.2"),  # think again: the customer's doing
+    ("这种线路问题我这边根本插不上手", "8.4"),  # how little stressed
+    ("家里得有个人,没人的话我们是不会过来的", "8.5"),
+    ("设置步骤官网上写得清清楚楚", "8.6"),  # where to read it, and nothing more
+    ("跟我说也白搭,我们只负责装机,不管售后", "8.8"),  # asking the agent is no use
+    ("信号在楼道里测是满格的,屋里您另找个电工", "8.10"),
+    ("您一天催五遍,您不烦我都烦了", "8.0"),
+    ("你们这帮用户真叫人头疼", "8.0"),
+    ("您是不是糊涂了,这根本不是我们的线", "8.0"),
+    ("那破路由器用了八年了,还指望网速快", "8.0"),
+    ("再嚷嚷我就挂电话了", "8.0"),
+    ("您帮我把这包材料送到楼下车上", "9.5"),  # the agent's errand
+    ("您非要给,那这盒月饼我就收着了", "9.11"),  # pressed on the agent, and kept
+    ("帮我交下这个月电费,就当给我的跑腿费", "9.11"),
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1085,6 +1103,11 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "我们五点交班,您这个三点前肯定能装好",  # done before closing (8.7 by wording)
     "饭点了,您先吃饭,我在这接着弄",
     "礼拜一我再来复查一下信号",  # a weekday for a follow-up
+    "安装不收钱,这是公司规定的,您放心",  # free of charge (8.9 by rule)
+    "上面写得很详细,我也给您演示一遍",  # the agent shows it anyway (8.6 by rule)
+    "手册里写得很详细,我指给您看是哪一页",
+    "我老糊涂了,刚才把楼层记错了",  # one's own head
+    "您家老人说不用麻烦,我们就没进屋",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
