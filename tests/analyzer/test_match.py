@@ -1106,6 +1106,15 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "安装不收钱,这是公司规定的,您放心",  # free of charge (8.9 by rule)
     "上面写得很详细,我也给您演示一遍",  # the agent shows it anyway (8.6 by rule)
     "手册里写得很详细,我指给您看是哪一页",
+    # praise, or a plan: today's rules keep their context (the talent after what was
+    # wrecked, the price with 指望, the hotspot for the job, the meal with 再说, the help
+    # after 不管, the belittled thing before 用得着)
+    "你可真是个能人,这么快就装好了",
+    "这点钱还想着存起来给孩子上学用",
+    "给我开个热点就行,我测一下您家的网速",
+    "您的脑子真好使,一下就记住了",
+    "那台电视是广电的,我们不管,但我可以帮您看看",
+    "还用得着打电话吗,我直接过来就行",
     "我老糊涂了,刚才把楼层记错了",  # one's own head
     "您家老人说不用麻烦,我们就没进屋",
 ])
