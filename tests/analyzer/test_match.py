@@ -986,6 +986,10 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("谢谢您,那这箱水果给我捎车上吧", "9.11"),  # thanks taken as the customer's goods
     ("剩下的水管送我两截", "9.11"),  # a piece of the customer's things
     ("您在评论区夸一下我们", "9.13"),  # the agent named after the praise
+    # a request with 不要 or 不用 after it (not the hotspot offer declined)
+    ("您帮我倒杯水,不要太烫", "9.5"),
+    ("给我倒杯水,不用太满", "9.5"),
+    ("帮我拿瓶饮料,不要冰的", "9.5"),
     ("这事您问我,我也一头雾水", "8.1"),  # asked, and nothing known
     ("您再仔细想想,是不是您自己把路由器复位了", "8.2"),  # think again: the customer's doing
     ("这种线路问题我这边根本插不上手", "8.4"),  # how little stressed
