@@ -387,20 +387,22 @@ class SpeechPipeline:
         no_pause: list[int] = []
         heard_under: Callable[[Sequence[tuple[float, float, str]]], list[float]] | None = None
         voiced: list[tuple[float, float, str]] = []
+        cfg = self.analyzer.bank.call_analytics
         if attribution["method"] == "channels":
-            # one speaker per channel: the voice activity shows who speaks over whom
+            # one speaker per channel: the voice activity shows who speaks over whom, a
+            # turn's pauses (turn_pause_s) bridged
             who = ["agent", "customer"] if agent_channel == "left" else ["customer", "agent"]
             powers = [band_power(audio) for audio in channels]
             ranges = sorted((r for k, (audio, sp) in enumerate(zip(channels, who, strict=True))
                              for r in voice_activity(audio, sp, other=channels[1 - k],
                                                      power=powers[k],
-                                                     other_power=powers[1 - k])),
+                                                     other_power=powers[1 - k],
+                                                     merge_gap_s=cfg.turn_pause_s)),
                             key=lambda r: r.start)
             method, confidence = "channels", "high"
         else:
             # speakers from their voices (or words); overlaps in one channel are not seen
             assert scored is not None  # analyze scores every mono channel
-            cfg = self.analyzer.bank.call_analytics
             speech = speech_less_pauses([(s / SAMPLE_RATE, e / SAMPLE_RATE)
                                          for s, e in talk_chunks(
                                              channels[0], chunks, *scored,
@@ -431,7 +433,7 @@ class SpeechPipeline:
             confidence = "medium" if attribution["method"] == "voices" and \
                 attribution.get("evidence", 0) >= 0.7 else "low"
         return analyse_call(turns, [u.channel for u in utts], ranges, channels, duration,
-                            self.analyzer.bank.call_analytics, method=method,
+                            cfg, method=method,
                             speaker_confidence=confidence, speech=speech, no_pause=no_pause,
                             speech_pad_s=self.transcriber.options.speech_pad_ms / 1000
                             if speech else 0.0,

@@ -214,9 +214,10 @@ class CallAnalyticsConfig:
     """Stereo: in a gap shorter than this between two stretches of a side's voice, the
     time its speaker's words were heard is its talk (0: never)."""
     turn_pause_s: float = 0.65
-    """Stereo: in a gap of a side's voice that its words fill (``words_fill_gap_s``), the
-    pauses shorter than this between those words and the stretches around them are its
-    talk too (a comma's pause inside a turn: the timelines count it; 0: never)."""
+    """Stereo: a pause shorter than this inside a side's voice is part of its turn (a
+    comma's pause: the timelines count it): the channel's voice activity bridges it, and in
+    a gap its words fill (``words_fill_gap_s``) the pauses this short between those words
+    and the stretches around them are its talk too (0: never)."""
     talk_speech_threshold: float = 0.7
     """Mono, wide-band, noisy: the speech detector's score (Silero's) from which a moment
     is talk, for talk time. The recogniser is given speech from the channel's fitted
