@@ -641,12 +641,29 @@ how far each is from an unseen check, since some were used to choose rules:
   of 62, as written 44 of 62. Every other set's flags unchanged but three rows, each now
   right: P18 (8.10, no longer 8.4) and Q41-08 typed and as written (8.8 alone, no longer
   8.1 too). Never trained on by any model (``UNSEEN_SETS``).
+- Q50 (62): written at stop 50 in one sitting, the kinds as Q47's (33 rows within a ratio of
+  60 of an earlier row or saying an earlier row's idea, one word for word, rewritten before
+  any run). Run once at 17c9520 with ``check``'s default reading: typed 46 of 62 (taboo 11 of
+  12, uncivil 4 of 12, discipline 5 of 8, script 4 of 8; no innocent row flagged), as
+  Whisper wrote them 35 of 62. Its misses made: the rule standing there and no exception
+  made (8.9); the agent found wanting, so the customer may climb up and do it, the agent
+  used as a servant, the customer's complaints praised as zeal, the repair withheld if the
+  chatter goes on (CHATTER), talking back counted, the customer come to quarrel, pleading
+  poverty mocked, 天王老子, 起开 as a command and where the customer is in the way
+  (uncivil); the customer's computer for the agent's own business (9.5); a token asked of
+  the customer by name, a piece of the customer's food asked for (9.11); 1.1.1 with the name
+  asked first, 1.1.2's fault registered and the time asked as a choice, 5.10's 上火, 7.3
+  told to those in charge of the network: typed 61 of 62, as written 40 of 62. Left: a
+  shabby thing treasured (一个破路由器当宝贝似的): its rule also read 孩子把这个破玩具当宝贝.
+  A rule of chatter with any adverb (您老在那叨叨) made, by sound, eight rows of the sets as
+  written uncivil (我能理解您现在的心情 among them) and was dropped before its commit. Every
+  other set's flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q48 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q50 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

@@ -616,6 +616,10 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("具体原因还吃不准,我们再核对一下,尽快给您回个话", "6.7"),
     ("不好意思,这个故障比较复杂,修得久了点,我们抓紧弄完", "7.2"),  # the other wording
     ("这个问题我带回去跟相关部门反映,让他们整改,抱歉", "7.5"),
+    ("是赵女士吗?您好,我这里是宽带客服中心,工号二一七", "1.1.1"),  # the name asked first
+    ("您家报了网络故障,我们要上门处理,您今天还是明天有空?", "1.1.2"),  # a choice of times
+    ("您别上火,我尽快给您弄好", "5.10"),
+    ("信号差的问题我会向管网络的部门反映,让他们尽快改善", "7.3"),  # those in charge named
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -1005,6 +1009,21 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("您帮我把这包材料送到楼下车上", "9.5"),  # the agent's errand
     ("您非要给,那这盒月饼我就收着了", "9.11"),  # pressed on the agent, and kept
     ("帮我交下这个月电费,就当给我的跑腿费", "9.11"),
+    ("嫌我磨蹭的话,您自己上去装", "8.0"),  # found wanting, so do it yourself
+    ("别把我们师傅当跑腿的使唤", "8.0"),  # the agent used as a servant
+    ("您催单比闹钟还准时", "8.0"),  # the customer's calls praised as zeal
+    ("再磨叨下去,这宽带谁都别想修", "8.0"),  # the repair withheld
+    ("我说一句你顶三句,还讲不讲理了", "8.0"),  # talking back counted
+    ("你们就是来找茬的吧", "8.0"),
+    ("在我这儿装可怜没用", "8.0"),  # pleading mocked
+    ("天王老子来了也不好使,欠费就停机", "8.0"),
+    ("起开,我要过去", "8.0"),
+    ("别在我身后晃来晃去", "8.0"),
+    ("您也表示表示,我下回给您优先排", "9.11"),  # a token asked by name
+    ("这牛肉味道正,给我装一袋带走", "9.11"),  # a piece of the customer's food
+    ("您的笔记本借我打印一下派工单", "9.5"),  # the customer's computer for the agent's work
+    ("规矩在那摆着,谁来我也没法破例", "8.9"),  # the rule standing there
+    ("我们不能给您一家破例", "8.9"),
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1121,6 +1140,21 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "还用得着打电话吗,我直接过来就行",
     "我老糊涂了,刚才把楼层记错了",  # one's own head
     "您家老人说不用麻烦,我们就没进屋",
+    # look-alikes of the constructions of set Q50
+    "嫌慢的话,您也可以自己去营业厅办",  # advice: what the customer may do
+    "您要是嫌麻烦,我来帮您弄",
+    "您别把我们当外人,有事尽管说",
+    "我说一句您记一句,别漏了",  # dictation, not talking back
+    "我说一句您回一句,咱们把信息对一下",
+    "我不是来吵架的,是来帮您解决问题的",
+    "您把那个面板起开,我看看里面",  # 起开: prised open
+    "我不是哭穷,公司确实不给报销",
+    "天王老子来了也得排队",
+    "您不用意思意思,真的",
+    "您的电脑借我登一下您的宽带账号,我看看套餐",  # the customer's business
+    "规定摆在那儿,但我可以帮您申请特殊处理",
+    "不能为您破例,不过我可以帮您申请",  # no exception, one asked for
+    "这次给您破例了,下不为例",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
