@@ -620,6 +620,9 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("您家报了网络故障,我们要上门处理,您今天还是明天有空?", "1.1.2"),  # a choice of times
     ("您别上火,我尽快给您弄好", "5.10"),
     ("信号差的问题我会向管网络的部门反映,让他们尽快改善", "7.3"),  # those in charge named
+    ("好,那就约在明早九点,我准时过来", "1.1.7"),  # the time fixed before 我
+    ("网修好了,您打开电脑看看能不能上", "5.11"),  # see whether it works
+    ("电话老打不通这个问题,回去我跟上级反映", "7.5"),  # the failed channel named
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -1024,6 +1027,19 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("您的笔记本借我打印一下派工单", "9.5"),  # the customer's computer for the agent's work
     ("规矩在那摆着,谁来我也没法破例", "8.9"),  # the rule standing there
     ("我们不能给您一家破例", "8.9"),
+    ("这种事我上哪儿给你找出原因来", "8.1"),  # where would I conjure it from
+    ("你是不是把账号和密码搞混了,这俩能一样吗", "8.2"),  # asked, and told they differ
+    ("地址我早就发给您了,您怎么又来跟我要", "8.3"),  # given already, asked again
+    ("背面那张标签扫一眼就懂了", "8.6"),  # a look at the paper enough
+    ("这是联通的网络,找我们干什么", "8.8"),  # another company's, why come to us
+    ("公司管得死死的,我不敢给您通融", "8.9"),  # the rule held fast above
+    ("您一动手就出问题", "8.0"),  # whatever the customer touches
+    ("就您这三脚猫功夫也想自己修", "8.0"),
+    ("您简直就是我亲祖宗", "8.0"),
+    ("您那大嗓门,楼上楼下都听见了", "8.0"),  # a loud voice mocked
+    ("这台老电脑都上个世纪的了", "8.0"),  # an old thing mocked
+    ("人家邻居塞了五百,您自己看", "9.11"),  # what others gave, hinted
+    ("回访的时候帮我说一句,报我的名字", "9.13"),  # the agent named in the rating
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1155,6 +1171,21 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "规定摆在那儿,但我可以帮您申请特殊处理",
     "不能为您破例,不过我可以帮您申请",  # no exception, one asked for
     "这次给您破例了,下不为例",
+    # look-alikes of the constructions of set Q51
+    "这张图您看一眼就明白了,我再给您讲讲",  # the agent explains it still
+    "电信的线我们管不了,不过我可以帮您联系他们",
+    "您一动手就学会了,真快",
+    "都上个世纪的事了,您还记得",
+    "您的嗓门真亮,唱歌一定好听",
+    "您可真是我的贵人",
+    "不归我们管的那段,我也帮您问问物业",  # not ours, helped all the same
+    "这截线不归我们管,我也顺手帮您理整齐了",
+    "我不能给您开后门,但是可以帮您加急申请",
+    "上回那家给了好评,您也可以在回访里说说感受",
+    "备注里写上您的名字和电话",
+    # 意思意思 is read as 意思 (stutters collapsed): a view or a meaning is no token asked
+    "然后你表示外国人在海关也会遇到骗子",
+    "我是这么想的,您意思呢?",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
