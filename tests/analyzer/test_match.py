@@ -623,6 +623,12 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("好,那就约在明早九点,我准时过来", "1.1.7"),  # the time fixed before 我
     ("网修好了,您打开电脑看看能不能上", "5.11"),  # see whether it works
     ("电话老打不通这个问题,回去我跟上级反映", "7.5"),  # the failed channel named
+    ("行,按您说的时间,到时候师傅会跟您联系", "1.1.3"),  # the engineer will call
+    ("对不住,看样子是登记的信息弄混了,我们查明白,打扰您了,再见", "1.1.4"),
+    ("我是负责这片宽带维护的工程师,我明早九点过去,可不可以", "1.1.6"),  # yes or no asked
+    ("把您的事办好,是我们的本分", "5.13"),
+    ("因为物业检修把电停了,我们联系物业一块处理完了,网已经通了", "6.6"),  # the cause first
+    ("又掉线了,真不好意思,正在排查,有消息我第一时间跟您通个气", "7.1"),  # news as 通气
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -1040,6 +1046,19 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("这台老电脑都上个世纪的了", "8.0"),  # an old thing mocked
     ("人家邻居塞了五百,您自己看", "9.11"),  # what others gave, hinted
     ("回访的时候帮我说一句,报我的名字", "9.13"),  # the agent named in the rating
+    ("我要是知道哪根线坏了,早就跟你说了", "8.1"),  # had I known, I'd have said
+    ("这事您都问过不止三次了", "8.3"),  # asked no fewer than a count of times
+    ("我这一天累趴了,您这个后天再来", "8.7"),  # the agent worn out
+    ("规矩摆着呢,您跟我讲不着", "8.9"),  # telling the agent is no use
+    ("哪有这么多为什么,按我说的做", "8.0"),  # questions refused
+    ("能不能让我省点心", "8.0"),
+    ("什么叫我骗你,单子上写得清清楚楚", "8.0"),  # the customer's word thrown back
+    ("您就是故意的吧,线都给扯断了", "8.0"),  # called deliberate
+    ("您的观念还停留在十年前那个时候", "8.0"),  # stuck in another age
+    ("您算是我见过最挑剔的", "8.0"),  # the hardest of all
+    ("您家这地板好几个月没拖了吧", "8.0"),  # a home never cleaned
+    ("您这水平,跟小学没毕业似的", "8.0"),  # unschooled
+    ("给您便宜点,剩下的私下转我微信就行", "9.11"),  # the rest paid to the agent in hand
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1186,6 +1205,18 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     # 意思意思 is read as 意思 (stutters collapsed): a view or a meaning is no token asked
     "然后你表示外国人在海关也会遇到骗子",
     "我是这么想的,您意思呢?",
+    # look-alikes of the constructions of set Q52
+    "我要是知道您在家,早就过来了",
+    "您问过不止一次了吧?没关系,我再说一遍",  # asked again, and no matter
+    "您是不是累坏了?您先歇着,我明天再来",  # the customer let rest (8.7 by wording)
+    "哪有那么多问题,放心吧",  # reassurance
+    "什么叫光衰?就是信号在光纤里的损耗",
+    "您不是故意的,我知道",
+    "您是故意留的这个口吧",
+    "您是我见过最好说话的客户",
+    "您家这空调几个月没开了吧,我帮您试试",
+    "说句实在话,这个套餐不太划算",
+    "我们这行的规矩是先勘察后施工,跟您说一下",
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
