@@ -629,6 +629,10 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("把您的事办好,是我们的本分", "5.13"),
     ("因为物业检修把电停了,我们联系物业一块处理完了,网已经通了", "6.6"),  # the cause first
     ("又掉线了,真不好意思,正在排查,有消息我第一时间跟您通个气", "7.1"),  # news as 通气
+    ("害您空等一下午,对不住了", "5.8"),  # kept waiting, and sorry
+    ("这回是我们机房设备闹的,原因查明后客户经理会给您说法", "6.3"),  # ours, as what caused it
+    ("现在还说不准,等查清了再给您答复", "6.7"),  # no conclusion yet
+    ("耽误您好几天了,最迟周五修好,您多担待", "7.2"),  # when it will be done, bear with us
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -1059,6 +1063,27 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("您家这地板好几个月没拖了吧", "8.0"),  # a home never cleaned
     ("您这水平,跟小学没毕业似的", "8.0"),  # unschooled
     ("给您便宜点,剩下的私下转我微信就行", "9.11"),  # the rest paid to the agent in hand
+    ("您可别考我了,这个我真不会", "8.1"),  # don't test me
+    ("我脑袋里压根没这个概念", "8.1"),
+    ("您先弄明白合同写的啥,再来问我", "8.2"),  # figure it out first
+    ("明明是您签的字,您偏说没签过", "8.2"),  # the customer insists otherwise
+    ("剩下的就爱莫能助了", "8.4"),  # the rest beyond the agent
+    ("线断在墙里,我们也是干瞪眼", "8.4"),
+    ("你们业主都得自己把线槽留好", "8.5"),  # you householders should
+    ("单子上都印着呢,拿回家慢慢看", "8.6"),  # studied at home
+    ("我正忙着呢,后天再联系吧", "8.7"),  # the agent busy now
+    ("宽带以外的是另外的单位的事,我们管不着", "8.8"),  # another department's business
+    ("您倒埋怨起我来了", "8.0"),  # blamed for a kindness
+    ("再投诉我就把您这单压着", "8.0"),  # slower service threatened
+    ("当初为啥找我们装", "8.0"),
+    ("您家那点鸡毛蒜皮,明天再说", "8.0"),  # the trouble called trifling
+    ("谁叫您图便宜", "8.0"),
+    ("您以为我们是做慈善的", "8.0"),
+    ("说难听点就是小气", "8.0"),
+    ("别出幺蛾子了", "8.0"),
+    ("我车停您家门口了啊", "9.5"),  # the customer's space for the agent's car
+    ("您那台不用的旧电脑,给我拉走吧", "9.11"),  # what the customer does not use
+    ("这些月饼吃不完的话给我", "9.11"),  # gifts more than they can use
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1217,6 +1242,22 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "您家这空调几个月没开了吧,我帮您试试",
     "说句实在话,这个套餐不太划算",
     "我们这行的规矩是先勘察后施工,跟您说一下",
+    # look-alikes of the constructions of set Q53
+    "考考您,这个灯亮是什么意思?",
+    "明明说好三点,您不用急,我马上到",
+    "剩下的我来帮您弄",
+    "你们业主群里通知了吗?",
+    "您在开会的话,我明天再打",  # the customer busy
+    "别的部门的业务我不太熟,我帮您问问",
+    "我把车停楼下了,不占您车位",
+    "您不用的旧设备我们可以免费回收",
+    "月饼您留着自己吃,吃不完放冰箱",
+    "您倒是提醒我了,我差点忘了",
+    "说难听点,这台电脑真该换了",
+    "当初选我们就对了,网速是真快",
+    "我又不是不管,马上就给您弄",  # the work promised (9.11 by wording)
+    "手册那一页印反了,您按我说的顺序来",  # the paper printed wrong (8.6 by wording)
+    "你問我,我幾輛回答,不清楚的我幫你問同事",  # asked of a colleague (8.1 by wording)
 ])
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
