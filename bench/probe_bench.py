@@ -715,12 +715,30 @@ how far each is from an unseen check, since some were used to choose rules:
   done; and a guard of 8.1 for what is asked of a colleague (as Whisper wrote one near miss
   the wording model read it as 8.1): typed 62 of 62, as written 43 of 62. Every other set's
   flags unchanged. Never trained on by any model (``UNSEEN_SETS``).
+- Q54 (62): written at stop 50 after Q53's changes, in one sitting, the kinds as Q47's (14
+  rows within a ratio of 59 of an earlier row, one all but word for word, rewritten before
+  any run). Run once at a2b5905 with ``check``'s default reading: typed 42 of 62 (taboo 7
+  of 12, uncivil 5 of 12, discipline 2 of 8, script 6 of 8; no innocent row flagged), as
+  Whisper wrote them 31 of 62. Q54-53 (您家的宽带故障得过去看看,您定个时间…) was labelled 5.3
+  and read as 1.1.2, the same line of the standard said on the telephone: labelled both
+  after its run (the figures count it as first labelled). Its misses made: one thing
+  taken for another on a second look, isn't it the customer's own doing (8.2); the prompts
+  followed and the agent not needed (8.6); the customer's job put aside to another day
+  (8.7); such work refused (8.8); not the customer's servant (SERVANT, shared with Q50's
+  rule), a demand called absurd, the customer's kind seen now, words ignored, a home
+  mocked as a business, luck blamed, a jinx of a mouth (uncivil); the customer's fan or air
+  conditioner for the agent, a basin of water (9.5); a plant shared, of no use so taken
+  (9.11); praise asked as a question (9.13); 7.4 the criticism accepted and its result
+  told; and 借我擦擦, which with its stutter collapsed (借我擦) was the oath 我擦 as well as
+  9.5: typed 62 of 62, as written 40 of 62 (and a recogniser's 滚 for 管 after 不归, one
+  innocent row as written, guarded). Every other set's flags unchanged. Never trained on by
+  any model (``UNSEEN_SETS``).
 
 The uncivil-speech model (``models/uncivil.py``) is trained on these sentences too (the
 shipped one on A-I; trained again, on R-T as well), so the semantic figures on them are not
 unseen; its own sets (J-M to train, N held out) are in
 ``models/data/`` and ``bench/train_uncivil.py`` measures it. The wording model
-(``models/wording.py``) is trained on every set but Q16 and Q31-Q53 (on Q17-Q30 since stop
+(``models/wording.py``) is trained on every set but Q16 and Q31-Q54 (on Q17-Q30 since stop
 46): its figures on the others are not unseen either; ``bench/train_wording.py`` measures it
 with each of Q7-Q10, Q12, Q14 and Q17-Q30 left out in turn.
 

@@ -87,10 +87,12 @@ _HELD = ("Q7", "Q8", "Q9", "Q10", "Q12", "Q14", "Q17", "Q18", "Q19", "Q20", "Q21
 # trained again, run once at 1f7c163; Q33-Q38: written at stop 47, run once at 980789c,
 # 404bf2e, d2091ee, 4aa3e94, 178d919 and 783632e; Q39-Q44: written at stop 48, run once
 # at 6ddfb38, b582d97, ef7b9f2, edbd708, 0f52484 and 816654a; Q45-Q48: written at stop 49,
-# run once at 53dddca, a1a7d2b, b5387e8 and b1f9315; Q50-Q53: written at stop 50, run
-# once at 17c9520, 5bd2f4c, f5b78c0 and 70b7f86; none ever trained on by any of the three)
+# run once at 53dddca, a1a7d2b, b5387e8 and b1f9315; Q50-Q54: written at stop 50, run
+# once at 17c9520, 5bd2f4c, f5b78c0, 70b7f86 and a2b5905; none ever trained on by any of
+# the three)
 UNSEEN_SETS = ("Q31", "Q32", "Q33", "Q34", "Q35", "Q36", "Q37", "Q38", "Q39",
-               "Q40", "Q41", "Q42", "Q43", "Q44", "Q45", "Q46", "Q47", "Q48", "Q50", "Q51", "Q52", "Q53")
+               "Q40", "Q41", "Q42", "Q43", "Q44", "Q45", "Q46", "Q47", "Q48",
+               "Q50", "Q51", "Q52", "Q53", "Q54")
 """Probe sets written to measure, never trained on by any of the three models (the script
 and uncivil models' training scripts import this: a new set is added here once)."""
 _NEVER = ("Q16", *UNSEEN_SETS)

@@ -633,6 +633,7 @@ def test_a_recogniser_reading_keeps_you_its_own_sound_and_common_words_themselve
     ("这回是我们机房设备闹的,原因查明后客户经理会给您说法", "6.3"),  # ours, as what caused it
     ("现在还说不准,等查清了再给您答复", "6.7"),  # no conclusion yet
     ("耽误您好几天了,最迟周五修好,您多担待", "7.2"),  # when it will be done, bear with us
+    ("您说得对,我们回去查一查,查清楚把结果反馈给您", "7.4"),  # criticism accepted, result told
 ])
 def test_script_lines_said_in_other_words(analyzer, text, ref):
     assert ref in [f.ref for f in analyzer.check(text, speaker="agent")]
@@ -1084,6 +1085,23 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("我车停您家门口了啊", "9.5"),  # the customer's space for the agent's car
     ("您那台不用的旧电脑,给我拉走吧", "9.11"),  # what the customer does not use
     ("这些月饼吃不完的话给我", "9.11"),  # gifts more than they can use
+    ("您好好想想,是不是把账号当成密码输了", "8.2"),  # one thing taken for another
+    ("这不是您自己改的套餐吗", "8.2"),  # the customer's own doing
+    ("照着步骤做就行,不需要我", "8.6"),  # the agent not needed
+    ("您这单先放着,下周再来", "8.7"),  # put aside to another day
+    ("我们不干这种活,您找别人", "8.8"),  # such work refused
+    ("我们又不是您的受气包", "8.0"),  # SERVANT
+    ("您的想法也太荒唐了", "8.0"),
+    ("您这种客户,我真是见识到了", "8.0"),
+    ("您说的我就当放屁", "8.0"),
+    ("您家是开电视台的吗", "8.0"),  # a home mocked as a business
+    ("您家八字太硬", "8.0"),
+    ("您这嘴开过光吧", "8.0"),
+    ("风扇给我吹一会儿", "9.5"),  # the customer's fan for the agent
+    ("帮我打盆水,我洗个脸", "9.5"),
+    ("那盆绿萝分我一株", "9.11"),
+    ("这台旧电脑留着也没啥用,我带回去", "9.11"),  # of no use, so taken
+    ("弄得这么好,不表扬表扬我?", "9.13"),  # praise asked as a question
     ])
 def test_constructions_of_fresh_probe_sets(analyzer, text, ref):
     assert ref in _violations_by_rule(analyzer, text)
@@ -1258,9 +1276,32 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "我又不是不管,马上就给您弄",  # the work promised (9.11 by wording)
     "手册那一页印反了,您按我说的顺序来",  # the paper printed wrong (8.6 by wording)
     "你問我,我幾輛回答,不清楚的我幫你問同事",  # asked of a colleague (8.1 by wording)
+    # look-alikes of the constructions of set Q54
+    "您看看是不是把网线插到电话口了?我帮您改过来",
+    "这不是您上次说的那个路由器吗?挺好的",
+    "跟着提示走就行,不明白的我来教您",
+    "您这个先放着别动,明天我带新设备来换",
+    "这种活我们也接,放心",
+    "我们又不是第一次来,熟门熟路",
+    "您的想法挺好,就按您说的办",
+    "您说的话我都记下了",
+    "您家是开店的吗?可以办商务宽带",
+    "这个风扇给我看看,是不是也插这个插座",
+    "您家风水好,这个位置信号也好",
+    "开过光的玉?真漂亮",
+    "不归屋也滾的那段,我們已經幫你切好冷",  # a recogniser's 滚 for 管 after 不归
 ])
+
 def test_look_alikes_of_those_constructions(analyzer, text):
     assert [f.ref for f in analyzer.check(text, speaker="agent") if f.is_violation] == []
+
+
+def test_a_towel_lent_to_wipe_with_is_no_oath(analyzer):
+    """借我擦擦 (a towel lent to wipe with) is normalised with its stutter collapsed, 借我擦:
+    the oath 我擦's guards looked for the word after it, and the request read as 脏话 too.
+    It is the agent's favour asked (9.5), and nothing uncivil."""
+    for text in ("我手上都是灰,您家毛巾借我擦擦", "您家抹布借我擦擦鞋"):
+        assert _violations_by_rule(analyzer, text) == ["9.5"], text
 
 
 def test_food_taken_is_9_11_and_a_drink_asked_for_is_9_5(analyzer):
