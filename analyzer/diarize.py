@@ -188,6 +188,12 @@ class DiarizeOptions:
     pauses (``piece_min_s`` is for one syllable): two syllables' level is a voice's. v2di02:
     the customer's 给你 (签好了,给你), 0.33 s of voice after a pause, written at the head of
     the agent's 好的,打搅您了,再见 and 5 dB under the agent, within 1 dB of the customer."""
+    edge_stretch_max_s: float = 1.5
+    """Mono talk time: a stretch of the speech detector's (between pauses) this short or
+    shorter at a change of speaker, at the farther voice's level, is the farther speaker's
+    talk (see :func:`analyzer.analytics.edge_stretches_by_level`); 0: never."""
+    edge_stretch_reach_s: float = 1.0
+    """How near the stretch each speaker's talk must lie for it to sit at their change."""
     under_window_frames: int = 50
     """Windows (10 ms frames: 0.5 s) that look for the voice cut into going on under the
     one that cut in, in one channel (:func:`voice_under`)."""

@@ -39,6 +39,7 @@ from .adherence import AdherenceReport, Turn
 from .analytics import (
     CallAnalytics,
     analyse_call,
+    edge_stretches_by_level,
     pauseless_changes,
     speech_less_pauses,
     speech_ranges,
@@ -411,6 +412,13 @@ class SpeechPipeline:
                                              cfg.talk_noisy_score)],
                                         voice_pauses, turns)
             ranges = speech_ranges(speech, turns)
+            if self.options.diarize.edge_stretch_max_s > 0:
+                o = self.options.diarize
+                ranges = edge_stretches_by_level(ranges, speech, turns, channels[0],
+                                                 min_gap_db=o.nearer_voice_db,
+                                                 min_off_db=o.piece_off_db,
+                                                 max_s=o.edge_stretch_max_s,
+                                                 reach_s=o.edge_stretch_reach_s)
             no_pause = pauseless_changes(turns, *scored, FRAME_S, cfg.takeover_max_gap_s)
             method = "utterances"
             if attribution["method"] == "voices":

@@ -944,3 +944,41 @@ def test_the_voice_cut_into_is_heard_under_the_one_that_cut_in(speech, shared) -
         overlaps += truth
     assert len(overlaps) >= 5
     assert sum(errors) / len(errors) < 0.5 * sum(overlaps) / len(overlaps)
+
+
+def test_a_short_stretch_at_the_farther_voices_level_at_a_change_of_speaker_is_its_talk(
+) -> None:
+    # a badge recorder: the agent near (gain 1), the customer 6 dB down; the customer's
+    # first syllable after a pause (5.4-5.9 s) written into the agent's utterance
+    from analyzer.analytics import edge_stretches_by_level, speech_ranges
+
+    sr = SAMPLE_RATE
+
+    def recording(stretch_gain: float, customer_gain: float = 0.5) -> np.ndarray:
+        rng = np.random.default_rng(3)
+        audio = np.zeros(20 * sr)
+        for s, e, gain in ((1.0, 5.0, 1.0), (5.4, 5.9, stretch_gain), (6.2, 9.0, customer_gain),
+                           (10.0, 14.0, 1.0), (15.0, 18.0, customer_gain)):
+            voice = _voiced(e - s, rng)
+            # each stretch at one active level before its gain (a voice's own level: the
+            # syllables' spread of _voiced, up to 8 dB, is more than a speaker's in a turn)
+            voice /= np.sqrt(np.mean(voice[np.abs(voice) > 1e-3] ** 2))
+            audio[round(s * sr):round(s * sr) + voice.size] += gain * voice
+        return (0.1 * audio).astype(np.float32)
+
+    turns = [_t("agent", 1.0, 5.9), _t("customer", 6.2, 9.0), _t("agent", 10.0, 14.0),
+             _t("customer", 15.0, 18.0)]
+    speech = [(1.0, 5.0), (5.4, 5.9), (6.2, 9.0), (10.0, 14.0), (15.0, 18.0)]
+    ranges = speech_ranges(speech, turns)
+
+    def talk(audio: np.ndarray) -> dict[str, float]:
+        got = edge_stretches_by_level(ranges, speech, turns, audio, min_gap_db=3.0,
+                                      min_off_db=3.5, max_s=1.5, reach_s=1.0)
+        return {sp: round(sum(r.end - r.start for r in got if r.speaker == sp), 2)
+                for sp in ("agent", "customer")}
+
+    assert talk(recording(0.5)) == {"agent": 8.0, "customer": 6.3}
+    # the agent's own soft last syllable stays the agent's
+    assert talk(recording(1.0)) == {"agent": 8.5, "customer": 5.8}
+    # two voices at one level: the level says nothing of whose it is
+    assert talk(recording(0.5, customer_gain=1.0)) == {"agent": 8.5, "customer": 5.8}
