@@ -1076,7 +1076,7 @@ def test_helplessness_is_drawn_from_cilin(analyzer):
     ("宽带以外的是另外的单位的事,我们管不着", "8.8"),  # another department's business
     ("您倒埋怨起我来了", "8.0"),  # blamed for a kindness
     ("再投诉我就把您这单压着", "8.0"),  # slower service threatened
-    ("当初为啥找我们装", "8.0"),
+    ("当初干嘛找我们装", "8.0"),
     ("您家那点鸡毛蒜皮,明天再说", "8.0"),  # the trouble called trifling
     ("谁叫您图便宜", "8.0"),
     ("您以为我们是做慈善的", "8.0"),
@@ -1290,6 +1290,17 @@ def test_the_customers_food_had_on_the_spot_is_9_5_taken_away_9_11(analyzer):
     "您家风水好,这个位置信号也好",
     "开过光的玉?真漂亮",
     "不归屋也滾的那段,我們已經幫你切好冷",  # a recogniser's 滚 for 管 after 不归
+    # look-alikes found reading the stop's rules again
+    "我对这些东西跟文盲一样,全靠同事教",  # the agent of themself
+    "公司管得严严的,您放心,我们不会泄露您的信息",
+    "系统卡得死死的,我重启一下",  # a frozen system
+    "您当初为什么选我们移动?我们做个回访",  # a survey's question
+    "您是诚心的,我知道",  # sincere, not deliberate
+    "您是开网吧的吗?那得办企业宽带",
+    "我们不干这种事,您放心",  # deeds the firm would never do
+    "我脑子里没这个印象,您是哪天报的修?",
+    "等我把原因搞清楚了再来说",  # the agent's promise
+    "遥控器给我,我帮您调一下信号源",  # the customer's TV
 ])
 
 def test_look_alikes_of_those_constructions(analyzer, text):
