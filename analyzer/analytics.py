@@ -59,6 +59,7 @@ import numpy as np
 from phrasebank import CallAnalyticsConfig
 
 from .audio import active_level_db
+from .diarize import speaker_levels
 from .phonetic import ANY_INITIAL, PhoneticEncoder
 from .transcribe import spoken_chars, spoken_text
 from .vad import STEP_S, STEP_START_S, band_power, crosstalk, runs, speech_likelihood
@@ -196,8 +197,9 @@ def voice_activity(audio: np.ndarray, speaker: str, *, merge_gap_s: float = 0.65
     ``_CORE_MIN``), and reaches out to its edges while the 60 ms average stays at
     ``_EDGE_TIMES`` that level; frames more than 35 dB below the channel's loud speech (its
     95th percentile) never make a range. Pauses shorter than
-    ``merge_gap_s`` (the pipeline gives the phrasebank's ``turn_pause_s``) stay inside a range (a comma's pause is part of a turn: cut there,
-    "喂, | 您好…" looked like a 0.4 s back-channel and the rest like a late start), bursts
+    ``merge_gap_s`` (the pipeline gives the phrasebank's ``turn_pause_s``) stay inside a
+    range (a comma's pause is part of a turn: cut there, "喂, | 您好…" looked like a 0.4 s
+    back-channel and the rest like a late start), bursts
     shorter than ``min_burst_s`` are dropped. ``other``: the call's other channel; where
     this one holds only its voice leaking in (:func:`analyzer.vad.crosstalk`), it is no
     speech here. Without that, the other side's voice 40 dB down in a line's silence read
@@ -338,19 +340,12 @@ def edge_stretches_by_level(ranges: Sequence[SpeechRange], speech: Sequence[Sequ
     speaker says 4 dB or more under their own median after a pause would be moved too:
     a level of under 1.5 s is a weak voice print, which is why only a change of speaker is
     looked at."""
-    by_speaker: dict[str, list[float]] = {"agent": [], "customer": []}
-    for t in turns:
-        if t.speaker in by_speaker and float(t.end) - float(t.start) >= 1.0:
-            level = active_level_db(audio, float(t.start), float(t.end))
-            if level is not None:
-                by_speaker[t.speaker].append(level)
-    if not by_speaker["agent"] or not by_speaker["customer"]:
+    medians = speaker_levels(audio, [(float(t.start), float(t.end)) for t in turns],
+                             [t.speaker for t in turns], min_gap_db)
+    if medians is None:
         return list(ranges)
-    medians = {sp: float(np.median(v)) for sp, v in by_speaker.items()}
     louder = max(medians, key=lambda sp: medians[sp])
     quieter = "customer" if louder == "agent" else "agent"
-    if medians[louder] - medians[quieter] < min_gap_db:
-        return list(ranges)
     out = list(ranges)
     for a, b in speech:
         a, b = float(a), float(b)

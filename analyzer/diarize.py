@@ -39,8 +39,8 @@ import numpy as np
 from .audio import SAMPLE_RATE, active_level_db
 
 __all__ = ["Attribution", "DiarizeOptions", "SpeakerTurn", "attribute_speakers",
-           "OwnVoices", "edge_changes", "own_voices", "voice_changes", "voice_levels",
-           "voice_under", "wordless_voices"]
+           "OwnVoices", "edge_changes", "own_voices", "speaker_levels", "voice_changes",
+           "voice_levels", "voice_under", "wordless_voices"]
 
 log = logging.getLogger(__name__)
 
@@ -327,6 +327,19 @@ def voice_levels(audio: np.ndarray, spans: Sequence[tuple[float, float]], labels
                is not None]
         out.append(float(np.median(got)) if got else None)
     return out
+
+
+def speaker_levels(audio: np.ndarray, spans: Sequence[tuple[float, float]],
+                   speakers: Sequence[str], min_gap_db: float) -> dict[str, float] | None:
+    """The agent's and the customer's median active level (dBFS, over their ``spans`` of at
+    least 1 s; ``speakers[i]`` said ``spans[i]``), when both are known and at least
+    ``min_gap_db`` apart (a badge recorder's wearer and the other voice); else None."""
+    voice = np.array([{"agent": 0, "customer": 1}.get(sp, -1) for sp in speakers])
+    seconds = np.array([end - start for start, end in spans])
+    agent, customer = voice_levels(audio, spans, voice, seconds >= 1.0)
+    if agent is None or customer is None or abs(agent - customer) < min_gap_db:
+        return None
+    return {"agent": agent, "customer": customer}
 
 
 def _level_evidence(own: Sequence[float | None], labels: np.ndarray, long_: np.ndarray,

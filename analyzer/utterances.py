@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from .audio import SAMPLE_RATE, active_level_db
-from .diarize import DiarizeOptions, voice_changes, voice_levels
+from .diarize import DiarizeOptions, speaker_levels, voice_changes
 from .matching import Flag
 from .transcribe import Utterance, spoken_chars, words_confidence
 
@@ -273,19 +273,6 @@ def snap_to_pauses(utts: Sequence[Utterance], speakers: Sequence[str],
     return out
 
 
-def _speaker_levels(utts: Sequence[Utterance], speakers: Sequence[str], audio: np.ndarray,
-                    min_gap_db: float) -> dict[str, float] | None:
-    """The agent's and the customer's median active level (dBFS, over their utterances of
-    at least 1 s), when both are known and at least ``min_gap_db`` apart; else None."""
-    voice = np.array([{"agent": 0, "customer": 1}.get(sp, -1) for sp in speakers])
-    seconds = np.array([u.end - u.start for u in utts])
-    agent, customer = voice_levels(audio, [(u.start, u.end) for u in utts], voice,
-                                   seconds >= 1.0)
-    if agent is None or customer is None or abs(agent - customer) < min_gap_db:
-        return None
-    return {"agent": agent, "customer": customer}
-
-
 _LAST_S = 0.2  # the end of an utterance whose level says whose voice is there as it ends
 _MEET_S = 0.1  # two utterances this close meet: no pause of the voice between them
 
@@ -332,7 +319,7 @@ def onsets_at_level_steps(utts: Sequence[Utterance], speakers: Sequence[str], au
     the louder's utterance starts at the step, the quieter's keeps its end (the two
     overlap). Texts and words stay: only the times move, for the analytics."""
     out = list(utts)
-    levels = _speaker_levels(utts, speakers, audio, min_gap_db)
+    levels = speaker_levels(audio, [(u.start, u.end) for u in utts], speakers, min_gap_db)
     if levels is None:
         return out
     louder = max(levels, key=lambda w: levels[w])
@@ -442,7 +429,7 @@ def pieces_by_level(utts: Sequence[Utterance], speakers: Sequence[str], audio: n
     0.5 s before it.
     """
     out_speakers = list(speakers)
-    levels = _speaker_levels(utts, speakers, audio, min_gap_db)
+    levels = speaker_levels(audio, [(u.start, u.end) for u in utts], speakers, min_gap_db)
     if levels is None:
         return list(utts), out_speakers, list(range(len(utts)))
     pieces, origin = cut_at_pauses(utts, pauses, keep_whole, to_text, min_s=0.0,
